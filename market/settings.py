@@ -1,0 +1,126 @@
+"""The one settings object. Nothing else in Jiebang reads ``os.environ``.
+
+Defaults give the embedded mode: a SQLite file and a managed local Meilisearch under the data
+directory, the bundled multilingual-e5-small embedder, a secret key generated once and kept in
+the data directory.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class PathSettings(BaseModel):
+    data_dir: Path = REPO_ROOT / "data"
+
+    @property
+    def meili_dir(self) -> Path:
+        return self.data_dir / "meili"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+
+class DatabaseSettings(BaseModel):
+    # Empty means the embedded default: ``sqlite:///<data_dir>/jiebang.db``.
+    url: str = ""
+    echo: bool = False
+
+
+class MeiliSettings(BaseModel):
+    # Empty means: start and supervise a local Meilisearch beside the SQLite file.
+    url: str = ""
+    master_key: SecretStr | None = None
+    binary: Path = REPO_ROOT / "node_modules" / "@gaubee" / "meilisearch-linux-amd64" / "meilisearch"
+    index_prefix: str = "jiebang_"
+    semantic_ratio: float = Field(0.5, ge=0.0, le=1.0)
+    task_timeout_s: float = 30.0
+
+
+class EmbeddingSettings(BaseModel):
+    backend: Literal["e5", "sentence-transformers", "hash"] = "e5"
+    # For sentence-transformers: a local model directory or a model id already on disk.
+    model: str = ""
+    query_prefix: str = ""
+    passage_prefix: str = ""
+    batch_size: int = 32
+
+
+class AuthSettings(BaseModel):
+    secret_key: SecretStr | None = None
+    token_ttl_hours: int = 24 * 7
+    max_failed_logins: int = 5
+    lockout_minutes: int = 15
+    cookie_secure: bool = False
+
+
+class LimitSettings(BaseModel):
+    max_body_bytes: int = 2 * 1024 * 1024
+    max_upload_bytes: int = 10 * 1024 * 1024
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_nested_delimiter="__", extra="ignore", env_prefix="JIEBANG_"
+    )
+
+    paths: PathSettings = PathSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    meili: MeiliSettings = MeiliSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    auth: AuthSettings = AuthSettings()
+    limits: LimitSettings = LimitSettings()
+    # Plain names that operators expect; they override the nested sections.
+    database_url: str = Field("", validation_alias="DATABASE_URL")
+    meili_url: str = Field("", validation_alias="MEILI_URL")
+    meili_master_key: SecretStr | None = Field(None, validation_alias="MEILI_MASTER_KEY")
+    data_dir: Path | None = Field(None, validation_alias="JIEBANG_DATA_DIR")
+    embedded_worker: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(8000, validation_alias="PORT")
+
+    def model_post_init(self, __context: object) -> None:
+        if self.data_dir is not None:
+            self.paths.data_dir = self.data_dir
+        if self.database_url:
+            self.database.url = self.database_url
+        if self.meili_url:
+            self.meili.url = self.meili_url
+        if self.meili_master_key is not None:
+            self.meili.master_key = self.meili_master_key
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        url = self.database.url or f"sqlite:///{self.paths.data_dir / 'jiebang.db'}"
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")
+
+    def secret_key(self) -> str:
+        """The configured secret, else one generated once and kept in the data directory."""
+        if self.auth.secret_key is not None:
+            return self.auth.secret_key.get_secret_value()
+        path = self.paths.data_dir / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
