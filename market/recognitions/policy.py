@@ -300,9 +300,16 @@ def _prior_label(policy: Policy, prior: PriorAward) -> str:
     return lvl.label if lvl else prior.level
 
 
-def insurance_line(policy: Policy, category: str, insured_value_wan: Decimal, premium_wan: Decimal) -> AwardLine:
+def insurance_line(
+    policy: Policy,
+    category: str,
+    insured_value_wan: Decimal,
+    premium_wan: Decimal,
+    already_paid_this_year_wan: Decimal = ZERO,
+) -> AwardLine:
     """保费补贴: 70% of the premium, the premium counted at most at a 2% rate on the insured value,
-    capped per set per year (rates and cap from the policy table)."""
+    capped per set per year (rates and cap from the policy table). What the same set already got
+    as premium subsidy in the same year uses up the cap."""
     ins = policy.insurance
     cat = policy.category(category)
     if not cat.insurance:
@@ -315,9 +322,17 @@ def insurance_line(policy: Policy, category: str, insured_value_wan: Decimal, pr
         f"{fmt_pct(ins.max_premium_rate)}) × {fmt_pct(ins.subsidy_rate)} = {fmt(raw)} 万元"
     )
     amount = raw
-    if raw > ins.cap_wan:
-        amount = q(ins.cap_wan)
-        text += f"，超过每台（套）每年上限 {fmt(ins.cap_wan)} 万元，按 {fmt(amount)} 万元计"
+    already = q(already_paid_this_year_wan)
+    room = max(ZERO, q(ins.cap_wan) - already)
+    if raw > room:
+        amount = room
+        if already > 0:
+            text += (
+                f"，本年度该台（套）已享受{ins.label} {fmt(already)} 万元，每台（套）每年上限 "
+                f"{fmt(ins.cap_wan)} 万元，按剩余额度 {fmt(amount)} 万元计"
+            )
+        else:
+            text += f"，超过每台（套）每年上限 {fmt(ins.cap_wan)} 万元，按 {fmt(amount)} 万元计"
     return AwardLine(rule=f"{policy.version}:insurance_subsidy", amount_wan=amount, explanation=text)
 
 

@@ -1,0 +1,78 @@
+"""Recognitions (首台（套）装备、首批次新材料、首版次软件 and the platform awards of the same policy).
+
+One row per application: an organisation's product (or centre, or project) in a category at a
+level for a year. The award is computed from the policy table when the bureau recognises it and
+stored with the policy version and every line's arithmetic, so a later policy change never
+rewrites what was decided.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from market.db import Base, utcnow
+from market.orgs.models import Organisation
+
+
+class Recognition(Base):
+    __tablename__ = "recognitions"
+    __table_args__ = (
+        Index("ix_recognitions_org_product", "org_id", "product_name"),
+        Index("ix_recognitions_status_year", "status", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    product_name: Mapped[str] = mapped_column(String(200))
+    # equipment / material / software / innovation_center / tech_center / innovation_project
+    category: Mapped[str] = mapped_column(String(30), index=True)
+    # international / national / provincial / municipal (and grades a category's table adds)
+    level: Mapped[str] = mapped_column(String(30))
+    year: Mapped[int] = mapped_column(index=True)
+    status: Mapped[str] = mapped_column(String(20), default="applied")
+    # Insurance (保费补贴): both or neither, in 万元.
+    insured_value_wan: Mapped[float | None]
+    premium_wan: Mapped[float | None]
+    # Set when recognised: the total, the lines with their rule and arithmetic, the policy version.
+    award_wan: Mapped[float | None]
+    award_lines: Mapped[list[Any]] = mapped_column(default=list)
+    policy_version: Mapped[str | None] = mapped_column(String(40))
+    # Where it came from in the marketplace.
+    need_id: Mapped[int | None] = mapped_column(ForeignKey("needs.id"), index=True)
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"), index=True)
+    # [{"title": ..., "attachment_id": int | None, "url": str | None}]
+    evidence: Mapped[list[Any]] = mapped_column(default=list)
+    description: Mapped[str] = mapped_column(Text, default="")
+    review_notes: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")  # why rejected
+    applied_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[dt.datetime | None]
+    recognised_at: Mapped[dt.datetime | None]
+    decided_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    org: Mapped[Organisation] = relationship(lazy="raise")
+    transitions: Mapped[list[RecognitionTransition]] = relationship(
+        lazy="raise", order_by="RecognitionTransition.id", cascade="all, delete-orphan"
+    )
+
+
+class RecognitionTransition(Base):
+    """Who moved a recognition from one state to another, when and why."""
+
+    __tablename__ = "recognition_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recognition_id: Mapped[int] = mapped_column(ForeignKey("recognitions.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,154 @@
+"""Recognition and award schemas. Clients never set owner, status, award or ids."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from market.recognitions.policy import policy_for_year
+from market.recognitions.states import LABELS
+
+
+class EvidenceItem(BaseModel):
+    """One piece of evidence: an uploaded attachment (``attachment_id``) or a reference (``url``)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = Field(min_length=1, max_length=200, examples=["省经信厅认定文件"])
+    attachment_id: int | None = Field(None, ge=1)
+    url: str | None = Field(None, max_length=500)
+    note: str = Field("", max_length=500)
+
+
+class RecognitionCreate(BaseModel):
+    """Category, level and insurance are checked against the policy table by the service, which
+    names the offending field."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    product_name: str = Field(min_length=2, max_length=200, examples=["高速精密冲压模具在线监测系统"])
+    category: str = Field(
+        examples=["equipment"],
+        description="equipment 首台（套）装备 / material 首批次新材料 / software 首版次软件 / "
+        "innovation_center 制造业创新中心 / tech_center 企业技术中心 / innovation_project 技术创新项目",
+    )
+    level: str = Field(examples=["provincial"], description="international 国际 / national 国内 / provincial 省内 / municipal 市内")
+    year: int = Field(ge=2000, le=2100, examples=[2024])
+    insured_value_wan: float | None = Field(None, ge=0, le=1e9, description="投保金额（万元），与保费同时填写")
+    premium_wan: float | None = Field(None, ge=0, le=1e9, description="实际保费（万元）")
+    need_id: int | None = Field(None, ge=1, description="来源需求（发榜）")
+    deal_id: int | None = Field(None, ge=1, description="来源对接项目")
+    evidence: list[EvidenceItem] = Field(default_factory=list, max_length=50)
+    description: str = Field("", max_length=5000)
+    org_id: int | None = Field(None, ge=1, description="仅科技局代为登记时填写；企业申报时自动为本单位")
+
+
+class RecognitionReview(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    notes: str = Field("", max_length=5000)
+
+
+class RecognitionDecision(BaseModel):
+    """The bureau recognises, optionally at a different level than applied for."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    level: str | None = None
+    notes: str = Field("", max_length=5000)
+
+
+class RecognitionRejection(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str = Field(min_length=2, max_length=5000, examples=["证明材料不足"])
+
+
+class AwardLineOut(BaseModel):
+    rule: str
+    amount_wan: float
+    explanation: str
+
+
+class RecognitionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    org_id: int
+    product_name: str
+    category: str
+    category_label: str
+    level: str
+    level_label: str
+    year: int
+    status: str
+    status_label: str
+    insured_value_wan: float | None
+    premium_wan: float | None
+    award_wan: float | None
+    award_lines: list[AwardLineOut]
+    policy_version: str | None
+    need_id: int | None
+    deal_id: int | None
+    evidence: list[dict[str, Any]]
+    description: str
+    review_notes: str
+    reason: str
+    reviewed_at: dt.datetime | None
+    recognised_at: dt.datetime | None
+    decided_at: dt.datetime | None
+    created_at: dt.datetime
+
+    @classmethod
+    def of(cls, rec: Any) -> RecognitionRead:
+        policy = policy_for_year(rec.year)
+        cat = policy.categories.get(rec.category)
+        award = cat.awards.get(rec.level) if cat else None
+        return cls(
+            id=rec.id,
+            org_id=rec.org_id,
+            product_name=rec.product_name,
+            category=rec.category,
+            category_label=cat.label if cat else rec.category,
+            level=rec.level,
+            level_label=award.label if award else rec.level,
+            year=rec.year,
+            status=rec.status,
+            status_label=LABELS.get(rec.status, rec.status),
+            insured_value_wan=rec.insured_value_wan,
+            premium_wan=rec.premium_wan,
+            award_wan=rec.award_wan,
+            award_lines=[AwardLineOut(**{k: ln[k] for k in ("rule", "amount_wan", "explanation")}) for ln in rec.award_lines or []],
+            policy_version=rec.policy_version,
+            need_id=rec.need_id,
+            deal_id=rec.deal_id,
+            evidence=list(rec.evidence or []),
+            description=rec.description,
+            review_notes=rec.review_notes,
+            reason=rec.reason,
+            reviewed_at=rec.reviewed_at,
+            recognised_at=rec.recognised_at,
+            decided_at=rec.decided_at,
+            created_at=rec.created_at,
+        )
+
+
+class AwardQuoteIn(BaseModel):
+    """A hypothetical case to price; nothing is stored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    item: str = Field(examples=["equipment"], description="equipment / material / software（及其他奖励类别）")
+    level: str = Field(examples=["provincial"], description="international / national / provincial / municipal")
+    already_awarded_level: str | None = Field(None, examples=["municipal"], description="已享受奖励的级别（升级补差）")
+    insured_value_wan: float | None = Field(None, examples=[500], description="投保金额（万元）")
+    premium_wan: float | None = Field(None, examples=[12], description="实际保费（万元）")
+    year: int | None = Field(None, ge=2000, le=2100, description="按该年度适用的政策版本计算；缺省为最新版本")
+
+
+class AwardQuoteOut(BaseModel):
+    policy_version: str
+    total_wan: float
+    lines: list[AwardLineOut]

@@ -1,0 +1,303 @@
+"""Recognition rules and state changes.
+
+Who may act: an enterprise applies for its own products; the bureau may also register an
+application on an organisation's behalf; only bureau staff review, recognise or reject. The
+award is priced from the policy table of the recognition's year when it is recognised, 就高不重复
+against what the same product already received.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from market.audit import service as audit
+from market.db import utcnow
+from market.deals.models import Deal
+from market.errors import Forbidden, Invalid, NotFound
+from market.needs.models import Need
+from market.orgs.models import OrgKind, Organisation, User
+from market.recognitions.models import Recognition, RecognitionTransition
+from market.recognitions.policy import (
+    ZERO,
+    AwardLine,
+    Policy,
+    PriorAward,
+    Quote,
+    insurance_line,
+    policy_by_version,
+    policy_for_year,
+    q,
+    quote,
+    recognition_line,
+)
+from market.recognitions.schemas import (
+    AwardQuoteIn,
+    RecognitionCreate,
+    RecognitionDecision,
+    RecognitionRejection,
+    RecognitionReview,
+)
+from market.recognitions.states import RecognitionStatus as S
+from market.recognitions.states import recognition_machine
+
+OBJECT_TYPE = "recognition"
+
+
+def normalise_product(name: str) -> str:
+    """Product identity for 就高不重复: the name with whitespace collapsed."""
+    return " ".join(name.split())
+
+
+def can_view(user: User, rec: Recognition) -> bool:
+    """The bureau sees every application; an organisation sees its own."""
+    return user.is_bureau_staff or user.org_id == rec.org_id
+
+
+def ensure_bureau(user: User, action_zh: str) -> None:
+    """Only bureau staff (审核员 or 管理员) review, recognise or reject."""
+    if not user.is_bureau_staff:
+        raise Forbidden(f"只有科技局工作人员可以{action_zh}")
+
+
+def get_for_view(session: Session, user: User, rec_id: int) -> Recognition:
+    rec = session.get(Recognition, rec_id)
+    if rec is None or not can_view(user, rec):
+        # Another organisation's application is not revealed to exist.
+        raise NotFound("认定申报不存在")
+    return rec
+
+
+def _check_against_policy(policy: Policy, category: str, level: str, has_insurance: bool) -> None:
+    details: list[dict[str, str]] = []
+    cat = policy.categories.get(category)
+    if cat is None:
+        details.append({"field": "category", "message": f"认定类别须为：{'、'.join(policy.categories)}"})
+    else:
+        if level not in cat.awards:
+            labels = "、".join(f"{k}（{a.label}）" for k, a in cat.awards.items())
+            details.append({"field": "level", "message": f"{cat.label}的级别须为：{labels}"})
+        if has_insurance and not cat.insurance:
+            details.append({"field": "premium_wan", "message": f"{cat.label}不适用保费补贴"})
+    if details:
+        raise Invalid("；".join(d["message"] for d in details), details=details)
+
+
+def apply(session: Session, actor: User, rec_in: RecognitionCreate) -> Recognition:
+    """An enterprise applies for its own product; bureau staff may register one for any
+    enterprise (``org_id``). A linked need or deal must belong to the same enterprise."""
+    if actor.is_bureau_staff:
+        if rec_in.org_id is None:
+            raise Invalid.field("org_id", "科技局代为登记时须指定企业")
+        org_id = rec_in.org_id
+    else:
+        if actor.is_bureau:
+            raise Forbidden("只有科技局工作人员可以代为登记认定")
+        if rec_in.org_id is not None and rec_in.org_id != actor.org_id:
+            raise Forbidden("只能为本单位的产品申报认定")
+        org_id = actor.org_id
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise Invalid.field("org_id", "企业不存在")
+    if org.kind == OrgKind.bureau:
+        raise Invalid.field("org_id", "科技局不能作为认定主体")
+    if (rec_in.insured_value_wan is None) != (rec_in.premium_wan is None):
+        missing = "premium_wan" if rec_in.premium_wan is None else "insured_value_wan"
+        raise Invalid.field(missing, "投保金额和保费须同时填写或同时留空")
+    _check_against_policy(
+        policy_for_year(rec_in.year), rec_in.category, rec_in.level, rec_in.premium_wan is not None
+    )
+    if rec_in.need_id is not None:
+        need = session.get(Need, rec_in.need_id)
+        if need is None or need.org_id != org_id:
+            raise Invalid.field("need_id", "关联的需求不存在或不属于该企业")
+    if rec_in.deal_id is not None:
+        deal = session.get(Deal, rec_in.deal_id)
+        if deal is None or org_id not in (deal.enterprise_org_id, deal.provider_org_id):
+            raise Invalid.field("deal_id", "关联的对接项目不存在或与该企业无关")
+        if rec_in.need_id is not None and deal.need_id != rec_in.need_id:
+            raise Invalid.field("deal_id", "关联的对接项目不属于所填需求")
+    rec = Recognition(
+        org_id=org_id,
+        product_name=normalise_product(rec_in.product_name),
+        category=rec_in.category,
+        level=rec_in.level,
+        year=rec_in.year,
+        status=S.applied,
+        insured_value_wan=rec_in.insured_value_wan,
+        premium_wan=rec_in.premium_wan,
+        need_id=rec_in.need_id,
+        deal_id=rec_in.deal_id,
+        evidence=[e.model_dump(exclude_none=True) for e in rec_in.evidence],
+        description=rec_in.description,
+        applied_by=actor.id,
+    )
+    session.add(rec)
+    session.flush()
+    _transition_row(session, rec, actor, "", S.applied, "")
+    audit.record(
+        session,
+        actor.id,
+        "recognition.applied",
+        OBJECT_TYPE,
+        rec.id,
+        {"org_id": org_id, "category": rec.category, "level": rec.level, "year": rec.year},
+    )
+    return rec
+
+
+def _transition_row(session: Session, rec: Recognition, actor: User, from_s: str, to_s: str, note: str) -> None:
+    session.add(
+        RecognitionTransition(recognition_id=rec.id, actor_id=actor.id, from_status=from_s, to_status=to_s, note=note)
+    )
+
+
+def _move(session: Session, rec: Recognition, actor: User, target: S, note: str, data: dict[str, Any]) -> None:
+    recognition_machine.check(rec.status, target)
+    before = rec.status
+    rec.status = target
+    _transition_row(session, rec, actor, before, target, note)
+    session.flush()
+    audit.record(
+        session, actor.id, f"recognition.{target}", OBJECT_TYPE, rec.id, {"from": before, "to": str(target), **data}
+    )
+
+
+def review(session: Session, actor: User, rec_id: int, review_in: RecognitionReview) -> Recognition:
+    """Only the bureau passes an application's first review (applied → reviewed)."""
+    ensure_bureau(actor, "初审认定申报")
+    rec = get_for_view(session, actor, rec_id)
+    rec.review_notes = review_in.notes
+    rec.reviewed_by = actor.id
+    rec.reviewed_at = utcnow()
+    _move(session, rec, actor, S.reviewed, review_in.notes, {})
+    return rec
+
+
+def reject(session: Session, actor: User, rec_id: int, rejection: RecognitionRejection) -> Recognition:
+    """Only the bureau rejects, and always says why."""
+    ensure_bureau(actor, "驳回认定申报")
+    rec = get_for_view(session, actor, rec_id)
+    rec.reason = rejection.reason
+    rec.decided_by = actor.id
+    rec.decided_at = utcnow()
+    _move(session, rec, actor, S.rejected, rejection.reason, {"reason": rejection.reason})
+    return rec
+
+
+def prior_awards(session: Session, policy: Policy, rec: Recognition) -> list[PriorAward]:
+    """Recognition awards already paid to the same product of the same organisation in the same
+    exclusive group (就高不重复), from recognitions decided before this one."""
+    group = policy.exclusive_with(rec.category)
+    rows = session.scalars(
+        select(Recognition)
+        .where(
+            Recognition.org_id == rec.org_id,
+            Recognition.product_name == rec.product_name,
+            Recognition.category.in_(sorted(group)),
+            Recognition.status == S.recognised,
+            Recognition.id != rec.id,
+        )
+        .order_by(Recognition.recognised_at, Recognition.id)
+    ).all()
+    prior = []
+    for other in rows:
+        paid = sum(
+            (Decimal(str(ln["amount_wan"])) for ln in other.award_lines or [] if ln.get("kind") == "recognition"),
+            ZERO,
+        )
+        prior.append(PriorAward(other.category, other.level, paid))
+    return prior
+
+
+def insurance_paid_in_year(session: Session, rec: Recognition) -> Decimal:
+    """Premium subsidy the same set already received in the same year (the cap is per set per year)."""
+    rows = session.scalars(
+        select(Recognition).where(
+            Recognition.org_id == rec.org_id,
+            Recognition.product_name == rec.product_name,
+            Recognition.year == rec.year,
+            Recognition.status == S.recognised,
+            Recognition.id != rec.id,
+        )
+    ).all()
+    return sum(
+        (Decimal(str(ln["amount_wan"])) for r in rows for ln in r.award_lines or [] if ln.get("kind") == "insurance"),
+        ZERO,
+    )
+
+
+def price(session: Session, rec: Recognition, level: str | None = None) -> Quote:
+    """What recognising ``rec`` (at ``level``, default the level applied for) would pay now."""
+    policy = policy_for_year(rec.year)
+    level = level or rec.level
+    _check_against_policy(policy, rec.category, level, rec.premium_wan is not None)
+    lines: list[AwardLine] = [recognition_line(policy, rec.category, level, prior_awards(session, policy, rec))]
+    if rec.insured_value_wan is not None and rec.premium_wan is not None:
+        lines.append(
+            insurance_line(
+                policy,
+                rec.category,
+                Decimal(str(rec.insured_value_wan)),
+                Decimal(str(rec.premium_wan)),
+                insurance_paid_in_year(session, rec),
+            )
+        )
+    return Quote(policy_version=policy.version, lines=tuple(lines))
+
+
+def recognise(session: Session, actor: User, rec_id: int, decision: RecognitionDecision) -> Recognition:
+    """Only the bureau recognises (reviewed → recognised), optionally at another level; the award
+    is computed from the policy table and stored with its lines and policy version."""
+    ensure_bureau(actor, "认定")
+    rec = get_for_view(session, actor, rec_id)
+    recognition_machine.check(rec.status, S.recognised)
+    result = price(session, rec, decision.level)
+    if decision.level is not None:
+        rec.level = decision.level
+    rec.award_lines = [
+        {
+            "rule": ln.rule,
+            "kind": "insurance" if ln.rule.endswith(":insurance_subsidy") else "recognition",
+            "amount_wan": float(ln.amount_wan),
+            "explanation": ln.explanation,
+        }
+        for ln in result.lines
+    ]
+    rec.award_wan = float(q(result.total_wan))
+    rec.policy_version = result.policy_version
+    rec.decided_by = actor.id
+    now = utcnow()
+    rec.decided_at = now
+    rec.recognised_at = now
+    if decision.notes:
+        rec.review_notes = (rec.review_notes + "\n" + decision.notes).strip()
+    _move(
+        session,
+        rec,
+        actor,
+        S.recognised,
+        decision.notes,
+        {"level": rec.level, "award_wan": rec.award_wan, "policy_version": rec.policy_version},
+    )
+    return rec
+
+
+def quote_case(quote_in: AwardQuoteIn) -> Quote:
+    """Price a hypothetical case; touches no database."""
+    return quote(
+        policy_for_year(quote_in.year),
+        item=quote_in.item,
+        level=quote_in.level,
+        already_awarded_level=quote_in.already_awarded_level,
+        insured_value_wan=quote_in.insured_value_wan,
+        premium_wan=quote_in.premium_wan,
+    )
+
+
+def stored_policy(rec: Recognition) -> Policy:
+    """The policy version a recognised award was priced under."""
+    return policy_by_version(rec.policy_version) if rec.policy_version else policy_for_year(rec.year)
