@@ -2,8 +2,9 @@
 
 ``relevant`` is either a set/collection of relevant ids (binary) or a mapping id -> grade
 (graded; grades <= 0 count as not relevant). Conventions follow trec_eval: recall divides by
-the number of relevant ids; nDCG uses gain ``2**rel - 1`` for graded and ``rel`` (=1) for
-binary judgements with a log2(rank + 1) discount; a query with no relevant id scores 0.
+the number of relevant ids; nDCG uses the grade itself as gain (``gain="linear"``, as
+scikit-learn's ``ndcg_score``; ``gain="exponential"`` gives ``2**rel - 1``) with a
+log2(rank + 1) discount; binary judgements have gain 1; a query with no relevant id scores 0.
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ def dcg(gains: Iterable[float]) -> float:
     return sum(g / math.log2(i + 1) for i, g in enumerate(gains, start=1))
 
 
-def ndcg_at_k(ranked: Sequence[str], relevant: Judgements, k: int, graded: bool | None = None) -> float:
+def ndcg_at_k(
+    ranked: Sequence[str], relevant: Judgements, k: int, graded: bool | None = None, gain: str = "linear"
+) -> float:
     """nDCG@k. ``graded`` defaults to True for a mapping with any grade other than 1."""
     grades = as_grades(relevant)
     if not grades or k <= 0:
@@ -58,7 +61,9 @@ def ndcg_at_k(ranked: Sequence[str], relevant: Judgements, k: int, graded: bool 
         graded = any(g != 1.0 for g in grades.values())
 
     def gain(g: float) -> float:
-        return (2.0**g - 1.0) if graded else 1.0
+        if not graded:
+            return 1.0
+        return (2.0**g - 1.0) if gain == "exponential" else g
 
     actual = dcg(gain(grades.get(d, 0.0)) if d in grades else 0.0 for d in _dedup(ranked)[:k])
     ideal = dcg(gain(g) for g in sorted(grades.values(), reverse=True)[:k])
