@@ -1,0 +1,179 @@
+"""What each target metric counts, read from the marketplace tables as dated events.
+
+Every metric yields events ``(day, county, industry, key)``; the progress computation only counts
+and groups them. Days are local dates in China Standard Time (UTC+8), so a need published at
+23:30 on 31 December in Jiaxing counts in that year even though it is stored in UTC.
+
+Definitions (the bureau's 口径):
+
+``needs_published`` — 需求发布数（发榜）
+    Needs whose ``published_at`` (the time the need was first made public in a batch) falls in
+    the period, whatever their status now: a need published and later withdrawn, expired,
+    contracted or closed still counts, since it was published. Drafts, submitted, returned,
+    approved-but-unpublished and rejected needs have no ``published_at`` and never count.
+    County and industry are the need's own.
+
+``deals_signed`` — 揭榜对接转化数
+    Deals that reached 签约 (signed) — ``signed_on`` falls in the period — whatever their stage
+    now (实施、验收、转化, or failed afterwards): signing the contract is the 对接转化 event, and a
+    later failure does not rewrite last year's figure. Matched or intent deals never count.
+    County and industry are those of the need the deal answers.
+
+``first_of_kind_municipal`` / ``first_of_kind_provincial`` — 首台（套）/首批次/首版次认定数
+    Products recognised (status ``recognised``) in a category of the policy's ``first_of_kind``
+    group (装备、新材料、软件) at 市内 level or higher / 省内 level or higher. Each product
+    (organisation + category + product name) counts once, in the recognition year in which it
+    first reached the threshold, so an upgrade 市内 → 省内 is not a second municipal+ product.
+    The event's day is the date the bureau recognised it, kept inside the recognition year.
+    County and industry are the organisation's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from market.deals.models import Deal
+from market.needs.models import Need
+from market.orgs.models import Organisation
+from market.recognitions.models import Recognition
+from market.recognitions.policy import policy_for_year
+from market.recognitions.states import RecognitionStatus
+
+CST = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+def local_day(moment: dt.datetime) -> dt.date:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(CST).date()
+
+
+@dataclass(frozen=True)
+class Event:
+    day: dt.date
+    county: str | None
+    industry: str | None
+    key: str  # what was counted, e.g. "need:12"
+
+
+@dataclass(frozen=True)
+class Metric:
+    code: str
+    label: str
+    unit: str
+    definition: str
+    collect: Callable[[Session, dt.date, dt.date], list[Event]]
+
+
+def _needs_published(session: Session, start: dt.date, end: dt.date) -> list[Event]:
+    # A day's margin either side in UTC, then the exact local-date filter in Python.
+    lo = dt.datetime.combine(start - dt.timedelta(days=1), dt.time(), dt.UTC)
+    hi = dt.datetime.combine(end + dt.timedelta(days=2), dt.time(), dt.UTC)
+    rows = session.execute(
+        select(Need.id, Need.published_at, Need.county, Need.industry).where(
+            Need.published_at.is_not(None), Need.published_at >= lo, Need.published_at < hi
+        )
+    ).all()
+    events = []
+    for need_id, published_at, county, industry in rows:
+        day = local_day(published_at)
+        if start <= day <= end:
+            events.append(Event(day, county, industry, f"need:{need_id}"))
+    return events
+
+
+def _deals_signed(session: Session, start: dt.date, end: dt.date) -> list[Event]:
+    rows = session.execute(
+        select(Deal.id, Deal.signed_on, Need.county, Need.industry)
+        .join(Need, Need.id == Deal.need_id)
+        .where(Deal.signed_on.is_not(None), Deal.signed_on >= start, Deal.signed_on <= end)
+    ).all()
+    return [Event(signed_on, county, industry, f"deal:{deal_id}") for deal_id, signed_on, county, industry in rows]
+
+
+def _first_of_kind(min_rank: int) -> Callable[[Session, dt.date, dt.date], list[Event]]:
+    def collect(session: Session, start: dt.date, end: dt.date) -> list[Event]:
+        # Every recognised first-of-kind product up to the end of the period, so a product
+        # that first reached the threshold before the period is not counted again inside it.
+        rows = session.execute(
+            select(
+                Recognition.id,
+                Recognition.org_id,
+                Recognition.category,
+                Recognition.product_name,
+                Recognition.level,
+                Recognition.year,
+                Recognition.recognised_at,
+                Organisation.county,
+                Organisation.industry,
+            )
+            .join(Organisation, Organisation.id == Recognition.org_id)
+            .where(Recognition.status == RecognitionStatus.recognised, Recognition.year <= end.year)
+            .order_by(Recognition.year, Recognition.recognised_at, Recognition.id)
+        ).all()
+        first: dict[tuple[int, str, str], Event] = {}
+        for rid, org_id, category, product, level, year, recognised_at, county, industry in rows:
+            policy = policy_for_year(year)
+            cat = policy.categories.get(category)
+            if cat is None or cat.group != "first_of_kind":
+                continue
+            award = cat.awards.get(level)
+            if award is None or award.rank < min_rank:
+                continue
+            product_key = (org_id, category, product)
+            if product_key in first:
+                continue
+            day = local_day(recognised_at) if recognised_at else dt.date(year, 12, 31)
+            day = min(max(day, dt.date(year, 1, 1)), dt.date(year, 12, 31))
+            first[product_key] = Event(day, county, industry, f"recognition:{rid}")
+        return [e for e in first.values() if start <= e.day <= end]
+
+    return collect
+
+
+METRICS: dict[str, Metric] = {
+    m.code: m
+    for m in (
+        Metric(
+            "needs_published",
+            "发布技术需求（发榜）",
+            "项",
+            "发榜时间在统计期内的需求，不论其后状态（撤回、过期、签约等均计入）",
+            _needs_published,
+        ),
+        Metric(
+            "deals_signed",
+            "揭榜对接转化",
+            "项",
+            "签约日期在统计期内的对接项目（签约及其后各阶段，含签约后失败的）",
+            _deals_signed,
+        ),
+        Metric(
+            "first_of_kind_municipal",
+            "首台（套）等认定（市级及以上）",
+            "个",
+            "认定年度在统计期内、首次达到市内及以上级别的首台（套）装备、首批次新材料、首版次软件产品",
+            _first_of_kind(1),
+        ),
+        Metric(
+            "first_of_kind_provincial",
+            "首台（套）等认定（省级及以上）",
+            "个",
+            "认定年度在统计期内、首次达到省内及以上级别的首台（套）装备、首批次新材料、首版次软件产品",
+            _first_of_kind(2),
+        ),
+    )
+}
+
+
+def metric(code: str) -> Metric:
+    return METRICS[code]
+
+
+def collect(session: Session, code: str, start: dt.date, end: dt.date) -> Sequence[Event]:
+    return METRICS[code].collect(session, start, end)

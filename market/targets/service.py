@@ -1,0 +1,141 @@
+"""Setting targets. Only bureau staff set, change or remove targets; the policy's own targets are
+seeded from ``policy_targets.json`` and may then be edited like any other."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from market.audit import service as audit
+from market.errors import Conflict, Forbidden, Invalid, NotFound
+from market.orgs.models import User
+from market.targets.metrics import METRICS
+from market.targets.models import Target
+from market.targets.progress import DEFAULT_BASE_YEAR
+from market.targets.schemas import TargetCreate, TargetUpdate
+from market.vocab import COUNTIES
+
+POLICY_TARGETS = Path(__file__).resolve().parent / "policy_targets.json"
+OBJECT_TYPE = "target"
+
+
+def ensure_bureau(user: User) -> None:
+    """Only bureau staff set targets."""
+    if not user.is_bureau_staff:
+        raise Forbidden("只有科技局工作人员可以设置目标任务")
+
+
+def _find(session: Session, metric: str, year: int, county: str | None) -> Target | None:
+    county_clause = Target.county.is_(None) if county is None else Target.county == county
+    return session.scalar(select(Target).where(Target.metric == metric, Target.year == year, county_clause))
+
+
+def create(session: Session, actor: User, target_in: TargetCreate) -> Target:
+    """One target per metric, year and county. A county split must agree with its city-wide
+    target on yearly vs cumulative and on the base year."""
+    ensure_bureau(actor)
+    details = []
+    if target_in.metric not in METRICS:
+        details.append({"field": "metric", "message": f"指标须为：{'、'.join(METRICS)}"})
+    if target_in.county is not None and target_in.county not in COUNTIES:
+        details.append({"field": "county", "message": f"县（市、区）须为：{'、'.join(COUNTIES)}"})
+    base_year = (target_in.base_year or DEFAULT_BASE_YEAR) if target_in.cumulative else None
+    if base_year is not None and base_year > target_in.year:
+        details.append({"field": "base_year", "message": "累计目标的起算年度不能晚于目标年度"})
+    if not target_in.cumulative and target_in.base_year is not None:
+        details.append({"field": "base_year", "message": "年度目标不设起算年度"})
+    if details:
+        raise Invalid("；".join(d["message"] for d in details), details=details)
+    if _find(session, target_in.metric, target_in.year, target_in.county):
+        raise Conflict(
+            "该指标、年度和地区的目标已存在，请修改原目标",
+            details=[{"field": "county" if target_in.county else "year", "message": "已存在"}],
+        )
+    siblings = session.scalars(
+        select(Target).where(Target.metric == target_in.metric, Target.year == target_in.year)
+    ).all()
+    for s in siblings:
+        if s.cumulative != target_in.cumulative or (s.base_year if s.cumulative else None) != base_year:
+            raise Invalid.field("cumulative", "同一指标同一年度的全市目标与县（市、区）分解目标须同为年度或同为累计（且起算年度相同）")
+    target = Target(
+        metric=target_in.metric,
+        year=target_in.year,
+        cumulative=target_in.cumulative,
+        base_year=base_year,
+        county=target_in.county,
+        value=target_in.value,
+        note=target_in.note,
+        source="bureau",
+        updated_by=actor.id,
+    )
+    session.add(target)
+    session.flush()
+    audit.record(session, actor.id, "target.created", OBJECT_TYPE, target.id, target_in.model_dump())
+    return target
+
+
+def update(session: Session, actor: User, target_id: int, target_up: TargetUpdate) -> Target:
+    """Only bureau staff change a target's figure or note; what it measures stays fixed."""
+    ensure_bureau(actor)
+    target = session.get(Target, target_id)
+    if target is None:
+        raise NotFound("目标不存在")
+    before = {"value": target.value, "note": target.note}
+    if target_up.value is not None:
+        target.value = target_up.value
+    if target_up.note is not None:
+        target.note = target_up.note
+    target.updated_by = actor.id
+    session.flush()
+    audit.record(
+        session, actor.id, "target.updated", OBJECT_TYPE, target.id, {"before": before, "after": target_up.model_dump(exclude_none=True)}
+    )
+    return target
+
+
+def delete(session: Session, actor: User, target_id: int) -> None:
+    """Only bureau staff remove a target; the audit entry keeps what it was."""
+    ensure_bureau(actor)
+    target = session.get(Target, target_id)
+    if target is None:
+        raise NotFound("目标不存在")
+    data = {"metric": target.metric, "year": target.year, "county": target.county, "value": target.value}
+    session.delete(target)
+    session.flush()
+    audit.record(session, actor.id, "target.deleted", OBJECT_TYPE, target_id, data)
+
+
+def list_targets(session: Session, year: int | None = None) -> list[Target]:
+    stmt = select(Target).order_by(Target.year, Target.metric, Target.county.is_not(None), Target.county)
+    if year is not None:
+        stmt = stmt.where(Target.year == year)
+    return list(session.scalars(stmt).all())
+
+
+def seed_policy_targets(session: Session, actor_id: int | None = None) -> int:
+    """Insert the policy's targets that are not there yet (never overwrites an edited figure).
+    Returns how many were added."""
+    data = json.loads(POLICY_TARGETS.read_text(encoding="utf-8"))
+    added = 0
+    for t in data["targets"]:
+        if _find(session, t["metric"], t["year"], None):
+            continue
+        target = Target(
+            metric=t["metric"],
+            year=t["year"],
+            cumulative=t["cumulative"],
+            base_year=data["base_year"] if t["cumulative"] else None,
+            county=None,
+            value=t["value"],
+            note=t.get("note", ""),
+            source="policy",
+            updated_by=actor_id,
+        )
+        session.add(target)
+        session.flush()
+        audit.record(session, actor_id, "target.seeded", OBJECT_TYPE, target.id, t)
+        added += 1
+    return added

@@ -1,0 +1,70 @@
+"""Only the bureau sets targets; one per metric, year and county; splits agree with the city row."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from market.audit.models import AuditEntry
+from market.errors import Conflict, Forbidden, Invalid, NotFound
+from market.orgs.models import User
+from market.targets import service
+from market.targets.schemas import TargetCreate, TargetUpdate
+
+
+def test_seed_then_edit_and_add_years(session: Session, bureau: User) -> None:
+    assert service.seed_policy_targets(session) == 7
+    rows = {(t.metric, t.year): t for t in service.list_targets(session)}
+    assert rows[("needs_published", 2022)].value == 200 and not rows[("needs_published", 2022)].cumulative
+    assert rows[("needs_published", 2025)].cumulative and rows[("needs_published", 2025)].base_year == 2022
+    assert rows[("first_of_kind_provincial", 2023)].value == 40
+    t = service.update(session, bureau, rows[("deals_signed", 2022)].id, TargetUpdate(value=120))
+    assert t.value == 120
+    assert service.seed_policy_targets(session) == 0 and t.value == 120  # reseeding keeps the edit
+    new = service.create(session, bureau, TargetCreate(metric="deals_signed", year=2026, value=150))
+    split = service.create(session, bureau, TargetCreate(metric="deals_signed", year=2026, county="平湖市", value=20))
+    assert new.base_year is None and split.county == "平湖市"
+    service.delete(session, bureau, split.id)
+    actions = session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "target")).all()
+    assert actions.count("target.seeded") == 7
+    assert {"target.updated", "target.created", "target.deleted"} <= set(actions)
+
+
+def test_unique_per_metric_year_county(session: Session, bureau: User) -> None:
+    service.create(session, bureau, TargetCreate(metric="needs_published", year=2026, value=100))
+    with pytest.raises(Conflict):
+        service.create(session, bureau, TargetCreate(metric="needs_published", year=2026, value=120))
+    service.create(session, bureau, TargetCreate(metric="needs_published", year=2026, county="海盐县", value=10))
+    with pytest.raises(Conflict):
+        service.create(session, bureau, TargetCreate(metric="needs_published", year=2026, county="海盐县", value=11))
+
+
+def test_split_must_match_city_target_kind(session: Session, bureau: User) -> None:
+    service.create(session, bureau, TargetCreate(metric="needs_published", year=2027, cumulative=True, value=900))
+    with pytest.raises(Invalid) as exc:
+        service.create(session, bureau, TargetCreate(metric="needs_published", year=2027, county="嘉善县", value=10))
+    assert exc.value.details[0]["field"] == "cumulative"
+
+
+@pytest.mark.parametrize(
+    ("kw", "field"),
+    [
+        ({"metric": "happiness"}, "metric"),
+        ({"county": "杭州市"}, "county"),
+        ({"cumulative": True, "base_year": 2030}, "base_year"),
+        ({"base_year": 2022}, "base_year"),
+    ],
+)
+def test_invalid_targets_name_the_field(session: Session, bureau: User, kw: dict[str, object], field: str) -> None:
+    data: dict[str, object] = {"metric": "needs_published", "year": 2026, "value": 10, **kw}
+    with pytest.raises(Invalid) as exc:
+        service.create(session, bureau, TargetCreate.model_validate(data))
+    assert exc.value.details[0]["field"] == field
+
+
+def test_only_bureau_sets_targets(session: Session, bureau: User, enterprise: User) -> None:
+    with pytest.raises(Forbidden):
+        service.create(session, enterprise, TargetCreate(metric="needs_published", year=2026, value=1))
+    with pytest.raises(NotFound):
+        service.update(session, bureau, 999, TargetUpdate(value=1))
