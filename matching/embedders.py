@@ -97,7 +97,10 @@ class SentenceTransformerEmbedder:
         if not model:
             raise ValueError("sentence-transformers backend needs a model path or id already on disk")
         self._model: Any = SentenceTransformer(model, device="cpu", local_files_only=True)
-        dim = self._model.get_sentence_embedding_dimension()
+        getter = getattr(self._model, "get_embedding_dimension", None) or getattr(
+            self._model, "get_sentence_embedding_dimension"
+        )
+        dim = getter()
         if dim is None:  # pragma: no cover - every pooling model reports it
             dim = int(self._model.encode(["x"]).shape[1])
         self.dim = int(dim)

@@ -184,3 +184,68 @@ def run_method(
     queries: Sequence[Query], method: Callable[[Query], Sequence[tuple[str, float]]], top: int = 100
 ) -> Run:
     return {q.id: list(method(q))[:top] for q in queries}
+
+
+# -- offline pipeline (BM25 stand-in for the keyword engine) ---------------------------------
+@dataclass
+class QueryFeatures:
+    query: Query
+    candidates: Any  # np.ndarray of profile positions
+    features: dict[str, Any]  # name -> np.ndarray over candidates
+
+
+def build_index(ds: Dataset, embedder: Any, cache_dir: Path | None = None) -> Any:
+    from matching.providers import Profile, ProfileIndex
+
+    profiles = [Profile(id=d.id, text=d.full_text, items=d.items, n_projects=d.n_projects) for d in ds.docs]
+    return ProfileIndex.build(profiles, embedder, cache_dir=cache_dir)
+
+
+def collect_features(
+    ds: Dataset,
+    index: Any,
+    query_vectors: Any,
+    pool: int = 100,
+    keyword_runs: Mapping[str, Sequence[tuple[str, float]]] | None = None,
+    vector_runs: Mapping[str, Sequence[tuple[str, float]]] | None = None,
+    progress: bool = False,
+) -> list[QueryFeatures]:
+    """Candidate pool per query (top ``pool`` by keyword and by vector, united) and its features.
+
+    ``keyword_runs``/``vector_runs`` (e.g. from Meilisearch) define the pool and, for keyword,
+    replace the offline BM25 profile score; without them the offline BM25 and the profile vector
+    stand in.
+    """
+    import numpy as np
+    from tqdm import tqdm
+
+    from matching.providers import QueryInput
+
+    out: list[QueryFeatures] = []
+    queries = ds.queries
+    it = tqdm(list(enumerate(queries)), desc=f"features {ds.name}", disable=not progress)
+    for qi, q in it:
+        qin = QueryInput(text=q.text, vectors=query_vectors[qi])
+        if keyword_runs is not None:
+            kw = {index.position[d]: s for d, s in keyword_runs.get(q.id, []) if d in index.position}
+        else:
+            bm = index.bm25_profile.score(qin.tokens)
+            top = np.argsort(-bm)[:pool]
+            kw = {int(i): float(bm[i]) for i in top if bm[i] > 0}
+        if vector_runs is not None:
+            vec = {index.position[d]: s for d, s in vector_runs.get(q.id, []) if d in index.position}
+        else:
+            vs = index.profile_vectors @ qin.vectors[0]
+            top = np.argsort(-vs)[:pool]
+            vec = {int(i): float(vs[i]) for i in top}
+        # Items matter for providers: also pool the owners of the nearest items.
+        sims = index.item_similarities(qin)
+        near = np.argsort(-sims)[:pool]
+        cand = np.array(sorted(set(kw) | set(vec) | {int(index.item_owner[i]) for i in near}), dtype=np.int64)
+        feats = index.features(qin, cand)
+        if keyword_runs is not None:
+            feats["keyword"] = np.array([kw.get(int(c), 0.0) for c in cand])
+        if vector_runs is not None:
+            feats["vector"] = np.array([vec.get(int(c), 0.0) for c in cand])
+        out.append(QueryFeatures(query=q, candidates=cand, features=feats))
+    return out

@@ -60,13 +60,15 @@ def ndcg_at_k(
     if graded is None:
         graded = any(g != 1.0 for g in grades.values())
 
-    def gain(g: float) -> float:
+    exponential = gain == "exponential"
+
+    def gain_of(g: float) -> float:
         if not graded:
             return 1.0
-        return (2.0**g - 1.0) if gain == "exponential" else g
+        return (2.0**g - 1.0) if exponential else g
 
-    actual = dcg(gain(grades.get(d, 0.0)) if d in grades else 0.0 for d in _dedup(ranked)[:k])
-    ideal = dcg(gain(g) for g in sorted(grades.values(), reverse=True)[:k])
+    actual = dcg(gain_of(grades[d]) if d in grades else 0.0 for d in _dedup(ranked)[:k])
+    ideal = dcg(gain_of(g) for g in sorted(grades.values(), reverse=True)[:k])
     return actual / ideal if ideal > 0 else 0.0
 
 

@@ -124,15 +124,17 @@ class ProfileIndex:
         return out
 
     def _segment_topk_mean(self, values: np.ndarray, k: int) -> np.ndarray:
-        out = np.zeros(len(self.profiles))
-        for i in range(len(self.profiles)):
-            seg = values[self._starts[i] : self._starts[i + 1]]
-            if seg.size == 0:
-                continue
-            if seg.size > k:
-                seg = np.partition(seg, -k)[-k:]
-            out[i] = seg.mean()
-        return out
+        n = len(self.profiles)
+        if values.size == 0:
+            return np.zeros(n)
+        order = np.lexsort((-values, self.item_owner))  # by owner, then best first
+        owners = self.item_owner[order]
+        rank = np.arange(values.size) - self._starts[owners]
+        keep = rank < k
+        sums = np.bincount(owners[keep], weights=values[order][keep], minlength=n)
+        counts = np.minimum(self.n_items, k)
+        counts[counts == 0] = 1
+        return sums / counts
 
     def _segment_softmax_pool(self, values: np.ndarray, tau: float) -> np.ndarray:
         """tau * log(sum(exp(sim/tau))): near the max, plus a bonus for several close items."""
@@ -157,29 +159,34 @@ class ProfileIndex:
         sims = self.item_vectors @ query.vectors.T
         return sims.max(axis=1).astype(np.float64)
 
-    def term_overlap(self, query: QueryInput) -> np.ndarray:
+    def term_overlap(self, query: QueryInput, candidates: np.ndarray | None = None) -> np.ndarray:
         """Share of the query's IDF mass found in each profile (each query word counted once)."""
+        cand = np.arange(len(self.profiles)) if candidates is None else candidates
         terms = set(query.tokens)
         if not terms:
-            return np.zeros(len(self.profiles))
+            return np.zeros(len(cand))
         weights = {t: self.bm25_profile.idf_of(t) for t in terms}
         total = sum(weights.values()) or 1.0
-        return np.array([sum(w for t, w in weights.items() if t in pt) / total for pt in self.profile_terms])
+        pts = self.profile_terms
+        return np.array([sum(w for t, w in weights.items() if t in pts[int(c)]) / total for c in cand])
 
-    def features(self, query: QueryInput) -> dict[str, np.ndarray]:
-        """Every feature of ``FEATURE_NAMES`` except ``prf`` (second stage), for all profiles."""
+    def features(self, query: QueryInput, candidates: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Every feature of ``FEATURE_NAMES`` except ``prf`` (second stage), for ``candidates``
+        (profile positions; default all profiles)."""
         sims = self.item_similarities(query)
         item_bm25 = self.bm25_items.score(query.tokens)
+        cand = np.arange(len(self.profiles)) if candidates is None else np.asarray(candidates, dtype=np.int64)
+        top3 = self._segment_topk_mean(sims, 3)
         return {
-            "bm25_profile": self.bm25_profile.score(query.tokens),
-            "bm25_item_max": self._segment_max(item_bm25),
-            "vec_profile": (self.profile_vectors @ query.vectors.T).max(axis=1).astype(np.float64),
-            "vec_item_max": self._segment_max(sims),
-            "vec_item_top3": self._segment_topk_mean(sims, 3),
-            "vec_item_softmax": self._segment_softmax_pool(sims, SOFTMAX_TAU),
-            "knn_vote": np.log1p(self._knn_vote(sims, KNN_K, KNN_TAU)),
-            "term_overlap": self.term_overlap(query),
-            "prior": self.prior.copy(),
+            "bm25_profile": self.bm25_profile.score(query.tokens)[cand],
+            "bm25_item_max": self._segment_max(item_bm25)[cand],
+            "vec_profile": (self.profile_vectors[cand] @ query.vectors.T).max(axis=1).astype(np.float64),
+            "vec_item_max": self._segment_max(sims)[cand],
+            "vec_item_top3": top3[cand],
+            "vec_item_softmax": self._segment_softmax_pool(sims, SOFTMAX_TAU)[cand],
+            "knn_vote": np.log1p(self._knn_vote(sims, KNN_K, KNN_TAU))[cand],
+            "term_overlap": self.term_overlap(query, cand),
+            "prior": self.prior[cand],
         }
 
     def prf(self, first_stage: np.ndarray, m: int = 10, exclude_top: int = 0) -> np.ndarray:

@@ -205,9 +205,8 @@ def rank_profiles(
     ``keyword_scores`` (position -> score from the keyword engine) replace the offline BM25
     profile score when given. Returns (candidate positions, scores, features over candidates).
     """
-    allf = index.features(query)
     cand = np.arange(len(index)) if candidates is None else np.asarray(list(candidates), dtype=np.int64)
-    feats = {k: v[cand] for k, v in allf.items()}
+    feats = index.features(query, cand)
     if keyword_scores is not None:
         feats["bm25_profile"] = np.array([keyword_scores.get(int(c), 0.0) for c in cand], dtype=np.float64)
     if extra:

@@ -1,0 +1,134 @@
+"""Offline matching quality on a data folder (BM25 stand-in for Meilisearch).
+
+Tunes fusion weights by coordinate ascent on a hash split of the queries (tune half) and reports
+keyword / vector / hybrid / final, plus ablations, on the tune half, the held-out half and all.
+
+    python bench/bench_matching_quality.py /work/shared/data/nsfc [--save matching/data/fusion_weights.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from matching.cache import cached_embeddings  # noqa: E402
+from matching.embedders import load_embedder  # noqa: E402
+from matching.evaluation import (  # noqa: E402
+    build_index,
+    collect_features,
+    evaluate_run,
+    load_dataset,
+    split_queries,
+)
+from matching.providers import FEATURE_NAMES  # noqa: E402
+from matching.ranking import FusionWeights, fuse, zscore  # noqa: E402
+from matching.tuning import coordinate_ascent, make_sample  # noqa: E402
+
+BASE = [n for n in FEATURE_NAMES if n != "prf"]
+
+
+def run_from(qf_list, index, score_fn, top=100):
+    run = {}
+    for qf in qf_list:
+        s = score_fn(qf)
+        order = np.argsort(-s, kind="stable")[:top]
+        run[qf.query.id] = [(index.ids[int(qf.candidates[o])], float(s[o])) for o in order]
+    return run
+
+
+def with_prf(qf, index, w: dict[str, float], depth: int):
+    base = {k: v for k, v in w.items() if k != "prf"}
+    s = fuse(qf.features, base)
+    if w.get("prf", 0):
+        first = np.full(len(index), -np.inf)
+        first[qf.candidates] = s
+        qf.features["prf"] = index.prf(first, m=depth)[qf.candidates]
+        s = s + w["prf"] * zscore(qf.features["prf"])
+    return s
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("data_dir", type=Path)
+    ap.add_argument("--cache", type=Path, default=Path("data/cache"))
+    ap.add_argument("--pool", type=int, default=100)
+    ap.add_argument("--save", type=Path)
+    ap.add_argument("--objective", choices=["binary", "graded"], default=None)
+    args = ap.parse_args()
+
+    ds = load_dataset(args.data_dir)
+    emb = load_embedder("e5")
+    t0 = time.time()
+    index = build_index(ds, emb, args.cache)
+    qv = cached_embeddings(emb, [q.text for q in ds.queries], "query", args.cache)
+    print(f"index+embeddings {time.time() - t0:.1f}s", flush=True)
+    t0 = time.time()
+    qfs = collect_features(ds, index, qv, pool=args.pool, progress=True)
+    print(f"features {time.time() - t0:.1f}s; mean pool {np.mean([len(q.candidates) for q in qfs]):.0f}")
+
+    objective = args.objective or ("graded" if ds.qrels_graded else "binary")
+    judgements = ds.qrels_graded if objective == "graded" else ds.qrels
+    tune_q, test_q = split_queries(ds.queries)
+    tune_ids = {q.id for q in tune_q}
+
+    def samples(prf_w=None, depth=10):
+        out = []
+        for qf in qfs:
+            if qf.query.id not in tune_ids or not judgements.get(qf.query.id):
+                continue
+            rel = judgements[qf.query.id]
+            if prf_w is not None:
+                with_prf(qf, index, prf_w, depth)
+            gains = np.array([rel.get(index.ids[int(c)], 0.0) for c in qf.candidates])
+            out.append(make_sample(qf.features, FEATURE_NAMES, gains, list(rel.values())))
+        return out
+
+    defaults = FusionWeights()
+    init = np.array([defaults.features.get(n, 0.0) if n != "prf" else 0.0 for n in FEATURE_NAMES])
+    prf_j = FEATURE_NAMES.index("prf")
+    t0 = time.time()
+    w, score = coordinate_ascent(samples(), init, frozen=(prf_j,))
+    print(f"stage 1 tune nDCG@10 {score:.4f}")
+    for _ in range(2):
+        wd = dict(zip(FEATURE_NAMES, w, strict=True))
+        wd["prf"] = 1.0  # compute the prf feature from the current first stage
+        w, score = coordinate_ascent(samples(wd), w)
+        print(f"stage 2 tune nDCG@10 {score:.4f} prf={w[prf_j]}")
+    print(f"tuning {time.time() - t0:.1f}s")
+    tuned = dict(zip(FEATURE_NAMES, (float(x) for x in w), strict=True))
+    print("weights", json.dumps(tuned))
+
+    methods = {
+        "keyword": lambda qf: qf.features["bm25_profile"],
+        "vector": lambda qf: qf.features["vec_profile"],
+        "hybrid": lambda qf: zscore(qf.features["bm25_profile"]) + zscore(qf.features["vec_profile"]),
+        "item_top3": lambda qf: qf.features["vec_item_top3"],
+        "bm25+items(z)": lambda qf: zscore(qf.features["bm25_profile"]) + zscore(qf.features["vec_item_top3"]),
+        "final": lambda qf: with_prf(qf, index, tuned, 10),
+        "final-no-prf": lambda qf: fuse(qf.features, {k: v for k, v in tuned.items() if k != "prf"}),
+    }
+    rows = []
+    for name, fn in methods.items():
+        run = run_from(qfs, index, fn)
+        for part, qs in (("tune", tune_q), ("heldout", test_q), ("all", ds.queries)):
+            m = evaluate_run(run, ds.qrels, ds.qrels_graded, query_ids=[q.id for q in qs])
+            rows.append((name, part, m))
+    keys = ["ndcg@10", "recall@10", "mrr@10", "graded_ndcg@10", "field_ndcg@10"]
+    print(f"{'method':16s} {'part':8s} " + " ".join(f"{k:>15s}" for k in keys))
+    for name, part, m in rows:
+        print(f"{name:16s} {part:8s} " + " ".join(f"{m.get(k, float('nan')):15.4f}" for k in keys))
+    if args.save:
+        fw = FusionWeights(features=tuned)
+        fw.save(args.save)
+        print("saved", args.save)
+
+
+if __name__ == "__main__":
+    main()
