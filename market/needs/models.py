@@ -50,7 +50,7 @@ class Need(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    org: Mapped[Organisation] = relationship(lazy="raise")
+    org: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
     transitions: Mapped[list[NeedTransition]] = relationship(
         lazy="raise", order_by="NeedTransition.id", cascade="all, delete-orphan"
     )

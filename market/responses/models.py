@@ -33,7 +33,7 @@ class Response(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    org: Mapped[Organisation] = relationship(lazy="raise")
+    org: Mapped[Organisation] = relationship(lazy="joined", innerjoin=True)
 
 
 class ResponseScore(Base):

@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from market.vocab import COUNTIES, INDUSTRIES
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _check_county(v: str | None) -> str | None:
+    if v is not None and v not in COUNTIES:
+        raise ValueError(f"县（市、区）须为：{'、'.join(COUNTIES)}")
+    return v
+
+
+def _check_industry(v: str | None) -> str | None:
+    if v is not None and v not in INDUSTRIES:
+        raise ValueError("行业不在可选范围内")
+    return v
+
+
+class RegistrationIn(BaseModel):
+    """A new organisation with its first (admin) user."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    org_name: str = Field(min_length=2, max_length=200, examples=["嘉兴某某汽车零部件有限公司"])
+    org_kind: str = Field(pattern="^(enterprise|university|institute|provider)$", examples=["enterprise"])
+    credit_code: str | None = Field(None, max_length=32)
+    county: str | None = Field(None, examples=["南湖区"])
+    industry: str | None = Field(None, examples=["汽车制造"])
+    email: str = Field(max_length=200, examples=["zhang@example.com"])
+    display_name: str = Field(min_length=1, max_length=100, examples=["张工"])
+    password: str = Field(min_length=8, max_length=128)
+
+    _county = field_validator("county")(_check_county)
+    _industry = field_validator("industry")(_check_industry)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        if not _EMAIL.match(v):
+            raise ValueError("邮箱格式不正确")
+        return v.lower()
+
+
+class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(max_length=200)
+    password: str = Field(max_length=128)
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_at: dt.datetime
+
+
+class UserIn(BaseModel):
+    """An org admin adds a colleague."""
+
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(max_length=200)
+    display_name: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=8, max_length=128)
+    roles: list[str] = Field(default_factory=lambda: ["member"])
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        if not _EMAIL.match(v):
+            raise ValueError("邮箱格式不正确")
+        return v.lower()
+
+
+class OrgPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    kind: str
+    county: str | None
+    industry: str | None
+    verification: str
+
+
+class OrgDetail(OrgPublic):
+    credit_code: str | None
+    description: str
+    created_at: dt.datetime
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    email: str
+    display_name: str
+    roles: list[str]
+    org: OrgPublic
+
+
+class VerificationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decision: str = Field(pattern="^(verified|rejected)$")
+    note: str = Field("", max_length=500)
+
+
+class CapabilityItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: str = Field(pattern="^(project|paper|patent|product|case)$")
+    title: str = Field(min_length=2, max_length=300)
+    description: str = Field("", max_length=5000)
+    year: int | None = Field(None, ge=1950, le=2100)
+
+
+class CapabilityItemOut(CapabilityItemIn):
+    model_config = ConfigDict(from_attributes=True, extra="ignore")
+    id: int
+
+
+class ProfileIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    fields: list[str] = Field(default_factory=list, max_length=30)
+    industries: list[str] = Field(default_factory=list, max_length=20)
+    tracks: list[str] = Field(default_factory=list, max_length=3)
+    summary: str = Field("", max_length=5000)
+    team: str = Field("", max_length=5000)
+    typical_deal_min_wan: float | None = Field(None, ge=0, le=100000)
+    typical_deal_max_wan: float | None = Field(None, ge=0, le=100000)
+    track_record: int = Field(0, ge=0, le=100000)
+    items: list[CapabilityItemIn] | None = Field(None, max_length=200)
+
+    @field_validator("industries")
+    @classmethod
+    def _industries(cls, v: list[str]) -> list[str]:
+        for item in v:
+            _check_industry(item)
+        return v
+
+    @field_validator("tracks")
+    @classmethod
+    def _tracks(cls, v: list[str]) -> list[str]:
+        if any(t not in ("digital", "green") for t in v):
+            raise ValueError("方向须为 digital（数字化）或 green（绿色化）")
+        return v
+
+
+class ProfileOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    org: OrgPublic
+    fields: list[str]
+    industries: list[str]
+    tracks: list[str]
+    summary: str
+    team: str
+    typical_deal_min_wan: float | None
+    typical_deal_max_wan: float | None
+    track_record: int
+    items: list[CapabilityItemOut]
+    updated_at: dt.datetime

@@ -1,0 +1,194 @@
+"""Organisations, users, sign-in and provider profiles."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from market.audit import service as audit
+from market.db import utcnow
+from market.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound, TooManyRequests
+from market.orgs import security
+from market.orgs.models import (
+    PROVIDER_KINDS,
+    ApiToken,
+    CapabilityItem,
+    Organisation,
+    ProviderProfile,
+    Role,
+    User,
+    Verification,
+)
+from market.orgs.schemas import ProfileIn, RegistrationIn, UserIn
+from market.outbox import service as outbox
+
+
+def register(session: Session, reg_in: RegistrationIn) -> User:
+    """A new organisation starts unverified; its first user is its admin."""
+    if session.scalar(select(Organisation.id).where(Organisation.name == reg_in.org_name)):
+        raise Conflict("该单位名称已注册", details=[{"field": "org_name", "message": "已存在"}])
+    if session.scalar(select(User.id).where(User.email == reg_in.email)):
+        raise Conflict("该邮箱已注册", details=[{"field": "email", "message": "已存在"}])
+    org = Organisation(
+        name=reg_in.org_name,
+        kind=reg_in.org_kind,
+        credit_code=reg_in.credit_code,
+        county=reg_in.county,
+        industry=reg_in.industry,
+    )
+    session.add(org)
+    session.flush()
+    user = User(
+        org_id=org.id,
+        email=reg_in.email,
+        display_name=reg_in.display_name,
+        password_hash=security.hash_password(reg_in.password),
+        roles=[Role.org_admin.value, Role.member.value],
+    )
+    session.add(user)
+    if org.kind in PROVIDER_KINDS:
+        session.add(ProviderProfile(org_id=org.id))
+    session.flush()
+    audit.record(session, user.id, "org.registered", "organisation", org.id, {"name": org.name, "kind": org.kind})
+    return user
+
+
+def add_user(session: Session, actor: User, user_in: UserIn) -> User:
+    """Only an org admin adds users, to their own organisation; bureau roles only inside the bureau."""
+    if not actor.has_role(Role.org_admin, Role.bureau_admin):
+        raise Forbidden("只有单位管理员可以添加用户")
+    bureau_roles = {Role.bureau_admin, Role.bureau_reviewer, Role.expert}
+    if any(r in bureau_roles for r in user_in.roles) and not actor.is_bureau:
+        raise Forbidden("只有科技局可以授予审核员、管理员或专家角色")
+    if any(r not in Role.__members__ for r in user_in.roles):
+        raise Invalid.field("roles", "角色不存在")
+    if session.scalar(select(User.id).where(User.email == user_in.email)):
+        raise Conflict("该邮箱已注册", details=[{"field": "email", "message": "已存在"}])
+    user = User(
+        org_id=actor.org_id,
+        email=user_in.email,
+        display_name=user_in.display_name,
+        password_hash=security.hash_password(user_in.password),
+        roles=sorted(set(user_in.roles)),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, actor.id, "user.added", "user", user.id, {"roles": user.roles})
+    return user
+
+
+def authenticate(
+    session: Session, email: str, password: str, *, max_failed: int = 5, lockout_minutes: int = 15
+) -> User:
+    """Repeated wrong passwords lock the account for a while; the error never says which part was wrong."""
+    user = session.scalar(select(User).where(User.email == email.lower()))
+    now = utcnow()
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        raise TooManyRequests("登录失败次数过多，账户已临时锁定，请稍后再试")
+    if user is None or not user.is_active or not security.verify_password(user.password_hash, password):
+        if user is not None:
+            user.failed_logins += 1
+            if user.failed_logins >= max_failed:
+                user.locked_until = now + dt.timedelta(minutes=lockout_minutes)
+                user.failed_logins = 0
+                audit.record(session, user.id, "user.locked", "user", user.id, {})
+            session.flush()
+        raise NotAuthenticated("邮箱或密码错误")
+    user.failed_logins = 0
+    user.locked_until = None
+    return user
+
+
+def issue_token(session: Session, user: User, ttl_hours: int) -> tuple[str, dt.datetime]:
+    token = security.new_token()
+    expires = utcnow() + dt.timedelta(hours=ttl_hours)
+    session.add(ApiToken(user_id=user.id, token_hash=security.token_digest(token), expires_at=expires))
+    session.flush()
+    return token, expires
+
+
+def revoke_token(session: Session, token: str) -> None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == security.token_digest(token)))
+    if row is not None:
+        row.revoked = True
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == security.token_digest(token)))
+    if row is None or row.revoked or row.expires_at <= utcnow():
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    return user
+
+
+def verify_org(session: Session, actor: User, org_id: int, decision: str, note: str = "") -> Organisation:
+    """Only bureau staff verify organisations; verification gates publishing and responding."""
+    if not actor.is_bureau_staff:
+        raise Forbidden("只有科技局工作人员可以认证单位")
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound("单位不存在")
+    if decision not in (Verification.verified, Verification.rejected):
+        raise Invalid.field("decision", "只能是 verified 或 rejected")
+    old = org.verification
+    org.verification = decision
+    org.verified_at = utcnow() if decision == Verification.verified else None
+    session.flush()
+    audit.record(session, actor.id, "org.verification", "organisation", org.id, {"from": old, "to": decision, "note": note})
+    if org.kind in PROVIDER_KINDS:
+        outbox.enqueue(session, "provider", org.id)
+    return org
+
+
+def get_org(session: Session, org_id: int) -> Organisation:
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound("单位不存在")
+    return org
+
+
+def get_profile(session: Session, org_id: int) -> ProviderProfile:
+    profile = session.scalar(
+        select(ProviderProfile)
+        .where(ProviderProfile.org_id == org_id)
+        .options(selectinload(ProviderProfile.items), selectinload(ProviderProfile.org))
+    )
+    if profile is None:
+        raise NotFound("能力画像不存在")
+    return profile
+
+
+def update_profile(session: Session, actor: User, org_id: int, profile_in: ProfileIn) -> ProviderProfile:
+    """A provider's own members keep its capability profile; nobody else edits it."""
+    if actor.org_id != org_id:
+        raise Forbidden("只能维护本单位的能力画像")
+    profile = get_profile(session, org_id)
+    lo, hi = profile_in.typical_deal_min_wan, profile_in.typical_deal_max_wan
+    if lo is not None and hi is not None and lo > hi:
+        raise Invalid.field("typical_deal_max_wan", "典型合作规模上限不能小于下限")
+    data = profile_in.model_dump(exclude={"items"})
+    for key, value in data.items():
+        setattr(profile, key, value)
+    if profile_in.items is not None:
+        profile.items.clear()
+        session.flush()
+        for item in profile_in.items:
+            profile.items.append(CapabilityItem(**item.model_dump()))
+    profile.updated_at = utcnow()
+    session.flush()
+    audit.record(session, actor.id, "profile.updated", "organisation", org_id, {"items": len(profile.items)})
+    outbox.enqueue(session, "provider", org_id)
+    return profile
+
+
+def commit_unique(session: Session) -> None:
+    """Flush and translate a unique-constraint race into a 409."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict("数据已存在（重复提交）") from exc

@@ -1,0 +1,15 @@
+"""Enqueueing index work. Called by services inside the transaction that changes the record."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sqlalchemy.orm import Session
+
+from market.outbox.models import OutboxEntry
+
+Topic = Literal["need", "provider"]
+
+
+def enqueue(session: Session, topic: Topic, record_id: int, op: Literal["upsert", "delete"] = "upsert") -> None:
+    session.add(OutboxEntry(topic=topic, record_id=record_id, op=op))

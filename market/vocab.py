@@ -1,0 +1,53 @@
+"""Fixed vocabularies of the domain, with their Chinese labels. One place for every list."""
+
+from __future__ import annotations
+
+COUNTIES = ("南湖区", "秀洲区", "嘉善县", "平湖市", "海盐县", "海宁市", "桐乡市")
+
+INDUSTRIES = (
+    "汽车制造", "电子信息", "家电", "光伏", "造纸", "经编", "化工化纤",
+    "石化", "化工", "建材", "钢铁", "有色", "装备制造", "生物医药", "纺织服装", "其他",
+)
+ENERGY_INTENSIVE = frozenset({"石化", "化工", "建材", "钢铁", "有色"})
+
+TRACKS = {"digital": "数字化改造", "green": "绿色化改造", "both": "数字化+绿色化"}
+
+COOPERATION_MODES = ("技术开发", "技术转让", "技术许可", "技术服务", "联合攻关")
+
+DISCLOSURES = {"public": "公开", "nda": "签署保密承诺后可见", "invite": "仅受邀方可见"}
+
+# Structured reasons for every return, rejection or decline: no party is left without feedback.
+REASON_CODES = {
+    "unclear": "描述不清",
+    "indicators_unclear": "指标不明确",
+    "out_of_scope": "超出范围",
+    "mature_solution_exists": "已有成熟方案",
+    "budget_mismatch": "预算不匹配",
+    "capability_mismatch": "能力不匹配",
+    "duplicate": "重复需求",
+    "other": "其他",
+}
+
+# Expert review criteria for needs (and responses), each scored 0–100.
+REVIEW_CRITERIA = {
+    "industry_impact": "产业带动作用",
+    "research_basis": "研究基础",
+    "technical_indicators": "技术指标",
+    "financial_indicators": "财务指标",
+}
+
+ORG_KIND_LABELS = {
+    "enterprise": "企业",
+    "university": "高校",
+    "institute": "科研院所",
+    "provider": "服务商",
+    "bureau": "科技局",
+}
+
+ROLE_LABELS = {
+    "member": "成员",
+    "org_admin": "单位管理员",
+    "bureau_reviewer": "科技局审核员",
+    "bureau_admin": "科技局管理员",
+    "expert": "评审专家",
+}

@@ -1,0 +1,1 @@
+"""The HTTP face of Jiebang: JSON API, Chinese pages, auth, the app factory and the CLI."""

@@ -1,0 +1,43 @@
+"""Registration, sign-in (bearer tokens for the API; the pages use the same token in a cookie)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, status
+
+from market.orgs import service as orgs
+from market.orgs.schemas import LoginIn, RegistrationIn, TokenOut, UserIn, UserOut
+from web.deps import CurrentUser, RuntimeDep, SessionDep
+from web.errors import responses
+from web.ratelimit import login_limiter
+
+router = APIRouter(prefix="/auth", tags=["认证 auth"])
+
+
+@router.post("/register", response_model=UserOut, status_code=status.HTTP_201_CREATED, responses=responses(409, 422))
+def register(reg_in: RegistrationIn, session: SessionDep) -> UserOut:
+    """注册单位及其管理员账号。新单位须经科技局认证后才能发榜或揭榜。"""
+    user = orgs.register(session, reg_in)
+    return UserOut.model_validate(user)
+
+
+@router.post("/token", response_model=TokenOut, responses=responses(401, 422, 429))
+def login(login_in: LoginIn, request: Request, session: SessionDep, runtime: RuntimeDep) -> TokenOut:
+    """用邮箱和密码换取访问令牌（Bearer）。连续失败将临时锁定账户。"""
+    login_limiter.check(request.client.host if request.client else "unknown")
+    auth = runtime.settings.auth
+    user = orgs.authenticate(
+        session, login_in.email, login_in.password, max_failed=auth.max_failed_logins, lockout_minutes=auth.lockout_minutes
+    )
+    token, expires = orgs.issue_token(session, user, auth.token_ttl_hours)
+    return TokenOut(access_token=token, expires_at=expires)
+
+
+@router.get("/me", response_model=UserOut, responses=responses(401))
+def me(user: CurrentUser) -> UserOut:
+    return UserOut.model_validate(user)
+
+
+@router.post("/users", response_model=UserOut, status_code=201, responses=responses(401, 403, 409, 422))
+def add_user(user_in: UserIn, user: CurrentUser, session: SessionDep) -> UserOut:
+    """单位管理员为本单位添加用户。"""
+    return UserOut.model_validate(orgs.add_user(session, user, user_in))

@@ -1,0 +1,65 @@
+"""Organisations, verification by the bureau, provider capability profiles, experts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from market.orgs import queries, service
+from market.orgs.schemas import OrgDetail, OrgPublic, ProfileIn, ProfileOut, UserOut, VerificationIn
+from market.needs import service as need_service
+from web.api.common import Paginated
+from web.deps import BureauUser, CurrentUser, PageDep, SessionDep
+from web.errors import RESPONSES_READ, RESPONSES_WRITE, responses
+
+router = APIRouter(tags=["单位 organisations"])
+
+
+@router.get("/orgs", response_model=Paginated[OrgDetail], responses=responses(401, 403, 422))
+def list_orgs(
+    session: SessionDep,
+    user: BureauUser,
+    page: PageDep,
+    kind: Annotated[str | None, Query(pattern="^(enterprise|university|institute|provider|bureau)$")] = None,
+    verification: Annotated[str | None, Query(pattern="^(pending|verified|rejected)$")] = None,
+) -> Paginated[OrgDetail]:
+    """单位列表（科技局），可按类型与认证状态筛选。"""
+    rows, total = queries.list_orgs(session, kind=kind, verification=verification, offset=page.offset, limit=page.per_page)
+    return Paginated(items=[OrgDetail.model_validate(o) for o in rows], total=total, page=page.page, per_page=page.per_page)
+
+
+@router.get("/orgs/{org_id}", response_model=OrgPublic, responses=RESPONSES_READ)
+def get_org(org_id: int, session: SessionDep) -> OrgPublic:
+    return OrgPublic.model_validate(service.get_org(session, org_id))
+
+
+@router.post("/orgs/{org_id}/verification", response_model=OrgDetail, responses=RESPONSES_WRITE)
+def verify_org(org_id: int, verification_in: VerificationIn, session: SessionDep, user: CurrentUser) -> OrgDetail:
+    """科技局认证单位（verified / rejected）。"""
+    return OrgDetail.model_validate(service.verify_org(session, user, org_id, verification_in.decision, verification_in.note))
+
+
+@router.get("/providers", response_model=Paginated[ProfileOut], responses=responses(422))
+def list_providers(session: SessionDep, page: PageDep) -> Paginated[ProfileOut]:
+    """已认证揭榜方（高校、院所、服务商）名录。"""
+    rows, total = queries.list_provider_profiles(session, offset=page.offset, limit=page.per_page)
+    return Paginated(items=[ProfileOut.model_validate(p) for p in rows], total=total, page=page.page, per_page=page.per_page)
+
+
+@router.get("/providers/{org_id}", response_model=ProfileOut, responses=RESPONSES_READ)
+def get_provider(org_id: int, session: SessionDep) -> ProfileOut:
+    return ProfileOut.model_validate(service.get_profile(session, org_id))
+
+
+@router.put("/providers/{org_id}", response_model=ProfileOut, responses=RESPONSES_WRITE)
+def update_provider(org_id: int, profile_in: ProfileIn, session: SessionDep, user: CurrentUser) -> ProfileOut:
+    """揭榜方维护本单位能力画像（研究方向、成果条目、团队、典型合作规模）。"""
+    service.update_profile(session, user, org_id, profile_in)
+    return ProfileOut.model_validate(service.get_profile(session, org_id))
+
+
+@router.post("/users/{user_id}/expert", response_model=UserOut, responses=RESPONSES_WRITE)
+def grant_expert(user_id: int, session: SessionDep, user: CurrentUser) -> UserOut:
+    """科技局管理员聘任评审专家。"""
+    return UserOut.model_validate(need_service.grant_expert_role(session, user, user_id))

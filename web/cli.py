@@ -1,0 +1,210 @@
+"""The ``jiebang`` command line: serve, worker, reindex, seed-demo, check, evaluate, backup, restore."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from market.settings import Settings, get_settings
+
+app = typer.Typer(help="揭榜 Jiebang — 嘉兴“两化”改造技术需求揭榜平台", no_args_is_help=True, add_completion=False)
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+def _runtime(settings: Settings, *, meili: bool = True):  # type: ignore[no-untyped-def]
+    from search.errors import SearchError
+    from web.runtime import build_runtime
+
+    try:
+        return build_runtime(settings, start_local_meili=meili)
+    except SearchError as exc:
+        _fail(f"Meilisearch 启动失败 / could not start Meilisearch: {exc}")
+
+
+def _migrate(runtime) -> None:  # type: ignore[no-untyped-def]
+    from market.migrate import upgrade
+
+    upgrade(runtime.engine)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations (数据库迁移)."""
+    settings = get_settings()
+    rt = _runtime(settings, meili=False)
+    _migrate(rt)
+    typer.echo(f"数据库已是最新结构：{settings.sqlalchemy_url.split('@')[-1]}")
+    rt.close()
+
+
+@app.command("seed-demo")
+def seed_demo(seed: int = 2026) -> None:
+    """Load the deterministic demo data set (does nothing if it is already there)."""
+    from market.db import session_scope
+    from market.demo.corpus import generate_corpus
+    from market.demo.seed import seed_demo as do_seed
+
+    settings = get_settings()
+    rt = _runtime(settings, meili=False)
+    _migrate(rt)
+    with session_scope(rt.session_factory) as session:
+        report = do_seed(session, generate_corpus(seed))
+    typer.echo(str(report))
+    rt.close()
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="监听地址")] = None,
+    port: Annotated[int | None, typer.Option(help="端口（默认读 PORT，8000）")] = None,
+    workers: Annotated[int, typer.Option(help="Web 进程数")] = 1,
+    demo: Annotated[bool, typer.Option(help="首次启动时载入演示数据")] = False,
+) -> None:
+    """Start the web service (and, in the embedded mode, a supervised local Meilisearch)."""
+    import uvicorn
+
+    settings = get_settings()
+    host = host or settings.host
+    port = port or settings.port
+    from search.process import free_port  # noqa: F401 - importable check
+
+    rt = _runtime(settings)
+    _migrate(rt)
+    from search.indexes import ensure_indexes
+
+    assert rt.meili is not None
+    ensure_indexes(rt.meili, rt.index_prefix)
+    if demo:
+        from market.db import session_scope
+        from market.demo.corpus import generate_corpus
+        from market.demo.seed import seed_demo as do_seed
+
+        with session_scope(rt.session_factory) as session:
+            report = do_seed(session, generate_corpus(2026))
+        typer.echo(str(report))
+    # Worker processes find the (possibly managed) Meilisearch through the environment.
+    os.environ["MEILI_URL"] = rt.meili.url
+    if rt.local_meili is not None:
+        os.environ["MEILI_MASTER_KEY"] = rt.local_meili.master_key
+    get_settings.cache_clear()
+    typer.secho(f"揭榜 Jiebang 已启动：http://{host}:{port}  （Meilisearch: {rt.meili.url}）", fg=typer.colors.GREEN)
+    try:
+        if workers > 1:
+            uvicorn.run("web.asgi:app", host=host, port=port, workers=workers, log_level="warning")
+        else:
+            from web.app import create_app
+
+            rt.meili.close()
+            local, rt.local_meili = rt.local_meili, None
+            rt.close()
+            try:
+                uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="warning")
+            finally:
+                if local is not None:
+                    local.stop()
+            return
+    finally:
+        rt.close()
+
+
+@app.command()
+def worker(poll_interval: float = 0.5) -> None:
+    """Run the outbox worker on its own (several may run side by side on PostgreSQL)."""
+    from search.indexes import ensure_indexes
+    from search.outbox import WorkerConfig, run_worker
+
+    settings = get_settings()
+    rt = _runtime(settings)
+    _migrate(rt)
+    assert rt.meili is not None
+    ensure_indexes(rt.meili, rt.index_prefix)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    typer.echo("outbox worker 运行中（Ctrl+C 停止）")
+    run_worker(
+        session_factory=rt.session_factory, client=rt.meili, embedder=rt.embedder, stop_event=stop,
+        poll_interval=poll_interval, config=WorkerConfig(prefix=rt.index_prefix, task_timeout_s=settings.meili.task_timeout_s),
+    )
+    rt.close()
+
+
+@app.command()
+def reindex(index: Annotated[str, typer.Argument(help="needs | needs_all | providers | all")] = "all") -> None:
+    """Rebuild search indexes from the database into new indexes and swap them in."""
+    from search.reindex import reindex as do_reindex
+
+    settings = get_settings()
+    rt = _runtime(settings)
+    _migrate(rt)
+    assert rt.meili is not None
+    names = ["needs", "needs_all", "providers"] if index == "all" else [index]
+    for name in names:
+        count = do_reindex(rt.session_factory, rt.meili, rt.embedder, rt.index_prefix, name)
+        typer.echo(f"{name}: {count} 条文档已重建")
+    rt.close()
+
+
+@app.command()
+def check() -> None:
+    """Verify configuration and that every component answers."""
+    from web.api.health import component_health
+
+    settings = get_settings()
+    typer.echo(f"数据目录: {settings.paths.data_dir}")
+    typer.echo(f"数据库: {settings.sqlalchemy_url.split('@')[-1]}")
+    typer.echo(f"Meilisearch: {settings.meili.url or '本地托管（自动启动）'}")
+    typer.echo(f"向量模型: {settings.embedding.backend} {settings.embedding.model}")
+    rt = _runtime(settings)
+    _migrate(rt)
+    result = component_health(rt)
+    ok = True
+    for name, info in result.items():
+        status = info.get("status")
+        good = status == "ok"
+        ok &= good
+        typer.secho(f"  {name:12s} {status}  {json.dumps({k: v for k, v in info.items() if k != 'status'}, ensure_ascii=False)}",
+                    fg=typer.colors.GREEN if good else typer.colors.RED)
+    rt.close()
+    if not ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def evaluate(
+    data_dir: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="评测数据目录（docs.jsonl / queries.jsonl / qrels.tsv）")],
+    out: Annotated[Path, typer.Option("--out", help="输出目录")],
+) -> None:
+    """Evaluate keyword, vector, hybrid and final ranking on a data folder; writes metrics.json and ranked lists."""
+    from search.evaluation import run_evaluation
+
+    settings = get_settings()
+    rt = _runtime(settings)
+    assert rt.meili is not None
+    started = time.time()
+    metrics = run_evaluation(data_dir, out, rt.meili, rt.embedder, f"{rt.index_prefix}eval_{int(started)}")
+    typer.echo(json.dumps(metrics, ensure_ascii=False, indent=2))
+    rt.close()
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

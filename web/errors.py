@@ -1,0 +1,127 @@
+"""One place that turns errors into responses: structured JSON under /api, Chinese pages elsewhere.
+
+Error shape: ``{"error": {"code": str, "message": str (Chinese), "details": [{"field", "message"}]}}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from market.errors import DomainError
+
+log = logging.getLogger("jiebang.web")
+
+
+class ErrorDetail(BaseModel):
+    field: str | None = None
+    message: str
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: list[ErrorDetail] = []
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+def _responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    text = {
+        400: "请求有误", 401: "未登录或登录已过期", 403: "无权执行此操作", 404: "对象不存在或无权查看",
+        409: "状态冲突或重复", 413: "请求体过大", 422: "输入不合法", 429: "请求过于频繁", 503: "服务暂时不可用",
+    }
+    return {c: {"model": ErrorResponse, "description": text.get(c, "错误")} for c in codes}
+
+
+# The usual set for routes that act on an owned object.
+RESPONSES_READ = _responses(401, 404)
+RESPONSES_WRITE = _responses(401, 403, 404, 409, 422)
+RESPONSES_PUBLIC = _responses(404, 422)
+responses = _responses
+
+_STATUS_MESSAGES = {
+    400: "请求有误", 401: "请先登录", 403: "您无权执行此操作", 404: "页面或对象不存在", 405: "不支持的请求方法",
+    413: "请求体过大", 415: "不支持的内容类型", 429: "请求过于频繁，请稍后再试", 500: "服务器内部错误，请稍后再试",
+}
+
+_FIELD_MESSAGES = {
+    "missing": "必填", "string_too_short": "内容过短", "string_too_long": "内容过长", "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大", "int_parsing": "须为整数", "float_parsing": "须为数字", "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_parsing": "日期格式应为 YYYY-MM-DD", "extra_forbidden": "不允许的字段", "string_pattern_mismatch": "格式不正确",
+    "bool_parsing": "须为 true 或 false", "json_invalid": "JSON 格式错误", "too_long": "条目过多", "too_short": "条目过少",
+    "literal_error": "取值不在允许范围内", "enum": "取值不在允许范围内", "model_type": "格式不正确", "list_type": "须为列表",
+    "dict_type": "须为对象", "int_type": "须为整数", "string_type": "须为文本", "float_type": "须为数字", "finite_number": "须为有限数字",
+}
+
+
+def validation_details(errors: list[Any]) -> list[dict[str, str]]:
+    details = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        msg = err.get("msg", "")
+        if err.get("type") == "value_error":
+            msg = msg.removeprefix("Value error, ")
+        else:
+            msg = _FIELD_MESSAGES.get(err.get("type", ""), msg)
+        details.append({"field": ".".join(loc) or None, "message": msg})
+    return details
+
+
+def error_json(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "details": details or []}},
+        status_code=status,
+        headers={"WWW-Authenticate": "Bearer"} if status == 401 else None,
+    )
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api") or request.url.path in ("/healthz", "/openapi.json")
+
+
+def _page(request: Request, status: int, message: str, details: list[dict[str, Any]] | None = None) -> Response:
+    from web.pages.render import render_error
+
+    return render_error(request, status, message, details or [])
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> Response:
+        if _wants_json(request):
+            return error_json(exc.status_code, exc.code, exc.message, exc.details)
+        return _page(request, exc.status_code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        details = validation_details(list(exc.errors()))
+        message = "输入不合法：" + "；".join(f"{d['field'] or '请求'}：{d['message']}" for d in details[:5])
+        if _wants_json(request):
+            return error_json(422, "invalid", message, details)
+        return _page(request, 422, message, details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else _STATUS_MESSAGES.get(exc.status_code, "请求失败")
+        if _wants_json(request):
+            return error_json(exc.status_code, f"http_{exc.status_code}", message)
+        return _page(request, exc.status_code, message)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if _wants_json(request):
+            return error_json(500, "internal_error", _STATUS_MESSAGES[500])
+        return _page(request, 500, _STATUS_MESSAGES[500])
+
+
+__all__ = ["install", "error_json", "RESPONSES_READ", "RESPONSES_WRITE", "RESPONSES_PUBLIC", "responses", "HTMLResponse"]
