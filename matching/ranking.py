@@ -151,9 +151,9 @@ class FusionWeights:
     @classmethod
     def from_json(cls, text: str) -> FusionWeights:
         raw = json.loads(text)
-        base = cls()
-        feats = dict(base.features)
-        feats.update({k: float(v) for k, v in (raw.get("features") or {}).items()})
+        feats = dict(cls().features)
+        if "features" in raw:  # a saved set is complete: a name left out has weight 0
+            feats = {k: float(v) for k, v in raw["features"].items()}
         kwargs = {k: raw[k] for k in ("prf_depth", "industry", "track", "county", "budget", "track_record") if k in raw}
         return cls(features=feats, **kwargs)
 

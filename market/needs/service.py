@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from market.audit import service as audit
 from market.batches.models import Batch
 from market.db import utcnow
-from market.errors import Conflict, Forbidden, Invalid, NotFound
+from market.errors import Conflict, Forbidden, IllegalTransition, Invalid, NotFound
 from market.needs import access
 from market.needs.models import ExpertAssignment, Need, NeedAccessGrant, NeedComment, NeedTransition
 from market.needs.schemas import CommentIn, NeedCreate, NeedUpdate, ScoresIn
@@ -120,6 +120,8 @@ def update_need(session: Session, actor: User, need_id: int, need_in: NeedUpdate
 def submit(session: Session, actor: User, need_id: int) -> Need:
     """Only a verified enterprise submits for review."""
     need = need_for_owner(session, actor, need_id)
+    if need.status not in (S.draft, S.returned):
+        raise IllegalTransition(f"需求当前状态为「{need_machine.label(need.status)}」，不能提交审核")
     if not actor.org.is_verified:
         raise Forbidden("单位尚未通过科技局认证，暂不能提交需求")
     missing = [f for f, label in (("problem", "技术难题"), ("indicators", "指标要求")) if not getattr(need, f).strip()]

@@ -21,6 +21,7 @@ from market.needs.schemas import (
     InviteIn,
     NearDuplicateOut,
     NeedCreate,
+    NeedDetail,
     NeedOwnerView,
     NeedPublic,
     NeedUpdate,
@@ -94,7 +95,7 @@ def review_queue(session: SessionDep, user: BureauUser) -> list[NeedPublic]:
     return [queries.present(session, user, n) for n in queries.review_queue(session)]
 
 
-@router.get("/{need_id}", response_model=NeedOwnerView | NeedPublic, responses=RESPONSES_READ)
+@router.get("/{need_id}", response_model=NeedOwnerView | NeedDetail | NeedPublic, responses=RESPONSES_READ)
 def get_need(need_id: int, session: SessionDep, user: OptionalUser) -> NeedPublic:
     """需求详情：按查看者权限返回公开摘要、完整内容或发榜方视图。"""
     need = service.need_for_viewer(session, user, need_id)

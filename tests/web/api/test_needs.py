@@ -76,7 +76,7 @@ def test_full_review_flow_return_resubmit_approve_publish(
     assert detail["contact_phone"] == "0573-88888888"
     # Illegal transition gets a clear 409.
     r = client.post(f"/api/v1/needs/{need_id}/submit", headers=ent)
-    assert r.status_code == 409 and "不能变为" in r.json()["error"]["message"]
+    assert r.status_code == 409 and "不能提交审核" in r.json()["error"]["message"]
 
 
 def test_other_enterprise_cannot_read_or_change_a_draft_by_id(
