@@ -26,6 +26,7 @@ API_MODULES = (
     "web.api.notifications", "web.api.exports", "web.api.search", "web.api.recognitions", "web.api.awards",
     "web.api.progress", "web.api.targets", "web.api.health",
 )
+VENDOR_ASSETS = {"htmx": "htmx.org/dist", "echarts": "echarts/dist"}
 PAGE_MODULES = (
     "web.pages.public", "web.pages.auth", "web.pages.needs", "web.pages.enterprise", "web.pages.provider",
     "web.pages.bureau", "web.pages.dashboard", "web.pages.notifications",
@@ -107,7 +108,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     _include(app, PAGE_MODULES)
     static_dir = WEB_DIR / "static"
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
-    vendor_dir = REPO_ROOT / "node_modules"
-    if vendor_dir.exists():
-        app.mount("/vendor", StaticFiles(directory=vendor_dir), name="vendor")
+    # Front-end assets come from the npm lock file; only their dist folders are served.
+    for name, folder in VENDOR_ASSETS.items():
+        path = REPO_ROOT / "node_modules" / folder
+        if path.exists():
+            app.mount(f"/vendor/{name}", StaticFiles(directory=path), name=f"vendor-{name}")
     return app
