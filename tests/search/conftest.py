@@ -62,7 +62,7 @@ def db_factory(tmp_path: Any) -> Iterator[sessionmaker[Session]]:
 
 
 @pytest.fixture(scope="session")
-def pg_engine() -> Iterator[Engine]:
+def search_pg_engine() -> Iterator[Engine]:
     name = f"search_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
@@ -80,9 +80,9 @@ def pg_engine() -> Iterator[Engine]:
 
 
 @pytest.fixture
-def pg_factory(pg_engine: Engine) -> Iterator[sessionmaker[Session]]:
-    yield make_sessionmaker(pg_engine)
-    with pg_engine.begin() as conn:
+def pg_factory(search_pg_engine: Engine) -> Iterator[sessionmaker[Session]]:
+    yield make_sessionmaker(search_pg_engine)
+    with search_pg_engine.begin() as conn:
         names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
