@@ -189,7 +189,9 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
 @lru_cache(maxsize=1)
 def load_policies() -> tuple[Policy, ...]:
     """Every shipped policy version, oldest first."""
-    policies = [parse_policy(json.loads(p.read_text(encoding="utf-8"))) for p in sorted(POLICY_DIR.glob("*.json"))]
+    policies = [
+        parse_policy(json.loads(p.read_text(encoding="utf-8"))) for p in sorted(POLICY_DIR.glob("*.json"))
+    ]
     if not policies:
         raise RuntimeError(f"no policy tables in {POLICY_DIR}")
     versions = [p.version for p in policies]
@@ -271,7 +273,9 @@ def recognition_line(
     head = f"{cat.label}（{award.label}）认定奖励 {fmt(base)} 万元"
     already = q(sum((p.amount_wan for p in prior), ZERO))
     if not prior:
-        return AwardLine(rule=rule, amount_wan=q(base), explanation=f"{head}，按政策标准全额奖励 = {fmt(base)} 万元")
+        return AwardLine(
+            rule=rule, amount_wan=q(base), explanation=f"{head}，按政策标准全额奖励 = {fmt(base)} 万元"
+        )
     names = "、".join(
         f"{policy.categories[p.category].label if p.category in policy.categories else p.category}"
         f"（{_prior_label(policy, p)}）"
@@ -383,7 +387,9 @@ def quote(
     else:
         allowed_levels = "、".join(f"{lv}（{a.label}）" for lv, a in cat.awards.items())
         if level not in cat.awards:
-            details.append({"field": "level", "message": f"{cat.label}没有“{level}”级别，可选：{allowed_levels}"})
+            details.append(
+                {"field": "level", "message": f"{cat.label}没有“{level}”级别，可选：{allowed_levels}"}
+            )
         if already_awarded_level is not None and already_awarded_level not in cat.awards:
             details.append(
                 {

@@ -34,9 +34,14 @@ class RecognitionCreate(BaseModel):
         description="equipment 首台（套）装备 / material 首批次新材料 / software 首版次软件 / "
         "innovation_center 制造业创新中心 / tech_center 企业技术中心 / innovation_project 技术创新项目",
     )
-    level: str = Field(examples=["provincial"], description="international 国际 / national 国内 / provincial 省内 / municipal 市内")
+    level: str = Field(
+        examples=["provincial"],
+        description="international 国际 / national 国内 / provincial 省内 / municipal 市内",
+    )
     year: int = Field(ge=2000, le=2100, examples=[2024])
-    insured_value_wan: float | None = Field(None, ge=0, le=1e9, description="投保金额（万元），与保费同时填写")
+    insured_value_wan: float | None = Field(
+        None, ge=0, le=1e9, description="投保金额（万元），与保费同时填写"
+    )
     premium_wan: float | None = Field(None, ge=0, le=1e9, description="实际保费（万元）")
     need_id: int | None = Field(None, ge=1, description="来源需求（发榜）")
     deal_id: int | None = Field(None, ge=1, description="来源对接项目")
@@ -120,7 +125,10 @@ class RecognitionRead(BaseModel):
             insured_value_wan=rec.insured_value_wan,
             premium_wan=rec.premium_wan,
             award_wan=rec.award_wan,
-            award_lines=[AwardLineOut(**{k: ln[k] for k in ("rule", "amount_wan", "explanation")}) for ln in rec.award_lines or []],
+            award_lines=[
+                AwardLineOut(**{k: ln[k] for k in ("rule", "amount_wan", "explanation")})
+                for ln in rec.award_lines or []
+            ],
             policy_version=rec.policy_version,
             need_id=rec.need_id,
             deal_id=rec.deal_id,
@@ -141,8 +149,12 @@ class AwardQuoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     item: str = Field(examples=["equipment"], description="equipment / material / software（及其他奖励类别）")
-    level: str = Field(examples=["provincial"], description="international / national / provincial / municipal")
-    already_awarded_level: str | None = Field(None, examples=["municipal"], description="已享受奖励的级别（升级补差）")
+    level: str = Field(
+        examples=["provincial"], description="international / national / provincial / municipal"
+    )
+    already_awarded_level: str | None = Field(
+        None, examples=["municipal"], description="已享受奖励的级别（升级补差）"
+    )
     insured_value_wan: float | None = Field(None, examples=[500], description="投保金额（万元）")
     premium_wan: float | None = Field(None, examples=[12], description="实际保费（万元）")
     year: int | None = Field(None, ge=2000, le=2100, description="按该年度适用的政策版本计算；缺省为最新版本")

@@ -19,7 +19,7 @@ from market.db import utcnow
 from market.deals.models import Deal
 from market.errors import Forbidden, Invalid, NotFound
 from market.needs.models import Need
-from market.orgs.models import OrgKind, Organisation, User
+from market.orgs.models import Organisation, OrgKind, User
 from market.recognitions.models import Recognition, RecognitionTransition
 from market.recognitions.policy import (
     ZERO,
@@ -149,20 +149,31 @@ def apply(session: Session, actor: User, rec_in: RecognitionCreate) -> Recogniti
     return rec
 
 
-def _transition_row(session: Session, rec: Recognition, actor: User, from_s: str, to_s: str, note: str) -> None:
+def _transition_row(
+    session: Session, rec: Recognition, actor: User, from_s: str, to_s: str, note: str
+) -> None:
     session.add(
-        RecognitionTransition(recognition_id=rec.id, actor_id=actor.id, from_status=from_s, to_status=to_s, note=note)
+        RecognitionTransition(
+            recognition_id=rec.id, actor_id=actor.id, from_status=from_s, to_status=to_s, note=note
+        )
     )
 
 
-def _move(session: Session, rec: Recognition, actor: User, target: S, note: str, data: dict[str, Any]) -> None:
+def _move(
+    session: Session, rec: Recognition, actor: User, target: S, note: str, data: dict[str, Any]
+) -> None:
     recognition_machine.check(rec.status, target)
     before = rec.status
     rec.status = target
     _transition_row(session, rec, actor, before, target, note)
     session.flush()
     audit.record(
-        session, actor.id, f"recognition.{target}", OBJECT_TYPE, rec.id, {"from": before, "to": str(target), **data}
+        session,
+        actor.id,
+        f"recognition.{target}",
+        OBJECT_TYPE,
+        rec.id,
+        {"from": before, "to": str(target), **data},
     )
 
 
@@ -206,7 +217,11 @@ def prior_awards(session: Session, policy: Policy, rec: Recognition) -> list[Pri
     prior = []
     for other in rows:
         paid = sum(
-            (Decimal(str(ln["amount_wan"])) for ln in other.award_lines or [] if ln.get("kind") == "recognition"),
+            (
+                Decimal(str(ln["amount_wan"]))
+                for ln in other.award_lines or []
+                if ln.get("kind") == "recognition"
+            ),
             ZERO,
         )
         prior.append(PriorAward(other.category, other.level, paid))
@@ -225,7 +240,12 @@ def insurance_paid_in_year(session: Session, rec: Recognition) -> Decimal:
         )
     ).all()
     return sum(
-        (Decimal(str(ln["amount_wan"])) for r in rows for ln in r.award_lines or [] if ln.get("kind") == "insurance"),
+        (
+            Decimal(str(ln["amount_wan"]))
+            for r in rows
+            for ln in r.award_lines or []
+            if ln.get("kind") == "insurance"
+        ),
         ZERO,
     )
 
@@ -235,7 +255,9 @@ def price(session: Session, rec: Recognition, level: str | None = None) -> Quote
     policy = policy_for_year(rec.year)
     level = level or rec.level
     _check_against_policy(policy, rec.category, level, rec.premium_wan is not None)
-    lines: list[AwardLine] = [recognition_line(policy, rec.category, level, prior_awards(session, policy, rec))]
+    lines: list[AwardLine] = [
+        recognition_line(policy, rec.category, level, prior_awards(session, policy, rec))
+    ]
     if rec.insured_value_wan is not None and rec.premium_wan is not None:
         lines.append(
             insurance_line(

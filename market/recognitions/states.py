@@ -19,7 +19,7 @@ class RecognitionStatus(enum.StrEnum):
 
 
 S = RecognitionStatus
-LABELS = {
+LABELS: dict[str, str] = {
     S.applied: "已申报",
     S.reviewed: "已初审",
     S.recognised: "已认定",

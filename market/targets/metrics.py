@@ -81,6 +81,8 @@ def _needs_published(session: Session, start: dt.date, end: dt.date) -> list[Eve
     ).all()
     events = []
     for need_id, published_at, county, industry in rows:
+        if published_at is None:
+            continue
         day = local_day(published_at)
         if start <= day <= end:
             events.append(Event(day, county, industry, f"need:{need_id}"))
@@ -93,7 +95,11 @@ def _deals_signed(session: Session, start: dt.date, end: dt.date) -> list[Event]
         .join(Need, Need.id == Deal.need_id)
         .where(Deal.signed_on.is_not(None), Deal.signed_on >= start, Deal.signed_on <= end)
     ).all()
-    return [Event(signed_on, county, industry, f"deal:{deal_id}") for deal_id, signed_on, county, industry in rows]
+    return [
+        Event(signed_on, county, industry, f"deal:{deal_id}")
+        for deal_id, signed_on, county, industry in rows
+        if signed_on is not None
+    ]
 
 
 def _first_of_kind(min_rank: int) -> Callable[[Session, dt.date, dt.date], list[Event]]:

@@ -18,9 +18,7 @@ from market.db import Base, utcnow
 
 class Target(Base):
     __tablename__ = "targets"
-    __table_args__ = (
-        UniqueConstraint("metric", "year", "county", name="uq_targets_metric_year_county"),
-    )
+    __table_args__ = (UniqueConstraint("metric", "year", "county", name="uq_targets_metric_year_county"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     metric: Mapped[str] = mapped_column(String(40), index=True)

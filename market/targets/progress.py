@@ -54,7 +54,11 @@ class TargetSpec:
 
     @property
     def period_start(self) -> dt.date:
-        return dt.date(self.base_year or DEFAULT_BASE_YEAR, 1, 1) if self.cumulative else dt.date(self.year, 1, 1)
+        return (
+            dt.date(self.base_year or DEFAULT_BASE_YEAR, 1, 1)
+            if self.cumulative
+            else dt.date(self.year, 1, 1)
+        )
 
     @property
     def period_end(self) -> dt.date:
@@ -95,6 +99,7 @@ def _months(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
 def trend(events: Iterable[Event], start: dt.date, end: dt.date, by: str) -> list[TrendPoint]:
     """Counts per month (``by="month"``) or quarter (``"quarter"``) from ``start`` to ``end``,
     with the running total."""
+
     def label(d: dt.date | tuple[int, int]) -> str:
         y, m = (d.year, d.month) if isinstance(d, dt.date) else d
         return f"{y}-{m:02d}" if by == "month" else f"{y}Q{(m - 1) // 3 + 1}"

@@ -25,7 +25,7 @@ BOLD = Font(bold=True)
 
 
 def target_name(t: TargetProgress) -> str:
-    """"发布技术需求（发榜）·2022 年度" or "… · 2022—2025 累计"."""
+    """ "发布技术需求（发榜）·2022 年度" or "… · 2022—2025 累计"."""
     span = f"{t.base_year}—{t.year} 年累计" if t.cumulative else f"{t.year} 年度"
     return f"{t.label}·{span}"
 
@@ -62,8 +62,20 @@ def excel_report(report: ProgressReport) -> bytes:
     ws.title = "总览"
     ws["A1"] = report_title(report)
     ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"] = f"生成时间：{report.generated_at.astimezone(dt.timezone(dt.timedelta(hours=8))):%Y-%m-%d %H:%M}"
-    cols = ["指标", "目标类型", "统计期", "目标值", "完成值", "完成率", "序时进度目标", "按当前进度预计", "状态"]
+    ws["A2"] = (
+        f"生成时间：{report.generated_at.astimezone(dt.timezone(dt.timedelta(hours=8))):%Y-%m-%d %H:%M}"
+    )
+    cols = [
+        "指标",
+        "目标类型",
+        "统计期",
+        "目标值",
+        "完成值",
+        "完成率",
+        "序时进度目标",
+        "按当前进度预计",
+        "状态",
+    ]
     _header(ws, 4, cols)
     for r, t in enumerate(report.targets, start=5):
         values = [
@@ -90,10 +102,11 @@ def excel_report(report: ProgressReport) -> bytes:
         row += 1
         _header(race, row, ["县（市、区）", "分解目标", "完成值", "完成率", "完成率排名", "数量排名"])
         start = row + 1
-        for c in sorted(t.by_county, key=lambda c: (c.rank_by_count, c.county)):
+        for cp in sorted(t.by_county, key=lambda x: (x.rank_by_count, x.county)):
             row += 1
             for col, v in enumerate(
-                [c.county, c.target, c.actual, c.completion_rate, c.rank_by_rate, c.rank_by_count], start=1
+                [cp.county, cp.target, cp.actual, cp.completion_rate, cp.rank_by_rate, cp.rank_by_count],
+                start=1,
             ):
                 race.cell(row=row, column=col, value=v)
             race.cell(row=row, column=4).number_format = "0.0%"
@@ -138,7 +151,9 @@ def excel_report(report: ProgressReport) -> bytes:
             if points and attr == "monthly":
                 chart = LineChart()
                 chart.title = f"{t.label}：累计完成与目标"
-                chart.add_data(Reference(tr, min_col=3, max_col=4, min_row=start - 1, max_row=row), titles_from_data=True)
+                chart.add_data(
+                    Reference(tr, min_col=3, max_col=4, min_row=start - 1, max_row=row), titles_from_data=True
+                )
                 chart.set_categories(Reference(tr, min_col=1, min_row=start, max_row=row))
                 chart.height, chart.width = 7, 16
                 tr.add_chart(chart, f"F{start - 1}")
@@ -156,7 +171,9 @@ def excel_report(report: ProgressReport) -> bytes:
         r += 1
         defs.cell(row=r, column=1, value=t.label)
         defs.cell(row=r, column=2, value=t.definition)
-    defs.cell(row=r + 2, column=1, value="预计期末 = 当前完成值 × 统计期天数 ÷ 已过天数（按当前进度线性推算）")
+    defs.cell(
+        row=r + 2, column=1, value="预计期末 = 当前完成值 × 统计期天数 ÷ 已过天数（按当前进度线性推算）"
+    )
     _widths(defs, [30, 90])
 
     buf = io.BytesIO()
@@ -176,7 +193,8 @@ def _county_bars_svg(t: TargetProgress) -> str:
     bar_h, gap, left, width = 18, 6, 80, 360
     height = len(rows) * (bar_h + gap) + 10
     parts = [
-        f'<svg class="chart" role="img" aria-label="{escape(t.label)}各县完成情况" viewBox="0 0 {left + width + 70} {height}" '
+        f'<svg class="chart" role="img" aria-label="{escape(t.label)}各县完成情况" '
+        f'viewBox="0 0 {left + width + 70} {height}" '
         f'width="{left + width + 70}" height="{height}">'
     ]
     for i, (c, v) in enumerate(zip(rows, values, strict=True)):
@@ -188,7 +206,9 @@ def _county_bars_svg(t: TargetProgress) -> str:
         parts.append(f'<text x="{left + w + 4}" y="{y + 13}">{escape(label)}</text>')
     if use_rate:
         x = left + int(width / top)
-        parts.append(f'<line x1="{x}" y1="0" x2="{x}" y2="{height}" stroke="#c00" stroke-dasharray="4 3"></line>')
+        parts.append(
+            f'<line x1="{x}" y1="0" x2="{x}" y2="{height}" stroke="#c00" stroke-dasharray="4 3"></line>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -209,12 +229,15 @@ def _trend_svg(t: TargetProgress) -> str:
     _, ty = xy(0, t.target)
     first, last = escape(points[0].period), escape(points[-1].period)
     return (
-        f'<svg class="chart" role="img" aria-label="{escape(t.label)}累计趋势" viewBox="0 0 {w} {h}" width="{w}" height="{h}">'
+        f'<svg class="chart" role="img" aria-label="{escape(t.label)}累计趋势" '
+        f'viewBox="0 0 {w} {h}" width="{w}" height="{h}">'
         f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#999"></line>'
-        f'<line x1="{pad}" y1="{ty:.1f}" x2="{w - pad}" y2="{ty:.1f}" stroke="#c00" stroke-dasharray="5 4"></line>'
+        f'<line x1="{pad}" y1="{ty:.1f}" x2="{w - pad}" y2="{ty:.1f}" '
+        'stroke="#c00" stroke-dasharray="5 4"></line>'
         f'<text x="{w - pad}" y="{ty - 4:.1f}" text-anchor="end" fill="#c00">目标 {t.target}</text>'
         f'<polyline points="{path}" fill="none" stroke="#2f6fb3" stroke-width="2"></polyline>'
-        f'<text x="{pad}" y="{h - 8}">{first}</text><text x="{w - pad}" y="{h - 8}" text-anchor="end">{last}</text>'
+        f'<text x="{pad}" y="{h - 8}">{first}</text>'
+        f'<text x="{w - pad}" y="{h - 8}" text-anchor="end">{last}</text>'
         "</svg>"
     )
 
@@ -224,10 +247,12 @@ def printable_html(report: ProgressReport) -> str:
     title = escape(report_title(report))
     rows = "".join(
         "<tr>"
-        f"<td>{escape(t.label)}</td><td>{escape(f'{t.base_year}—{t.year} 累计' if t.cumulative else f'{t.year} 年度')}</td>"
+        f"<td>{escape(t.label)}</td>"
+        f"<td>{escape(f'{t.base_year}—{t.year} 累计' if t.cumulative else f'{t.year} 年度')}</td>"
         f"<td class=n>{t.target}</td><td class=n>{t.actual}</td><td class=n>{pct(t.completion_rate)}</td>"
-        f"<td class=n>{t.expected_by_now:g}</td><td class=n>{'—' if t.projected is None else f'{t.projected:g}'}</td>"
-        f"<td class=\"s {'bad' if t.on_track is False else 'ok'}\">{escape(t.status)}</td>"
+        f"<td class=n>{t.expected_by_now:g}</td>"
+        f"<td class=n>{'—' if t.projected is None else f'{t.projected:g}'}</td>"
+        f'<td class="s {"bad" if t.on_track is False else "ok"}">{escape(t.status)}</td>'
         "</tr>"
         for t in report.targets
     )
@@ -236,12 +261,14 @@ def printable_html(report: ProgressReport) -> str:
         race = "".join(
             f"<tr><td>{escape(c.county)}</td><td class=n>{'—' if c.target is None else c.target}</td>"
             f"<td class=n>{c.actual}</td><td class=n>{pct(c.completion_rate)}</td>"
-            f"<td class=n>{'—' if c.rank_by_rate is None else c.rank_by_rate}</td><td class=n>{c.rank_by_count}</td></tr>"
+            f"<td class=n>{'—' if c.rank_by_rate is None else c.rank_by_rate}</td>"
+            f"<td class=n>{c.rank_by_count}</td></tr>"
             for c in sorted(t.by_county, key=lambda c: (c.rank_by_count, c.county))
         )
         sections.append(
             f'<section class="target"><h2>{escape(target_name(t))}</h2>'
-            f'<p class="meta">目标 {t.target} {escape(t.unit)}，完成 {t.actual} {escape(t.unit)}（{pct(t.completion_rate)}），'
+            f'<p class="meta">目标 {t.target} {escape(t.unit)}，'
+            f"完成 {t.actual} {escape(t.unit)}（{pct(t.completion_rate)}），"
             f"{escape(t.status)}。口径：{escape(t.definition)}</p>"
             f'<div class="charts">{_county_bars_svg(t)}{_trend_svg(t)}</div>'
             "<table><thead><tr><th>县（市、区）</th><th>分解目标</th><th>完成值</th><th>完成率</th>"
@@ -252,10 +279,13 @@ def printable_html(report: ProgressReport) -> str:
         "<!doctype html><html lang=zh-CN><head><meta charset=utf-8>"
         f"<title>{title}</title><style>"
         "body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:24px;color:#222}"
-        "h1{font-size:20px;text-align:center}h2{font-size:16px;border-left:4px solid #2f6fb3;padding-left:8px}"
-        "table{border-collapse:collapse;width:100%;margin:8px 0 16px}th,td{border:1px solid #bbb;padding:4px 6px;font-size:13px}"
+        "h1{font-size:20px;text-align:center}"
+        "h2{font-size:16px;border-left:4px solid #2f6fb3;padding-left:8px}"
+        "table{border-collapse:collapse;width:100%;margin:8px 0 16px}"
+        "th,td{border:1px solid #bbb;padding:4px 6px;font-size:13px}"
         "th{background:#ddebf7}td.n{text-align:right}.s.bad{color:#c00}.s.ok{color:#17803d}"
-        ".meta{font-size:13px;color:#444}.charts{display:flex;gap:16px;flex-wrap:wrap}.chart text{font-size:11px}"
+        ".meta{font-size:13px;color:#444}.charts{display:flex;gap:16px;flex-wrap:wrap}"
+        ".chart text{font-size:11px}"
         "@media print{body{margin:10mm}.target{break-inside:avoid}}@page{size:A4;margin:12mm}"
         f"</style></head><body><h1>{title}</h1>"
         "<table><thead><tr><th>指标</th><th>目标类型</th><th>目标值</th><th>完成值</th><th>完成率</th>"

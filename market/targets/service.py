@@ -59,7 +59,10 @@ def create(session: Session, actor: User, target_in: TargetCreate) -> Target:
     ).all()
     for s in siblings:
         if s.cumulative != target_in.cumulative or (s.base_year if s.cumulative else None) != base_year:
-            raise Invalid.field("cumulative", "同一指标同一年度的全市目标与县（市、区）分解目标须同为年度或同为累计（且起算年度相同）")
+            raise Invalid.field(
+                "cumulative",
+                "同一指标同一年度的全市目标与县（市、区）分解目标须同为年度或同为累计（且起算年度相同）",
+            )
     target = Target(
         metric=target_in.metric,
         year=target_in.year,
@@ -91,7 +94,12 @@ def update(session: Session, actor: User, target_id: int, target_up: TargetUpdat
     target.updated_by = actor.id
     session.flush()
     audit.record(
-        session, actor.id, "target.updated", OBJECT_TYPE, target.id, {"before": before, "after": target_up.model_dump(exclude_none=True)}
+        session,
+        actor.id,
+        "target.updated",
+        OBJECT_TYPE,
+        target.id,
+        {"before": before, "after": target_up.model_dump(exclude_none=True)},
     )
     return target
 

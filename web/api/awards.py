@@ -31,6 +31,8 @@ def list_policies() -> list[dict[str, Any]]:
 
 
 @router.get("/policy", response_model=dict[str, Any], responses=responses(422))
-def get_policy(year: Annotated[int | None, Query(ge=2000, le=2100, description="适用年度；缺省为最新版本")] = None) -> dict[str, Any]:
+def get_policy(
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="适用年度；缺省为最新版本")] = None,
+) -> dict[str, Any]:
     """某年度适用的政策表原文（奖励标准、就高不重复分组、保费补贴参数）。"""
     return dict(policy_for_year(year).raw)

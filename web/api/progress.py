@@ -36,7 +36,11 @@ def get_progress(session: SessionDep, year: YearQ = None, as_of: AsOfQ = None) -
     return _report(session, year, as_of)
 
 
-@router.get("/progress/report.xlsx", response_class=Response, responses={200: {"content": {XLSX: {}}}, **responses(422)})
+@router.get(
+    "/progress/report.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}, **responses(422)},
+)
 def download_excel(session: SessionDep, year: YearQ = None, as_of: AsOfQ = None) -> Response:
     """晾晒通报 Excel：与 /progress 同一组数字。"""
     report = _report(session, year, as_of)
@@ -55,19 +59,25 @@ def printable(session: SessionDep, year: YearQ = None, as_of: AsOfQ = None) -> H
 
 
 @router.get("/targets", response_model=list[TargetRead])
-def list_targets(session: SessionDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> list[TargetRead]:
+def list_targets(
+    session: SessionDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None
+) -> list[TargetRead]:
     """目标任务（全市及县（市、区）分解）。"""
     return [TargetRead.model_validate(t) for t in service.list_targets(session, year)]
 
 
-@router.post("/targets", response_model=TargetRead, status_code=status.HTTP_201_CREATED, responses=RESPONSES_WRITE)
+@router.post(
+    "/targets", response_model=TargetRead, status_code=status.HTTP_201_CREATED, responses=RESPONSES_WRITE
+)
 def create_target(target_in: TargetCreate, session: SessionDep, user: CurrentUser) -> TargetRead:
     """科技局新增年度或累计目标，可按县（市、区）分解。"""
     return TargetRead.model_validate(service.create(session, user, target_in))
 
 
 @router.patch("/targets/{target_id}", response_model=TargetRead, responses=RESPONSES_WRITE)
-def update_target(target_id: int, target_up: TargetUpdate, session: SessionDep, user: CurrentUser) -> TargetRead:
+def update_target(
+    target_id: int, target_up: TargetUpdate, session: SessionDep, user: CurrentUser
+) -> TargetRead:
     """科技局修改目标值或备注。"""
     return TargetRead.model_validate(service.update(session, user, target_id, target_up))
 

@@ -28,20 +28,32 @@ def list_recognitions(
     session: SessionDep,
     user: CurrentUser,
     page: PageDep,
-    status_: Annotated[str | None, Query(alias="status", pattern="^(applied|reviewed|recognised|rejected)$")] = None,
+    status_: Annotated[
+        str | None, Query(alias="status", pattern="^(applied|reviewed|recognised|rejected)$")
+    ] = None,
     category: Annotated[str | None, Query(max_length=30)] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     org_id: Annotated[int | None, Query(ge=1, description="仅科技局可按企业筛选")] = None,
 ) -> Paginated[RecognitionRead]:
     """认定申报列表：科技局可见全部，企业只见本单位的申报。"""
     rows, total = queries.list_for(
-        session, user, status=status_, category=category, year=year, org_id=org_id,
-        limit=page.per_page, offset=page.offset,
+        session,
+        user,
+        status=status_,
+        category=category,
+        year=year,
+        org_id=org_id,
+        limit=page.per_page,
+        offset=page.offset,
     )
-    return Paginated(items=[RecognitionRead.of(r) for r in rows], total=total, page=page.page, per_page=page.per_page)
+    return Paginated(
+        items=[RecognitionRead.of(r) for r in rows], total=total, page=page.page, per_page=page.per_page
+    )
 
 
-@router.post("", response_model=RecognitionRead, status_code=status.HTTP_201_CREATED, responses=RESPONSES_WRITE)
+@router.post(
+    "", response_model=RecognitionRead, status_code=status.HTTP_201_CREATED, responses=RESPONSES_WRITE
+)
 def apply(rec_in: RecognitionCreate, session: SessionDep, user: CurrentUser) -> RecognitionRead:
     """企业为本单位产品申报认定；科技局可指定 org_id 代为登记。"""
     return RecognitionRead.of(service.apply(session, user, rec_in))
@@ -65,18 +77,24 @@ def preview_award(
 
 
 @router.post("/{rec_id}/review", response_model=RecognitionRead, responses=RESPONSES_WRITE)
-def review(rec_id: int, review_in: RecognitionReview, session: SessionDep, user: CurrentUser) -> RecognitionRead:
+def review(
+    rec_id: int, review_in: RecognitionReview, session: SessionDep, user: CurrentUser
+) -> RecognitionRead:
     """科技局初审通过（已申报 → 已初审）。"""
     return RecognitionRead.of(service.review(session, user, rec_id, review_in))
 
 
 @router.post("/{rec_id}/recognise", response_model=RecognitionRead, responses=RESPONSES_WRITE)
-def recognise(rec_id: int, decision: RecognitionDecision, session: SessionDep, user: CurrentUser) -> RecognitionRead:
+def recognise(
+    rec_id: int, decision: RecognitionDecision, session: SessionDep, user: CurrentUser
+) -> RecognitionRead:
     """科技局认定（已初审 → 已认定），按政策表计算奖励并留存计算过程。"""
     return RecognitionRead.of(service.recognise(session, user, rec_id, decision))
 
 
 @router.post("/{rec_id}/reject", response_model=RecognitionRead, responses=RESPONSES_WRITE)
-def reject(rec_id: int, rejection: RecognitionRejection, session: SessionDep, user: CurrentUser) -> RecognitionRead:
+def reject(
+    rec_id: int, rejection: RecognitionRejection, session: SessionDep, user: CurrentUser
+) -> RecognitionRead:
     """科技局不予认定，须说明理由。"""
     return RecognitionRead.of(service.reject(session, user, rec_id, rejection))

@@ -10,7 +10,11 @@ from tests import factories
 
 
 def make_org(
-    session: Session, name: str, kind: str = "enterprise", county: str = "南湖区", industry: str | None = "家电"
+    session: Session,
+    name: str,
+    kind: str = "enterprise",
+    county: str = "南湖区",
+    industry: str | None = "家电",
 ) -> Organisation:
     return factories.create_org(session, kind=kind, county=county, industry=industry, name=name)
 

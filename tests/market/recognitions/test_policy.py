@@ -98,7 +98,10 @@ def test_highest_across_an_exclusive_group() -> None:
     # first-of-kind equipment (50) gets only the difference.
     assert POLICY.exclusive_with("equipment") >= {"equipment", "innovation_project"}
     line = recognition_line(
-        POLICY, "equipment", "provincial", [PriorAward("innovation_project", "provincial_new_product", Decimal(5))]
+        POLICY,
+        "equipment",
+        "provincial",
+        [PriorAward("innovation_project", "provincial_new_product", Decimal(5))],
     )
     assert line.amount_wan == 45
     assert "省级新产品" in line.explanation
@@ -199,7 +202,9 @@ def test_monotone_in_level(item: str, a: str, b: str) -> None:
     premium=amounts,
 )
 def test_insurance_cap_and_rate_ceiling_hold(item: str, insured: Decimal, premium: Decimal) -> None:
-    line = quote(POLICY, item=item, level="municipal", insured_value_wan=insured, premium_wan=premium).lines[1]
+    line = quote(POLICY, item=item, level="municipal", insured_value_wan=insured, premium_wan=premium).lines[
+        1
+    ]
     assert Decimal(0) <= line.amount_wan <= 50
     assert line.amount_wan <= premium * Decimal("0.7") + Decimal("0.0001")
     assert line.amount_wan <= insured * Decimal("0.02") * Decimal("0.7") + Decimal("0.0001")

@@ -23,7 +23,12 @@ from .conftest import make_org, make_user
 
 
 def create_in(**kw: object) -> RecognitionCreate:
-    data: dict[str, object] = {"product_name": "智能集成灶", "category": "equipment", "level": "municipal", "year": 2022}
+    data: dict[str, object] = {
+        "product_name": "智能集成灶",
+        "category": "equipment",
+        "level": "municipal",
+        "year": 2022,
+    }
     data.update(kw)
     return RecognitionCreate.model_validate(data)
 
@@ -37,7 +42,11 @@ def recognise(session: Session, bureau: User, enterprise: User, **kw: object) ->
 
 def test_full_lifecycle_prices_award_and_audits(session: Session, bureau: User, enterprise: User) -> None:
     rec = service.apply(
-        session, enterprise, create_in(level="provincial", insured_value_wan=500, premium_wan=12, evidence=[{"title": "认定文件"}])
+        session,
+        enterprise,
+        create_in(
+            level="provincial", insured_value_wan=500, premium_wan=12, evidence=[{"title": "认定文件"}]
+        ),
     )
     assert rec.status == "applied" and rec.org_id == enterprise.org_id and rec.award_wan is None
     service.review(session, bureau, rec.id, RecognitionReview(notes="材料齐全"))
@@ -46,22 +55,33 @@ def test_full_lifecycle_prices_award_and_audits(session: Session, bureau: User, 
     assert rec.award_wan == 57.0
     assert rec.policy_version == "jiaxing-2022.1"
     assert [ln["kind"] for ln in rec.award_lines] == ["recognition", "insurance"]
-    assert "保费补贴 = min(保费 12.0, 投保金额 500.0 × 2%) × 70% = 7.0 万元" == rec.award_lines[1]["explanation"]
+    assert (
+        "保费补贴 = min(保费 12.0, 投保金额 500.0 × 2%) × 70% = 7.0 万元" == rec.award_lines[1]["explanation"]
+    )
     steps = session.scalars(select(RecognitionTransition.to_status).order_by(RecognitionTransition.id)).all()
     assert steps == ["applied", "reviewed", "recognised"]
     actions = session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "recognition")).all()
     assert actions == ["recognition.applied", "recognition.reviewed", "recognition.recognised"]
     read = RecognitionRead.of(rec)
-    assert read.category_label == "首台（套）装备" and read.level_label == "省内" and read.status_label == "已认定"
+    assert (
+        read.category_label == "首台（套）装备"
+        and read.level_label == "省内"
+        and read.status_label == "已认定"
+    )
 
 
 def test_upgrade_pays_only_the_difference(session: Session, bureau: User, enterprise: User) -> None:
     first = recognise(session, bureau, enterprise, level="municipal", year=2022)
-    second = recognise(session, bureau, enterprise, level="provincial", year=2023, product_name=" 智能集成灶 ")
+    second = recognise(
+        session, bureau, enterprise, level="provincial", year=2023, product_name=" 智能集成灶 "
+    )
     third = recognise(session, bureau, enterprise, level="municipal", year=2024)
     awards = [service.get_for_view(session, bureau, i).award_wan for i in (first, second, third)]
     assert awards == [20.0, 30.0, 0.0]
-    assert "补差额 = 50.0 − 20.0 = 30.0 万元" in service.get_for_view(session, bureau, second).award_lines[0]["explanation"]
+    assert (
+        "补差额 = 50.0 − 20.0 = 30.0 万元"
+        in service.get_for_view(session, bureau, second).award_lines[0]["explanation"]
+    )
 
 
 def test_exclusive_group_across_categories(session: Session, bureau: User, enterprise: User) -> None:

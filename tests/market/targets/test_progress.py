@@ -67,14 +67,20 @@ def test_cumulative_counts_from_base_year() -> None:
 
 def test_county_ranking_by_rate_and_by_count() -> None:
     spec = TargetSpec(1, "needs_published", 2022, False, None, 20, {"南湖区": 10, "海宁市": 2, "桐乡市": 5})
-    events = [ev("2022-01-05", "南湖区")] * 4 + [ev("2022-01-05", "海宁市")] * 2 + [ev("2022-02-01", "嘉善县")] * 4
+    events = (
+        [ev("2022-01-05", "南湖区")] * 4 + [ev("2022-01-05", "海宁市")] * 2 + [ev("2022-02-01", "嘉善县")] * 4
+    )
     p = target_progress(spec, events, as_of=dt.date(2022, 12, 31))
     rows = {c.county: c for c in p.by_county}
     assert rows["海宁市"].completion_rate == 1.0 and rows["海宁市"].rank_by_rate == 1
     assert rows["南湖区"].completion_rate == 0.4 and rows["南湖区"].rank_by_rate == 2
     assert rows["桐乡市"].rank_by_rate == 3
     assert rows["嘉善县"].completion_rate is None and rows["嘉善县"].rank_by_rate is None
-    assert rows["南湖区"].rank_by_count == 1 and rows["嘉善县"].rank_by_count == 1 and rows["海宁市"].rank_by_count == 3
+    assert (
+        rows["南湖区"].rank_by_count == 1
+        and rows["嘉善县"].rank_by_count == 1
+        and rows["海宁市"].rank_by_count == 3
+    )
     assert sum(c.actual for c in p.by_county) == p.actual
     assert sum(i.actual for i in p.by_industry) == p.actual
     assert p.monthly[0].count == 6 and p.monthly[1].count == 4 and p.monthly[-1].cumulative == 10
@@ -109,7 +115,14 @@ def test_progress_invariants(day_list: list[dt.date], as_of: dt.date, value: int
 # --- against the database --------------------------------------------------------------------
 
 
-def add_need(session: Session, org: Organisation, user: User, published: dt.datetime | None, county: str, status: str = "published") -> Need:
+def add_need(
+    session: Session,
+    org: Organisation,
+    user: User,
+    published: dt.datetime | None,
+    county: str,
+    status: str = "published",
+) -> Need:
     need = Need(
         org_id=org.id,
         created_by=user.id,
@@ -126,7 +139,9 @@ def add_need(session: Session, org: Organisation, user: User, published: dt.date
     return need
 
 
-def add_deal(session: Session, need: Need, provider: Organisation, user: User, signed: dt.date | None, stage: str) -> Deal:
+def add_deal(
+    session: Session, need: Need, provider: Organisation, user: User, signed: dt.date | None, stage: str
+) -> Deal:
     resp = Response(need_id=need.id, org_id=provider.id, created_by=user.id, approach="方案")
     session.add(resp)
     session.flush()
@@ -150,7 +165,9 @@ def utc(s: str) -> dt.datetime:
 def test_counts_from_the_tables(session: Session, bureau: User, enterprise: User) -> None:
     targets.seed_policy_targets(session)
     assert targets.seed_policy_targets(session) == 0  # idempotent
-    targets.create(session, bureau, TargetCreate(metric="needs_published", year=2022, county="海宁市", value=30))
+    targets.create(
+        session, bureau, TargetCreate(metric="needs_published", year=2022, county="海宁市", value=30)
+    )
     org = enterprise.org
     haining = make_org(session, "海宁某经编有限公司", county="海宁市", industry="经编")
     hn_user = make_user(session, haining)
@@ -159,7 +176,9 @@ def test_counts_from_the_tables(session: Session, bureau: User, enterprise: User
 
     # 2021-12-31 17:00 UTC is 2022-01-01 01:00 in Jiaxing: counts in 2022
     n1 = add_need(session, org, enterprise, utc("2021-12-31T17:00:00"), "南湖区")
-    add_need(session, org, enterprise, utc("2021-12-31T15:00:00"), "南湖区")  # 2021-12-31 23:00 local: not 2022
+    add_need(
+        session, org, enterprise, utc("2021-12-31T15:00:00"), "南湖区"
+    )  # 2021-12-31 23:00 local: not 2022
     n3 = add_need(session, haining, hn_user, utc("2022-06-01T02:00:00"), "海宁市", status="withdrawn")
     add_need(session, haining, hn_user, None, "海宁市", status="submitted")  # never published
     add_need(session, haining, hn_user, utc("2023-03-01T02:00:00"), "海宁市", status="closed")
@@ -169,8 +188,10 @@ def test_counts_from_the_tables(session: Session, bureau: User, enterprise: User
     n_extra = add_need(session, org, enterprise, utc("2022-02-01T02:00:00"), "南湖区")
     add_deal(session, n_extra, provider, prov_user, None, "intent")  # not signed
 
-    # first-of-kind: one product municipal in 2022 and upgraded to provincial in 2023 counts once per threshold
-    def recognise(user: User, level: str, year: int, product: str = "智能集成灶", category: str = "equipment") -> None:
+    # first-of-kind: a product municipal in 2022, upgraded to provincial in 2023, counts once per threshold
+    def recognise(
+        user: User, level: str, year: int, product: str = "智能集成灶", category: str = "equipment"
+    ) -> None:
         rec = recognitions.apply(
             session, user, RecognitionCreate(product_name=product, category=category, level=level, year=year)
         )
@@ -206,4 +227,3 @@ def test_counts_from_the_tables(session: Session, bureau: User, enterprise: User
     assert cum.actual == 2 and cum.completion_rate == 0.05
     needs_cum = next(t for t in r2023.targets if t.metric == "needs_published" and t.year == 2023)
     assert needs_cum.actual == 4 and needs_cum.cumulative
-

@@ -23,7 +23,9 @@ def test_seed_then_edit_and_add_years(session: Session, bureau: User) -> None:
     assert t.value == 120
     assert service.seed_policy_targets(session) == 0 and t.value == 120  # reseeding keeps the edit
     new = service.create(session, bureau, TargetCreate(metric="deals_signed", year=2026, value=150))
-    split = service.create(session, bureau, TargetCreate(metric="deals_signed", year=2026, county="平湖市", value=20))
+    split = service.create(
+        session, bureau, TargetCreate(metric="deals_signed", year=2026, county="平湖市", value=20)
+    )
     assert new.base_year is None and split.county == "平湖市"
     service.delete(session, bureau, split.id)
     actions = session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "target")).all()
@@ -35,15 +37,23 @@ def test_unique_per_metric_year_county(session: Session, bureau: User) -> None:
     service.create(session, bureau, TargetCreate(metric="needs_published", year=2026, value=100))
     with pytest.raises(Conflict):
         service.create(session, bureau, TargetCreate(metric="needs_published", year=2026, value=120))
-    service.create(session, bureau, TargetCreate(metric="needs_published", year=2026, county="海盐县", value=10))
+    service.create(
+        session, bureau, TargetCreate(metric="needs_published", year=2026, county="海盐县", value=10)
+    )
     with pytest.raises(Conflict):
-        service.create(session, bureau, TargetCreate(metric="needs_published", year=2026, county="海盐县", value=11))
+        service.create(
+            session, bureau, TargetCreate(metric="needs_published", year=2026, county="海盐县", value=11)
+        )
 
 
 def test_split_must_match_city_target_kind(session: Session, bureau: User) -> None:
-    service.create(session, bureau, TargetCreate(metric="needs_published", year=2027, cumulative=True, value=900))
+    service.create(
+        session, bureau, TargetCreate(metric="needs_published", year=2027, cumulative=True, value=900)
+    )
     with pytest.raises(Invalid) as exc:
-        service.create(session, bureau, TargetCreate(metric="needs_published", year=2027, county="嘉善县", value=10))
+        service.create(
+            session, bureau, TargetCreate(metric="needs_published", year=2027, county="嘉善县", value=10)
+        )
     assert exc.value.details[0]["field"] == "cumulative"
 
 
@@ -56,7 +66,9 @@ def test_split_must_match_city_target_kind(session: Session, bureau: User) -> No
         ({"base_year": 2022}, "base_year"),
     ],
 )
-def test_invalid_targets_name_the_field(session: Session, bureau: User, kw: dict[str, object], field: str) -> None:
+def test_invalid_targets_name_the_field(
+    session: Session, bureau: User, kw: dict[str, object], field: str
+) -> None:
     data: dict[str, object] = {"metric": "needs_published", "year": 2026, "value": 10, **kw}
     with pytest.raises(Invalid) as exc:
         service.create(session, bureau, TargetCreate.model_validate(data))

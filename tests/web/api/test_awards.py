@@ -14,7 +14,10 @@ from market.recognitions.models import Recognition
 
 
 def test_quote_without_login_stores_nothing(client: TestClient, session: Session) -> None:
-    before = (session.scalar(select(func.count(Recognition.id))), session.scalar(select(func.count(AuditEntry.id))))
+    before = (
+        session.scalar(select(func.count(Recognition.id))),
+        session.scalar(select(func.count(AuditEntry.id))),
+    )
     r = client.post(
         "/api/v1/awards/quote",
         json={
@@ -29,16 +32,27 @@ def test_quote_without_login_stores_nothing(client: TestClient, session: Session
     body = r.json()
     assert body["total_wan"] == 37.0
     assert [ln["amount_wan"] for ln in body["lines"]] == [30.0, 7.0]
-    assert body["lines"][1]["explanation"] == "保费补贴 = min(保费 12.0, 投保金额 500.0 × 2%) × 70% = 7.0 万元"
+    assert (
+        body["lines"][1]["explanation"] == "保费补贴 = min(保费 12.0, 投保金额 500.0 × 2%) × 70% = 7.0 万元"
+    )
     assert all(ln["rule"] for ln in body["lines"])
-    after = (session.scalar(select(func.count(Recognition.id))), session.scalar(select(func.count(AuditEntry.id))))
+    after = (
+        session.scalar(select(func.count(Recognition.id))),
+        session.scalar(select(func.count(AuditEntry.id))),
+    )
     assert before == after
 
 
 def test_quote_nulls_mean_no_prior_award_and_no_insurance(client: TestClient) -> None:
     r = client.post(
         "/api/v1/awards/quote",
-        json={"item": "software", "level": "international", "already_awarded_level": None, "insured_value_wan": None, "premium_wan": None},
+        json={
+            "item": "software",
+            "level": "international",
+            "already_awarded_level": None,
+            "insured_value_wan": None,
+            "premium_wan": None,
+        },
     )
     assert r.status_code == 200
     assert r.json()["total_wan"] == 200.0 and len(r.json()["lines"]) == 1
@@ -49,14 +63,25 @@ def test_quote_nulls_mean_no_prior_award_and_no_insurance(client: TestClient) ->
     [
         ({"item": "rocket", "level": "national"}, "item"),
         ({"item": "equipment", "level": "galactic"}, "level"),
-        ({"item": "equipment", "level": "national", "already_awarded_level": "county"}, "already_awarded_level"),
-        ({"item": "equipment", "level": "national", "insured_value_wan": -1, "premium_wan": 1}, "insured_value_wan"),
+        (
+            {"item": "equipment", "level": "national", "already_awarded_level": "county"},
+            "already_awarded_level",
+        ),
+        (
+            {"item": "equipment", "level": "national", "insured_value_wan": -1, "premium_wan": 1},
+            "insured_value_wan",
+        ),
         ({"item": "equipment", "level": "national", "premium_wan": 3}, "insured_value_wan"),
-        ({"item": "equipment", "level": "national", "insured_value_wan": 100, "premium_wan": "许多"}, "premium_wan"),
+        (
+            {"item": "equipment", "level": "national", "insured_value_wan": 100, "premium_wan": "许多"},
+            "premium_wan",
+        ),
         ({"level": "national"}, "item"),
     ],
 )
-def test_invalid_quote_says_which_field_and_why(client: TestClient, body: dict[str, object], field: str) -> None:
+def test_invalid_quote_says_which_field_and_why(
+    client: TestClient, body: dict[str, object], field: str
+) -> None:
     r = client.post("/api/v1/awards/quote", json=body)
     assert r.status_code == 422, r.text
     err = r.json()["error"]

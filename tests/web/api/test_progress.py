@@ -22,10 +22,16 @@ def _published(session: Session, org_county: str, day: str, n: int) -> None:
     session.flush()
 
 
-def test_progress_api_excel_and_page_agree(client: TestClient, session: Session, bureau_user: User, auth) -> None:
+def test_progress_api_excel_and_page_agree(
+    client: TestClient, session: Session, bureau_user: User, auth
+) -> None:
     bur = auth(bureau_user)
     assert client.post("/api/v1/targets/seed", headers=bur).status_code == 200
-    r = client.post("/api/v1/targets", json={"metric": "needs_published", "year": 2022, "county": "海宁市", "value": 10}, headers=bur)
+    r = client.post(
+        "/api/v1/targets",
+        json={"metric": "needs_published", "year": 2022, "county": "海宁市", "value": 10},
+        headers=bur,
+    )
     assert r.status_code == 201, r.text
     _published(session, "海宁市", "2022-03-15", 5)
     _published(session, "南湖区", "2022-08-01", 3)
@@ -34,7 +40,13 @@ def test_progress_api_excel_and_page_agree(client: TestClient, session: Session,
     needs = next(t for t in body["targets"] if t["metric"] == "needs_published" and t["year"] == 2022)
     assert (needs["target"], needs["actual"], needs["completion_rate"]) == (200, 8, 0.04)
     hn = next(c for c in needs["by_county"] if c["county"] == "海宁市")
-    assert (hn["target"], hn["actual"], hn["completion_rate"], hn["rank_by_rate"], hn["rank_by_count"]) == (10, 5, 0.5, 1, 1)
+    assert (hn["target"], hn["actual"], hn["completion_rate"], hn["rank_by_rate"], hn["rank_by_count"]) == (
+        10,
+        5,
+        0.5,
+        1,
+        1,
+    )
     assert needs["quarterly"][0] == {"period": "2022Q1", "count": 5, "cumulative": 5}
     assert needs["status"] == "未完成"
 
@@ -43,9 +55,13 @@ def test_progress_api_excel_and_page_agree(client: TestClient, session: Session,
     wb = load_workbook(io.BytesIO(x.content))
     overview = wb["总览"]
     rows = [[c.value for c in row] for row in overview.iter_rows(min_row=5)]
-    api_rows = [[t["label"], t["target"], t["actual"], t["completion_rate"], t["status"]] for t in body["targets"]]
+    api_rows = [
+        [t["label"], t["target"], t["actual"], t["completion_rate"], t["status"]] for t in body["targets"]
+    ]
     assert [[r[0], r[3], r[4], r[5], r[8]] for r in rows] == api_rows
-    race = [[c.value for c in row] for row in wb["县（市、区）赛马"].iter_rows() if row[0].value == "海宁市"][0]
+    race = [[c.value for c in row] for row in wb["县（市、区）赛马"].iter_rows() if row[0].value == "海宁市"][
+        0
+    ]
     assert race[1:6] == [10, 5, 0.5, 1, 1]
 
     page = client.get("/api/v1/progress/report.html", params={"year": 2022, "as_of": "2022-12-31"})
@@ -53,18 +69,35 @@ def test_progress_api_excel_and_page_agree(client: TestClient, session: Session,
     assert "晾晒通报" in page.text and "4.0%" in page.text and "50.0%" in page.text
 
 
-def test_only_bureau_edits_targets(client: TestClient, session: Session, bureau_user: User, enterprise_user: User, auth) -> None:
+def test_only_bureau_edits_targets(
+    client: TestClient, session: Session, bureau_user: User, enterprise_user: User, auth
+) -> None:
     targets.seed_policy_targets(session)
     listed = client.get("/api/v1/targets", params={"year": 2022}).json()
     tid = next(t["id"] for t in listed if t["metric"] == "deals_signed")
-    assert client.patch(f"/api/v1/targets/{tid}", json={"value": 1}, headers=auth(enterprise_user)).status_code == 403
+    assert (
+        client.patch(f"/api/v1/targets/{tid}", json={"value": 1}, headers=auth(enterprise_user)).status_code
+        == 403
+    )
     r = client.patch(f"/api/v1/targets/{tid}", json={"value": 120}, headers=auth(bureau_user))
     assert r.status_code == 200 and r.json()["value"] == 120
-    new = client.post("/api/v1/targets", json={"metric": "deals_signed", "year": 2026, "value": 160}, headers=auth(bureau_user))
+    new = client.post(
+        "/api/v1/targets",
+        json={"metric": "deals_signed", "year": 2026, "value": 160},
+        headers=auth(bureau_user),
+    )
     assert new.status_code == 201
-    dup = client.post("/api/v1/targets", json={"metric": "deals_signed", "year": 2026, "value": 170}, headers=auth(bureau_user))
+    dup = client.post(
+        "/api/v1/targets",
+        json={"metric": "deals_signed", "year": 2026, "value": 170},
+        headers=auth(bureau_user),
+    )
     assert dup.status_code == 409
-    bad = client.post("/api/v1/targets", json={"metric": "deals_signed", "year": 2026, "county": "杭州市", "value": 1}, headers=auth(bureau_user))
+    bad = client.post(
+        "/api/v1/targets",
+        json={"metric": "deals_signed", "year": 2026, "county": "杭州市", "value": 1},
+        headers=auth(bureau_user),
+    )
     assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "county"
     assert client.delete(f"/api/v1/targets/{new.json()['id']}", headers=auth(bureau_user)).status_code == 204
     assert client.post("/api/v1/targets/seed", headers=auth(enterprise_user)).status_code == 403

@@ -35,17 +35,28 @@ def test_apply_review_recognise(
 
     assert client.post(f"/api/v1/recognitions/{rec['id']}/review", json={}, headers=ent).status_code == 403
     assert client.post(f"/api/v1/recognitions/{rec['id']}/recognise", json={}, headers=bur).status_code == 409
-    assert client.post(f"/api/v1/recognitions/{rec['id']}/review", json={"notes": "材料齐全"}, headers=bur).status_code == 200
+    assert (
+        client.post(
+            f"/api/v1/recognitions/{rec['id']}/review", json={"notes": "材料齐全"}, headers=bur
+        ).status_code
+        == 200
+    )
     done = client.post(f"/api/v1/recognitions/{rec['id']}/recognise", json={}, headers=bur).json()
     assert done["status"] == "recognised" and done["award_wan"] == 61.2
     assert done["policy_version"] == "jiaxing-2022.1"
     assert "11.2 万元" in done["award_lines"][1]["explanation"]
     assert session.scalars(
-        select(AuditEntry.action).where(AuditEntry.object_type == "recognition", AuditEntry.object_id == rec["id"])
+        select(AuditEntry.action).where(
+            AuditEntry.object_type == "recognition", AuditEntry.object_id == rec["id"]
+        )
     ).all() == ["recognition.applied", "recognition.reviewed", "recognition.recognised"]
 
     # the upgrade the next year pays the difference only
-    up = client.post("/api/v1/recognitions", json={**BODY, "level": "national", "year": 2025, "insured_value_wan": None, "premium_wan": None}, headers=ent).json()
+    up = client.post(
+        "/api/v1/recognitions",
+        json={**BODY, "level": "national", "year": 2025, "insured_value_wan": None, "premium_wan": None},
+        headers=ent,
+    ).json()
     client.post(f"/api/v1/recognitions/{up['id']}/review", json={}, headers=bur)
     up_done = client.post(f"/api/v1/recognitions/{up['id']}/recognise", json={}, headers=bur).json()
     assert up_done["award_wan"] == 100.0
@@ -56,7 +67,9 @@ def test_reject_needs_a_reason(client: TestClient, enterprise_user: User, bureau
     rec = client.post("/api/v1/recognitions", json=BODY, headers=auth(enterprise_user)).json()
     r = client.post(f"/api/v1/recognitions/{rec['id']}/reject", json={}, headers=auth(bureau_user))
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "reason"
-    r = client.post(f"/api/v1/recognitions/{rec['id']}/reject", json={"reason": "证明材料不足"}, headers=auth(bureau_user))
+    r = client.post(
+        f"/api/v1/recognitions/{rec['id']}/reject", json={"reason": "证明材料不足"}, headers=auth(bureau_user)
+    )
     assert r.json()["status"] == "rejected" and r.json()["reason"] == "证明材料不足"
 
 
@@ -64,24 +77,42 @@ def test_visibility_and_ownership(
     client: TestClient, enterprise_user: User, other_enterprise_user: User, bureau_user: User, auth
 ) -> None:
     rec = client.post("/api/v1/recognitions", json=BODY, headers=auth(enterprise_user)).json()
-    assert client.get(f"/api/v1/recognitions/{rec['id']}", headers=auth(other_enterprise_user)).status_code == 404
+    assert (
+        client.get(f"/api/v1/recognitions/{rec['id']}", headers=auth(other_enterprise_user)).status_code
+        == 404
+    )
     assert client.get("/api/v1/recognitions", headers=auth(other_enterprise_user)).json()["total"] == 0
     assert client.get("/api/v1/recognitions", headers=auth(enterprise_user)).json()["total"] == 1
     assert client.get("/api/v1/recognitions?status=applied", headers=auth(bureau_user)).json()["total"] >= 1
-    r = client.post("/api/v1/recognitions", json={**BODY, "org_id": other_enterprise_user.org_id}, headers=auth(enterprise_user))
+    r = client.post(
+        "/api/v1/recognitions",
+        json={**BODY, "org_id": other_enterprise_user.org_id},
+        headers=auth(enterprise_user),
+    )
     assert r.status_code == 403
     assert client.get("/api/v1/recognitions").status_code == 401
 
 
 def test_clients_cannot_set_status_or_award(client: TestClient, enterprise_user: User, auth) -> None:
-    r = client.post("/api/v1/recognitions", json={**BODY, "status": "recognised", "award_wan": 999}, headers=auth(enterprise_user))
+    r = client.post(
+        "/api/v1/recognitions",
+        json={**BODY, "status": "recognised", "award_wan": 999},
+        headers=auth(enterprise_user),
+    )
     assert r.status_code == 422
     assert {d["field"] for d in r.json()["error"]["details"]} == {"status", "award_wan"}
 
 
 def test_level_checked_against_policy_with_field(client: TestClient, enterprise_user: User, auth) -> None:
     r = client.post(
-        "/api/v1/recognitions", json={**BODY, "category": "innovation_center", "level": "municipal", "premium_wan": None, "insured_value_wan": None},
+        "/api/v1/recognitions",
+        json={
+            **BODY,
+            "category": "innovation_center",
+            "level": "municipal",
+            "premium_wan": None,
+            "insured_value_wan": None,
+        },
         headers=auth(enterprise_user),
     )
     assert r.status_code == 422
