@@ -24,7 +24,7 @@ REPO_ROOT = WEB_DIR.parent
 API_MODULES = (
     "web.api.auth", "web.api.orgs", "web.api.needs", "web.api.batches", "web.api.responses", "web.api.deals",
     "web.api.notifications", "web.api.exports", "web.api.search", "web.api.recognitions", "web.api.awards",
-    "web.api.progress", "web.api.targets", "web.api.health",
+    "web.api.progress", "web.api.health",
 )
 VENDOR_ASSETS = {"htmx": "htmx.org/dist", "echarts": "echarts/dist"}
 PAGE_MODULES = (

@@ -1,0 +1,86 @@
+"""Search and recommendations: the public contract others build on.
+
+``GET /search/needs`` and ``GET /search/providers`` (keyword or hybrid, filters, facets, sort,
+pagination, highlights); ``GET /needs/{id}/recommended-providers`` and
+``GET /providers/{id}/recommended-needs`` (ranked, scored, explained).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from market.errors import Forbidden
+from search.errors import SearchUnavailable
+from search.queries import NeedSearchParams, ProviderSearchParams, SearchResult, search_needs, search_providers
+from web.deps import OptionalUser, RuntimeDep
+from web.errors import responses
+
+router = APIRouter(tags=["搜索与推荐 search"])
+
+ListQ = Annotated[list[str], Query(max_length=20)]
+
+
+@router.get("/search/needs", response_model=SearchResult, responses=responses(403, 422, 503))
+def search_needs_route(
+    runtime: RuntimeDep,
+    user: OptionalUser,
+    q: Annotated[str, Query(max_length=200, description="关键词，可为自然语言描述")] = "",
+    mode: Literal["keyword", "hybrid"] = "hybrid",
+    industry: ListQ = [],  # noqa: B006 - FastAPI copies defaults
+    county: ListQ = [],  # noqa: B006
+    track: ListQ = [],  # noqa: B006
+    status: ListQ = [],  # noqa: B006
+    cooperation_mode: ListQ = [],  # noqa: B006
+    budget_min: Annotated[float | None, Query(ge=0, le=1e6)] = None,
+    budget_max: Annotated[float | None, Query(ge=0, le=1e6)] = None,
+    deadline_from: dt.date | None = None,
+    deadline_to: dt.date | None = None,
+    batch_id: Annotated[int | None, Query(ge=1)] = None,
+    sort: Literal["relevance", "newest", "deadline", "budget"] = "relevance",
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+    scope: Literal["public", "bureau"] = "public",
+) -> SearchResult:
+    """搜索已发榜需求（关键词或混合语义检索），返回命中、分面计数、总数与耗时。scope=bureau 仅限科技局（含未发布需求）。"""
+    if scope == "bureau" and not (user is not None and user.is_bureau_staff):
+        raise Forbidden("仅科技局工作人员可检索未发布需求")
+    if runtime.meili is None:
+        raise SearchUnavailable()
+    params = NeedSearchParams(
+        q=q, mode=mode, industry=industry, county=county, track=track, status=status, cooperation_mode=cooperation_mode,
+        budget_min=budget_min, budget_max=budget_max, deadline_from=deadline_from, deadline_to=deadline_to,
+        batch_id=batch_id, sort=sort, page=page, per_page=per_page,
+    )
+    return search_needs(
+        runtime.meili, params, prefix=runtime.index_prefix, scope=scope,
+        embedder=runtime.embedder if mode == "hybrid" else None, semantic_ratio=runtime.settings.meili.semantic_ratio,
+    )
+
+
+@router.get("/search/providers", response_model=SearchResult, responses=responses(422, 503))
+def search_providers_route(
+    runtime: RuntimeDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+    mode: Literal["keyword", "hybrid"] = "hybrid",
+    kind: ListQ = [],  # noqa: B006
+    county: ListQ = [],  # noqa: B006
+    industries: ListQ = [],  # noqa: B006
+    tracks: ListQ = [],  # noqa: B006
+    capability_types: ListQ = [],  # noqa: B006
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> SearchResult:
+    """搜索已认证揭榜方（高校、院所、服务商）的能力画像。"""
+    if runtime.meili is None:
+        raise SearchUnavailable()
+    params = ProviderSearchParams(
+        q=q, mode=mode, kind=kind, county=county, industries=industries, tracks=tracks,
+        capability_types=capability_types, page=page, per_page=per_page,
+    )
+    return search_providers(
+        runtime.meili, params, prefix=runtime.index_prefix,
+        embedder=runtime.embedder if mode == "hybrid" else None, semantic_ratio=runtime.settings.meili.semantic_ratio,
+    )
