@@ -1,0 +1,83 @@
+"""Deal schemas. ``DealAdvance`` carries the facts each stage records; which ones are required is
+decided per target stage in the service (one rule, also used by the pages)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from market.deals.states import DealStage
+
+
+class DealAdvance(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    stage: DealStage = Field(examples=["signed"], description="目标阶段：intent / signed / in_progress / accepted / converted / failed")
+    contract_amount_wan: float | None = Field(None, gt=0, le=1000000, description="合同金额（万元），签约时必填")
+    signed_on: dt.date | None = Field(None, description="签约日期，签约时必填")
+    accepted_on: dt.date | None = Field(None, description="验收日期，验收时必填")
+    converted_on: dt.date | None = Field(None, description="转化日期，转化时必填")
+    outcome: str | None = Field(None, max_length=5000, description="验收结论或转化成效，验收时必填")
+    failure_reason: str | None = Field(None, max_length=2000, description="未成交原因，终止时必填")
+    note: str = Field("", max_length=2000, description="备注（如意向协议要点）")
+
+
+class MilestoneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    title: str = Field(min_length=2, max_length=200, examples=["样机上线试运行"])
+    due_on: dt.date | None = None
+    note: str = Field("", max_length=2000)
+
+
+class MilestoneDoneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    done_on: dt.date | None = Field(None, description="完成日期，缺省为今天")
+    note: str | None = Field(None, max_length=2000)
+
+
+class MilestoneOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    title: str
+    due_on: dt.date | None
+    done_on: dt.date | None
+    note: str
+
+
+class StageChangeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    from_stage: str
+    to_stage: str
+    actor_id: int | None
+    note: str
+    at: dt.datetime
+
+
+class DealOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    need_id: int
+    need_title: str = ""
+    response_id: int
+    enterprise_org_id: int
+    enterprise_name: str = ""
+    provider_org_id: int
+    provider_name: str = ""
+    county: str = ""
+    industry: str = ""
+    stage: str
+    stage_label: str = ""
+    contract_amount_wan: float | None
+    signed_on: dt.date | None
+    accepted_on: dt.date | None
+    converted_on: dt.date | None
+    outcome: str
+    failure_reason: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class DealDetail(DealOut):
+    milestones: list[MilestoneOut] = []
+    stage_changes: list[StageChangeOut] = []

@@ -1,0 +1,193 @@
+"""Deals (对接→签约→实施→验收→转化): the rules for opening and moving a deal along.
+
+Both parties of the deal (the enterprise and the selected provider) record its progress; the bureau
+may view every deal and record on the parties' behalf. Every stage change is kept in
+``DealStageChange`` and the audit log, and the need follows its deal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.orm import Session
+
+from market.audit import service as audit
+from market.db import utcnow
+from market.deals.exceptions import DealNotFound
+from market.deals.models import Deal, DealMilestone, DealStageChange
+from market.deals.schemas import DealAdvance, MilestoneDoneIn, MilestoneIn
+from market.deals.states import FINAL, NEED_STATUS_FOR_STAGE, DealStage, deal_machine
+from market.errors import Conflict, Invalid, NotFound
+from market.needs import service as needs
+from market.needs.models import Need
+from market.needs.states import NeedStatus
+from market.notifications import service as notify
+from market.orgs.models import User
+from market.responses.models import Response
+
+D = DealStage
+CST = dt.timezone(dt.timedelta(hours=8), "CST")
+
+# Facts each target stage must record, and the ones it may record.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    D.signed: ("contract_amount_wan", "signed_on"),
+    D.accepted: ("accepted_on", "outcome"),
+    D.converted: ("converted_on",),
+    D.failed: ("failure_reason",),
+}
+ALLOWED: dict[str, tuple[str, ...]] = {**REQUIRED, D.converted: ("converted_on", "outcome")}
+FIELD_LABELS = {
+    "contract_amount_wan": "合同金额（万元）",
+    "signed_on": "签约日期",
+    "accepted_on": "验收日期",
+    "converted_on": "转化日期",
+    "outcome": "验收结论/转化成效",
+    "failure_reason": "未成交原因",
+}
+
+
+def today_local() -> dt.date:
+    return dt.datetime.now(CST).date()
+
+
+def get_deal(session: Session, deal_id: int) -> Deal:
+    deal = session.get(Deal, deal_id)
+    if deal is None:
+        raise DealNotFound()
+    return deal
+
+
+def is_party(user: User | None, deal: Deal) -> bool:
+    return user is not None and user.org_id in (deal.enterprise_org_id, deal.provider_org_id)
+
+
+def can_view(user: User | None, deal: Deal) -> bool:
+    return user is not None and (user.is_bureau_staff or is_party(user, deal))
+
+
+def deal_for_viewer(session: Session, user: User | None, deal_id: int) -> Deal:
+    """Only the two parties and the bureau know a deal exists."""
+    deal = get_deal(session, deal_id)
+    if not can_view(user, deal):
+        raise DealNotFound()
+    return deal
+
+
+def deal_for_recorder(session: Session, user: User, deal_id: int) -> Deal:
+    """Both parties may record progress; the bureau may record on their behalf."""
+    return deal_for_viewer(session, user, deal_id)
+
+
+def _change(session: Session, deal: Deal, actor: User | None, old: str, new: str, note: str) -> None:
+    session.add(DealStageChange(deal_id=deal.id, actor_id=actor.id if actor else None, from_stage=old, to_stage=new, note=note))
+    audit.record(session, actor.id if actor else None, "deal.stage", "deal", deal.id, {"from": old, "to": new, "note": note})
+
+
+def open_deal(session: Session, actor: User, response: Response, need: Need) -> Deal:
+    """Selecting a response opens its deal at 对接 (matched); one deal per response."""
+    deal = Deal(
+        need_id=need.id,
+        response_id=response.id,
+        enterprise_org_id=need.org_id,
+        provider_org_id=response.org_id,
+        stage=D.matched,
+    )
+    session.add(deal)
+    session.flush()
+    _change(session, deal, actor, "", D.matched, "选定揭榜方，进入对接")
+    notify.notify_bureau(session, "deal.opened", f"新对接项目：{need.title}", link=f"/bureau/deals/{deal.id}")
+    return deal
+
+
+def _validate(deal: Deal, advance_in: DealAdvance) -> None:
+    target = advance_in.stage
+    details: list[dict[str, str]] = []
+    for field in REQUIRED.get(target, ()):
+        value = getattr(advance_in, field)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            details.append({"field": field, "message": f"进入「{deal_machine.label(target)}」须填写{FIELD_LABELS[field]}"})
+    allowed = ALLOWED.get(target, ())
+    for field in FIELD_LABELS:
+        if field not in allowed and getattr(advance_in, field) is not None:
+            details.append({"field": field, "message": f"进入「{deal_machine.label(target)}」时不填写{FIELD_LABELS[field]}"})
+    today = today_local()
+    for field in ("signed_on", "accepted_on", "converted_on"):
+        value = getattr(advance_in, field)
+        if value is not None and value > today:
+            details.append({"field": field, "message": f"{FIELD_LABELS[field]}不能晚于今天"})
+    if advance_in.accepted_on and deal.signed_on and advance_in.accepted_on < deal.signed_on:
+        details.append({"field": "accepted_on", "message": "验收日期不能早于签约日期"})
+    if advance_in.converted_on and deal.accepted_on and advance_in.converted_on < deal.accepted_on:
+        details.append({"field": "converted_on", "message": "转化日期不能早于验收日期"})
+    if details:
+        raise Invalid("；".join(d["message"] for d in details), details=details)
+
+
+def advance(session: Session, actor: User, deal_id: int, advance_in: DealAdvance) -> Deal:
+    """Move a deal one stage on (or to failed), recording the facts that stage requires: signing
+    needs the contract amount and date, acceptance its date and outcome, conversion its date,
+    failure a reason. The need follows: signed → contracted, converted → converted, failed → back
+    to taken up when the need has not been contracted yet."""
+    deal = deal_for_recorder(session, actor, deal_id)
+    target = advance_in.stage
+    deal_machine.check(deal.stage, target)
+    _validate(deal, advance_in)
+    old = deal.stage
+    for field in ALLOWED.get(target, ()):
+        value = getattr(advance_in, field)
+        if value is not None:
+            setattr(deal, field, value)
+    deal.stage = target
+    deal.updated_at = utcnow()
+    note = advance_in.note or (advance_in.failure_reason or "")
+    _change(session, deal, actor, old, target, note)
+    need = needs.get_need(session, deal.need_id)
+    if target in NEED_STATUS_FOR_STAGE:
+        needs.move_with_deal(session, need, actor, NEED_STATUS_FOR_STAGE[target])
+    elif target == D.failed and need.status == NeedStatus.selected:
+        needs.move_with_deal(session, need, actor, NeedStatus.taken_up)
+    label = deal_machine.label(target)
+    body = advance_in.failure_reason or advance_in.note or ""
+    link = f"/deals/{deal.id}"
+    for org_id in (deal.enterprise_org_id, deal.provider_org_id):
+        if org_id != actor.org_id:
+            notify.notify_org(session, org_id, "deal.stage", f"对接项目「{need.title}」进入：{label}", body, link)
+    session.flush()
+    return deal
+
+
+def _require_open(deal: Deal) -> None:
+    if deal.stage in FINAL:
+        raise Conflict(f"对接项目已{deal_machine.label(deal.stage)}，不能再修改")
+
+
+def add_milestone(session: Session, actor: User, deal_id: int, milestone_in: MilestoneIn) -> DealMilestone:
+    """Either party (or the bureau) plans milestones while the deal is open."""
+    deal = deal_for_recorder(session, actor, deal_id)
+    _require_open(deal)
+    milestone = DealMilestone(deal_id=deal.id, title=milestone_in.title, due_on=milestone_in.due_on, note=milestone_in.note)
+    session.add(milestone)
+    session.flush()
+    audit.record(session, actor.id, "deal.milestone_added", "deal", deal.id, {"milestone_id": milestone.id, "title": milestone.title})
+    return milestone
+
+
+def complete_milestone(
+    session: Session, actor: User, deal_id: int, milestone_id: int, done_in: MilestoneDoneIn
+) -> DealMilestone:
+    deal = deal_for_recorder(session, actor, deal_id)
+    _require_open(deal)
+    milestone = session.get(DealMilestone, milestone_id)
+    if milestone is None or milestone.deal_id != deal.id:
+        raise NotFound("里程碑不存在")
+    if milestone.done_on is not None:
+        raise Conflict("该里程碑已完成")
+    done_on = done_in.done_on or today_local()
+    if done_on > today_local():
+        raise Invalid.field("done_on", "完成日期不能晚于今天")
+    milestone.done_on = done_on
+    if done_in.note is not None:
+        milestone.note = done_in.note
+    session.flush()
+    audit.record(session, actor.id, "deal.milestone_done", "deal", deal.id, {"milestone_id": milestone.id, "done_on": str(done_on)})
+    return milestone
