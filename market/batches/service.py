@@ -154,6 +154,8 @@ def publish(session: Session, actor: User | None, batch_id: int, now: dt.datetim
     for need in session.scalars(select(Need).where(Need.id.in_(need_ids))).all():
         if need.status == NeedStatus.approved:
             needs.publish_in_batch(session, need, actor, now)
+            # Providers' saved searches (subscriptions) hear about each newly published need.
+            notify.notify_matching_subscriptions(session, need)
     provider_orgs = session.scalars(
         select(Organisation.id).where(
             Organisation.kind.in_([OrgKind.university, OrgKind.institute, OrgKind.provider]),

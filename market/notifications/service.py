@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from market.notifications.models import Notification
-from market.orgs.models import OrgKind, Organisation, Role, User
+from market.audit import service as audit
+from market.db import utcnow
+from market.errors import Conflict, Forbidden, NotFound
+from market.needs.models import Need
+from market.notifications.models import Notification, SavedSearch
+from market.notifications.schemas import SavedSearchIn
+from market.orgs.models import PROVIDER_KINDS, OrgKind, Organisation, Role, User
 
 
 def notify_users(session: Session, user_ids: Iterable[int], kind: str, title: str, body: str = "", link: str = "") -> int:
@@ -30,3 +35,140 @@ def notify_bureau(session: Session, kind: str, title: str, body: str = "", link:
     ).all()
     ids = [u.id for u in users if u.has_role(Role.bureau_reviewer, Role.bureau_admin)]
     return notify_users(session, ids, kind, title, body, link)
+
+
+# --- reading and marking ----------------------------------------------------------------------
+
+
+def list_for(
+    session: Session, user: User, *, unread_only: bool = False, offset: int = 0, limit: int = 20
+) -> tuple[Sequence[Notification], int]:
+    """A user's own notifications, newest first."""
+    stmt = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(Notification.id.desc()).offset(offset).limit(limit)).all()
+    return rows, total
+
+
+def unread_count(session: Session, user: User) -> int:
+    return session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ) or 0
+
+
+def mark_read(session: Session, user: User, notification_id: int) -> Notification:
+    """A user marks only their own notifications; anyone else's do not exist for them."""
+    note = session.get(Notification, notification_id)
+    if note is None or note.user_id != user.id:
+        raise NotFound("通知不存在")
+    if note.read_at is None:
+        note.read_at = utcnow()
+        session.flush()
+    return note
+
+
+def mark_all_read(session: Session, user: User) -> int:
+    result = session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- saved searches (subscriptions) -----------------------------------------------------------
+
+MAX_SAVED_SEARCHES = 20
+
+
+def _require_provider(user: User) -> None:
+    if not user.org.is_provider:
+        raise Forbidden("只有高校、科研院所和服务商可以订阅需求")
+
+
+def list_saved_searches(session: Session, user: User) -> Sequence[SavedSearch]:
+    return session.scalars(select(SavedSearch).where(SavedSearch.user_id == user.id).order_by(SavedSearch.id)).all()
+
+
+def get_saved_search(session: Session, user: User, search_id: int) -> SavedSearch:
+    saved = session.get(SavedSearch, search_id)
+    if saved is None or saved.user_id != user.id:
+        raise NotFound("订阅不存在")
+    return saved
+
+
+def create_saved_search(session: Session, user: User, search_in: SavedSearchIn) -> SavedSearch:
+    """Providers subscribe to new needs by keyword and industry / county / track."""
+    _require_provider(user)
+    count = session.scalar(select(func.count(SavedSearch.id)).where(SavedSearch.user_id == user.id)) or 0
+    if count >= MAX_SAVED_SEARCHES:
+        raise Conflict(f"每位用户最多保存 {MAX_SAVED_SEARCHES} 个订阅")
+    saved = SavedSearch(
+        user_id=user.id, name=search_in.name, query=search_in.query,
+        filters=search_in.filters.model_dump(exclude_none=True), notify=search_in.notify,
+    )
+    session.add(saved)
+    session.flush()
+    audit.record(session, user.id, "saved_search.created", "saved_search", saved.id, {"name": saved.name})
+    return saved
+
+
+def update_saved_search(session: Session, user: User, search_id: int, search_in: SavedSearchIn) -> SavedSearch:
+    saved = get_saved_search(session, user, search_id)
+    saved.name = search_in.name
+    saved.query = search_in.query
+    saved.filters = search_in.filters.model_dump(exclude_none=True)
+    saved.notify = search_in.notify
+    session.flush()
+    audit.record(session, user.id, "saved_search.updated", "saved_search", saved.id, {"name": saved.name})
+    return saved
+
+
+def delete_saved_search(session: Session, user: User, search_id: int) -> None:
+    saved = get_saved_search(session, user, search_id)
+    audit.record(session, user.id, "saved_search.deleted", "saved_search", saved.id, {"name": saved.name})
+    session.delete(saved)
+    session.flush()
+
+
+def search_matches(saved: SavedSearch, need: Need) -> bool:
+    """Every keyword appears in the title or summary, and every filter set agrees with the need
+    (a digital or green subscription also matches needs that are both)."""
+    text = f"{need.title} {need.summary}".lower()
+    if any(term not in text for term in saved.query.lower().split()):
+        return False
+    filters = saved.filters or {}
+    if filters.get("industry") and filters["industry"] != need.industry:
+        return False
+    if filters.get("county") and filters["county"] != need.county:
+        return False
+    track = filters.get("track")
+    if track and not (need.track == track or (track != "both" and need.track == "both")):
+        return False
+    return True
+
+
+def notify_matching_subscriptions(session: Session, need: Need) -> int:
+    """When a need is published, each provider user whose subscription matches it hears once."""
+    rows = session.execute(
+        select(SavedSearch, User)
+        .join(User, User.id == SavedSearch.user_id)
+        .join(Organisation, Organisation.id == User.org_id)
+        .where(
+            SavedSearch.notify.is_(True),
+            User.is_active.is_(True),
+            Organisation.kind.in_([k.value for k in PROVIDER_KINDS]),
+            Organisation.id != need.org_id,
+        )
+        .order_by(SavedSearch.id)
+    ).all()
+    names: dict[int, str] = {}
+    for saved, user in rows:
+        if user.id not in names and search_matches(saved, need):
+            names[user.id] = saved.name
+    for user_id, name in names.items():
+        notify_users(session, [user_id], "subscription.match", f"订阅「{name}」有新需求：{need.title}", need.summary[:200], f"/needs/{need.id}")
+    return len(names)
