@@ -22,3 +22,7 @@ class AuditEntry(Base):
     object_id: Mapped[int | None]
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+# Registered with the model, so every importer of AuditEntry gets the append-only guard.
+from market.audit import guard as _guard  # noqa: E402,F401

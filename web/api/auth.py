@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 
+from market.errors import NotAuthenticated
 from market.orgs import service as orgs
 from market.orgs.schemas import LoginIn, RegistrationIn, TokenOut, UserIn, UserOut
 from web.deps import CurrentUser, RuntimeDep, SessionDep
@@ -25,9 +26,14 @@ def login(login_in: LoginIn, request: Request, session: SessionDep, runtime: Run
     """用邮箱和密码换取访问令牌（Bearer）。连续失败将临时锁定账户。"""
     login_limiter.check(request.client.host if request.client else "unknown")
     auth = runtime.settings.auth
-    user = orgs.authenticate(
-        session, login_in.email, login_in.password, max_failed=auth.max_failed_logins, lockout_minutes=auth.lockout_minutes
-    )
+    try:
+        user = orgs.authenticate(
+            session, login_in.email, login_in.password, max_failed=auth.max_failed_logins, lockout_minutes=auth.lockout_minutes
+        )
+    except NotAuthenticated:
+        # A refused attempt must still count: keep the failed-login counter and the lock.
+        session.commit()
+        raise
     token, expires = orgs.issue_token(session, user, auth.token_ttl_hours)
     return TokenOut(access_token=token, expires_at=expires)
 
