@@ -23,7 +23,7 @@ REPO_ROOT = WEB_DIR.parent
 # Routers are mounted when their module exists; each concept owns one module.
 API_MODULES = (
     "web.api.auth", "web.api.orgs", "web.api.needs", "web.api.batches", "web.api.responses", "web.api.deals",
-    "web.api.notifications", "web.api.exports", "web.api.search", "web.api.recognitions", "web.api.awards",
+    "web.api.notifications", "web.api.exports", "web.api.imports", "web.api.search", "web.api.recognitions", "web.api.awards",
     "web.api.progress", "web.api.health",
 )
 VENDOR_ASSETS = {"htmx": "htmx.org/dist", "echarts": "echarts/dist"}
