@@ -40,6 +40,7 @@ def make(
     fields: str,
     tech: str,
     prod: str,
+    /,
     *,
     t: str,
     c: str,

@@ -1,0 +1,1601 @@
+# ruff: noqa: E501  (Chinese text literals: ruff counts CJK characters as double width)
+"""Deterministic demo corpus: plain dataclasses describing a realistic Jiaxing marketplace.
+
+``generate_corpus(seed)`` builds enterprises, providers with capability profiles, needs composed
+from industry problem archetypes, batches, responses, deals, first-of-kind recognitions, policy
+targets and users. Entities refer to each other by stable string keys ("ent-017", "need-0123");
+nothing here touches a database. The same seed always gives the same corpus: all randomness
+comes from one local ``random.Random(seed)`` and no wall-clock time is read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
+
+from market.demo import vocab
+from market.demo.problems import Archetype, all_archetypes
+
+T = TypeVar("T")
+
+DEMO_PASSWORD = "Demo@2026"
+DEMO_DOMAIN = "demo.jiebang.cn"
+DEMO_TODAY = dt.date(2026, 11, 20)
+BUREAU_KEY = "bureau-jx"  # also the marker the seeder looks for
+DEMO_ENTERPRISE_LOGIN = f"qiye@{DEMO_DOMAIN}"
+DEMO_PROVIDER_LOGIN = f"jiebang@{DEMO_DOMAIN}"
+DEMO_BUREAU_LOGIN = f"kejiju@{DEMO_DOMAIN}"
+DEMO_EXPERT_LOGIN = f"zhuanjia@{DEMO_DOMAIN}"
+DEMO_PROVIDER_NAME = "嘉兴大学机电工程学院"
+
+N_ENTERPRISES = 120
+NEEDS_PER_INDUSTRY = 28
+
+
+# ------------------------------------------------------------------------------------ dataclasses
+@dataclass(frozen=True)
+class DemoBureau:
+    key: str
+    kind: str  # "bureau"
+    name: str
+    county: str | None
+    address: str
+    contact_name: str
+    contact_phone: str
+
+
+@dataclass(frozen=True)
+class DemoEnterprise:
+    key: str
+    kind: str  # "enterprise"
+    name: str
+    short_name: str
+    county: str
+    industry: str
+    credit_code: str
+    address: str
+    founded_year: int
+    employees: int
+    products: tuple[str, ...]
+    scale: str
+    intro: str
+    contact_name: str
+    contact_title: str
+    contact_phone: str
+
+
+@dataclass(frozen=True)
+class DemoCapabilityItem:
+    key: str
+    kind: str  # project / paper / patent / product / case
+    title: str
+    description: str
+    year: int
+    industry: str
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DemoProvider:
+    key: str
+    kind: str  # university / institute / provider
+    name: str
+    parent_name: str | None  # the university a school belongs to
+    category: str  # 高校院系 / 科研院所 / 工业互联网平台商 / 节能服务公司 ...
+    city: str
+    county: str | None  # set when located in Jiaxing
+    credit_code: str
+    fields: tuple[str, ...]
+    industries: tuple[str, ...]
+    summary: str
+    team: str
+    deal_min: int  # 万元
+    deal_max: int  # 万元
+    track_record: int  # completed cooperation projects
+    contact_name: str
+    contact_phone: str
+    items: tuple[DemoCapabilityItem, ...]
+
+
+@dataclass(frozen=True)
+class DemoBatch:
+    key: str
+    year: int
+    number: int
+    title: str  # 2025年第2批
+    status: str  # published / draft
+    published_on: dt.date | None
+    collect_from: dt.date
+    collect_until: dt.date
+    need_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DemoNeed:
+    key: str
+    enterprise_key: str
+    archetype: str
+    title: str
+    summary: str
+    description: str
+    problem: str
+    indicators: tuple[str, ...]
+    tried: str
+    current_state: str
+    expected_outcome: str
+    industry: str
+    track: str  # digital / green / both
+    county: str
+    fields: tuple[str, ...]
+    budget_min: int  # 万元
+    budget_max: int  # 万元
+    deadline: dt.date
+    cooperation_mode: str
+    contact_name: str
+    contact_phone: str
+    disclosure: str  # public / nda / invite
+    anonymous: bool
+    status: str
+    batch_key: str | None
+    created_at: dt.datetime
+    submitted_at: dt.datetime | None
+    reviewed_at: dt.datetime | None
+    published_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    review_note: str | None
+
+
+@dataclass(frozen=True)
+class DemoResponse:
+    key: str
+    need_key: str
+    provider_key: str
+    approach: str
+    team: str
+    track_record: str
+    timeline: str
+    price: int  # 万元
+    duration_months: int
+    status: str  # submitted / shortlisted / selected / declined / withdrawn
+    decline_reason: str | None  # 描述不清 / 指标不明确 / 超出范围 / 已有成熟方案 / 预算不匹配
+    decline_note: str | None
+    submitted_at: dt.datetime
+    decided_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class DemoDealEvent:
+    stage: str
+    on: dt.date
+    note: str
+
+
+@dataclass(frozen=True)
+class DemoDeal:
+    key: str
+    need_key: str
+    response_key: str
+    enterprise_key: str
+    provider_key: str
+    title: str
+    stage: str  # matched / intent / signed / in_progress / accepted / converted / failed
+    amount: int | None  # contract amount, 万元; None before signing
+    matched_on: dt.date
+    signed_on: dt.date | None
+    closed_on: dt.date | None
+    failure_reason: str | None
+    conversion_note: str | None
+    history: tuple[DemoDealEvent, ...]
+
+
+@dataclass(frozen=True)
+class DemoRecognition:
+    key: str
+    enterprise_key: str
+    category: str  # equipment / material / software
+    level: str  # international / national / provincial / municipal
+    product_name: str
+    description: str
+    year: int
+    status: str  # applied / reviewed / recognised / rejected
+    certificate_no: str | None
+    deal_key: str | None
+    applied_on: dt.date
+    decided_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class DemoTarget:
+    key: str
+    metric: (
+        str  # needs_published / deals_converted / recognitions_municipal_plus / recognitions_provincial_plus
+    )
+    year: int
+    value: int
+    cumulative: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    key: str
+    email: str
+    display_name: str
+    org_key: str
+    role: str  # org_admin / member / bureau_admin / reviewer / expert
+    password: str
+    well_known: bool = False
+
+
+@dataclass(frozen=True)
+class DemoCorpus:
+    seed: int
+    bureaus: list[DemoBureau]
+    enterprises: list[DemoEnterprise]
+    providers: list[DemoProvider]
+    batches: list[DemoBatch]
+    needs: list[DemoNeed]
+    responses: list[DemoResponse]
+    deals: list[DemoDeal]
+    recognitions: list[DemoRecognition]
+    targets: list[DemoTarget]
+    users: list[DemoUser]
+    stats: dict[str, int] = field(default_factory=dict)
+
+    def org_keys(self) -> set[str]:
+        return (
+            {o.key for o in self.bureaus}
+            | {o.key for o in self.enterprises}
+            | {o.key for o in self.providers}
+        )
+
+
+# ------------------------------------------------------------------------------- small utilities
+_NUM = re.compile(r"\{(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)\}")
+_SLOT = re.compile(r"\{(\w+)\}")
+
+
+def _number(rng: random.Random, lo_s: str, hi_s: str) -> str:
+    decimals = max(len(s.split(".")[1]) if "." in s else 0 for s in (lo_s, hi_s))
+    lo, hi = float(lo_s), float(hi_s)
+    if decimals == 0:
+        value = rng.randint(int(lo), int(hi))
+        # Large quantities are quoted round ("约15000卷", not "15730卷").
+        step = 10 ** (len(str(int(hi))) - 2) if hi >= 1000 else 10 if hi >= 200 and int(lo) % 10 == 0 else 1
+        return str(max(int(lo), round(value / step) * step))
+    return f"{rng.uniform(lo, hi):.{decimals}f}"
+
+
+def fill(template: str, slots: dict[str, str], rng: random.Random) -> str:
+    """Fill ``{slot}`` and ``{a-b}`` placeholders; an unknown placeholder is a data bug."""
+    text = _NUM.sub(lambda m: _number(rng, m.group(1), m.group(2)), template)
+    text = _SLOT.sub(lambda m: slots[m.group(1)], text)
+    if "{" in text or "}" in text:
+        raise ValueError(f"unfilled placeholder in {template!r}")
+    return text
+
+
+def _weighted(rng: random.Random, weights: dict[str, int]) -> str:
+    keys = list(weights)
+    return rng.choices(keys, weights=[weights[k] for k in keys])[0]
+
+
+def _pick(rng: random.Random, seq: Sequence[T]) -> T:
+    return seq[rng.randrange(len(seq))]
+
+
+def _person(rng: random.Random) -> str:
+    return _pick(rng, vocab.SURNAMES) + _pick(rng, vocab.GIVEN_NAMES)
+
+
+def _phone(rng: random.Random, landline: bool = True) -> str:
+    if landline and rng.random() < 0.6:
+        return f"0573-8{rng.randint(2000000, 9999999)}"
+    return f"1{_pick(rng, '35789')}{rng.randint(0, 9)}{rng.randint(10000000, 99999999)}"
+
+
+def _at(day: dt.date, rng: random.Random) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, rng.randint(8, 18), rng.randint(0, 59), tzinfo=dt.UTC)
+
+
+def _clamp(day: dt.date, lo: dt.date, hi: dt.date) -> dt.date:
+    return max(lo, min(hi, day))
+
+
+# 统一社会信用代码 (GB 32100-2015) with an embedded 组织机构代码 (GB 11714).
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def credit_code(rng: random.Random, division: str, registry: str = "91") -> str:
+    body = "".join(str(rng.randint(0, 9)) for _ in range(8))
+    c9 = 11 - sum(int(ch) * w for ch, w in zip(body, _ORG_WEIGHTS, strict=True)) % 11
+    org = body + ("X" if c9 == 10 else "0" if c9 == 11 else str(c9))
+    first17 = registry + division + org
+    c18 = 31 - sum(_USCC_CHARS.index(ch) * w for ch, w in zip(first17, _USCC_WEIGHTS, strict=True)) % 31
+    return first17 + _USCC_CHARS[0 if c18 == 31 else c18]
+
+
+def credit_code_is_valid(code: str) -> bool:
+    if len(code) != 18 or any(ch not in _USCC_CHARS for ch in code):
+        return False
+    c18 = 31 - sum(_USCC_CHARS.index(ch) * w for ch, w in zip(code[:17], _USCC_WEIGHTS, strict=True)) % 31
+    return code[17] == _USCC_CHARS[0 if c18 == 31 else c18]
+
+
+# --------------------------------------------------------------------------------------- orgs
+def _make_bureau(rng: random.Random) -> DemoBureau:
+    return DemoBureau(
+        key=BUREAU_KEY,
+        kind="bureau",
+        name="嘉兴市科学技术局",
+        county=None,
+        address="嘉兴市南湖区广益路1000号",
+        contact_name=_person(rng),
+        contact_phone="0573-82521000",
+    )
+
+
+def _make_enterprises(rng: random.Random) -> list[DemoEnterprise]:
+    counties = list(vocab.COUNTIES)
+    pairs: list[tuple[str, str]] = []
+    # Every industry gets at least six firms, drawn from the counties known for it.
+    for industry in vocab.INDUSTRIES:
+        homes = {c: w[industry] for c, w in vocab.COUNTY_INDUSTRY_WEIGHTS.items() if industry in w}
+        for _ in range(6):
+            pairs.append((_weighted(rng, homes), industry))
+    while len(pairs) < N_ENTERPRISES:
+        county = _pick(rng, counties)
+        pairs.append((county, _weighted(rng, vocab.COUNTY_INDUSTRY_WEIGHTS[county])))
+    # The demo enterprise (qiye@) is a 南湖区 auto-parts maker with a full history.
+    pairs[0] = ("南湖区", "汽车制造")
+    rest = pairs[1:]
+    rng.shuffle(rest)
+    pairs = [pairs[0], *rest]
+
+    used_names: set[str] = set()
+    out: list[DemoEnterprise] = []
+    for i, (county, industry) in enumerate(pairs, start=1):
+        profile = vocab.INDUSTRY_PROFILES[industry]
+        while True:
+            short = _pick(rng, vocab.TRADE_CHARS) + _pick(rng, vocab.TRADE_CHARS)
+            if short[0] == short[1] or short in used_names:
+                continue
+            used_names.add(short)
+            break
+        prefix = (
+            _pick(rng, vocab.COUNTY_NAME_PREFIX[county])
+            if rng.random() < 0.3
+            else vocab.COUNTY_NAME_PREFIX[county][0]
+        )
+        name = f"{prefix}{short}{_pick(rng, profile.name_suffixes)}"
+        products = tuple(rng.sample(profile.products, 2))
+        scale = fill(_pick(rng, profile.scale), {}, rng)
+        founded = rng.randint(1993, 2019)
+        employees = rng.choice([rng.randint(80, 400), rng.randint(300, 1500), rng.randint(1200, 6000)])
+        intro = _pick(
+            rng,
+            (
+                f"{name}成立于{founded}年，主要产品为{products[0]}和{products[1]}，{scale}，是{county}重点{profile.short}企业。",
+                f"公司专业从事{products[0]}研发与制造，兼营{products[1]}，{scale}，现有员工{employees}人。",
+                f"{short}（{county}）创建于{founded}年，{scale}，产品{products[0]}远销欧美及东南亚，为国家高新技术企业。",
+                f"公司位于{county}，{scale}，主导产品{products[0]}，近年来持续推进数字化、绿色化改造。",
+            ),
+        )
+        out.append(
+            DemoEnterprise(
+                key=f"ent-{i:03d}",
+                kind="enterprise",
+                name=name,
+                short_name=short,
+                county=county,
+                industry=industry,
+                credit_code=credit_code(rng, vocab.COUNTIES[county]),
+                address=f"浙江省嘉兴市{county}{_pick(rng, vocab.COUNTY_STREETS[county])}{rng.randint(1, 2999)}号",
+                founded_year=founded,
+                employees=employees,
+                products=products,
+                scale=scale,
+                intro=intro,
+                contact_name=_person(rng),
+                contact_title=_pick(rng, vocab.CONTACT_TITLES),
+                contact_phone=_phone(rng),
+            )
+        )
+    return out
+
+
+_JOURNALS_DIGITAL = (
+    "机械工程学报",
+    "自动化学报",
+    "仪器仪表学报",
+    "计算机集成制造系统",
+    "中国机械工程",
+    "IEEE Transactions on Industrial Informatics",
+    "Journal of Manufacturing Systems",
+    "Mechanical Systems and Signal Processing",
+    "控制与决策",
+)
+_JOURNALS_GREEN = (
+    "化工学报",
+    "中国电机工程学报",
+    "环境科学",
+    "硅酸盐学报",
+    "太阳能学报",
+    "中国造纸",
+    "纺织学报",
+    "Applied Energy",
+    "Journal of Cleaner Production",
+    "Energy Conversion and Management",
+)
+_JOURNALS_BY_INDUSTRY = {
+    "造纸": "中国造纸学报",
+    "经编": "纺织学报",
+    "化工化纤": "合成纤维工业",
+    "钢铁": "钢铁",
+    "有色": "中国有色金属学报",
+    "建材": "硅酸盐通报",
+    "光伏": "太阳能学报",
+    "石化": "石油化工",
+    "化工": "化工进展",
+    "汽车制造": "汽车工程",
+    "电子信息": "电子学报",
+    "家电": "家电科技",
+}
+_PROJECT_SOURCES = (
+    "国家重点研发计划课题",
+    "浙江省“尖兵”“领雁”研发攻关计划项目",
+    "浙江省重点研发计划项目",
+    "嘉兴市科技计划（揭榜挂帅）项目",
+    "企业委托横向项目",
+    "企业委托横向项目",
+    "国家自然科学基金面上项目",
+)
+_BRANDS = ("智衡", "慧眼", "云枢", "睿控", "擎天", "绿擎", "碳迹", "衡能", "析微", "织云", "禾芯", "峰测")
+
+
+def _capability_items(
+    rng: random.Random,
+    pkey: str,
+    fields: tuple[str, ...],
+    by_field: dict[str, list[Archetype]],
+    is_firm: bool,
+) -> tuple[DemoCapabilityItem, ...]:
+    pool = sorted({a.key: a for f in fields for a in by_field.get(f, [])}.values(), key=lambda a: a.key)
+    n = rng.randint(3, 12)
+    kinds = (
+        ("product", "case", "case", "project", "patent")
+        if is_firm
+        else ("paper", "patent", "project", "project", "case")
+    )
+    items: list[DemoCapabilityItem] = []
+    seen: set[str] = set()
+    brand = _pick(rng, _BRANDS)
+    for _ in range(n * 3):
+        if len(items) >= n:
+            break
+        arch = _pick(rng, pool)
+        kind = _pick(rng, kinds)
+        slots = {k: _pick(rng, v) for k, v in arch.slots.items()}
+        ind_a, ind_b = rng.sample(list(arch.ind), 2)
+        result, result2 = fill(ind_a, slots, rng), fill(ind_b, slots, rng)
+        year = rng.randint(2017, 2026)
+        method = _pick(rng, vocab.DIGITAL_METHODS if arch.track == "digital" else vocab.GREEN_METHODS)
+        county = _pick(rng, list(vocab.COUNTIES))
+        short = vocab.INDUSTRY_PROFILES[arch.industry].short
+        topic = arch.tech.removeprefix(short + "企业").removeprefix(short)
+        if kind == "paper":
+            title = _pick(
+                rng,
+                (
+                    f"基于{method}的{arch.tech}研究",
+                    f"{arch.tech}的{method}方法",
+                    f"面向{short}行业的{arch.tech}：一种{method}途径",
+                ),
+            )
+            journal = (
+                _JOURNALS_BY_INDUSTRY[arch.industry]
+                if rng.random() < 0.4
+                else _pick(rng, _JOURNALS_DIGITAL if arch.track == "digital" else _JOURNALS_GREEN)
+            )
+            desc = f"发表于《{journal}》{year}年第{rng.randint(1, 12)}期。以{method}刻画{arch.tech.split('与')[0]}过程，现场数据验证{result}。"
+        elif kind == "patent":
+            title = _pick(
+                rng,
+                (
+                    f"一种{arch.tech}方法及系统",
+                    f"一种用于{arch.prod}的装置及其控制方法",
+                    f"一种基于{method}的{arch.tech}方法",
+                ),
+            )
+            desc = f"发明专利，ZL{year - rng.randint(1, 2)}1{rng.randint(1000000, 9999999)}.{rng.randint(0, 9)}，{year}年授权；已在{rng.randint(1, 6)}家企业实施，{result}。"
+        elif kind == "project":
+            source = _pick(rng, _PROJECT_SOURCES)
+            title = (
+                f"{source}：{arch.tech}关键技术研究与应用"
+                if "横向" not in source
+                else f"{county}某{short}企业{topic}技术开发"
+            )
+            desc = f"{'牵头' if rng.random() < 0.6 else '参与'}承担，经费{rng.randint(30, 600)}万元，{year - rng.randint(0, 2)}—{year}年。项目指标：{result}，{result2}。"
+        elif kind == "product":
+            title = f"{brand}{arch.prod} V{rng.randint(1, 5)}.{rng.randint(0, 9)}"
+            desc = f"自主研发，已在{rng.randint(3, 40)}家{short}企业部署应用；典型效果：{result}、{result2}。"
+        else:
+            title = f"{county}某{short}企业{topic}项目"
+            desc = f"{year}年实施，合同额{rng.randint(20, 500)}万元。{fill(_pick(rng, arch.ctx), slots, rng)}；改造后{result}，{result2}，已通过企业验收。"
+        if title in seen:
+            continue
+        seen.add(title)
+        items.append(
+            DemoCapabilityItem(
+                key=f"{pkey}-cap-{len(items) + 1:02d}",
+                kind=kind,
+                title=title,
+                description=desc,
+                year=year,
+                industry=arch.industry,
+                fields=arch.fields,
+            )
+        )
+    return tuple(items)
+
+
+def _provider_texts(
+    rng: random.Random, name: str, kind: str, fields: tuple[str, ...], industries: tuple[str, ...]
+) -> tuple[str, str, int, int, int]:
+    f_text = "、".join(fields)
+    i_text = "、".join(industries[:3])
+    leader = _person(rng)
+    if kind == "university":
+        summary = _pick(
+            rng,
+            (
+                f"{name}长期从事{f_text}方向研究，面向{i_text}等行业开展产学研合作。",
+                f"团队聚焦{fields[0]}，兼顾{'、'.join(fields[1:]) or '工程应用'}，与嘉兴及长三角{i_text}企业建有联合实验室。",
+            ),
+        )
+        team = (
+            f"学科带头人{leader}教授（博士生导师），团队教授{rng.randint(2, 6)}人、副教授{rng.randint(3, 9)}人，"
+            f"博士后及在读研究生{rng.randint(15, 60)}人，拥有{_pick(rng, ('省级重点实验室', '省级工程研究中心', '国家级实验教学示范中心', '校企联合研发中心'))}。"
+        )
+        lo, hi = rng.choice([(20, 200), (30, 300), (50, 500)])
+    elif kind == "institute":
+        summary = _pick(
+            rng,
+            (
+                f"{name}是面向嘉兴产业的新型研发机构，重点方向为{f_text}，提供中试验证与工程化服务。",
+                f"{name}围绕{i_text}行业共性技术需求，开展{fields[0]}等技术攻关和成果转化。",
+            ),
+        )
+        team = (
+            f"专职研发人员{rng.randint(30, 200)}人，其中高级职称{rng.randint(10, 60)}人；"
+            f"建有{_pick(rng, ('中试基地', '检测认证平台', '工程技术中心', '概念验证中心'))}{rng.randint(1000, 12000)}平方米。"
+        )
+        lo, hi = rng.choice([(30, 300), (50, 600), (80, 800)])
+    else:
+        summary = _pick(
+            rng,
+            (
+                f"{name}专注{f_text}，为{i_text}等行业提供从诊断、方案设计到交付运维的整体服务。",
+                f"公司是{fields[0]}领域的解决方案提供商，累计服务制造企业{rng.randint(40, 400)}家，核心产品已在长三角广泛应用。",
+            ),
+        )
+        honours = ["国家高新技术企业", "浙江省专精特新中小企业", "浙江省科技型中小企业"]
+        if "工业互联网平台" in fields:
+            honours.append("省级工业互联网平台服务商")
+        if "能源管理与碳核算" in fields or "余热余压利用" in fields:
+            honours.append("节能服务公司备案企业")
+        team = (
+            f"员工{rng.randint(40, 600)}人，研发人员占比{rng.randint(30, 70)}%，项目经理{rng.randint(6, 40)}人；"
+            f"{_pick(rng, honours)}。"
+        )
+        lo, hi = rng.choice([(10, 150), (20, 300), (50, 600)])
+    return summary, team, lo, hi, rng.randint(3, 60)
+
+
+def _make_providers(rng: random.Random, archetypes: list[Archetype]) -> list[DemoProvider]:
+    by_field: dict[str, list[Archetype]] = defaultdict(list)
+    for a in archetypes:
+        for f in a.fields:
+            by_field[f].append(a)
+
+    def industries_for(fields: tuple[str, ...]) -> tuple[str, ...]:
+        counts: dict[str, int] = defaultdict(int)
+        for f in fields:
+            for a in by_field.get(f, []):
+                counts[a.industry] += 1
+        return tuple(sorted(counts, key=lambda k: (-counts[k], vocab.INDUSTRIES.index(k)))[:5])
+
+    specs: list[tuple[str, str, str | None, str, str, str | None, tuple[str, ...]]] = []
+    # (kind, name, parent, category, city, county, fields)
+    unis = list(vocab.UNIVERSITIES.items())
+    unis.sort(key=lambda kv: kv[0] != "嘉兴大学")  # the demo provider's university first
+    for uni, schools in unis:
+        local = uni in ("嘉兴大学", "嘉兴南湖学院", "同济大学浙江学院")
+        city = (
+            "嘉兴"
+            if local
+            else (
+                "上海"
+                if uni in ("上海交通大学", "同济大学", "东华大学", "华东理工大学", "上海大学")
+                else "无锡"
+                if uni == "江南大学"
+                else "杭州"
+            )
+        )
+        for school, fields in schools.items():
+            specs.append(
+                ("university", f"{uni}{school}", uni, "高校院系", city, "南湖区" if local else None, fields)
+            )
+    for name, fields in vocab.INSTITUTES:
+        specs.append(("institute", name, None, "科研院所", "嘉兴", _pick(rng, list(vocab.COUNTIES)), fields))
+    used: set[str] = set()
+    n_firms = 80
+    for i in range(n_firms):
+        category, suffixes, cat_fields = vocab.SERVICE_CATEGORIES[i % len(vocab.SERVICE_CATEGORIES)]
+        while True:
+            trade = _pick(rng, vocab.TRADE_CHARS) + _pick(rng, vocab.TRADE_CHARS)
+            city = _pick(rng, vocab.SERVICE_CITY_PREFIX)
+            name = f"{city}{trade}{_pick(rng, suffixes)}"
+            if trade[0] != trade[1] and name not in used:
+                used.add(name)
+                break
+        k = rng.randint(2, min(4, len(cat_fields)))
+        fields = tuple(rng.sample(cat_fields, k))
+        county = None
+        for c, prefixes in vocab.COUNTY_NAME_PREFIX.items():
+            if city == prefixes[0]:
+                county = c if city != "嘉兴" else _pick(rng, ("南湖区", "秀洲区"))
+        specs.append(("provider", name, None, category, city if city != "浙江" else "杭州", county, fields))
+
+    out: list[DemoProvider] = []
+    for i, (kind, name, parent, category, city, county, fields) in enumerate(specs, start=1):
+        key = f"pro-{i:03d}"
+        industries = industries_for(fields)
+        summary, team, lo, hi, record = _provider_texts(rng, name, kind, fields, industries)
+        division = vocab.COUNTIES[county] if county else _pick(rng, ("330106", "310104", "310110", "320214"))
+        registry = "12" if kind in ("university", "institute") else "91"
+        out.append(
+            DemoProvider(
+                key=key,
+                kind=kind,
+                name=name,
+                parent_name=parent,
+                category=category,
+                city=city,
+                county=county,
+                credit_code=credit_code(rng, division, registry),
+                fields=fields,
+                industries=industries,
+                summary=summary,
+                team=team,
+                deal_min=lo,
+                deal_max=hi,
+                track_record=record,
+                contact_name=_person(rng),
+                contact_phone=_phone(rng, landline=False),
+                items=_capability_items(rng, key, fields, by_field, kind == "provider"),
+            )
+        )
+    return out
+
+
+# ------------------------------------------------------------------------------------- batches
+_BATCH_PLAN = (
+    (2024, 1, dt.date(2024, 4, 18)),
+    (2024, 2, dt.date(2024, 10, 22)),
+    (2025, 1, dt.date(2025, 3, 26)),
+    (2025, 2, dt.date(2025, 7, 15)),
+    (2025, 3, dt.date(2025, 11, 12)),
+    (2026, 1, dt.date(2026, 3, 20)),
+    (2026, 2, dt.date(2026, 6, 18)),
+    (2026, 3, dt.date(2026, 9, 24)),
+)
+
+# Which batches (by index) a need in each lifecycle status may have been published in.
+_STATUS_BATCHES: dict[str, tuple[int, int]] = {
+    "converted": (0, 3),
+    "contracted": (0, 5),
+    "closed": (0, 5),
+    "expired": (0, 3),
+    "selected": (3, 7),
+    "taken_up": (2, 7),
+    "published": (2, 7),
+    "withdrawn": (2, 7),
+}
+
+_STATUS_COUNTS = {
+    "draft": 14,
+    "submitted": 14,
+    "returned": 8,
+    "approved": 10,
+    "withdrawn": 6,
+    "expired": 10,
+    "published": 108,
+    "taken_up": 52,
+    "selected": 22,
+    "contracted": 38,
+    "converted": 22,
+    "closed": 32,
+}
+_FAILED_DEALS = 8  # closed needs whose deal failed; the other closed needs were closed by the owner
+
+
+# --------------------------------------------------------------------------------------- needs
+_DRIVERS = {
+    "digital": (
+        "客户对质量追溯和交付周期的要求不断提高",
+        "一线招工难、人工成本逐年上升",
+        "订单向多品种、小批量、快交付转变",
+        "主机厂推行供应商数字化评价",
+        "公司入选市级数字化改造试点",
+    ),
+    "green": (
+        "能耗双控逐步转向碳排放双控",
+        "园区环保排放标准持续收紧",
+        "能源和原材料价格上涨挤压利润",
+        "出口客户要求提供产品碳足迹",
+        "公司列入重点用能单位节能监察名单",
+    ),
+}
+_PROBLEM_LEADS = ("目前的主要问题是：", "突出问题在于，", "", "", "存在的痛点：", "问题集中在：")
+_CLOSINGS = (
+    "",
+    "",
+    "本需求已列入公司{year}年技改计划，配套资金已落实。",
+    "希望与高校院所或专业服务商合作，在我司现场完成验证。",
+    "可提供现场试验条件和历史数据（脱敏后）。",
+    "欢迎具有同类项目经验的团队揭榜，可先行开展技术交流。",
+    "项目完成后拟在集团内其他{n}个生产基地推广。",
+    "该问题已困扰公司{n}年以上，前期投入未见明显成效。",
+)
+_TRIED_GENERIC = (
+    "内部成立过专项攻关小组，但缺少专业算法和建模能力。",
+    "曾与设备供应商沟通，对方只提供标准产品，无法定制。",
+    "参加过行业交流会，了解到同行也未完全解决。",
+    "",
+)
+_OUT_TAILS = (
+    "合作周期不超过{n}个月，分阶段验收。",
+    "成果须在我司产线稳定运行{n}个月以上并通过第三方检测。",
+    "知识产权归属可协商，优先考虑联合申报专利。",
+    "需提供完整技术文档并完成人员培训。",
+    "希望形成可复制的方案，争取申报首台（套）或省级示范项目。",
+    "",
+)
+
+
+def _need_texts(
+    rng: random.Random, arch: Archetype, use: int, ent: DemoEnterprise, anonymous: bool, title_taken: set[str]
+) -> dict[str, object]:
+    slots = {k: v[(use + rng.randrange(len(v))) % len(v)] for k, v in arch.slots.items()}
+    product = ent.products[use % 2]
+    ctx = fill(arch.ctx[use % len(arch.ctx)], slots, rng)
+    prob = fill(arch.prob[(use + use // 2) % len(arch.prob)], slots, rng)
+
+    title = ""
+    order = [(use + k) % len(arch.titles) for k in range(len(arch.titles))]
+    for attempt in range(12):
+        ti = order[attempt % len(order)]
+        if attempt >= len(order):
+            slots = {k: _pick(rng, v) for k, v in arch.slots.items()}
+        cand = fill(arch.titles[ti], slots, rng)
+        if attempt >= 2 * len(order):
+            cand = f"{cand}（{product}）"
+        if cand not in title_taken:
+            title = cand
+            break
+    if not title:
+        title = f"{fill(arch.titles[0], slots, rng)}（{ent.short_name}{product}）"
+    title_taken.add(title)
+
+    track = arch.track
+    driver_track = track if track != "both" else _pick(rng, ("digital", "green"))
+    me = "公司" if anonymous else _pick(rng, (ent.short_name, "我司", "公司"))
+    opener = _pick(
+        rng,
+        (
+            f"{me}主营{product}，{ent.scale}。",
+            f"我司是{ent.county}一家{vocab.INDUSTRY_PROFILES[ent.industry].short}企业，主要产品为{ent.products[0]}、{ent.products[1]}。",
+            f"随着{_pick(rng, _DRIVERS[driver_track])}，这一问题愈发突出。",
+            f"在{product}生产过程中，",
+            "",
+            f"{me}成立于{ent.founded_year}年，{ent.scale}。",
+            f"近年来{_pick(rng, _DRIVERS[driver_track])}。",
+        ),
+    )
+    lead = _pick(rng, _PROBLEM_LEADS)
+    closing = fill(
+        _pick(rng, _CLOSINGS).replace("{year}", str(rng.choice((2025, 2026, 2027)))).replace("{n}", "{2-5}"),
+        {},
+        rng,
+    )
+    if len(ctx) + len(prob) < 60:  # thin variants get the archetype's other observation too
+        other = fill(arch.prob[(use + use // 2 + 1) % len(arch.prob)], slots, rng)
+        prob = f"{prob}；此外，{other}"
+    structure = rng.randrange(3)
+    if structure == 0:
+        description = f"{opener}{ctx}。{lead}{prob}。{closing}"
+    elif structure == 1:
+        description = f"{opener}{prob}。{_pick(rng, ('现状：', '从现场情况看，', '目前'))}{ctx}。{closing}"
+    else:
+        description = f"{opener}{ctx}；{prob}。{closing}"
+    description = description.replace("，。", "。").replace("。。", "。").replace("：但", "：").strip()
+
+    n_ind = rng.randint(3, min(5, len(arch.ind)))
+    ind_templates = rng.sample(list(arch.ind), n_ind)
+    indicators = tuple(fill(t, slots, rng) for t in ind_templates)
+    tried_parts = [
+        fill(t, slots, rng) for t in rng.sample(list(arch.tried), rng.randint(1, min(2, len(arch.tried))))
+    ]
+    generic = _pick(rng, _TRIED_GENERIC)
+    tried = "；".join(tried_parts) + "。" + generic
+    outcome = (
+        fill(_pick(rng, arch.out), slots, rng)
+        + "。"
+        + fill(_pick(rng, _OUT_TAILS).replace("{n}", "{3-18}"), {}, rng)
+    )
+
+    first_clause = re.split(r"[，；]", prob)[0]
+    summary = _pick(
+        rng,
+        (
+            f"{first_clause}，寻求{arch.tech}方面的解决方案。",
+            f"面向{product}生产，征集{arch.tech}技术，目标{indicators[0]}。",
+            f"征集{arch.tech}方案，要求{indicators[0]}、{indicators[1]}。",
+            f"{first_clause}。希望通过{arch.prod}等手段解决，{indicators[0]}。",
+        ),
+    )
+    return {
+        "title": title,
+        "summary": summary,
+        "description": description,
+        "problem": prob,
+        "indicators": indicators,
+        "tried": tried.rstrip("。") + "。" if not generic else tried,
+        "current_state": ctx + "。",
+        "expected_outcome": outcome.rstrip("。") + "。",
+    }
+
+
+def _budget(rng: random.Random, track: str, energy_intensive: bool) -> tuple[int, int]:
+    base = rng.choice((20, 30, 40, 50, 60, 80, 100, 120, 150, 200, 300))
+    if track != "digital" and energy_intensive:
+        base = min(500, int(base * rng.choice((1.5, 2, 2.5))))
+    lo = int(round(base / 10.0) * 10) or 20
+    hi = min(800, int(round(lo * rng.uniform(1.5, 3.0) / 10.0) * 10))
+    return lo, max(hi, lo + 10)
+
+
+def _make_needs(
+    rng: random.Random, enterprises: list[DemoEnterprise], archetypes: list[Archetype]
+) -> list[dict[str, object]]:
+    by_ind_ent: dict[str, list[DemoEnterprise]] = defaultdict(list)
+    for e in enterprises:
+        by_ind_ent[e.industry].append(e)
+    by_ind_arch: dict[str, list[Archetype]] = defaultdict(list)
+    for a in archetypes:
+        by_ind_arch[a.industry].append(a)
+
+    titles: set[str] = set()
+    use_count: dict[str, int] = defaultdict(int)
+    drafts: list[dict[str, object]] = []
+    for industry in vocab.INDUSTRIES:
+        ents = list(by_ind_ent[industry])
+        rng.shuffle(ents)
+        if industry == enterprises[0].industry:  # the demo enterprise posts several needs
+            ents = [enterprises[0], *[e for e in ents if e.key != enterprises[0].key]]
+        arch_cycle = list(by_ind_arch[industry])
+        rng.shuffle(arch_cycle)
+        for n in range(NEEDS_PER_INDUSTRY):
+            arch = arch_cycle[n % len(arch_cycle)]
+            ent = enterprises[0] if industry == enterprises[0].industry and n < 8 else ents[n % len(ents)]
+            use = use_count[arch.key]
+            use_count[arch.key] += 1
+            anonymous = rng.random() < 0.15
+            texts = _need_texts(rng, arch, use, ent, anonymous, titles)
+            lo, hi = _budget(rng, arch.track, industry in vocab.ENERGY_INTENSIVE)
+            drafts.append(
+                {
+                    **texts,
+                    "enterprise_key": ent.key,
+                    "archetype": arch.key,
+                    "industry": industry,
+                    "track": arch.track,
+                    "county": ent.county,
+                    "fields": arch.fields,
+                    "budget_min": lo,
+                    "budget_max": hi,
+                    "cooperation_mode": rng.choices(vocab.COOPERATION_MODES, weights=(40, 10, 8, 22, 20))[0],
+                    "contact_name": ent.contact_name if rng.random() < 0.7 else _person(rng),
+                    "contact_phone": ent.contact_phone if rng.random() < 0.7 else _phone(rng),
+                    "disclosure": rng.choices(("public", "nda", "invite"), weights=(80, 15, 5))[0],
+                    "anonymous": anonymous,
+                }
+            )
+    rng.shuffle(drafts)
+    return drafts
+
+
+_RETURN_NOTES = (
+    "技术指标表述笼统，请补充可量化的验收指标（如检测精度、节能率）及测试条件。",
+    "需求描述中包含企业内部工艺配方信息，建议改为保密披露或删减后再提交。",
+    "预算区间与攻关内容明显不匹配，请核实后重新填报。",
+    "请补充已尝试的技术路线及失败原因，便于揭榜方判断。",
+    "该需求属于设备采购，不属于技术攻关范畴，请调整为技术开发或联合攻关内容。",
+)
+
+
+def _assign_lifecycle(
+    rng: random.Random, drafts: list[dict[str, object]], batches_meta: list[tuple[str, int, int, dt.date]]
+) -> None:
+    statuses = [s for s, n in _STATUS_COUNTS.items() for _ in range(n)]
+    while len(statuses) < len(drafts):
+        statuses.append("published")
+    statuses = statuses[: len(drafts)]
+    rng.shuffle(statuses)
+    # The demo enterprise shows every stage of the lifecycle.
+    wanted = [
+        "draft",
+        "submitted",
+        "returned",
+        "published",
+        "taken_up",
+        "contracted",
+        "converted",
+        "selected",
+    ]
+    demo_idx = [i for i, d in enumerate(drafts) if d["enterprise_key"] == "ent-001"]
+    for want, i in zip(wanted, demo_idx, strict=False):
+        j = statuses.index(want, 0) if statuses[i] != want else i
+        statuses[i], statuses[j] = statuses[j], statuses[i]
+
+    for d, status in zip(drafts, statuses, strict=True):
+        d["status"] = status
+        d["review_note"] = None
+        d["closed_at"] = None
+        d["reviewed_at"] = None
+        if status in _STATUS_BATCHES:
+            lo, hi = _STATUS_BATCHES[status]
+            if status == "withdrawn" and rng.random() < 0.4:
+                lo = hi = -1
+            b = rng.randint(lo, hi) if lo >= 0 else -1
+        else:
+            b = -1
+        if b >= 0:
+            bkey, _, _, published_on = batches_meta[b]
+            d["batch_key"] = bkey
+            submitted = published_on - dt.timedelta(days=rng.randint(25, 80))
+            created = submitted - dt.timedelta(days=rng.randint(1, 20))
+            d["created_at"] = _at(created, rng)
+            d["submitted_at"] = _at(submitted, rng)
+            d["reviewed_at"] = _at(submitted + dt.timedelta(days=rng.randint(3, 15)), rng)
+            d["published_at"] = _at(published_on, rng)
+            if status == "expired":
+                deadline = _clamp(
+                    published_on + dt.timedelta(days=rng.randint(200, 500)),
+                    dt.date(2026, 1, 10),
+                    DEMO_TODAY - dt.timedelta(days=5),
+                )
+                d["closed_at"] = _at(deadline + dt.timedelta(days=1), rng)
+            else:
+                deadline = _clamp(
+                    published_on + dt.timedelta(days=rng.randint(240, 620)),
+                    DEMO_TODAY + dt.timedelta(days=20),
+                    dt.date(2027, 12, 31),
+                )
+            if status == "withdrawn":
+                d["closed_at"] = _at(
+                    min(DEMO_TODAY, published_on + dt.timedelta(days=rng.randint(20, 120))), rng
+                )
+        else:
+            d["batch_key"] = None
+            d["published_at"] = None
+            created = DEMO_TODAY - dt.timedelta(days=rng.randint(5, 110))
+            d["created_at"] = _at(created, rng)
+            d["submitted_at"] = (
+                None if status == "draft" else _at(created + dt.timedelta(days=rng.randint(1, 4)), rng)
+            )
+            if status in ("returned", "approved"):
+                d["reviewed_at"] = _at(min(DEMO_TODAY, created + dt.timedelta(days=rng.randint(5, 12))), rng)
+            if status == "returned":
+                d["review_note"] = _pick(rng, _RETURN_NOTES)
+            if status == "withdrawn":
+                d["closed_at"] = _at(min(DEMO_TODAY, created + dt.timedelta(days=rng.randint(3, 30))), rng)
+            deadline = DEMO_TODAY + dt.timedelta(days=rng.randint(120, 400))
+            deadline = _clamp(deadline, DEMO_TODAY, dt.date(2027, 12, 31))
+        d["deadline"] = deadline
+
+
+# ------------------------------------------------------------------------ responses and deals
+_STEPS = {
+    "digital": (
+        "现场调研与数据采集，梳理工艺流程和设备接口",
+        "围绕{x}搭建模型并用历史数据离线验证",
+        "在一条产线部署试运行并迭代优化",
+        "与MES/ERP系统集成，形成标准化部署包",
+        "编写技术文档并培训企业工程师",
+    ),
+    "green": (
+        "开展能源审计与现场测试，建立能量/物料平衡",
+        "完成{x}方案比选和详细设计",
+        "实施改造并开展调试、性能测试",
+        "委托第三方开展节能量（减排量）核定",
+        "运行维护与持续优化",
+    ),
+}
+_DECLINE_NOTES = {
+    "描述不清": (
+        "方案对核心算法和实施路径描述过于笼统，无法评估可行性。",
+        "方案未说明与现有设备的接口方式。",
+    ),
+    "指标不明确": (
+        "方案未承诺需求中的关键指标，仅给出定性描述。",
+        "验收指标与我方需求口径不一致，未给出测试方法。",
+    ),
+    "超出范围": ("方案侧重整线新建，超出本次改造范围。", "团队主要方向与本需求差异较大。"),
+    "已有成熟方案": ("我方已与其他揭榜方达成合作。", "经评估后公司决定采购成熟商业产品。"),
+    "预算不匹配": ("报价超出预算上限较多，且无法分期实施。", "报价明显低于合理成本，担心交付质量。"),
+}
+_FAIL_REASONS = (
+    "试点阶段关键指标未达到合同约定，双方协商终止。",
+    "企业经营调整，项目暂停实施。",
+    "核心技术人员变动，揭榜方无法按期交付。",
+    "现场条件与前期调研不符，改造方案无法落地。",
+)
+_CONVERSION_NOTES = (
+    "成果已在企业{n}条产线推广应用，年新增效益约{m}万元。",
+    "形成产品并对外销售，已服务{n}家同行企业。",
+    "完成技术许可，企业实现年节能约{m}吨标准煤。",
+    "成果入选嘉兴市科技成果转化典型案例，带动产值{m}万元。",
+)
+
+
+def _fit_score(provider: DemoProvider, need: DemoNeed) -> int:
+    overlap = len(set(provider.fields) & set(need.fields))
+    return overlap * 3 + (1 if need.industry in provider.industries else 0)
+
+
+def _make_responses_and_deals(
+    rng: random.Random, needs: list[DemoNeed], providers: list[DemoProvider]
+) -> tuple[list[DemoResponse], list[DemoDeal], dict[str, str]]:
+    responses: list[DemoResponse] = []
+    deals: list[DemoDeal] = []
+    demo_provider = next(p for p in providers if p.name == DEMO_PROVIDER_NAME)
+    failed_left = _FAILED_DEALS
+    tech_by_arch = {a.key: a.tech for a in all_archetypes()}
+    closed_with_deal: dict[str, str] = {}
+
+    def respond(need: DemoNeed, provider: DemoProvider, status: str, base_day: dt.date) -> DemoResponse:
+        method = _pick(rng, vocab.DIGITAL_METHODS if need.track == "digital" else vocab.GREEN_METHODS)
+        steps = _STEPS["digital" if need.track == "digital" else "green"]
+        x = tech_by_arch[need.archetype]
+        months = rng.randint(4, 18)
+        n_steps = rng.randint(3, 5)
+        cut = (
+            sorted(rng.sample(range(1, months), n_steps - 1)) if months > n_steps else list(range(1, n_steps))
+        )
+        bounds = [0, *cut, months]
+        timeline = (
+            "；".join(
+                f"第{bounds[k] + 1}{'–' + str(bounds[k + 1]) if bounds[k + 1] > bounds[k] + 1 else ''}月：{steps[k].replace('{x}', x)}"
+                for k in range(n_steps)
+            )
+            + "。"
+        )
+        item = _pick(rng, provider.items)
+        approach = _pick(
+            rng,
+            (
+                f"针对“{need.title}”，拟采用{method}路线：{steps[0].replace('{x}', x)}，在此基础上{steps[1].replace('{x}', x)}，确保{need.indicators[0]}。",
+                f"我方在{x}方面有成熟积累，建议分两期实施：一期完成诊断与方案验证，二期推广。核心技术为{method}，可对标{need.indicators[-1]}。",
+                f"结合{item.title}的成果，提出“{method}+现场迭代”的方案，重点解决{re.split(r'[，；]', need.problem)[0]}。",
+            ),
+        )
+        team = (
+            f"项目负责人{_person(rng)}（{_pick(rng, ('教授', '研究员', '高级工程师', '正高级工程师', '副教授', '技术总监'))}），"
+            f"团队{rng.randint(4, 15)}人，其中博士{rng.randint(1, 5)}人、现场工程师{rng.randint(2, 6)}人。"
+        )
+        record = f"近五年完成同类项目{rng.randint(2, 20)}项；代表成果：{item.title}（{item.year}年）。"
+        price = max(10, int(round(rng.uniform(need.budget_min * 0.8, need.budget_max * 1.15) / 5.0) * 5))
+        reason = note = None
+        decided = None
+        if status == "declined":
+            reason = _pick(rng, vocab.DECLINE_REASONS)
+            if price > need.budget_max and rng.random() < 0.6:
+                reason = "预算不匹配"
+            note = _pick(rng, _DECLINE_NOTES[reason])
+        submitted = min(DEMO_TODAY, base_day + dt.timedelta(days=rng.randint(3, 45)))
+        if status in ("selected", "declined", "shortlisted", "withdrawn"):
+            decided = _at(min(DEMO_TODAY, submitted + dt.timedelta(days=rng.randint(5, 40))), rng)
+        r = DemoResponse(
+            key=f"resp-{len(responses) + 1:04d}",
+            need_key=need.key,
+            provider_key=provider.key,
+            approach=approach,
+            team=team,
+            track_record=record,
+            timeline=timeline,
+            price=price,
+            duration_months=months,
+            status=status,
+            decline_reason=reason,
+            decline_note=note,
+            submitted_at=_at(submitted, rng),
+            decided_at=decided,
+        )
+        responses.append(r)
+        return r
+
+    def candidates(need: DemoNeed, k: int) -> list[DemoProvider]:
+        scored = sorted(providers, key=lambda p: (-_fit_score(p, need), rng.random()))
+        top = [p for p in scored[:12] if _fit_score(p, need) > 0] or scored[:12]
+        if demo_provider in scored[:25] and _fit_score(demo_provider, need) > 0 and rng.random() < 0.35:
+            top = [demo_provider, *[p for p in top if p is not demo_provider]]
+            return top[:k]
+        return rng.sample(top, min(k, len(top)))
+
+    for need in needs:
+        if need.published_at is None:
+            continue
+        pub = need.published_at.date()
+        s = need.status
+        if s == "published":
+            if rng.random() < 0.25:
+                respond(need, candidates(need, 1)[0], rng.choice(("submitted", "submitted", "declined")), pub)
+        elif s == "taken_up":
+            for p in candidates(need, rng.randint(1, 2)):
+                respond(need, p, rng.choice(("submitted", "shortlisted", "shortlisted", "declined")), pub)
+        elif s == "expired":
+            if rng.random() < 0.4:
+                respond(need, candidates(need, 1)[0], "declined", pub)
+        elif s == "withdrawn":
+            if rng.random() < 0.5:
+                respond(need, candidates(need, 1)[0], "withdrawn", pub)
+        elif s in ("selected", "contracted", "converted", "closed"):
+            if s == "closed" and failed_left <= 0:
+                if rng.random() < 0.5:
+                    respond(need, candidates(need, 1)[0], "declined", pub)
+                continue
+            ps = candidates(need, rng.randint(1, 2))
+            chosen = respond(need, ps[0], "selected", pub)
+            for p in ps[1:]:
+                respond(need, p, "declined", pub)
+            if s == "closed":
+                failed_left -= 1
+                stage = "failed"
+                closed_with_deal[need.key] = "failed"
+            else:
+                stage = {
+                    "selected": rng.choice(("matched", "intent")),
+                    "contracted": rng.choice(("signed", "in_progress", "in_progress", "accepted")),
+                    "converted": "converted",
+                }[s]
+            deals.append(_make_deal(rng, len(deals) + 1, need, chosen, stage))
+    return responses, deals, closed_with_deal
+
+
+_DEAL_ORDER = ("matched", "intent", "signed", "in_progress", "accepted", "converted")
+_EVENT_NOTES = {
+    "matched": "科技局组织供需对接会，双方完成首轮技术交流。",
+    "intent": "双方签署合作意向书，明确技术路线和验收指标。",
+    "signed": "签订技术合同并完成技术合同登记。",
+    "in_progress": "项目进入实施阶段，完成现场调研和方案设计。",
+    "accepted": "项目通过企业组织的专家验收。",
+    "converted": "成果在企业实现转化应用。",
+    "failed": "项目终止。",
+}
+
+
+def _make_deal(rng: random.Random, n: int, need: DemoNeed, resp: DemoResponse, stage: str) -> DemoDeal:
+    assert resp.decided_at is not None
+    day = resp.decided_at.date()
+    final = stage if stage != "failed" else rng.choice(("intent", "signed", "in_progress"))
+    reach = _DEAL_ORDER.index(final)
+    span = max(1, (DEMO_TODAY - day).days)
+    step = max(5, min(120, span // (reach + 2)))
+    history: list[DemoDealEvent] = []
+    signed_on = None
+    for st in _DEAL_ORDER[: reach + 1]:
+        day = min(DEMO_TODAY, day + dt.timedelta(days=rng.randint(max(3, step // 2), step)))
+        history.append(DemoDealEvent(stage=st, on=day, note=_EVENT_NOTES[st]))
+        if st == "signed":
+            signed_on = day
+    closed_on = None
+    failure = conversion = None
+    if stage == "failed":
+        day = min(DEMO_TODAY, day + dt.timedelta(days=rng.randint(10, 90)))
+        failure = _pick(rng, _FAIL_REASONS)
+        history.append(DemoDealEvent(stage="failed", on=day, note=failure))
+        closed_on = day
+    elif stage == "converted":
+        closed_on = day
+        conversion = fill(
+            _pick(rng, _CONVERSION_NOTES).replace("{n}", "{2-12}").replace("{m}", "{200-5000}"), {}, rng
+        )
+    amount = int(round(resp.price * rng.uniform(0.85, 1.02) / 5.0) * 5) if signed_on else None
+    return DemoDeal(
+        key=f"deal-{n:03d}",
+        need_key=need.key,
+        response_key=resp.key,
+        enterprise_key=need.enterprise_key,
+        provider_key=resp.provider_key,
+        title=need.title,
+        stage=stage,
+        amount=amount,
+        matched_on=history[0].on,
+        signed_on=signed_on,
+        closed_on=closed_on,
+        failure_reason=failure,
+        conversion_note=conversion,
+        history=tuple(history),
+    )
+
+
+# ------------------------------------------------------------------------------- recognitions
+_EQUIPMENT = {
+    "汽车制造": (
+        "一体化压铸件柔性精加工单元",
+        "新能源汽车电驱壳体智能加工线",
+        "EPS转向器智能装配检测线",
+        "高压线束端子智能压接机",
+    ),
+    "电子信息": (
+        "高速MLCC六面外观分选机",
+        "光模块多通道自动耦合设备",
+        "PCB AI复判工作站",
+        "功率模块银烧结设备",
+    ),
+    "家电": (
+        "集成灶智能总装检测线",
+        "家电整机声学智能检测系统",
+        "冰箱箱体环保发泡成套装备",
+        "空调换热器自动钎焊机",
+    ),
+    "光伏": ("TOPCon电池激光SE设备", "光伏组件三腔层压机", "组件EL/外观一体化检测设备", "0BB电池串焊机"),
+    "造纸": ("纸机热泵供汽系统成套装备", "单级高速透平真空泵", "纸卷自动包装线", "纸病在线检测与剔除装置"),
+    "经编": (
+        "高速经编机机上疵点检测装置",
+        "蕾丝花边视觉自动裁剪机",
+        "电子送经张力闭环控制装置",
+        "经编间隔织物双针床经编机",
+    ),
+    "化工化纤": (
+        "化纤丝饼外观自动检测线",
+        "纺丝卷绕自动生头机器人",
+        "废丝增黏造粒成套装备",
+        "加弹全锭位在线张力监测系统",
+    ),
+    "石化": (
+        "加热炉智能燃烧优化装置",
+        "火炬气回收压缩机组",
+        "VOCs泄漏光学成像在线监测仪",
+        "副产氢PSA提纯装置",
+    ),
+    "化工": (
+        "硝化反应微通道连续流成套装置",
+        "渗透汽化溶剂脱水装置",
+        "防爆型危化品自动灌装线",
+        "结晶过程在线PAT监测系统",
+    ),
+    "建材": (
+        "水泥窑替代燃料预处理与计量喂料系统",
+        "PC构件智能布模机器人",
+        "岩棉电熔炉",
+        "混凝土配合比智能控制系统",
+    ),
+    "钢铁": ("网带炉智能热处理线", "废钢智能判级系统", "精密钢管在线测量探伤一体机", "无人化智能行车"),
+    "有色": (
+        "竖炉铜杆智能燃烧控制系统",
+        "再生铝LIBS智能分选机",
+        "锂电铜箔在线测厚与缺陷检测装置",
+        "高真空压铸真空系统",
+    ),
+}
+_MATERIALS = {
+    "汽车制造": ("免热处理高强韧压铸铝合金", "高导热电机灌封材料"),
+    "电子信息": ("车规级低温银烧结浆料", "高频低损耗覆铜板"),
+    "家电": ("家电用高比例再生ABS改性料", "低导热环戊烷聚氨酯硬泡组合料"),
+    "光伏": ("N型电池用抗PID POE胶膜", "0BB低温合金镀层焊带", "光伏用镀锌铝镁钢边框"),
+    "造纸": ("高强低克重瓦楞原纸", "无氟防油食品包装纸", "高透气卷烟纸"),
+    "经编": ("单一材质可回收汽车座椅间隔织物", "可吸收医用经编网片", "低VOC汽车内饰经编面料"),
+    "化工化纤": ("化学法再生细旦涤纶长丝", "高模低收缩涤纶工业丝", "原液着色抗菌锦纶6纤维", "生物基PTT纤维"),
+    "石化": ("高熔指低灰分聚丙烯专用料", "医用级ABS树脂"),
+    "化工": ("电子级低氯环氧树脂", "G5级电子级双氧水", "水性自交联聚氨酯分散体", "生物基多元醇"),
+    "建材": ("低熟料系数低碳水泥", "建筑垃圾再生骨料透水砖", "固废基蒸压加气混凝土砌块"),
+    "钢铁": ("高纯净GCr15轴承钢棒材", "12.9级高强度冷镦钢盘条", "超细晶精密冷拔钢管"),
+    "有色": (
+        "4.5μm极薄锂电铜箔",
+        "C7025高强高导铜合金带",
+        "保级利用再生变形铝合金",
+        "3D打印用球形钛合金粉末",
+    ),
+}
+_SOFTWARE = (
+    "工业互联网平台",
+    "数字孪生工厂系统",
+    "智能排产（APS）软件",
+    "能碳管理平台",
+    "设备预测性维护系统",
+    "质量追溯与SPC分析系统",
+    "视觉检测AI软件",
+    "MES制造执行系统",
+    "安全风险监测预警平台",
+)
+_SOFTWARE_INDUSTRIES = ("汽车制造", "电子信息", "家电", "光伏", "经编", "造纸")
+_LEVEL_PREFIX = {
+    "municipal": "嘉经信",
+    "provincial": "浙经信",
+    "national": "工信部",
+    "international": "国际首台",
+}
+
+
+def _make_recognitions(
+    rng: random.Random,
+    enterprises: list[DemoEnterprise],
+    deals: list[DemoDeal],
+    needs_by_key: dict[str, DemoNeed],
+) -> list[DemoRecognition]:
+    out: list[DemoRecognition] = []
+    ent_by_key = {e.key: e for e in enterprises}
+    used_names: set[str] = set()
+
+    def add(
+        ent: DemoEnterprise, category: str, product: str, year: int, deal_key: str | None, desc: str
+    ) -> None:
+        name = f"{ent.short_name}{product}" if rng.random() < 0.5 else product
+        if name in used_names:
+            name = f"{ent.short_name}{product}"
+        if name in used_names:
+            name = f"{ent.short_name}{product}（{year}款）"
+        used_names.add(name)
+        level = rng.choices(
+            ("municipal", "provincial", "national", "international"), weights=(52, 33, 12, 3)
+        )[0]
+        if year == 2026:
+            status = rng.choices(("applied", "reviewed", "recognised", "rejected"), weights=(35, 25, 30, 10))[
+                0
+            ]
+        else:
+            status = rng.choices(("recognised", "rejected", "reviewed"), weights=(82, 14, 4))[0]
+        applied = dt.date(year, rng.randint(3, 9), rng.randint(1, 28))
+        applied = min(applied, DEMO_TODAY - dt.timedelta(days=10))
+        decided = (
+            None
+            if status in ("applied",)
+            else min(DEMO_TODAY, applied + dt.timedelta(days=rng.randint(40, 120)))
+        )
+        cert = None
+        if status == "recognised":
+            cert = (
+                f"{_LEVEL_PREFIX[level]}〔{year}〕{rng.randint(10, 180)}号"
+                if level != "international"
+                else f"CHN-FIRST-{year}-{rng.randint(100, 999)}"
+            )
+        out.append(
+            DemoRecognition(
+                key=f"rec-{len(out) + 1:03d}",
+                enterprise_key=ent.key,
+                category=category,
+                level=level,
+                product_name=name,
+                description=desc,
+                year=year,
+                status=status,
+                certificate_no=cert,
+                deal_key=deal_key,
+                applied_on=applied,
+                decided_on=decided,
+            )
+        )
+
+    # Recognitions grown out of converted or accepted deals.
+    for deal in deals:
+        if deal.stage not in ("converted", "accepted") or rng.random() > 0.65:
+            continue
+        need = needs_by_key[deal.need_key]
+        ent = ent_by_key[deal.enterprise_key]
+        category = (
+            "software"
+            if need.track == "digital" and rng.random() < 0.5
+            else (
+                "material"
+                if ent.industry in ("化工化纤", "化工", "造纸", "有色") and rng.random() < 0.6
+                else "equipment"
+            )
+        )
+        year = min(2026, (deal.closed_on or deal.history[-1].on).year + rng.randint(0, 1))
+        product = {
+            "software": _pick(rng, _SOFTWARE),
+            "material": _pick(rng, _MATERIALS[ent.industry]),
+            "equipment": _pick(rng, _EQUIPMENT[ent.industry]),
+        }[category]
+        add(ent, category, product, year, deal.key, f"依托揭榜项目“{need.title}”研制，{need.indicators[0]}。")
+    while len(out) < 100:
+        ent = _pick(rng, enterprises)
+        cat = rng.choices(("equipment", "material", "software"), weights=(45, 40, 15))[0]
+        if cat == "software" and ent.industry not in _SOFTWARE_INDUSTRIES:
+            cat = "equipment"
+        product = {
+            "software": _pick(rng, _SOFTWARE),
+            "material": _pick(rng, _MATERIALS[ent.industry]),
+            "equipment": _pick(rng, _EQUIPMENT[ent.industry]),
+        }[cat]
+        desc = _pick(
+            rng,
+            (
+                f"产品关键性能指标达到{_pick(rng, ('国内领先', '省内首创', '国际先进'))}水平，已在{rng.randint(2, 30)}家用户应用。",
+                f"打破国外垄断，实现进口替代，首年销售{rng.randint(3, 80)}台（套/吨）。",
+                f"填补{_pick(rng, ('省内', '国内', '市内'))}空白，相关技术已申请发明专利{rng.randint(2, 12)}件。",
+            ),
+        )
+        add(ent, cat, product, rng.randint(2022, 2026), None, desc)
+    return out
+
+
+def _make_targets() -> list[DemoTarget]:
+    return [
+        DemoTarget("tgt-needs-2022", "needs_published", 2022, 200, False, "2022年发布企业技术需求200项"),
+        DemoTarget("tgt-needs-2023", "needs_published", 2023, 300, True, "到2023年累计发布技术需求300项"),
+        DemoTarget("tgt-needs-2025", "needs_published", 2025, 500, True, "到2025年累计发布技术需求500项"),
+        DemoTarget("tgt-deals-2022", "deals_converted", 2022, 100, False, "2022年实现揭榜对接转化100项"),
+        DemoTarget(
+            "tgt-rec-muni-2022",
+            "recognitions_municipal_plus",
+            2022,
+            80,
+            False,
+            "2022年认定市级及以上首台（套）、首批次、首版次产品80项",
+        ),
+        DemoTarget(
+            "tgt-rec-prov-2023",
+            "recognitions_provincial_plus",
+            2023,
+            40,
+            True,
+            "到2023年累计认定省级及以上首台（套）等产品40项",
+        ),
+        DemoTarget(
+            "tgt-rec-prov-2025",
+            "recognitions_provincial_plus",
+            2025,
+            100,
+            True,
+            "到2025年累计认定省级及以上首台（套）等产品100项",
+        ),
+    ]
+
+
+def _make_users(
+    rng: random.Random, bureau: DemoBureau, enterprises: list[DemoEnterprise], providers: list[DemoProvider]
+) -> list[DemoUser]:
+    users: list[DemoUser] = []
+
+    def add(email: str, name: str, org: str, role: str, well_known: bool = False) -> None:
+        users.append(
+            DemoUser(f"user-{len(users) + 1:04d}", email, name, org, role, DEMO_PASSWORD, well_known)
+        )
+
+    add(DEMO_BUREAU_LOGIN, f"{_person(rng)}（科技局管理员）", bureau.key, "bureau_admin", True)
+    add(f"shenhe@{DEMO_DOMAIN}", f"{_person(rng)}（需求审核）", bureau.key, "reviewer")
+    add(f"shenhe02@{DEMO_DOMAIN}", f"{_person(rng)}（需求审核）", bureau.key, "reviewer")
+    add(DEMO_EXPERT_LOGIN, f"{_person(rng)}（评审专家）", bureau.key, "expert", True)
+    for i in range(2, 9):
+        add(f"zhuanjia{i:02d}@{DEMO_DOMAIN}", f"{_person(rng)}（评审专家）", bureau.key, "expert")
+    for i, e in enumerate(enterprises, start=1):
+        add(f"ent{i:03d}@{DEMO_DOMAIN}", e.contact_name, e.key, "org_admin")
+    add(
+        DEMO_ENTERPRISE_LOGIN,
+        f"{_person(rng)}（{enterprises[0].short_name}）",
+        enterprises[0].key,
+        "org_admin",
+        True,
+    )
+    demo_provider = next(p for p in providers if p.name == DEMO_PROVIDER_NAME)
+    for i, p in enumerate(providers, start=1):
+        add(f"pro{i:03d}@{DEMO_DOMAIN}", p.contact_name, p.key, "org_admin")
+    add(DEMO_PROVIDER_LOGIN, f"{_person(rng)}（{demo_provider.name}）", demo_provider.key, "org_admin", True)
+    return users
+
+
+def _stamp_closed(rng: random.Random, needs: list[DemoNeed], deals: list[DemoDeal]) -> list[DemoNeed]:
+    """Closed and converted needs carry the day they were closed (the deal's end when there is one)."""
+    deal_by_need = {d.need_key: d for d in deals}
+    out: list[DemoNeed] = []
+    for n in needs:
+        if n.status in ("closed", "converted") and n.published_at is not None:
+            deal = deal_by_need.get(n.key)
+            if deal is not None and deal.closed_on is not None:
+                day = deal.closed_on
+            else:
+                day = min(DEMO_TODAY, n.published_at.date() + dt.timedelta(days=rng.randint(60, 300)))
+            n = replace(n, closed_at=_at(day, rng))
+        out.append(n)
+    return out
+
+
+# ------------------------------------------------------------------------------------ assembly
+def generate_corpus(seed: int = 2026) -> DemoCorpus:
+    """Build the whole demo corpus from ``seed``; identical seeds give identical corpora."""
+    rng = random.Random(seed)
+    archetypes = all_archetypes()
+    bureau = _make_bureau(rng)
+    enterprises = _make_enterprises(rng)
+    providers = _make_providers(rng, archetypes)
+
+    batches_meta = [(f"batch-{y}-{n}", y, n, day) for y, n, day in _BATCH_PLAN]
+    drafts = _make_needs(rng, enterprises, archetypes)
+    _assign_lifecycle(rng, drafts, batches_meta)
+    drafts.sort(key=lambda d: (d["created_at"], d["title"]))
+    needs = [DemoNeed(key=f"need-{i:04d}", **d) for i, d in enumerate(drafts, start=1)]  # type: ignore[arg-type]
+
+    batches: list[DemoBatch] = []
+    for bkey, year, number, day in batches_meta:
+        keys = tuple(n.key for n in needs if n.batch_key == bkey)
+        batches.append(
+            DemoBatch(
+                key=bkey,
+                year=year,
+                number=number,
+                title=f"{year}年第{number}批",
+                status="published",
+                published_on=day,
+                collect_from=day - dt.timedelta(days=100),
+                collect_until=day - dt.timedelta(days=21),
+                need_keys=keys,
+            )
+        )
+    nxt = dt.date(2026, 12, 18)
+    batches.append(
+        DemoBatch(
+            key="batch-2026-4",
+            year=2026,
+            number=4,
+            title="2026年第4批",
+            status="draft",
+            published_on=None,
+            collect_from=dt.date(2026, 9, 25),
+            collect_until=nxt - dt.timedelta(days=21),
+            need_keys=(),
+        )
+    )
+
+    responses, deals, _ = _make_responses_and_deals(rng, needs, providers)
+    needs = _stamp_closed(rng, needs, deals)
+    needs_by_key = {n.key: n for n in needs}
+    recognitions = _make_recognitions(rng, enterprises, deals, needs_by_key)
+    users = _make_users(rng, bureau, enterprises, providers)
+    corpus = DemoCorpus(
+        seed=seed,
+        bureaus=[bureau],
+        enterprises=enterprises,
+        providers=providers,
+        batches=batches,
+        needs=needs,
+        responses=responses,
+        deals=deals,
+        recognitions=recognitions,
+        targets=_make_targets(),
+        users=users,
+    )
+    corpus.stats.update(
+        {
+            "enterprises": len(enterprises),
+            "providers": len(providers),
+            "capability_items": sum(len(p.items) for p in providers),
+            "needs": len(needs),
+            "batches": len(batches),
+            "responses": len(responses),
+            "deals": len(deals),
+            "recognitions": len(recognitions),
+            "users": len(users),
+        }
+    )
+    return corpus
