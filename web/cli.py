@@ -199,6 +199,72 @@ def evaluate(
     rt.close()
 
 
+@app.command()
+def backup(path: Annotated[Path, typer.Argument(help="备份文件路径（须不存在）")]) -> None:
+    """Online, consistent backup of the SQLite database (the app may keep running)."""
+    from market import backup as bk
+    from market.errors import DomainError
+
+    settings = get_settings()
+    try:
+        report = bk.backup(bk.sqlite_path(settings.sqlalchemy_url), path)
+    except DomainError as exc:
+        _fail(exc.message)
+        return
+    typer.echo(f"已备份到 {report.path}：{len(report.tables)} 张表，{report.rows} 行")
+
+
+@app.command()
+def restore(
+    path: Annotated[Path, typer.Argument(help="备份文件路径")],
+    force: Annotated[bool, typer.Option("--force", help="覆盖已有数据的数据库")] = False,
+) -> None:
+    """Restore the SQLite database from a backup (stop the app first), then reindex."""
+    from market import backup as bk
+    from market.errors import DomainError
+
+    settings = get_settings()
+    try:
+        report = bk.restore(path, bk.sqlite_path(settings.sqlalchemy_url), force=force)
+    except DomainError as exc:
+        _fail(exc.message)
+        return
+    typer.echo(f"已恢复到 {report.path}：{len(report.tables)} 张表，{report.rows} 行")
+    typer.secho("搜索索引不在备份中：请运行 `jiebang reindex` 从数据库重建索引。", fg=typer.colors.YELLOW)
+
+
+@app.command()
+def consistency(repair: Annotated[bool, typer.Option("--repair", help="把缺失、过期、多余的文档交给 outbox 修复")] = False) -> None:
+    """Compare every search index with the database; exit 1 when they differ (unless repaired)."""
+    from market.db import session_scope
+    from search.consistency import check_all
+    from search.errors import SearchError
+
+    settings = get_settings()
+    rt = _runtime(settings)
+    _migrate(rt)
+    assert rt.meili is not None
+    try:
+        with session_scope(rt.session_factory) as session:
+            reports = check_all(rt.meili, session, prefix=rt.index_prefix, repair=repair)
+    except SearchError as exc:
+        rt.close()
+        _fail(f"Meilisearch 不可用：{exc}")
+        return
+    rt.close()
+    clean = True
+    for r in reports:
+        clean &= r.consistent
+        line = f"{r.index}: 数据库 {r.expected} 条，索引 {r.indexed} 条，缺失 {len(r.missing)}，过期 {len(r.stale)}，多余 {len(r.extra)}"
+        if repair and r.enqueued:
+            line += f"；已排队修复 {r.enqueued} 条"
+        typer.secho(line, fg=typer.colors.GREEN if r.consistent else typer.colors.YELLOW)
+    if not clean and repair:
+        typer.echo("修复已写入 outbox，由 worker 处理；稍后可再次运行 `jiebang consistency` 确认。")
+    if not clean and not repair:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     try:
         app()
