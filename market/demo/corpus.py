@@ -212,9 +212,7 @@ class DemoRecognition:
 @dataclass(frozen=True)
 class DemoTarget:
     key: str
-    metric: (
-        str  # needs_published / deals_converted / recognitions_municipal_plus / recognitions_provincial_plus
-    )
+    metric: str  # a market.targets.metrics code: needs_published, deals_signed, first_of_kind_...
     year: int
     value: int
     cumulative: bool
@@ -227,7 +225,7 @@ class DemoUser:
     email: str
     display_name: str
     org_key: str
-    role: str  # org_admin / member / bureau_admin / reviewer / expert
+    role: str  # org_admin / member / bureau_admin / bureau_reviewer / expert
     password: str
     well_known: bool = False
 
@@ -1445,10 +1443,10 @@ def _make_targets() -> list[DemoTarget]:
         DemoTarget("tgt-needs-2022", "needs_published", 2022, 200, False, "2022年发布企业技术需求200项"),
         DemoTarget("tgt-needs-2023", "needs_published", 2023, 300, True, "到2023年累计发布技术需求300项"),
         DemoTarget("tgt-needs-2025", "needs_published", 2025, 500, True, "到2025年累计发布技术需求500项"),
-        DemoTarget("tgt-deals-2022", "deals_converted", 2022, 100, False, "2022年实现揭榜对接转化100项"),
+        DemoTarget("tgt-deals-2022", "deals_signed", 2022, 100, False, "2022年实现揭榜对接转化100项"),
         DemoTarget(
             "tgt-rec-muni-2022",
-            "recognitions_municipal_plus",
+            "first_of_kind_municipal",
             2022,
             80,
             False,
@@ -1456,7 +1454,7 @@ def _make_targets() -> list[DemoTarget]:
         ),
         DemoTarget(
             "tgt-rec-prov-2023",
-            "recognitions_provincial_plus",
+            "first_of_kind_provincial",
             2023,
             40,
             True,
@@ -1464,7 +1462,7 @@ def _make_targets() -> list[DemoTarget]:
         ),
         DemoTarget(
             "tgt-rec-prov-2025",
-            "recognitions_provincial_plus",
+            "first_of_kind_provincial",
             2025,
             100,
             True,
@@ -1484,8 +1482,8 @@ def _make_users(
         )
 
     add(DEMO_BUREAU_LOGIN, f"{_person(rng)}（科技局管理员）", bureau.key, "bureau_admin", True)
-    add(f"shenhe@{DEMO_DOMAIN}", f"{_person(rng)}（需求审核）", bureau.key, "reviewer")
-    add(f"shenhe02@{DEMO_DOMAIN}", f"{_person(rng)}（需求审核）", bureau.key, "reviewer")
+    add(f"shenhe@{DEMO_DOMAIN}", f"{_person(rng)}（需求审核）", bureau.key, "bureau_reviewer")
+    add(f"shenhe02@{DEMO_DOMAIN}", f"{_person(rng)}（需求审核）", bureau.key, "bureau_reviewer")
     add(DEMO_EXPERT_LOGIN, f"{_person(rng)}（评审专家）", bureau.key, "expert", True)
     for i in range(2, 9):
         add(f"zhuanjia{i:02d}@{DEMO_DOMAIN}", f"{_person(rng)}（评审专家）", bureau.key, "expert")

@@ -142,6 +142,7 @@ def test_referential_integrity(corpus: DemoCorpus) -> None:
         assert n.batch_key is None or n.batch_key in batches
     for b in corpus.batches:
         assert all(needs[k].batch_key == b.key for k in b.need_keys)
+    assert len({(r.need_key, r.provider_key) for r in corpus.responses}) == len(corpus.responses)
     for r in corpus.responses:
         assert r.provider_key in provs and r.status in RESPONSE_STATUSES
         assert needs[r.need_key].published_at is not None
@@ -213,7 +214,7 @@ def test_targets_follow_the_policy(corpus: DemoCorpus) -> None:
     assert t[("needs_published", 2022)].value == 200
     assert t[("needs_published", 2023)].value == 300 and t[("needs_published", 2023)].cumulative
     assert t[("needs_published", 2025)].value == 500
-    assert t[("deals_converted", 2022)].value == 100
-    assert t[("recognitions_municipal_plus", 2022)].value == 80
-    assert t[("recognitions_provincial_plus", 2023)].value == 40
-    assert t[("recognitions_provincial_plus", 2025)].value == 100
+    assert t[("deals_signed", 2022)].value == 100
+    assert t[("first_of_kind_municipal", 2022)].value == 80
+    assert t[("first_of_kind_provincial", 2023)].value == 40
+    assert t[("first_of_kind_provincial", 2025)].value == 100
