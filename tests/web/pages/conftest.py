@@ -1,0 +1,35 @@
+"""Page-test helpers: sign a TestClient in the way a browser is (session + CSRF cookies)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from market.orgs import service as org_service
+from market.orgs.models import User
+
+CSRF = "test-csrf-token"
+
+
+@pytest.fixture
+def login(client: TestClient, session: Session) -> Callable[[User], TestClient]:
+    """``login(user)`` → the client, signed in as that user through cookies."""
+
+    def _login(user: User) -> TestClient:
+        token, _ = org_service.issue_token(session, user, 24)
+        session.flush()
+        client.cookies.set("jiebang_session", token)
+        client.cookies.set("jiebang_csrf", CSRF)
+        return client
+
+    return _login
+
+
+def post_form(client: TestClient, url: str, data: dict[str, object] | None = None, *, csrf: bool = True, **kw: object):  # type: ignore[no-untyped-def]
+    body: dict[str, object] = dict(data or {})
+    if csrf:
+        body["csrf_token"] = CSRF
+    return client.post(url, data=body, follow_redirects=False, **kw)  # type: ignore[arg-type]

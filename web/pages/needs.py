@@ -1,0 +1,122 @@
+"""A need's page (public summary; details when the viewer may see them; the confidentiality
+terms for nda needs) and the expert's scoring pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from market.errors import DomainError
+from market.needs import access, queries, service
+from market.needs.schemas import ScoresIn
+from market.needs.states import OPEN_FOR_RESPONSES
+from web.deps import SessionDep
+from web.pages.common import ExpertPage, Form, PageUser, SignedIn
+from web.pages.render import field_errors, redirect, render
+
+router = APIRouter(tags=["页面 pages"], include_in_schema=False)
+
+
+def responses_available() -> bool:
+    try:
+        import market.responses.service  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@router.get("/needs/{need_id}")
+def need_page(need_id: int, request: Request, session: SessionDep, user: PageUser) -> Response:
+    need = service.need_for_viewer(session, user, need_id)
+    view = queries.present(session, user, need)
+    is_owner = access.is_owner(user, need)
+    is_provider = user is not None and user.org.is_provider
+    can_accept_terms = (
+        is_provider and not view.can_view_details and need.disclosure == "nda" and user is not None and user.org.is_verified
+    )
+    my_response = None
+    if is_provider and responses_available():
+        from sqlalchemy import select
+
+        from market.responses.models import Response as Resp
+
+        my_response = session.scalar(select(Resp).where(Resp.need_id == need.id, Resp.org_id == user.org_id))  # type: ignore[union-attr]
+    can_respond = (
+        is_provider and responses_available() and need.status in OPEN_FOR_RESPONSES and view.can_view_details and my_response is None
+    )
+    batch = None
+    if need.batch_id:
+        from market.batches.service import get_batch
+
+        batch = get_batch(session, need.batch_id)
+    return render(
+        request, "needs/detail.html",
+        {"need": view, "is_owner": is_owner, "can_accept_terms": can_accept_terms, "can_respond": can_respond,
+         "my_response": my_response, "batch": batch, "is_provider": is_provider},
+        user=user,
+    )
+
+
+@router.post("/needs/{need_id}/accept-terms")
+def accept_terms(need_id: int, request: Request, form: Form, session: SessionDep, user: SignedIn) -> Response:
+    if form.get("agree") != "on":
+        return redirect(f"/needs/{need_id}#terms", "请先勾选“我已阅读并同意保密承诺”", "error")
+    service.accept_terms(session, user, need_id)
+    return redirect(f"/needs/{need_id}", "已记录您的保密承诺，现在可以查看需求详情")
+
+
+# --- experts ---------------------------------------------------------------------------------
+
+
+@router.get("/expert")
+def expert_home(request: Request, session: SessionDep, user: ExpertPage) -> Response:
+    from sqlalchemy import select
+
+    from market.needs.models import ExpertAssignment, Need
+
+    rows = session.execute(
+        select(ExpertAssignment, Need).join(Need, Need.id == ExpertAssignment.need_id).where(ExpertAssignment.expert_id == user.id).order_by(ExpertAssignment.id.desc())
+    ).all()
+    return render(request, "needs/expert_home.html", {"rows": rows}, user=user)
+
+
+def _assignment(session: SessionDep, user: ExpertPage, need_id: int):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from market.errors import NotFound
+    from market.needs.models import ExpertAssignment
+
+    a = session.scalar(select(ExpertAssignment).where(ExpertAssignment.need_id == need_id, ExpertAssignment.expert_id == user.id))
+    if a is None:
+        raise NotFound("没有分配给您的评审任务")
+    return a
+
+
+@router.get("/expert/needs/{need_id}")
+def expert_need(need_id: int, request: Request, session: SessionDep, user: ExpertPage) -> Response:
+    a = _assignment(session, user, need_id)
+    need = service.need_for_viewer(session, user, need_id)
+    form = {f"score_{k}": v for k, v in (a.scores or {}).items()} | {"comment": a.comment}
+    return render(request, "needs/expert_score.html", {"need": queries.present(session, user, need), "a": a, "form": form}, user=user)
+
+
+@router.post("/expert/needs/{need_id}")
+def expert_score(need_id: int, request: Request, form: Form, session: SessionDep, user: ExpertPage) -> Response:
+    a = _assignment(session, user, need_id)
+    need = service.need_for_viewer(session, user, need_id)
+    from market.vocab import REVIEW_CRITERIA
+
+    raw = {k: str(form.get(f"score_{k}", "")).strip() for k in REVIEW_CRITERIA}
+    errors = {f"score_{k}": "请填写 0–100 的整数" for k, v in raw.items() if not v.isdigit()}
+    if not errors:
+        try:
+            scores_in = ScoresIn(scores={k: int(v) for k, v in raw.items()}, comment=str(form.get("comment", "")))
+            service.submit_scores(session, user, need_id, scores_in)
+            return redirect("/expert", "评分已提交")
+        except (ValidationError, DomainError) as exc:
+            errors = field_errors(exc)
+            if "scores" in errors:
+                errors["__all__"] = errors.pop("scores")
+    shown = {f"score_{k}": v for k, v in raw.items()} | {"comment": form.get("comment", "")}
+    return render(request, "needs/expert_score.html", {"need": queries.present(session, user, need), "a": a, "form": shown, "errors": errors}, user=user, status_code=422)
