@@ -158,6 +158,8 @@ def _problems(number: int, exc: ValidationError) -> list[RowProblem]:
             msg = msg.removeprefix("Value error, ")
         else:
             msg = _MESSAGES.get(err.get("type", ""), msg)
+        if field is None and "预算" in msg:  # the model-level budget check names no field
+            field = "budget_max_wan"
         out.append(RowProblem(row=number, column=FIELD_COLUMN.get(field or ""), field=field, message=msg))
     return out
 
