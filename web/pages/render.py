@@ -238,10 +238,13 @@ def field_errors(exc: ValidationError | DomainError) -> dict[str, str]:
         return out
     from web.errors import validation_details
 
-    out = {}
-    for d in validation_details(list(exc.errors(include_url=False))):
-        key = (d["field"] or "__all__").split(".")[0]
-        out.setdefault(key, d["message"])
+    out: dict[str, str] = {}
+    for err in exc.errors(include_url=False):
+        # The model's own field names (a field may be called "body"), not the request locations.
+        loc = err.get("loc", ())
+        key = str(loc[0]) if loc else "__all__"
+        message = validation_details([err])[0]["message"]
+        out.setdefault(key, message)
     return out
 
 
