@@ -65,6 +65,8 @@ def workbook(title: str, sheet: str, columns: Sequence[Column], rows: Iterable[S
     for r, values in enumerate(rows, start=2):
         for c, value in enumerate(values, start=1):
             cell = ws.cell(row=r, column=c, value=_cell(value))
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # text that looks like a formula stays text (no formula injection)
             cell.alignment = Alignment(vertical="top", wrap_text=isinstance(value, str) and len(value) > 20)
             if isinstance(value, dt.datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm"
@@ -81,9 +83,6 @@ def workbook(title: str, sheet: str, columns: Sequence[Column], rows: Iterable[S
 def _cell(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.astimezone(CST).replace(tzinfo=None)
-    if isinstance(value, str):
-        # Cells starting with = + - @ would run as formulas in Excel (CSV/formula injection).
-        return "'" + value if value[:1] in ("=", "+", "-", "@") else value
     return value
 
 
