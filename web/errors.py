@@ -6,6 +6,7 @@ Error shape: ``{"error": {"code": str, "message": str (Chinese), "details": [{"f
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -94,7 +95,51 @@ def _page(request: Request, status: int, message: str, details: list[dict[str, A
     return render_error(request, status, message, details or [])
 
 
+def _openapi_with_error_model(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """FastAPI documents its own ``HTTPValidationError`` for every 422 it adds by itself, and
+    gives errors of HTML/Excel routes their media type; our handlers answer every /api error with
+    ``ErrorResponse`` as JSON, so the document says that instead."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes,
+            openapi_version=app.openapi_version, tags=app.openapi_tags, servers=app.servers,
+        )
+        ref = {"$ref": "#/components/schemas/ErrorResponse"}
+        components = spec.setdefault("components", {}).setdefault("schemas", {})
+        used = False
+        for path, ops in spec.get("paths", {}).items():
+            if not (path.startswith("/api") or path == "/healthz"):
+                continue
+            for op in ops.values():
+                for code, resp in op.get("responses", {}).items():
+                    if code[:1] in "45":
+                        # Under /api every error is JSON with the one model, whatever the route's
+                        # own media type (HTML and Excel reports included).
+                        resp["content"] = {"application/json": {"schema": dict(ref)}}
+                        if code == "422":
+                            resp["description"] = "输入不合法"
+                        used = True
+        if used and "ErrorResponse" not in components:
+            from pydantic.json_schema import models_json_schema
+
+            _, defs = models_json_schema([(ErrorResponse, "serialization")], ref_template="#/components/schemas/{model}")
+            components.update(defs.get("$defs", {}))
+        if "HTTPValidationError" not in str(spec.get("paths")):
+            components.pop("HTTPValidationError", None)
+            components.pop("ValidationError", None)
+        app.openapi_schema = spec
+        return spec
+
+    return openapi
+
+
 def install(app: FastAPI) -> None:
+    app.openapi = _openapi_with_error_model(app)  # type: ignore[method-assign]
+
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
         if _wants_json(request):
@@ -111,6 +156,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400 and _wants_json(request):
+            # A body that cannot be parsed at all (bad JSON bytes, broken multipart) is invalid
+            # input like any other: 422 with the declared error model, not an undocumented 400.
+            return error_json(422, "invalid", "请求体格式错误，无法解析", [{"field": None, "message": "请求体格式错误"}])
         message = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else _STATUS_MESSAGES.get(exc.status_code, "请求失败")
         if _wants_json(request):
             return error_json(exc.status_code, f"http_{exc.status_code}", message)

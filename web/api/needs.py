@@ -157,7 +157,7 @@ def accept_suggestion(need_id: int, comment_id: int, session: SessionDep, user: 
     return queries.present(session, user, service.accept_suggestion(session, user, need_id, comment_id))
 
 
-@router.get("/{need_id}/experts", response_model=list[ExpertAssignmentOut], responses=RESPONSES_READ)
+@router.get("/{need_id}/experts", response_model=list[ExpertAssignmentOut], responses=responses(401, 403, 404, 422))
 def list_assignments(need_id: int, session: SessionDep, user: CurrentUser) -> list[ExpertAssignmentOut]:
     return [ExpertAssignmentOut.model_validate(a) for a in service.assignments_for(session, user, need_id)]
 
