@@ -76,9 +76,10 @@ def test_provider_sees_details_after_accepting_nda_terms(client: TestClient, log
 
 
 def test_login_sets_httponly_session_and_csrf_cookies(client: TestClient, session: Session, enterprise_user: User) -> None:
-    client.get("/login")
+    page = client.get("/login").text
     csrf = client.cookies.get("jiebang_csrf")
     assert csrf
+    assert f'name="csrf_token" value="{csrf}"' in page  # the form carries the double-submit token
     r = client.post("/login", data={"email": enterprise_user.email, "password": factories.PASSWORD, "csrf_token": csrf}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/enterprise"
     cookies = r.headers.get_list("set-cookie")

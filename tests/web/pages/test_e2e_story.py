@@ -1,0 +1,348 @@
+"""End to end in a real browser: one full story on the real app.
+
+The app runs under uvicorn in a thread on a free loopback port, against a temporary SQLite
+database built by the migrations, a real Meilisearch and the outbox worker (hash embedder for
+speed). Chromium (Debian's, through Playwright) then drives: an enterprise registers and posts a
+need → the bureau verifies it, reviews and publishes the need in a batch → a provider finds it by
+search and by recommendation → responds → the enterprise selects → the deal is recorded (signed →
+converted) → the progress dashboard counts it. Screenshots go to test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from market.db import make_engine, make_sessionmaker, session_scope
+from market.migrate import upgrade
+from market.orgs import security
+from market.orgs import service as orgs
+from market.orgs.models import Organisation, ProviderProfile, Role, User
+from market.orgs.schemas import CapabilityItemIn, ProfileIn
+from market.settings import Settings
+from web.ratelimit import login_limiter
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[3]
+SHOTS = REPO / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+PASSWORD = "Demo@2026"
+CST = dt.timezone(dt.timedelta(hours=8))
+NEED_TITLE = "高速冲压线模具在线磨损监测与寿命预测"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _seed(session_factory: Any) -> None:
+    """The bureau and one verified provider with a capability profile (the enterprise registers
+    through the pages)."""
+    with session_scope(session_factory) as s:
+        bureau = Organisation(name="嘉兴市科学技术局", kind="bureau", county="南湖区", verification="verified")
+        uni = Organisation(name="嘉兴智能制造研究院", kind="institute", county="南湖区", verification="verified", verified_at=dt.datetime.now(dt.UTC))
+        s.add_all([bureau, uni])
+        s.flush()
+        s.add(User(org_id=bureau.id, email="kejiju@e2e.jiebang.cn", display_name="科技局审核员", password_hash=security.hash_password(PASSWORD),
+                   roles=[Role.bureau_admin.value, Role.bureau_reviewer.value]))
+        provider = User(org_id=uni.id, email="jiebang@e2e.jiebang.cn", display_name="王研究员", password_hash=security.hash_password(PASSWORD),
+                        roles=[Role.org_admin.value, Role.member.value])
+        s.add_all([provider, ProviderProfile(org_id=uni.id)])
+        s.flush()
+        orgs.update_profile(s, provider, uni.id, ProfileIn(
+            fields=["冲压模具", "磨损监测", "寿命预测", "机器视觉"], industries=["汽车制造", "装备制造"], tracks=["digital"],
+            summary="长期从事冲压模具磨损在线监测、声发射与振动信号分析、模具寿命预测研究。",
+            team="教授 2 名，博士 5 名。", typical_deal_min_wan=30, typical_deal_max_wan=200, track_record=12,
+            items=[
+                CapabilityItemIn(kind="project", title="冲压模具磨损在线监测与寿命预测系统", description="声发射与电流信号融合识别模具磨损，预测剩余寿命。", year=2024),
+                CapabilityItemIn(kind="patent", title="一种冲压模具磨损状态在线检测方法", year=2023),
+            ],
+        ))
+
+
+@pytest.fixture
+def live_app(tmp_path: Path, meili_server: Any) -> Iterator[str]:
+    import uvicorn
+
+    from matching.embedders import load_embedder
+    from search.indexes import ensure_indexes
+    from search.testing import client_for, drop_indexes, unique_prefix
+    from web.app import create_app
+    from web.runtime import Runtime
+
+    settings = Settings()
+    settings.paths.data_dir = tmp_path
+    settings.database.url = f"sqlite:///{tmp_path / 'e2e.db'}"
+    settings.embedding.backend = "hash"
+    engine = make_engine(settings.sqlalchemy_url)
+    upgrade(engine)
+    client = client_for(meili_server)
+    prefix = unique_prefix()
+    embedder = load_embedder("hash")
+    ensure_indexes(client, prefix, embedder.dim)
+    rt = Runtime(settings=settings, engine=engine, session_factory=make_sessionmaker(engine), meili=client, index_prefix=prefix)
+    rt.set_embedder(embedder)
+    _seed(rt.session_factory)
+    login_limiter.reset()
+    app = create_app(runtime=rt, start_worker=True)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, name="uvicorn-e2e", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        rt.close()
+        drop_indexes(client_for(meili_server), prefix)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _shot(page: Any, name: str, *, full: bool = True) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
+
+
+def _login(browser: Any, base: str, email: str, *, viewport: dict[str, int] | None = None) -> Any:
+    ctx = browser.new_context(base_url=base, locale="zh-CN", viewport=viewport or {"width": 1366, "height": 900})
+    page = ctx.new_page()
+    page.goto("/login")
+    page.get_by_label("邮箱").fill(email)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state("networkidle")
+    assert "/login" not in page.url, page.content()[:2000]
+    return page
+
+
+def _flash(page: Any) -> str:
+    return page.locator(".flash").first.inner_text()
+
+
+def _wait_until(check: Any, timeout: float = 30.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.5)
+
+
+def test_full_story_from_posting_to_the_dashboard(live_app: str, browser: Any) -> None:
+    base = live_app
+    today = dt.datetime.now(CST).date()
+
+    # --- 1. The enterprise registers (with a mistake first: errors next to the fields) ----------
+    ent_ctx = browser.new_context(base_url=base, locale="zh-CN", viewport={"width": 1366, "height": 900})
+    ent = ent_ctx.new_page()
+    ent.goto("/")
+    _shot(ent, "01-home-empty")
+    ent.goto("/register")
+    ent.get_by_label("单位名称").fill("嘉兴精锻汽车零部件有限公司")
+    ent.get_by_label("单位类型").select_option("enterprise")
+    ent.get_by_label("所在县（市、区）").select_option("南湖区")
+    ent.get_by_label("所属行业").select_option("汽车制造")
+    ent.get_by_label("联系人姓名").fill("张工")
+    ent.get_by_label("邮箱（登录名）").fill("zhang@jingduan")
+    ent.locator("#password").fill("Demo@2026")
+    ent.get_by_label("确认密码").fill("Demo@2026")
+    ent.get_by_role("button", name="注册").click()
+    assert ent.locator("#email-error").inner_text().endswith("邮箱格式不正确")
+    _shot(ent, "02-register-field-error")
+    ent.get_by_label("邮箱（登录名）").fill("zhang@jingduan.example.cn")
+    ent.locator("#password").fill("Demo@2026")
+    ent.get_by_label("确认密码").fill("Demo@2026")
+    ent.get_by_role("button", name="注册").click()
+    ent.wait_for_url(re.compile(r"/enterprise$"))
+    assert "待认证" in ent.content()
+
+    # --- 2. ... and posts a need, with live validation on blur --------------------------------
+    ent.goto("/enterprise/needs/new")
+    ent.get_by_label("需求名称").fill("模具")
+    ent.get_by_label("需求摘要").click()  # blur → htmx validates the field
+    ent.locator("#title-msg .field-error").wait_for()
+    assert "内容过短" in ent.locator("#title-msg").inner_text()
+    ent.get_by_label("需求名称").fill(NEED_TITLE)
+    ent.get_by_label("需求摘要").fill("在 12 条高速冲压线上在线监测模具磨损状态并预测剩余寿命，减少批量毛刺缺陷和非计划停机。")
+    ent.locator("#title-msg").get_by_text("内容过短").wait_for(state="detached")
+    ent.get_by_label("所属行业").select_option("汽车制造")
+    ent.get_by_label("改造方向").select_option("digital")
+    ent.get_by_label("预算下限（万元）").fill("50")
+    ent.get_by_label("预算上限（万元）").fill("120")
+    ent.get_by_label("揭榜截止日期").fill((today + dt.timedelta(days=120)).isoformat())
+    ent.get_by_label("合作方式").select_option("技术开发")
+    ent.get_by_label("技术难题").fill("模具磨损靠人工抽检，换模不及时导致批量毛刺；现有振动阈值报警误报率高。")
+    ent.get_by_label("指标要求").fill("磨损识别准确率≥95%，剩余寿命预测误差≤10%，接入 MES。")
+    ent.get_by_label("联系人").fill("张工")
+    ent.get_by_label("联系电话").fill("0573-82000000")
+    _shot(ent, "03-need-form")
+    ent.get_by_role("button", name="保存草稿").click()
+    ent.wait_for_url(re.compile(r"/enterprise/needs/\d+$"))
+    need_id = int(ent.url.rsplit("/", 1)[1])
+    assert "草稿" in ent.content()
+
+    # --- 3. The bureau verifies the organisation --------------------------------------------------
+    bur = _login(browser, base, "kejiju@e2e.jiebang.cn")
+    bur.goto("/bureau/orgs")
+    bur.get_by_role("button", name="认证通过：嘉兴精锻汽车零部件有限公司").click()
+    assert "已通过认证" in _flash(bur)
+
+    # --- 4. The enterprise submits for review -----------------------------------------------------
+    ent.reload()
+    ent.get_by_role("button", name="提交审核").click()
+    assert "已提交科技局审核" in _flash(ent)
+    assert "待审核" in ent.locator(".page-head").inner_text()
+
+    # --- 5. The bureau reviews, approves and publishes it in a batch -----------------------------
+    bur.goto("/bureau")
+    _shot(bur, "04-bureau-queue")
+    bur.get_by_role("link", name=NEED_TITLE).click()
+    _shot(bur, "05-bureau-review")
+    bur.get_by_role("button", name="审核通过").click()
+    assert "审核通过" in _flash(bur)
+    bur.goto("/bureau/batches")
+    bur.get_by_role("button", name="新建榜单").click()
+    bur.wait_for_url(re.compile(r"/bureau/batches/\d+$"))
+    batch_title = bur.locator("h1").inner_text()
+    assert re.fullmatch(r"\d{4}年第\d+批", batch_title)
+    bur.get_by_label(re.compile(NEED_TITLE)).check()
+    bur.get_by_role("button", name="加入榜单").click()
+    assert "已加入 1 项需求" in _flash(bur)
+    bur.once("dialog", lambda d: d.accept())
+    bur.get_by_role("button", name="发布榜单").click()
+    assert "已发布" in _flash(bur)
+    _shot(bur, "06-batch-published")
+
+    # --- 6. The provider finds it by search (after the worker indexed it) and by recommendation --
+    prov = _login(browser, base, "jiebang@e2e.jiebang.cn")
+
+    def found() -> bool:
+        prov.goto("/needs?q=" + "模具 磨损")
+        return NEED_TITLE in prov.locator(".need-list").inner_text() if prov.locator(".need-list").count() else False
+
+    _wait_until(found, what="the need in the search index")
+    assert prov.locator(".need-list mark").count() > 0  # highlighted terms
+    assert prov.locator(".facet").count() > 0 and "搜索服务暂时不可用" not in prov.content()
+    _shot(prov, "07-search-results")
+    prov.goto("/provider")
+    rec = prov.locator(".need-item", has_text=NEED_TITLE)
+    rec.wait_for()
+    assert "推荐理由" in rec.inner_text() and "语义相似度" in rec.inner_text()
+    _shot(prov, "08-provider-recommendations")
+
+    # --- 7. ... and responds ---------------------------------------------------------------------------
+    rec.get_by_role("link", name=NEED_TITLE).click()
+    assert "0573-82000000" in prov.content()  # details of a public-disclosure need
+    _shot(prov, "09-need-detail-provider")
+    prov.get_by_role("link", name="我要揭榜").click()
+    prov.get_by_label("技术方案").fill("短")
+    prov.get_by_role("button", name="提交揭榜方案").click()
+    assert "技术方案至少 10 个字" in prov.locator("#approach-msg").inner_text()
+    prov.get_by_label("技术方案").fill("声发射与主电机电流信号融合识别模具磨损，边缘端部署，剩余寿命用退化模型预测。")
+    prov.get_by_label("进度安排").fill("3 个月样机，6 个月上线验收。")
+    prov.get_by_label("报价（万元）").fill("95")
+    prov.get_by_role("button", name="提交揭榜方案").click()
+    assert "揭榜方案已提交" in _flash(prov)
+
+    # --- 8. The enterprise compares and selects ----------------------------------------------------
+    ent.goto(f"/enterprise/needs/{need_id}/responses")
+    assert "嘉兴智能制造研究院" in ent.locator(".compare").inner_text()
+    _shot(ent, "10-compare-responses")
+    ent.once("dialog", lambda d: d.accept())
+    ent.get_by_role("button", name="选定为揭榜方").click()
+    ent.wait_for_url(re.compile(r"/deals/\d+$"))
+    deal_url = ent.url
+
+    # --- 9. The deal is recorded: intent → signed → in progress → accepted → converted ------------
+    ent.get_by_label("进入阶段").select_option("intent")
+    ent.get_by_role("button", name="保存进展").click()
+    assert "达成意向" in _flash(ent)
+    ent.get_by_label("进入阶段").select_option("signed")
+    ent.get_by_role("button", name="保存进展").click()  # without the contract facts
+    assert "须填写合同金额" in ent.locator(".flash-error").inner_text()
+    ent.get_by_label("进入阶段").select_option("signed")
+    ent.get_by_label(re.compile("^合同金额")).fill("95")
+    ent.get_by_label(re.compile("^签约日期")).fill(today.isoformat())
+    ent.get_by_role("button", name="保存进展").click()
+    assert "已签约" in _flash(ent)
+    ent.get_by_label("进入阶段").select_option("in_progress")
+    ent.get_by_role("button", name="保存进展").click()
+    ent.get_by_label("进入阶段").select_option("accepted")
+    ent.get_by_label(re.compile("^验收日期")).fill(today.isoformat())
+    ent.get_by_label("验收结论 / 转化成效").fill("识别准确率 96.3%，寿命预测误差 8%，已接入 MES。")
+    ent.get_by_role("button", name="保存进展").click()
+    assert "已验收" in _flash(ent)
+    ent.get_by_label("进入阶段").select_option("converted")
+    ent.get_by_label(re.compile("^转化日期")).fill(today.isoformat())
+    ent.get_by_role("button", name="保存进展").click()
+    assert "已转化" in _flash(ent)
+    _shot(ent, "11-deal-converted")
+    ent.goto(f"/enterprise/needs/{need_id}")
+    assert "已转化" in ent.locator(".page-head").inner_text()
+
+    # --- 10. The dashboard counts it ------------------------------------------------------------------
+    bur.goto("/bureau/deals")
+    assert NEED_TITLE in bur.locator("#col-converted").locator("xpath=..").inner_text()
+    _shot(bur, "12-deals-board")
+    bur.goto(f"/dashboard?year={today.year}")
+    bur.get_by_label("指标").select_option("deals_signed")
+    bur.get_by_label("目标值").fill("10")
+    bur.get_by_role("button", name="保存目标").click()
+    assert "目标已保存" in _flash(bur)
+    bur.get_by_label("指标").select_option("needs_published")
+    bur.get_by_label("目标值").fill("5")
+    bur.get_by_role("button", name="保存目标").click()
+    assert bur.locator('td[data-metric="deals_signed"]').inner_text() == "1"
+    assert bur.locator('td[data-metric="needs_published"]').inner_text() == "1"
+    bur.locator("[data-chart] svg").first.wait_for()  # ECharts drew
+    _shot(bur, "13-dashboard")
+    # The same figures as the API (one computation).
+    api = bur.request.get(f"/api/v1/progress?year={today.year}").json()
+    assert {t["metric"]: t["actual"] for t in api["targets"]} == {"needs_published": 1, "deals_signed": 1}
+    bur.goto(f"/dashboard/report?year={today.year}")
+    assert "晾晒通报" in bur.locator("h1").inner_text()
+    bur.locator("[data-chart] svg").first.wait_for()
+    _shot(bur, "14-report-printable")
+
+    # --- Phone-sized pages ------------------------------------------------------------------------------
+    phone = browser.new_context(base_url=base, locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    m = phone.new_page()
+    m.goto("/")
+    assert batch_title in m.content()
+    _shot(m, "15-phone-home")
+    m.get_by_role("button", name="菜单").click()
+    m.get_by_role("navigation", name="主导航").get_by_role("link", name="需求榜单").click()
+    m.wait_for_url(re.compile(r"/needs"))
+    _shot(m, "16-phone-needs")
+    m.goto(f"/needs/{need_id}")
+    assert m.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "horizontal overflow on phone"
+    _shot(m, "17-phone-need")
+    m.goto("/no-such-page")
+    assert "页面不存在" in m.content()
+    _shot(m, "18-phone-404")
+    for ctx in (phone, ent_ctx, bur.context, prov.context):
+        ctx.close()
