@@ -44,9 +44,9 @@ def _county_chart(t: TargetProgress) -> dict[str, Any]:
         "aria": {"enabled": True},
         "grid": {"left": 70, "right": 40, "top": 10, "bottom": 30},
         "tooltip": {"trigger": "axis"},
-        "xAxis": {"type": "value", "name": name, "nameLocation": "middle", "nameGap": 22},
+        "xAxis": {"type": "value", "name": name, "nameLocation": "middle", "nameGap": 22, "minInterval": 0 if by_rate else 1},
         "yAxis": {"type": "category", "data": [c.county for c in rows]},
-        "series": [{"type": "bar", "data": values, "itemStyle": {"color": BLUE}, "label": {"show": True, "position": "right", "formatter": fmt}}],
+        "series": [{"type": "bar", "data": values, "barMaxWidth": 22, "itemStyle": {"color": BLUE}, "label": {"show": True, "position": "right", "formatter": fmt}}],
     }
 
 
@@ -58,7 +58,7 @@ def _industry_chart(t: TargetProgress) -> dict[str, Any]:
         "tooltip": {"trigger": "axis"},
         "xAxis": {"type": "category", "data": [r.industry for r in rows], "axisLabel": {"rotate": 30, "interval": 0}},
         "yAxis": {"type": "value", "minInterval": 1},
-        "series": [{"type": "bar", "data": [r.actual for r in rows], "itemStyle": {"color": GREEN}, "label": {"show": True, "position": "top"}}],
+        "series": [{"type": "bar", "data": [r.actual for r in rows], "barMaxWidth": 48, "itemStyle": {"color": GREEN}, "label": {"show": True, "position": "top"}}],
     }
 
 
@@ -74,7 +74,7 @@ def _trend_chart(t: TargetProgress) -> dict[str, Any]:
         projection = [None] * (len(periods) - 2) + [t.actual, t.projected]
     series: list[dict[str, Any]] = [
         {"name": "累计完成", "type": "line", "data": cumulative, "itemStyle": {"color": BLUE}, "areaStyle": {"opacity": 0.08}, "connectNulls": False},
-        {"name": "月度新增", "type": "bar", "data": [p.count for p in t.monthly], "itemStyle": {"color": "#9db7dc"}},
+        {"name": "月度新增", "type": "bar", "barMaxWidth": 24, "data": [p.count for p in t.monthly], "itemStyle": {"color": "#9db7dc"}},
         {"name": "目标", "type": "line", "data": [t.target] * len(periods), "symbol": "none", "lineStyle": {"type": "dashed", "color": RED}, "itemStyle": {"color": RED}},
     ]
     if any(v is not None for v in projection):

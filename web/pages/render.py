@@ -81,6 +81,7 @@ templates.env.filters["dt"] = _fmt_dt
 templates.env.filters["date"] = lambda v: _fmt_dt(v, with_time=False)
 templates.env.filters["wan"] = _fmt_wan
 templates.env.filters["pct"] = _pct
+templates.env.filters["wan1"] = lambda v: "—" if v is None else f"{v:g} 万元"
 templates.env.globals.update(
     COUNTIES=COUNTIES,
     INDUSTRIES=INDUSTRIES,
@@ -169,6 +170,12 @@ def nav_for(user: Any) -> list[tuple[str, str]]:
     return items
 
 
+def active_nav(path: str, items: list[tuple[str, str]]) -> str | None:
+    """The navigation entry a page belongs to: the longest link that is the path or a parent of it."""
+    hits = [href for href, _ in items if path == href or (href != "/" and path.startswith(href + "/"))]
+    return max(hits, key=len) if hits else None
+
+
 def unread_count(request: Request, user: Any) -> int:  # noqa: D103
     if user is None:
         return 0
@@ -192,6 +199,7 @@ def render(
         csrf_token=token,
         nav=nav_for(user),
         current_path=request.url.path,
+        active_nav=active_nav(request.url.path, nav_for(user)),
         flash=_read_flash(request),
         unread=unread_count(request, user),
     )
