@@ -100,15 +100,32 @@ def test_attachments_are_bound_to_their_owner_object(
     assert client.get(f"{API}/needs/{mine.id}/attachments/{att}", headers=auth(enterprise_user)).content == PDF
 
 
-def test_notifications_are_per_user(session: Session, enterprise_user: User, other_enterprise_user: User) -> None:
-    """There is no notifications API yet; the store keeps each row to one user id."""
+def test_notifications_and_saved_searches_are_per_user(
+    client: TestClient, session: Session, enterprise_user: User, other_enterprise_user: User, provider_user: User, auth
+) -> None:
     from market.notifications import service as notifications
     from market.notifications.models import Notification
 
-    notifications.notify_users(session, [enterprise_user.id], "test", "仅本人可见")
+    notifications.notify_users(session, [enterprise_user.id], "test", "仅本人可见的通知")
     session.flush()
-    rows = session.scalars(select(Notification).where(Notification.user_id == other_enterprise_user.id)).all()
-    assert rows == []
+    note = session.scalar(select(Notification).where(Notification.user_id == enterprise_user.id))
+    assert note is not None
+    other = auth(other_enterprise_user)
+    assert "仅本人可见" not in client.get(f"{API}/notifications", headers=other).text
+    r = client.post(f"{API}/notifications/{note.id}/read", headers=other)
+    assert r.status_code == 404 and "仅本人可见" not in r.text
+    session.refresh(note)
+    assert note.read_at is None
+    saved = client.post(f"{API}/saved-searches", json={"name": "余热回收订阅", "query": "余热回收"}, headers=auth(provider_user))
+    assert saved.status_code == 201, saved.text
+    sid = saved.json()["id"]
+    for method in ("GET", "DELETE"):
+        r = client.request(method, f"{API}/saved-searches/{sid}", headers=other)
+        assert r.status_code in (403, 404), (method, r.text)
+        assert "余热回收订阅" not in r.text
+    r = client.put(f"{API}/saved-searches/{sid}", json={"name": "篡改", "query": "x"}, headers=other)
+    assert r.status_code in (403, 404)
+    assert client.get(f"{API}/saved-searches/{sid}", headers=auth(provider_user)).json()["name"] == "余热回收订阅"
 
 
 # --- API3 mass assignment -----------------------------------------------------------------------
