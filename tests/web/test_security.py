@@ -290,6 +290,18 @@ def test_session_cookie_flags(client: TestClient, enterprise_user: User, runtime
     assert "samesite=lax" in _set_cookie_header(r.headers, CSRF_COOKIE)
 
 
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "/\\evil.example"])
+def test_sign_in_never_redirects_off_site(client: TestClient, enterprise_user: User, target: str) -> None:
+    client.get("/login")
+    r = client.post(
+        "/login",
+        data={"email": enterprise_user.email, "password": factories.PASSWORD, "csrf_token": client.cookies.get(CSRF_COOKIE) or "", "next": target},
+        follow_redirects=False,
+    )
+    assert r.status_code in (302, 303)
+    assert "evil.example" not in r.headers.get("location", "") + r.headers.get("hx-redirect", "")
+
+
 def test_security_headers(client: TestClient) -> None:
     r = client.get("/healthz")
     assert r.headers["x-content-type-options"] == "nosniff"

@@ -25,14 +25,21 @@ from web.ratelimit import login_limiter
 router = APIRouter(tags=["页面 pages"], include_in_schema=False)
 
 REG_LABELS = {
-    "org_name": "单位名称", "org_kind": "单位类型", "credit_code": "统一社会信用代码", "county": "所在县（市、区）",
-    "industry": "所属行业", "email": "邮箱", "display_name": "联系人姓名", "password": "密码", "password2": "确认密码",
+    "org_name": "单位名称",
+    "org_kind": "单位类型",
+    "credit_code": "统一社会信用代码",
+    "county": "所在县（市、区）",
+    "industry": "所属行业",
+    "email": "邮箱",
+    "display_name": "联系人姓名",
+    "password": "密码",
+    "password2": "确认密码",
 }
 
 
 def _safe_next(target: str | None) -> str | None:
     """Only same-site paths: no open redirect through ?next=."""
-    if not target or not target.startswith("/") or target.startswith("//"):
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return None
     parts = urlsplit(target)
     return None if parts.scheme or parts.netloc else target
@@ -53,14 +60,24 @@ def _sign_in(request: Request, runtime: RuntimeDep, session: Session, user: User
     token, _ = orgs.issue_token(session, user, auth.token_ttl_hours)
     response = redirect(target, f"欢迎，{user.display_name}")
     max_age = auth.token_ttl_hours * 3600
-    response.set_cookie(SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="lax", secure=auth.cookie_secure, path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=auth.cookie_secure,
+        path="/",
+    )
     # A fresh CSRF token per sign-in.
     set_csrf_cookie(request, response, secrets.token_urlsafe(32))
     return response
 
 
 @router.get("/login")
-def login_page(request: Request, user: PageUser, next: Annotated[str | None, Query(max_length=500)] = None) -> Response:
+def login_page(
+    request: Request, user: PageUser, next: Annotated[str | None, Query(max_length=500)] = None
+) -> Response:
     if user is not None:
         return redirect(_safe_next(next) or home_for(user))
     return render(request, "auth/login.html", {"next": _safe_next(next) or "", "form": {}}, user=None)
@@ -84,27 +101,46 @@ def login(request: Request, form: Form, session: SessionDep, runtime: RuntimeDep
         login_limiter.check(request.client.host if request.client else "unknown")
         auth = runtime.settings.auth
         user = orgs.authenticate(
-            session, str(data["email"]), str(data["password"]), max_failed=auth.max_failed_logins, lockout_minutes=auth.lockout_minutes
+            session,
+            str(data["email"]),
+            str(data["password"]),
+            max_failed=auth.max_failed_logins,
+            lockout_minutes=auth.lockout_minutes,
         )
     except (NotAuthenticated, TooManyRequests) as exc:
         # A failed attempt still counts: keep the failed-login counter.
         session.commit()
-        return render(request, "auth/login.html", {**ctx, "errors": {"password": exc.message}}, status_code=exc.status_code)
+        return render(
+            request,
+            "auth/login.html",
+            {**ctx, "errors": {"password": exc.message}},
+            status_code=exc.status_code,
+        )
     return _sign_in(request, runtime, session, user, ctx["next"] or home_for(user))
 
 
 @router.get("/register")
 def register_page(request: Request, user: PageUser) -> Response:
-    return render(request, "auth/register.html", {"form": {"org_kind": "enterprise"}, "labels": REG_LABELS}, user=user)
+    return render(
+        request, "auth/register.html", {"form": {"org_kind": "enterprise"}, "labels": REG_LABELS}, user=user
+    )
 
 
 @router.post("/register")
-def register(request: Request, form: Form, session: SessionDep, runtime: RuntimeDep, user: PageUser) -> Response:
+def register(
+    request: Request, form: Form, session: SessionDep, runtime: RuntimeDep, user: PageUser
+) -> Response:
     data = form_dict(form)
     shown = {k: v for k, v in data.items() if k not in ("password", "password2")}
     ctx = {"form": shown, "labels": REG_LABELS}
     if not check_form_csrf(request, form):
-        return render(request, "auth/register.html", {**ctx, "errors": {"__all__": "页面已过期，请刷新页面后重试"}}, user=user, status_code=403)
+        return render(
+            request,
+            "auth/register.html",
+            {**ctx, "errors": {"__all__": "页面已过期，请刷新页面后重试"}},
+            user=user,
+            status_code=403,
+        )
     password2 = data.pop("password2", "")
     for key in ("credit_code", "county", "industry"):
         if not data.get(key):
@@ -122,11 +158,19 @@ def register(request: Request, form: Form, session: SessionDep, runtime: Runtime
     try:
         new_user = orgs.register(session, reg_in)
     except DomainError as exc:
-        return render(request, "auth/register.html", {**ctx, "errors": field_errors(exc)}, user=user, status_code=exc.status_code)
+        return render(
+            request,
+            "auth/register.html",
+            {**ctx, "errors": field_errors(exc)},
+            user=user,
+            status_code=exc.status_code,
+        )
     response = _sign_in(request, runtime, session, new_user, home_for(new_user))
     from web.pages.render import flash
 
-    return flash(response, "注册成功。单位须经科技局认证后才能提交需求或揭榜，认证结果将通过站内通知告知。", "info")
+    return flash(
+        response, "注册成功。单位须经科技局认证后才能提交需求或揭榜，认证结果将通过站内通知告知。", "info"
+    )
 
 
 @router.post("/logout")
