@@ -177,7 +177,7 @@ def run_one(db: str, args: argparse.Namespace, out_dir: Path) -> dict[str, Any]:
     procs: list[subprocess.Popen[bytes]] = []
     try:
         print(f"[{db}] seeding {url.split('@')[-1]}")
-        seeded = _seed(url, meili.url, meili.master_key, prefix, args.embedder)
+        seeded = _seed(url, meili.url, meili.master_key, prefix, args.index_embedder or args.embedder)
         env = {
             **os.environ, "DATABASE_URL": url, "MEILI_URL": meili.url, "MEILI_MASTER_KEY": meili.master_key,
             "JIEBANG_DATA_DIR": str(work), "JIEBANG_MEILI__INDEX_PREFIX": prefix, "JIEBANG_EMBEDDING__BACKEND": args.embedder,
@@ -268,7 +268,9 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--enterprises", type=int, default=10)
     ap.add_argument("--providers", type=int, default=10)
-    ap.add_argument("--embedder", default="e5", choices=["e5", "hash"])
+    ap.add_argument("--embedder", default="e5", choices=["e5", "hash"], help="embedder of the servers and the worker (query and new-need vectors)")
+    ap.add_argument("--index-embedder", default=None, choices=["e5", "hash"],
+                    help="embedder for the initial reindex (default: --embedder; 'hash' saves minutes of CPU on small machines)")
     ap.add_argument("--out", type=Path, default=None, help="folder for the locust CSV files")
     args = ap.parse_args()
     out_dir = args.out or Path(tempfile.mkdtemp(prefix="jiebang-load-out-"))
