@@ -101,16 +101,38 @@ def _seed(url: str, meili_url: str, meili_key: str, prefix: str, backend: str) -
 
     today = dt.date.today()
     with session_scope(factory) as s:
-        open_needs = list(s.scalars(
-            select(Need.id).where(Need.status.in_(["published", "taken_up"]), Need.disclosure == "public", Need.deadline >= today)
-        ))
-        published = list(s.scalars(select(Need.id).where(Need.status.in_(["published", "taken_up", "selected", "contracted", "converted"]))))
-        providers = list(s.scalars(select(Organisation.id).where(Organisation.kind.in_(["university", "institute", "provider"]), Organisation.verification == "verified")))
+        open_needs = list(
+            s.scalars(
+                select(Need.id).where(
+                    Need.status.in_(["published", "taken_up"]),
+                    Need.disclosure == "public",
+                    Need.deadline >= today,
+                )
+            )
+        )
+        published = list(
+            s.scalars(
+                select(Need.id).where(
+                    Need.status.in_(["published", "taken_up", "selected", "contracted", "converted"])
+                )
+            )
+        )
+        providers = list(
+            s.scalars(
+                select(Organisation.id).where(
+                    Organisation.kind.in_(["university", "institute", "provider"]),
+                    Organisation.verification == "verified",
+                )
+            )
+        )
         responded = {(o, n) for o, n in s.execute(select(Response.org_id, Response.need_id))}
     engine.dispose()
     return {
-        "corpus": corpus, "open_needs": open_needs, "published": published or open_needs,
-        "providers": providers, "responded": responded,
+        "corpus": corpus,
+        "open_needs": open_needs,
+        "published": published or open_needs,
+        "providers": providers,
+        "responded": responded,
     }
 
 
@@ -166,9 +188,8 @@ def _stop(proc: subprocess.Popen[bytes] | None, grace: float = 15.0) -> None:
 
 
 def run_one(db: str, args: argparse.Namespace, out_dir: Path) -> dict[str, Any]:
-    from search.process import LocalMeilisearch
-
     from market.settings import get_settings
+    from search.process import LocalMeilisearch
 
     work = Path(tempfile.mkdtemp(prefix=f"jiebang-load-{db}-"))
     url = f"sqlite:///{work / 'jiebang.db'}" if db == "sqlite" else _fresh_pg()
@@ -179,49 +200,121 @@ def run_one(db: str, args: argparse.Namespace, out_dir: Path) -> dict[str, Any]:
         print(f"[{db}] seeding {url.split('@')[-1]}")
         seeded = _seed(url, meili.url, meili.master_key, prefix, args.index_embedder or args.embedder)
         env = {
-            **os.environ, "DATABASE_URL": url, "MEILI_URL": meili.url, "MEILI_MASTER_KEY": meili.master_key,
-            "JIEBANG_DATA_DIR": str(work), "JIEBANG_MEILI__INDEX_PREFIX": prefix, "JIEBANG_EMBEDDING__BACKEND": args.embedder,
-            "JIEBANG_EMBEDDED_WORKER": "false", "JIEBANG_AUTH__SECRET_KEY": "load-test-secret", "PYTHONPATH": str(ROOT),
+            **os.environ,
+            "DATABASE_URL": url,
+            "MEILI_URL": meili.url,
+            "MEILI_MASTER_KEY": meili.master_key,
+            "JIEBANG_DATA_DIR": str(work),
+            "JIEBANG_MEILI__INDEX_PREFIX": prefix,
+            "JIEBANG_EMBEDDING__BACKEND": args.embedder,
+            "JIEBANG_EMBEDDED_WORKER": "false",
+            "JIEBANG_AUTH__SECRET_KEY": "load-test-secret",
+            "PYTHONPATH": str(ROOT),
         }
         log = open(work / "server.log", "wb")  # noqa: SIM115 - closed with the processes
         port = _free_port()
-        procs.append(subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "web.asgi:app", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(args.workers), "--log-level", "warning", "--no-access-log"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        ))
-        procs.append(subprocess.Popen(
-            [sys.executable, "-c", "from web.cli import main; main()", "worker", "--poll-interval", "0.5"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        ))
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "web.asgi:app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(args.workers),
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "from web.cli import main; main()",
+                    "worker",
+                    "--poll-interval",
+                    "0.5",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        )
         base = f"http://127.0.0.1:{port}"
         _wait_http(f"{base}/healthz")
         ents, provs = _users(seeded["corpus"], args.enterprises, args.providers)
         ent_tokens, _ = _login(base, ents)
         prov_tokens, org_of = _login(base, provs)
         respondable = {
-            tok: [n for n in seeded["open_needs"] if (org_of[tok], n) not in seeded["responded"]] for tok in prov_tokens
+            tok: [n for n in seeded["open_needs"] if (org_of[tok], n) not in seeded["responded"]]
+            for tok in prov_tokens
         }
         paths = httpx.get(f"{base}/openapi.json").json()["paths"]
         rec = next((p for p in paths if "recommended-providers" in p), None)
         tokens_file = work / "tokens.json"
-        tokens_file.write_text(json.dumps({
-            "enterprise_tokens": ent_tokens, "provider_tokens": prov_tokens, "respondable": respondable,
-            "published_need_ids": seeded["published"], "provider_org_ids": seeded["providers"],
-            "deadline": (dt.date.today() + dt.timedelta(days=180)).isoformat(),
-            "recommend_needs_path": rec.replace("{need_id}", "{id}") if rec else None,
-        }, ensure_ascii=False))
-        print(f"[{db}] {len(ent_tokens)} enterprise + {len(prov_tokens)} provider sign-ins; "
-              f"{len(seeded['open_needs'])} open needs; recommend route: {rec or 'absent'}")
+        tokens_file.write_text(
+            json.dumps(
+                {
+                    "enterprise_tokens": ent_tokens,
+                    "provider_tokens": prov_tokens,
+                    "respondable": respondable,
+                    "published_need_ids": seeded["published"],
+                    "provider_org_ids": seeded["providers"],
+                    "deadline": (dt.date.today() + dt.timedelta(days=180)).isoformat(),
+                    "recommend_needs_path": rec.replace("{need_id}", "{id}") if rec else None,
+                },
+                ensure_ascii=False,
+            )
+        )
+        print(
+            f"[{db}] {len(ent_tokens)} enterprise + {len(prov_tokens)} provider sign-ins; "
+            f"{len(seeded['open_needs'])} open needs; recommend route: {rec or 'absent'}"
+        )
         csv_prefix = out_dir / db
         cmd = [
-            sys.executable, "-m", "locust", "-f", str(ROOT / "bench" / "load" / "locustfile.py"), "--headless",
-            "-u", str(args.users), "-r", str(args.spawn_rate), "-t", args.duration, "--host", base,
-            "--csv", str(csv_prefix), "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING",
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(ROOT / "bench" / "load" / "locustfile.py"),
+            "--headless",
+            "-u",
+            str(args.users),
+            "-r",
+            str(args.spawn_rate),
+            "-t",
+            args.duration,
+            "--host",
+            base,
+            "--csv",
+            str(csv_prefix),
+            "--only-summary",
+            "--stop-timeout",
+            "10",
+            "--loglevel",
+            "WARNING",
         ]
         print(f"[{db}] locust: {args.users} users for {args.duration}")
-        subprocess.run(cmd, cwd=ROOT, env={**os.environ, "JIEBANG_LOAD_TOKENS": str(tokens_file)}, check=False,
-                       timeout=_seconds(args.duration) + 120, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            cmd,
+            cwd=ROOT,
+            env={**os.environ, "JIEBANG_LOAD_TOKENS": str(tokens_file)},
+            check=False,
+            timeout=_seconds(args.duration) + 120,
+            stdout=subprocess.DEVNULL,
+        )
         health = httpx.get(f"{base}/healthz", timeout=10).json()
         stats = _read_stats(csv_prefix)
         stats["healthz"] = health
@@ -249,14 +342,20 @@ def _read_stats(prefix: Path) -> dict[str, Any]:
 
 def _print_table(db: str, stats: dict[str, Any]) -> None:
     print(f"\n=== {db} ===")
-    print(f"{'endpoint':40s} {'reqs':>7s} {'fails':>6s} {'req/s':>7s} {'p50':>6s} {'p95':>6s} {'p99':>6s}  (ms)")
+    print(
+        f"{'endpoint':40s} {'reqs':>7s} {'fails':>6s} {'req/s':>7s} {'p50':>6s} {'p95':>6s} {'p99':>6s}  (ms)"
+    )
     for r in stats["rows"]:
         name = r["Name"] if r["Name"] != "Aggregated" else "TOTAL"
-        print(f"{name:40s} {r['Request Count']:>7s} {r['Failure Count']:>6s} {float(r['Requests/s']):7.1f} "
-              f"{r['50%']:>6s} {r['95%']:>6s} {r['99%']:>6s}")
+        print(
+            f"{name:40s} {r['Request Count']:>7s} {r['Failure Count']:>6s} {float(r['Requests/s']):7.1f} "
+            f"{r['50%']:>6s} {r['95%']:>6s} {r['99%']:>6s}"
+        )
     for f in stats["failures"]:
         print(f"  FAILURE {f['Method']} {f['Name']}: {f['Occurrences']}× {f['Error'][:200]}")
-    print(f"server tracebacks logged: {stats['server_errors_logged']}; healthz after run: {json.dumps(stats['healthz'], ensure_ascii=False)[:300]}")
+    print(
+        f"server tracebacks logged: {stats['server_errors_logged']}; healthz after run: {json.dumps(stats['healthz'], ensure_ascii=False)[:300]}"
+    )
 
 
 def main() -> int:
@@ -268,9 +367,18 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--enterprises", type=int, default=10)
     ap.add_argument("--providers", type=int, default=10)
-    ap.add_argument("--embedder", default="e5", choices=["e5", "hash"], help="embedder of the servers and the worker (query and new-need vectors)")
-    ap.add_argument("--index-embedder", default=None, choices=["e5", "hash"],
-                    help="embedder for the initial reindex (default: --embedder; 'hash' saves minutes of CPU on small machines)")
+    ap.add_argument(
+        "--embedder",
+        default="e5",
+        choices=["e5", "hash"],
+        help="embedder of the servers and the worker (query and new-need vectors)",
+    )
+    ap.add_argument(
+        "--index-embedder",
+        default=None,
+        choices=["e5", "hash"],
+        help="embedder for the initial reindex (default: --embedder; 'hash' saves minutes of CPU on small machines)",
+    )
     ap.add_argument("--out", type=Path, default=None, help="folder for the locust CSV files")
     args = ap.parse_args()
     out_dir = args.out or Path(tempfile.mkdtemp(prefix="jiebang-load-out-"))
@@ -283,7 +391,9 @@ def main() -> int:
         _print_table(db, results[db])
         agg = next(r for r in results[db]["rows"] if r["Name"] == "Aggregated")
         total_errors += int(agg["Failure Count"])
-    (out_dir / "summary.json").write_text(json.dumps({k: v["rows"] for k, v in results.items()}, ensure_ascii=False, indent=1))
+    (out_dir / "summary.json").write_text(
+        json.dumps({k: v["rows"] for k, v in results.items()}, ensure_ascii=False, indent=1)
+    )
     print(f"\nCSV and summary in {out_dir}; errors in total: {total_errors}")
     return 1 if total_errors else 0
 

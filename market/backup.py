@@ -38,11 +38,18 @@ def sqlite_path(url: str) -> Path:
             if path in ("", ":memory:"):
                 break
             return Path(path)
-    raise Invalid("只有 SQLite 数据库可用本命令备份；PostgreSQL 请使用 pg_dump / pg_restore（见 docs/operations.md）")
+    raise Invalid(
+        "只有 SQLite 数据库可用本命令备份；PostgreSQL 请使用 pg_dump / pg_restore（见 docs/operations.md）"
+    )
 
 
 def table_counts(conn: sqlite3.Connection) -> dict[str, int]:
-    names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
     return {name: int(conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]) for name in names}
 
 

@@ -117,7 +117,9 @@ def test_meilisearch_killed_during_sync_then_restarted(world: dict[str, Any]) ->
         w["meili"].start()  # same port, key and data directory
         _wait(lambda: _drained(w), timeout=90)
     after = _counts(w["factory"])
-    assert {k: after[k] for k in ("needs", "responses", "deals")} == {k: before[k] for k in ("needs", "responses", "deals")}
+    assert {k: after[k] for k in ("needs", "responses", "deals")} == {
+        k: before[k] for k in ("needs", "responses", "deals")
+    }
     with w["factory"]() as s:
         parked = s.scalar(select(func.count()).where(OutboxEntry.status == "parked"))
     assert parked == 0, "an outage must not park entries"
@@ -147,7 +149,9 @@ def _refuse_flush_of(model: type, *, once: bool, when: Any = lambda obj: True) -
     return before_flush
 
 
-def test_request_rolled_back_whole_when_audit_write_is_refused(world: dict[str, Any], test_settings: Settings) -> None:
+def test_request_rolled_back_whole_when_audit_write_is_refused(
+    world: dict[str, Any], test_settings: Settings
+) -> None:
     """Need row and audit entry are one transaction: when the database refuses the audit entry,
     the request fails with the generic 500 and no need is left behind; a retry creates one."""
     w = world
@@ -155,7 +159,13 @@ def test_request_rolled_back_whole_when_audit_write_is_refused(world: dict[str, 
         org = factories.create_org(s, kind="enterprise")
         user = factories.create_user(s, org)
         token = factories_token(s, user)
-    rt = Runtime(settings=test_settings, engine=w["engine"], session_factory=w["factory"], meili=w["client"], index_prefix=w["prefix"])
+    rt = Runtime(
+        settings=test_settings,
+        engine=w["engine"],
+        session_factory=w["factory"],
+        meili=w["client"],
+        index_prefix=w["prefix"],
+    )
     rt.set_embedder(EMBEDDER)
     headers = {"Authorization": f"Bearer {token}"}
     body = factories.need_fields(title="余热回收故障注入需求")
@@ -175,10 +185,17 @@ def test_request_rolled_back_whole_when_audit_write_is_refused(world: dict[str, 
     with w["factory"]() as s:
         assert s.scalar(select(func.count()).where(title)) == 1
         need_id = s.scalar(select(Need.id).where(title))
-        assert s.scalar(select(func.count()).where(AuditEntry.object_type == "need", AuditEntry.object_id == need_id)) >= 1
+        assert (
+            s.scalar(
+                select(func.count()).where(AuditEntry.object_type == "need", AuditEntry.object_id == need_id)
+            )
+            >= 1
+        )
 
 
-def test_need_submit_refused_mid_transaction_leaves_nothing_behind(world: dict[str, Any], test_settings: Settings) -> None:
+def test_need_submit_refused_mid_transaction_leaves_nothing_behind(
+    world: dict[str, Any], test_settings: Settings
+) -> None:
     """Submitting writes the transition, the audit entry and the outbox entry; refuse the last."""
     w = world
     with session_scope(w["factory"]) as s:
@@ -187,7 +204,13 @@ def test_need_submit_refused_mid_transaction_leaves_nothing_behind(world: dict[s
         need = factories.create_need(s, org=org, user=user, status="draft")
         token = factories_token(s, user)
         need_id = need.id
-    rt = Runtime(settings=test_settings, engine=w["engine"], session_factory=w["factory"], meili=w["client"], index_prefix=w["prefix"])
+    rt = Runtime(
+        settings=test_settings,
+        engine=w["engine"],
+        session_factory=w["factory"],
+        meili=w["client"],
+        index_prefix=w["prefix"],
+    )
     rt.set_embedder(EMBEDDER)
     headers = {"Authorization": f"Bearer {token}"}
     hook = _refuse_flush_of(OutboxEntry, once=False)
@@ -198,7 +221,12 @@ def test_need_submit_refused_mid_transaction_leaves_nothing_behind(world: dict[s
         event.remove(Session, "before_flush", hook)
     with w["factory"]() as s:
         assert s.get(Need, need_id).status == "draft"  # type: ignore[union-attr]
-        assert s.scalar(select(func.count()).where(OutboxEntry.record_id == need_id, OutboxEntry.topic == "need")) == 0
+        assert (
+            s.scalar(
+                select(func.count()).where(OutboxEntry.record_id == need_id, OutboxEntry.topic == "need")
+            )
+            == 0
+        )
     with TestClient(create_app(runtime=rt, start_worker=False)) as c:
         assert c.post(f"/api/v1/needs/{need_id}/submit", json={}, headers=headers).status_code == 200
     with w["factory"]() as s:
@@ -234,7 +262,9 @@ class WorkerKilled(BaseException):
     """Not an Exception: nothing in the worker may catch it, as with a killed thread or process."""
 
 
-def test_worker_dies_between_claim_and_mark_then_a_new_one_finishes(world: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_dies_between_claim_and_mark_then_a_new_one_finishes(
+    world: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     w = world
     _seed(w["factory"], needs=20, providers=3)
     before = _counts(w["factory"])
@@ -259,11 +289,19 @@ def test_worker_dies_between_claim_and_mark_then_a_new_one_finishes(world: dict[
     t.start()
     t.join(60)
     assert written.is_set() and crashed
-    assert _counts(w["factory"])["pending"] == before["pending"], "the dead worker's claim is released, nothing marked"
+    assert _counts(w["factory"])["pending"] == before["pending"], (
+        "the dead worker's claim is released, nothing marked"
+    )
     monkeypatch.setattr(outbox_mod, "apply_plan", real_apply)
 
     # A fresh worker picks everything up (the half-done batch included) and finishes.
-    with OutboxWorker(w["factory"], w["client"], EMBEDDER, WorkerConfig(prefix=w["prefix"], batch_size=10), poll_interval=0.05):
+    with OutboxWorker(
+        w["factory"],
+        w["client"],
+        EMBEDDER,
+        WorkerConfig(prefix=w["prefix"], batch_size=10),
+        poll_interval=0.05,
+    ):
         _wait(lambda: _drained(w), timeout=60)
     after = _counts(w["factory"])
     assert after["needs"] == before["needs"]

@@ -34,7 +34,9 @@ def live_db(tmp_path: Path):  # type: ignore[no-untyped-def]
         org = factories.create_org(s, kind="enterprise")
         user = factories.create_user(s, org)
         for i in range(30):
-            factories.create_need(s, org=org, user=user, status="published", title=f"已有需求第{i}号：在线监测")
+            factories.create_need(
+                s, org=org, user=user, status="published", title=f"已有需求第{i}号：在线监测"
+            )
     yield path, factory
     engine.dispose()
 
@@ -70,7 +72,9 @@ def test_backup_while_writing_then_restore_into_fresh_file(live_db, tmp_path: Pa
     # The snapshot is consistent: every organisation written has its audit entry, and vice versa.
     with sqlite3.connect(report.path) as conn:
         orgs = {r[0] for r in conn.execute("SELECT id FROM organisations WHERE name LIKE '并发写入单位%'")}
-        audited = {r[0] for r in conn.execute("SELECT object_id FROM audit_entries WHERE action='test.write'")}
+        audited = {
+            r[0] for r in conn.execute("SELECT object_id FROM audit_entries WHERE action='test.write'")
+        }
         assert orgs == audited
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert report.tables["needs"] == 30
@@ -98,7 +102,10 @@ def test_restore_refuses_non_empty_database_unless_forced(live_db, tmp_path: Pat
     factory.kw["bind"].dispose()
     report = bk.restore(snap, path, force=True)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT count(*) FROM organisations WHERE name='备份之后新增的单位'").fetchone()[0] == 0
+        assert (
+            conn.execute("SELECT count(*) FROM organisations WHERE name='备份之后新增的单位'").fetchone()[0]
+            == 0
+        )
     assert report.tables["needs"] == 30
 
 

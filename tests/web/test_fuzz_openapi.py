@@ -45,7 +45,13 @@ from web.ratelimit import login_limiter
 from web.runtime import Runtime
 
 FUZZ_EXAMPLES = int(os.environ.get("JIEBANG_FUZZ_EXAMPLES", "4"))
-CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance, content_type_conformance, negative_data_rejection]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    response_schema_conformance,
+    content_type_conformance,
+    negative_data_rejection,
+]
 
 
 @pytest.fixture(scope="module")
@@ -86,15 +92,29 @@ def enterprise_headers(session: Session) -> dict[str, str]:
 @pytest.fixture
 def bureau_headers(session: Session) -> dict[str, str]:
     org = factories.create_org(session, kind="bureau", industry=None, name="嘉兴市科学技术局（模糊测试）")
-    return _headers(session, factories.create_user(session, org, roles=[Role.bureau_admin.value, Role.bureau_reviewer.value]))
+    return _headers(
+        session,
+        factories.create_user(session, org, roles=[Role.bureau_admin.value, Role.bureau_reviewer.value]),
+    )
 
 
 @pytest.fixture
-def fuzz_app(test_settings: Settings, engine: Engine, session_factory: sessionmaker[Session], fuzz_meili: tuple[MeiliClient, str]) -> Any:
+def fuzz_app(
+    test_settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    fuzz_meili: tuple[MeiliClient, str],
+) -> Any:
     from matching.embedders import load_embedder
 
     client, prefix = fuzz_meili
-    rt = Runtime(settings=test_settings, engine=engine, session_factory=session_factory, meili=client, index_prefix=prefix)
+    rt = Runtime(
+        settings=test_settings,
+        engine=engine,
+        session_factory=session_factory,
+        meili=client,
+        index_prefix=prefix,
+    )
     rt.set_embedder(load_embedder("hash"))
     login_limiter.reset()
     return create_app(runtime=rt, start_worker=False)
@@ -125,14 +145,20 @@ def _fuzz(app: Any, headers: dict[str, str]) -> int:
                     raise
                 # An operation without parameters or body has no invalid input to send.
             except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - gather every operation's failure
-                failures.append(f"{operation.method.upper()} {operation.path} [{mode.value}]: {str(exc)[:1500]}")
+                failures.append(
+                    f"{operation.method.upper()} {operation.path} [{mode.value}]: {str(exc)[:1500]}"
+                )
     assert not failures, "\n\n".join(failures)
     print(f"schemathesis: {cases} cases over {operations} operations")  # shown with -s
     return cases
 
 
 FUZZ_SETTINGS = settings(
-    max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck), database=None,
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+    database=None,
     phases=[Phase.explicit, Phase.generate],  # no shrinking: keep the run bounded, report the first case
 )
 
@@ -161,4 +187,3 @@ def test_every_error_response_uses_the_error_model(fuzz_app: Any) -> None:
                     if "ErrorResponse" not in ref:
                         missing.append(f"{method.upper()} {path} {code}")
     assert not missing, missing
-

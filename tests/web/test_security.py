@@ -38,10 +38,14 @@ def test_org_listing_and_verification_are_bureau_only(
 ) -> None:
     ent = auth(enterprise_user)
     assert client.get(f"{API}/orgs", headers=ent).status_code == 403
-    r = client.post(f"{API}/orgs/{other_enterprise_user.org_id}/verification", json={"decision": "rejected"}, headers=ent)
+    r = client.post(
+        f"{API}/orgs/{other_enterprise_user.org_id}/verification", json={"decision": "rejected"}, headers=ent
+    )
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
     # Even on its own organisation an enterprise cannot verify itself.
-    r = client.post(f"{API}/orgs/{enterprise_user.org_id}/verification", json={"decision": "verified"}, headers=ent)
+    r = client.post(
+        f"{API}/orgs/{enterprise_user.org_id}/verification", json={"decision": "verified"}, headers=ent
+    )
     assert r.status_code == 403
     assert client.get(f"{API}/orgs", headers=auth(bureau_user)).status_code == 200
     # The public view of another organisation carries no contact or credit data.
@@ -57,7 +61,11 @@ def test_provider_profile_only_by_its_own_members(
         r = client.put(f"{API}/providers/{provider_user.org_id}", json=body, headers=auth(intruder))
         assert r.status_code == 403, r.text
         assert "篡改" not in r.text
-    own = client.put(f"{API}/providers/{provider_user.org_id}", json={"summary": "工业视觉检测"}, headers=auth(provider_user))
+    own = client.put(
+        f"{API}/providers/{provider_user.org_id}",
+        json={"summary": "工业视觉检测"},
+        headers=auth(provider_user),
+    )
     assert own.status_code == 200, own.text
     assert client.get(f"{API}/providers/{provider_user.org_id}").json()["summary"] == "工业视觉检测"
 
@@ -66,8 +74,13 @@ def test_recognitions_of_another_org_do_not_exist(
     client: TestClient, enterprise_user: User, other_enterprise_user: User, auth
 ) -> None:
     body = {
-        "product_name": "高速压铸单元", "category": "equipment", "level": "provincial", "year": 2024,
-        "insured_value_wan": 800, "premium_wan": 20, "evidence": [{"title": "认定文件", "url": "https://example.gov.cn/a"}],
+        "product_name": "高速压铸单元",
+        "category": "equipment",
+        "level": "provincial",
+        "year": 2024,
+        "insured_value_wan": 800,
+        "premium_wan": 20,
+        "evidence": [{"title": "认定文件", "url": "https://example.gov.cn/a"}],
     }
     rec = client.post(f"{API}/recognitions", json=body, headers=auth(enterprise_user)).json()
     other = auth(other_enterprise_user)
@@ -75,7 +88,10 @@ def test_recognitions_of_another_org_do_not_exist(
         r = client.get(API + path, headers=other)
         assert r.status_code == 404, (path, r.text)
         assert "高速压铸单元" not in r.text
-    assert client.post(f"{API}/recognitions/{rec['id']}/review", json={}, headers=other).status_code in (403, 404)
+    assert client.post(f"{API}/recognitions/{rec['id']}/review", json={}, headers=other).status_code in (
+        403,
+        404,
+    )
     assert client.get(f"{API}/recognitions", headers=other).json()["total"] == 0
 
 
@@ -84,7 +100,11 @@ def test_attachments_are_bound_to_their_owner_object(
 ) -> None:
     mine = _published_need(session, enterprise_user, disclosure="invite")
     theirs = _published_need(session, other_enterprise_user, disclosure="invite")
-    up = client.post(f"{API}/needs/{mine.id}/attachments", files={"file": ("方案.pdf", PDF, "application/pdf")}, headers=auth(enterprise_user))
+    up = client.post(
+        f"{API}/needs/{mine.id}/attachments",
+        files={"file": ("方案.pdf", PDF, "application/pdf")},
+        headers=auth(enterprise_user),
+    )
     assert up.status_code == 201, up.text
     att = up.json()["id"]
     other = auth(other_enterprise_user)
@@ -95,13 +115,22 @@ def test_attachments_are_bound_to_their_owner_object(
     r = client.get(f"{API}/needs/{theirs.id}/attachments/{att}", headers=other)
     assert r.status_code == 404 and PDF not in r.content
     # Nor upload to someone else's need.
-    r = client.post(f"{API}/needs/{mine.id}/attachments", files={"file": ("x.pdf", PDF, "application/pdf")}, headers=other)
+    r = client.post(
+        f"{API}/needs/{mine.id}/attachments", files={"file": ("x.pdf", PDF, "application/pdf")}, headers=other
+    )
     assert r.status_code in (403, 404)
-    assert client.get(f"{API}/needs/{mine.id}/attachments/{att}", headers=auth(enterprise_user)).content == PDF
+    assert (
+        client.get(f"{API}/needs/{mine.id}/attachments/{att}", headers=auth(enterprise_user)).content == PDF
+    )
 
 
 def test_notifications_and_saved_searches_are_per_user(
-    client: TestClient, session: Session, enterprise_user: User, other_enterprise_user: User, provider_user: User, auth
+    client: TestClient,
+    session: Session,
+    enterprise_user: User,
+    other_enterprise_user: User,
+    provider_user: User,
+    auth,
 ) -> None:
     from market.notifications import service as notifications
     from market.notifications.models import Notification
@@ -116,7 +145,11 @@ def test_notifications_and_saved_searches_are_per_user(
     assert r.status_code == 404 and "仅本人可见" not in r.text
     session.refresh(note)
     assert note.read_at is None
-    saved = client.post(f"{API}/saved-searches", json={"name": "余热回收订阅", "query": "余热回收"}, headers=auth(provider_user))
+    saved = client.post(
+        f"{API}/saved-searches",
+        json={"name": "余热回收订阅", "query": "余热回收"},
+        headers=auth(provider_user),
+    )
     assert saved.status_code == 201, saved.text
     sid = saved.json()["id"]
     for method in ("GET", "DELETE"):
@@ -125,14 +158,28 @@ def test_notifications_and_saved_searches_are_per_user(
         assert "余热回收订阅" not in r.text
     r = client.put(f"{API}/saved-searches/{sid}", json={"name": "篡改", "query": "x"}, headers=other)
     assert r.status_code in (403, 404)
-    assert client.get(f"{API}/saved-searches/{sid}", headers=auth(provider_user)).json()["name"] == "余热回收订阅"
+    assert (
+        client.get(f"{API}/saved-searches/{sid}", headers=auth(provider_user)).json()["name"]
+        == "余热回收订阅"
+    )
 
 
 # --- API3 mass assignment -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("extra", [{"org_id": 999}, {"status": "published"}, {"id": 1}, {"created_by": 1}, {"published_at": "2026-01-01T00:00:00"}])
-def test_need_create_refuses_server_owned_fields(client: TestClient, enterprise_user: User, auth, extra: dict[str, object]) -> None:
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"org_id": 999},
+        {"status": "published"},
+        {"id": 1},
+        {"created_by": 1},
+        {"published_at": "2026-01-01T00:00:00"},
+    ],
+)
+def test_need_create_refuses_server_owned_fields(
+    client: TestClient, enterprise_user: User, auth, extra: dict[str, object]
+) -> None:
     r = client.post(f"{API}/needs", json={**factories.need_fields(), **extra}, headers=auth(enterprise_user))
     assert r.status_code == 422, r.text
     field = next(iter(extra))
@@ -143,13 +190,20 @@ def test_update_and_registration_refuse_server_owned_fields(
     client: TestClient, session: Session, enterprise_user: User, provider_user: User, auth
 ) -> None:
     need = factories.create_need(session, org=enterprise_user.org, user=enterprise_user)
-    r = client.put(f"{API}/needs/{need.id}", json={"title": "新标题需求", "status": "approved"}, headers=auth(enterprise_user))
+    r = client.put(
+        f"{API}/needs/{need.id}",
+        json={"title": "新标题需求", "status": "approved"},
+        headers=auth(enterprise_user),
+    )
     assert r.status_code == 422
     r = client.put(f"{API}/providers/{provider_user.org_id}", json={"org_id": 1}, headers=auth(provider_user))
     assert r.status_code == 422
     reg = {
-        "org_name": "嘉兴越权测试有限公司", "org_kind": "enterprise", "email": "mass@test.jiebang.cn",
-        "display_name": "张工", "password": "Passw0rd!2026",
+        "org_name": "嘉兴越权测试有限公司",
+        "org_kind": "enterprise",
+        "email": "mass@test.jiebang.cn",
+        "display_name": "张工",
+        "password": "Passw0rd!2026",
     }
     for extra in ({"verification": "verified"}, {"roles": ["bureau_admin"]}):
         r = client.post(f"{API}/auth/register", json={**reg, **extra})
@@ -157,7 +211,12 @@ def test_update_and_registration_refuse_server_owned_fields(
     # A plain org admin cannot hand out bureau roles.
     r = client.post(
         f"{API}/auth/users",
-        json={"email": "x@test.jiebang.cn", "display_name": "x", "password": "Passw0rd!2026", "roles": ["bureau_admin"]},
+        json={
+            "email": "x@test.jiebang.cn",
+            "display_name": "x",
+            "password": "Passw0rd!2026",
+            "roles": ["bureau_admin"],
+        },
         headers=auth(enterprise_user),
     )
     assert r.status_code == 403
@@ -180,16 +239,25 @@ def test_lockout_after_wrong_passwords_refuses_even_the_right_one(
     assert "锁定" in r.json()["error"]["message"]
     session.expire_all()
     assert session.get(User, enterprise_user.id).locked_until is not None  # type: ignore[union-attr]
-    assert session.scalar(select(AuditEntry).where(AuditEntry.action == "user.locked", AuditEntry.object_id == enterprise_user.id))
+    assert session.scalar(
+        select(AuditEntry).where(
+            AuditEntry.action == "user.locked", AuditEntry.object_id == enterprise_user.id
+        )
+    )
 
 
 def test_unknown_email_gets_the_same_answer(client: TestClient) -> None:
-    r = client.post(f"{API}/auth/token", json={"email": "nobody@test.jiebang.cn", "password": "wrong-password"})
+    r = client.post(
+        f"{API}/auth/token", json={"email": "nobody@test.jiebang.cn", "password": "wrong-password"}
+    )
     assert r.status_code == 401 and r.json()["error"]["message"] == "邮箱或密码错误"
 
 
 def test_login_rate_limit_per_address(client: TestClient) -> None:
-    codes = [client.post(f"{API}/auth/token", json={"email": f"n{i}@test.jiebang.cn", "password": "x"}).status_code for i in range(25)]
+    codes = [
+        client.post(f"{API}/auth/token", json={"email": f"n{i}@test.jiebang.cn", "password": "x"}).status_code
+        for i in range(25)
+    ]
     assert codes[:20] == [401] * 20
     assert set(codes[20:]) == {429}
 
@@ -199,23 +267,38 @@ def test_login_rate_limit_per_address(client: TestClient) -> None:
 
 def test_request_body_limit_is_413(client: TestClient, enterprise_user: User, auth, runtime: Runtime) -> None:
     big = b"x" * (runtime.settings.limits.max_body_bytes + 1)
-    r = client.post(f"{API}/needs", content=big, headers={**auth(enterprise_user), "content-type": "application/json"})
+    r = client.post(
+        f"{API}/needs", content=big, headers={**auth(enterprise_user), "content-type": "application/json"}
+    )
     assert r.status_code == 413
     assert r.json()["error"]["code"] == "payload_too_large"
 
 
 def test_upload_limits(
-    client: TestClient, session: Session, enterprise_user: User, auth, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+    client: TestClient,
+    session: Session,
+    enterprise_user: User,
+    auth,
+    runtime: Runtime,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     need = factories.create_need(session, org=enterprise_user.org, user=enterprise_user)
     headers = auth(enterprise_user)
     # Over the multipart envelope: refused before the body is read.
     huge = PDF + b"0" * (runtime.settings.limits.max_upload_bytes + 128 * 1024)
-    r = client.post(f"{API}/needs/{need.id}/attachments", files={"file": ("big.pdf", huge, "application/pdf")}, headers=headers)
+    r = client.post(
+        f"{API}/needs/{need.id}/attachments",
+        files={"file": ("big.pdf", huge, "application/pdf")},
+        headers=headers,
+    )
     assert r.status_code == 413
     # Under the envelope but over the per-file limit: refused by the store with a field message.
     monkeypatch.setattr(runtime.settings.limits, "max_upload_bytes", 1024)
-    r = client.post(f"{API}/needs/{need.id}/attachments", files={"file": ("b.pdf", PDF + b"0" * 2048, "application/pdf")}, headers=headers)
+    r = client.post(
+        f"{API}/needs/{need.id}/attachments",
+        files={"file": ("b.pdf", PDF + b"0" * 2048, "application/pdf")},
+        headers=headers,
+    )
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "file"
 
 
@@ -233,7 +316,11 @@ def test_upload_type_is_decided_by_content(
     client: TestClient, session: Session, enterprise_user: User, auth, name: str, content: bytes
 ) -> None:
     need = factories.create_need(session, org=enterprise_user.org, user=enterprise_user)
-    r = client.post(f"{API}/needs/{need.id}/attachments", files={"file": (name, content, "application/pdf")}, headers=auth(enterprise_user))
+    r = client.post(
+        f"{API}/needs/{need.id}/attachments",
+        files={"file": (name, content, "application/pdf")},
+        headers=auth(enterprise_user),
+    )
     assert r.status_code == 422, r.text
     assert r.json()["error"]["details"][0]["field"] == "file"
 
@@ -245,7 +332,11 @@ def _page_login(client: TestClient, user: User) -> None:
     client.get("/login")
     csrf = client.cookies.get(CSRF_COOKIE)
     assert csrf
-    r = client.post("/login", data={"email": user.email, "password": factories.PASSWORD, "csrf_token": csrf}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={"email": user.email, "password": factories.PASSWORD, "csrf_token": csrf},
+        follow_redirects=False,
+    )
     assert r.status_code in (302, 303), r.text
 
 
@@ -264,7 +355,11 @@ def test_cookie_session_writes_need_the_csrf_token(client: TestClient, enterpris
 
 
 def test_login_form_without_csrf_is_refused(client: TestClient, enterprise_user: User) -> None:
-    r = client.post("/login", data={"email": enterprise_user.email, "password": factories.PASSWORD}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={"email": enterprise_user.email, "password": factories.PASSWORD},
+        follow_redirects=False,
+    )
     assert r.status_code == 403
     assert SESSION_COOKIE not in r.headers.get("set-cookie", "")
 
@@ -277,13 +372,19 @@ def _set_cookie_header(headers: object, name: str) -> str:
 
 
 @pytest.mark.parametrize("secure", [False, True])
-def test_session_cookie_flags(client: TestClient, enterprise_user: User, runtime: Runtime, monkeypatch: pytest.MonkeyPatch, secure: bool) -> None:
+def test_session_cookie_flags(
+    client: TestClient, enterprise_user: User, runtime: Runtime, monkeypatch: pytest.MonkeyPatch, secure: bool
+) -> None:
     monkeypatch.setattr(runtime.settings.auth, "cookie_secure", secure)
     if secure:
         client.base_url = "https://testserver"  # type: ignore[assignment]  # Secure cookies only come back over https
     client.get("/login")
     csrf = client.cookies.get(CSRF_COOKIE)
-    r = client.post("/login", data={"email": enterprise_user.email, "password": factories.PASSWORD, "csrf_token": csrf}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={"email": enterprise_user.email, "password": factories.PASSWORD, "csrf_token": csrf},
+        follow_redirects=False,
+    )
     session_cookie = _set_cookie_header(r.headers, SESSION_COOKIE)
     assert "httponly" in session_cookie and "samesite=lax" in session_cookie
     assert ("secure" in session_cookie.split("; ")) is secure
@@ -295,7 +396,12 @@ def test_sign_in_never_redirects_off_site(client: TestClient, enterprise_user: U
     client.get("/login")
     r = client.post(
         "/login",
-        data={"email": enterprise_user.email, "password": factories.PASSWORD, "csrf_token": client.cookies.get(CSRF_COOKIE) or "", "next": target},
+        data={
+            "email": enterprise_user.email,
+            "password": factories.PASSWORD,
+            "csrf_token": client.cookies.get(CSRF_COOKIE) or "",
+            "next": target,
+        },
         follow_redirects=False,
     )
     assert r.status_code in (302, 303)
@@ -312,19 +418,38 @@ def test_security_headers(client: TestClient) -> None:
 
 
 def test_passwords_never_reach_the_logs(
-    client: TestClient, enterprise_user: User, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+    client: TestClient,
+    enterprise_user: User,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     secret = "Zz9-very-secret-Passw0rd"
     caplog.set_level(logging.DEBUG)
-    client.post(f"{API}/auth/register", json={
-        "org_name": "嘉兴日志测试有限公司", "org_kind": "enterprise", "email": "log@test.jiebang.cn",
-        "display_name": "李工", "password": secret,
-    })
+    client.post(
+        f"{API}/auth/register",
+        json={
+            "org_name": "嘉兴日志测试有限公司",
+            "org_kind": "enterprise",
+            "email": "log@test.jiebang.cn",
+            "display_name": "李工",
+            "password": secret,
+        },
+    )
     client.post(f"{API}/auth/token", json={"email": "log@test.jiebang.cn", "password": secret})
     client.post(f"{API}/auth/token", json={"email": enterprise_user.email, "password": secret})
-    client.post(f"{API}/auth/register", json={"org_name": "x", "org_kind": "bad", "email": "bad", "display_name": "", "password": secret})
+    client.post(
+        f"{API}/auth/register",
+        json={"org_name": "x", "org_kind": "bad", "email": "bad", "display_name": "", "password": secret},
+    )
     client.get("/login")
-    client.post("/login", data={"email": enterprise_user.email, "password": secret, "csrf_token": client.cookies.get(CSRF_COOKIE) or ""})
+    client.post(
+        "/login",
+        data={
+            "email": enterprise_user.email,
+            "password": secret,
+            "csrf_token": client.cookies.get(CSRF_COOKIE) or "",
+        },
+    )
     out, err = capfd.readouterr()
     assert caplog.records, "expected some log output to inspect"
     assert secret not in caplog.text and secret not in out and secret not in err
@@ -332,9 +457,16 @@ def test_passwords_never_reach_the_logs(
 
 def test_validation_errors_do_not_echo_passwords(client: TestClient) -> None:
     secret = "short7!"  # too short: a 422 about the password
-    r = client.post(f"{API}/auth/register", json={
-        "org_name": "嘉兴回显测试有限公司", "org_kind": "enterprise", "email": "echo@test.jiebang.cn", "display_name": "王工", "password": secret,
-    })
+    r = client.post(
+        f"{API}/auth/register",
+        json={
+            "org_name": "嘉兴回显测试有限公司",
+            "org_kind": "enterprise",
+            "email": "echo@test.jiebang.cn",
+            "display_name": "王工",
+            "password": secret,
+        },
+    )
     assert r.status_code == 422 and secret not in r.text
 
 
@@ -346,7 +478,9 @@ def test_settings_keep_secrets_as_secretstr() -> None:
 
 
 def test_tokens_are_stored_hashed(client: TestClient, session: Session, enterprise_user: User) -> None:
-    token = client.post(f"{API}/auth/token", json={"email": enterprise_user.email, "password": factories.PASSWORD}).json()["access_token"]
+    token = client.post(
+        f"{API}/auth/token", json={"email": enterprise_user.email, "password": factories.PASSWORD}
+    ).json()["access_token"]
     stored = session.execute(text("SELECT token_hash FROM api_tokens")).scalars().all()
     assert token not in stored and all(len(h) == 64 for h in stored)
     users = session.execute(text("SELECT password_hash FROM users")).scalars().all()
