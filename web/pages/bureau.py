@@ -45,25 +45,57 @@ def overview(request: Request, session: SessionDep, user: BureauPage) -> Respons
     approved, _ = queries.list_needs(session, user, NeedFilter(status="approved"), limit=200)
     unbatched = [n for n in approved if n.batch_id is None]
     return render(
-        request, "bureau/overview.html",
-        {"queue": queue, "pending": pending, "pending_total": pending_total, "unbatched": unbatched, "batches": batches.list_batches(session, published_only=False)[:5]},
+        request,
+        "bureau/overview.html",
+        {
+            "queue": queue,
+            "pending": pending,
+            "pending_total": pending_total,
+            "unbatched": unbatched,
+            "batches": batches.list_batches(session, published_only=False)[:5],
+        },
         user=user,
     )
 
 
 def experts(session: Any) -> list[User]:
-    return [u for u in session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.id)).all() if u.is_expert]
+    return [
+        u
+        for u in session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.id)).all()
+        if u.is_expert
+    ]
 
 
-def _review_page(request: Request, session: Any, user: User, need_id: int, *, errors: dict[str, str] | None = None, form: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+def _review_page(
+    request: Request,
+    session: Any,
+    user: User,
+    need_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
     need = service.get_need(session, need_id)
     view = queries.present(session, user, need)
     return render(
-        request, "bureau/review.html",
-        {"need": view, "comments": service.list_comments(session, user, need_id), "assignments": service.assignments_for(session, user, need_id),
-         "experts": experts(session), "dups": queries.near_duplicates(session, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id),
-         "FIELD_LABELS": NEED_FIELD_LABELS, "SUGGESTABLE": SUGGESTABLE, "errors": errors or {}, "form": form or {}},
-        user=user, status_code=status_code,
+        request,
+        "bureau/review.html",
+        {
+            "need": view,
+            "comments": service.list_comments(session, user, need_id),
+            "assignments": service.assignments_for(session, user, need_id),
+            "experts": experts(session),
+            "dups": queries.near_duplicates(
+                session, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id
+            ),
+            "FIELD_LABELS": NEED_FIELD_LABELS,
+            "SUGGESTABLE": SUGGESTABLE,
+            "errors": errors or {},
+            "form": form or {},
+        },
+        user=user,
+        status_code=status_code,
     )
 
 
@@ -85,7 +117,10 @@ def comment(need_id: int, request: Request, form: Form, session: SessionDep, use
             errs["body"] = "请填写意见内容"
         shown = {"body": form.get("body", "")} | {f"suggest_{k}": v for k, v in suggested.items()}
         return _review_page(request, session, user, need_id, errors=errs, form=shown, status_code=422)
-    return redirect(f"/bureau/review/{need_id}#comments", "意见已发送给企业" + ("（含凝练建议，企业可一键采纳）" if suggested else ""))
+    return redirect(
+        f"/bureau/review/{need_id}#comments",
+        "意见已发送给企业" + ("（含凝练建议，企业可一键采纳）" if suggested else ""),
+    )
 
 
 @router.post("/bureau/review/{need_id}/decide")
@@ -97,9 +132,14 @@ def decide(need_id: int, request: Request, form: Form, session: SessionDep, user
             service.approve(session, user, need_id, str(form.get("reason_text", "")).strip())
             return redirect("/bureau", "审核通过，可列入榜单")
         try:
-            reason = ReasonIn(reason_code=str(form.get("reason_code", "")), reason_text=str(form.get("reason_text", "")).strip())
+            reason = ReasonIn(
+                reason_code=str(form.get("reason_code", "")),
+                reason_text=str(form.get("reason_text", "")).strip(),
+            )
         except ValidationError as exc:
-            return _review_page(request, session, user, need_id, errors=field_errors(exc), form=dict(form), status_code=422)
+            return _review_page(
+                request, session, user, need_id, errors=field_errors(exc), form=dict(form), status_code=422
+            )
         if action == "return":
             service.return_for_changes(session, user, need_id, reason.reason_code, reason.reason_text)
             return redirect("/bureau", "已退回企业修改")
@@ -130,13 +170,20 @@ def assign(need_id: int, request: Request, form: Form, session: SessionDep, user
 def batch_list(request: Request, session: SessionDep, user: BureauPage) -> Response:
     rows = batches.list_batches(session, published_only=False)
     counts = batches.need_counts(session)
-    return render(request, "bureau/batches.html", {"batches": rows, "counts": counts, "year": dt.date.today().year}, user=user)
+    return render(
+        request,
+        "bureau/batches.html",
+        {"batches": rows, "counts": counts, "year": dt.date.today().year},
+        user=user,
+    )
 
 
 @router.post("/bureau/batches")
 def batch_create(request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
     try:
-        b = batches.create_batch(session, user, BatchCreate(year=int_or_none(form.get("year")) or dt.date.today().year))
+        b = batches.create_batch(
+            session, user, BatchCreate(year=int_or_none(form.get("year")) or dt.date.today().year)
+        )
     except ValidationError:
         return redirect("/bureau/batches", "年度须在 2020–2100 之间", "error")
     return redirect(f"/bureau/batches/{b.id}", f"已创建{b.title}，请加入审核通过的需求")
@@ -151,10 +198,23 @@ def batch_detail(batch_id: int, request: Request, session: SessionDep, user: Bur
     from market.needs.models import NeedObjection
 
     ids = [n.id for n in in_batch]
-    objections = session.scalars(select(NeedObjection).where(NeedObjection.need_id.in_(ids)).order_by(NeedObjection.id)).all() if ids else []
+    objections = (
+        session.scalars(
+            select(NeedObjection).where(NeedObjection.need_id.in_(ids)).order_by(NeedObjection.id)
+        ).all()
+        if ids
+        else []
+    )
     return render(
-        request, "bureau/batch.html",
-        {"batch": batch, "needs": in_batch, "candidates": candidates, "objections": objections, "today": dt.date.today()},
+        request,
+        "bureau/batch.html",
+        {
+            "batch": batch,
+            "needs": in_batch,
+            "candidates": candidates,
+            "objections": objections,
+            "today": dt.date.today(),
+        },
         user=user,
     )
 
@@ -173,7 +233,9 @@ def batch_add(batch_id: int, request: Request, form: Form, session: SessionDep, 
 
 
 @router.post("/bureau/batches/{batch_id}/needs/{need_id}/remove")
-def batch_remove(batch_id: int, need_id: int, request: Request, session: SessionDep, user: BureauPage) -> Response:
+def batch_remove(
+    batch_id: int, need_id: int, request: Request, session: SessionDep, user: BureauPage
+) -> Response:
     try:
         batches.remove_need(session, user, batch_id, need_id)
     except DomainError as exc:
@@ -182,7 +244,9 @@ def batch_remove(batch_id: int, need_id: int, request: Request, session: Session
 
 
 @router.post("/bureau/batches/{batch_id}/notice")
-def batch_notice(batch_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+def batch_notice(
+    batch_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage
+) -> Response:
     back = f"/bureau/batches/{batch_id}"
     try:
         n = NoticeIn(notice_start=form.get("notice_start"), notice_end=form.get("notice_end"))  # type: ignore[arg-type]
@@ -204,7 +268,9 @@ def batch_publish(batch_id: int, request: Request, session: SessionDep, user: Bu
 
 
 @router.post("/bureau/objections/{objection_id}/resolve")
-def resolve_objection(objection_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+def resolve_objection(
+    objection_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage
+) -> Response:
     resolution = str(form.get("resolution", "")).strip()
     back = str(form.get("back", "/bureau/batches"))
     back = back if back.startswith("/bureau/") else "/bureau/batches"
@@ -218,9 +284,18 @@ def resolve_objection(objection_id: int, request: Request, form: Form, session: 
 
 
 @router.get("/bureau/orgs")
-def org_list(request: Request, session: SessionDep, user: BureauPage, verification: str = "pending", kind: str = "") -> Response:
-    rows, total = org_queries.list_orgs(session, verification=verification or None, kind=kind or None, limit=200)
-    return render(request, "bureau/orgs.html", {"orgs": rows, "total": total, "verification": verification, "kind": kind}, user=user)
+def org_list(
+    request: Request, session: SessionDep, user: BureauPage, verification: str = "pending", kind: str = ""
+) -> Response:
+    rows, total = org_queries.list_orgs(
+        session, verification=verification or None, kind=kind or None, limit=200
+    )
+    return render(
+        request,
+        "bureau/orgs.html",
+        {"orgs": rows, "total": total, "verification": verification, "kind": kind},
+        user=user,
+    )
 
 
 @router.post("/bureau/orgs/{org_id}/verify")
@@ -233,23 +308,39 @@ def org_verify(org_id: int, request: Request, form: Form, session: SessionDep, u
     from market.notifications import service as notify
 
     notify.notify_org(
-        session, org.id, "org.verification", "单位认证已通过" if decision == "verified" else "单位认证未通过", note, "/"
+        session,
+        org.id,
+        "org.verification",
+        "单位认证已通过" if decision == "verified" else "单位认证未通过",
+        note,
+        "/",
     )
-    return redirect("/bureau/orgs", f"「{org.name}」{'已通过认证' if decision == 'verified' else '未通过认证'}")
+    return redirect(
+        "/bureau/orgs", f"「{org.name}」{'已通过认证' if decision == 'verified' else '未通过认证'}"
+    )
 
 
 # --- deals board -------------------------------------------------------------------------------
 
 
 @router.get("/bureau/deals")
-def deals_board(request: Request, session: SessionDep, user: BureauPage, county: str = "", industry: str = "") -> Response:
+def deals_board(
+    request: Request, session: SessionDep, user: BureauPage, county: str = "", industry: str = ""
+) -> Response:
     from market.deals import queries as dq
     from market.deals.states import LABELS, ORDER, DealStage
 
-    rows, total = dq.list_deals(session, user, dq.DealFilter(county=county or None, industry=industry or None), limit=500)
+    rows, total = dq.list_deals(
+        session, user, dq.DealFilter(county=county or None, industry=industry or None), limit=500
+    )
     deals = dq.present_many(session, rows)
     columns = [(str(s), LABELS[s], [d for d in deals if d.stage == s]) for s in (*ORDER, DealStage.failed)]
-    return render(request, "bureau/deals.html", {"columns": columns, "total": total, "county": county, "industry": industry}, user=user)
+    return render(
+        request,
+        "bureau/deals.html",
+        {"columns": columns, "total": total, "county": county, "industry": industry},
+        user=user,
+    )
 
 
 @router.get("/bureau/deals/{deal_id}")
@@ -263,11 +354,19 @@ def bureau_deal(deal_id: int, user: BureauPage) -> Response:
 def _org_names(session: Any, ids: set[int]) -> dict[int, str]:
     from market.orgs.models import Organisation
 
-    return dict(session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all()) if ids else {}
+    return (
+        dict(
+            session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all()
+        )
+        if ids
+        else {}
+    )
 
 
 @router.get("/bureau/recognitions")
-def recognitions_list(request: Request, session: SessionDep, user: BureauPage, status: str = "", year: str = "") -> Response:
+def recognitions_list(
+    request: Request, session: SessionDep, user: BureauPage, status: str = "", year: str = ""
+) -> Response:
     from market.recognitions import queries as rq
     from market.recognitions.schemas import RecognitionRead
     from market.recognitions.states import LABELS
@@ -275,7 +374,18 @@ def recognitions_list(request: Request, session: SessionDep, user: BureauPage, s
     rows, total = rq.list_for(session, user, status=status or None, year=int_or_none(year), limit=200)
     names = _org_names(session, {r.org_id for r in rows})
     items = [(RecognitionRead.of(r), names.get(r.org_id, "")) for r in rows]
-    return render(request, "bureau/recognitions.html", {"items": items, "total": total, "status": status, "year": year, "STATUS": {str(k): v for k, v in LABELS.items()}}, user=user)
+    return render(
+        request,
+        "bureau/recognitions.html",
+        {
+            "items": items,
+            "total": total,
+            "status": status,
+            "year": year,
+            "STATUS": {str(k): v for k, v in LABELS.items()},
+        },
+        user=user,
+    )
 
 
 @router.get("/bureau/recognitions/{rec_id}")
@@ -295,14 +405,22 @@ def recognition_detail(rec_id: int, request: Request, session: SessionDep, user:
     cat = policy.categories.get(rec.category)
     levels = {k: a.label for k, a in cat.awards.items()} if cat else {}
     return render(
-        request, "bureau/recognition.html",
-        {"rec": view, "org_name": _org_names(session, {rec.org_id}).get(rec.org_id, ""), "quote": quote, "levels": levels},
+        request,
+        "bureau/recognition.html",
+        {
+            "rec": view,
+            "org_name": _org_names(session, {rec.org_id}).get(rec.org_id, ""),
+            "quote": quote,
+            "levels": levels,
+        },
         user=user,
     )
 
 
 @router.post("/bureau/recognitions/{rec_id}/decide")
-def recognition_decide(rec_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+def recognition_decide(
+    rec_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage
+) -> Response:
     from market.recognitions import service as rs
     from market.recognitions.schemas import RecognitionDecision, RecognitionRejection, RecognitionReview
 

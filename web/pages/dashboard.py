@@ -32,7 +32,10 @@ BLUE, RED, GREY, GREEN = "#1d4f91", "#b3261e", "#8a94a3", "#1e6b3a"
 def _county_chart(t: TargetProgress) -> dict[str, Any]:
     """赛马: counties ordered by completion rate where county targets exist, else by count."""
     by_rate = any(c.completion_rate is not None for c in t.by_county)
-    rows = sorted(t.by_county, key=lambda c: (c.rank_by_rate or 99, c.county) if by_rate else (c.rank_by_count, c.county))
+    rows = sorted(
+        t.by_county,
+        key=lambda c: (c.rank_by_rate or 99, c.county) if by_rate else (c.rank_by_count, c.county),
+    )
     rows = list(reversed(rows))  # ECharts draws category axes bottom-up
     if by_rate:
         values = [round((c.completion_rate or 0) * 100, 1) for c in rows]
@@ -44,9 +47,23 @@ def _county_chart(t: TargetProgress) -> dict[str, Any]:
         "aria": {"enabled": True},
         "grid": {"left": 70, "right": 40, "top": 10, "bottom": 30},
         "tooltip": {"trigger": "axis"},
-        "xAxis": {"type": "value", "name": name, "nameLocation": "middle", "nameGap": 22, "minInterval": 0 if by_rate else 1},
+        "xAxis": {
+            "type": "value",
+            "name": name,
+            "nameLocation": "middle",
+            "nameGap": 22,
+            "minInterval": 0 if by_rate else 1,
+        },
         "yAxis": {"type": "category", "data": [c.county for c in rows]},
-        "series": [{"type": "bar", "data": values, "barMaxWidth": 22, "itemStyle": {"color": BLUE}, "label": {"show": True, "position": "right", "formatter": fmt}}],
+        "series": [
+            {
+                "type": "bar",
+                "data": values,
+                "barMaxWidth": 22,
+                "itemStyle": {"color": BLUE},
+                "label": {"show": True, "position": "right", "formatter": fmt},
+            }
+        ],
     }
 
 
@@ -56,9 +73,21 @@ def _industry_chart(t: TargetProgress) -> dict[str, Any]:
         "aria": {"enabled": True},
         "grid": {"left": 40, "right": 10, "top": 20, "bottom": 60},
         "tooltip": {"trigger": "axis"},
-        "xAxis": {"type": "category", "data": [r.industry for r in rows], "axisLabel": {"rotate": 30, "interval": 0}},
+        "xAxis": {
+            "type": "category",
+            "data": [r.industry for r in rows],
+            "axisLabel": {"rotate": 30, "interval": 0},
+        },
         "yAxis": {"type": "value", "minInterval": 1},
-        "series": [{"type": "bar", "data": [r.actual for r in rows], "barMaxWidth": 48, "itemStyle": {"color": GREEN}, "label": {"show": True, "position": "top"}}],
+        "series": [
+            {
+                "type": "bar",
+                "data": [r.actual for r in rows],
+                "barMaxWidth": 48,
+                "itemStyle": {"color": GREEN},
+                "label": {"show": True, "position": "top"},
+            }
+        ],
     }
 
 
@@ -73,12 +102,40 @@ def _trend_chart(t: TargetProgress) -> dict[str, Any]:
         cumulative = [*cumulative, None]  # type: ignore[list-item]
         projection = [None] * (len(periods) - 2) + [t.actual, t.projected]
     series: list[dict[str, Any]] = [
-        {"name": "累计完成", "type": "line", "data": cumulative, "itemStyle": {"color": BLUE}, "areaStyle": {"opacity": 0.08}, "connectNulls": False},
-        {"name": "月度新增", "type": "bar", "barMaxWidth": 24, "data": [p.count for p in t.monthly], "itemStyle": {"color": "#9db7dc"}},
-        {"name": "目标", "type": "line", "data": [t.target] * len(periods), "symbol": "none", "lineStyle": {"type": "dashed", "color": RED}, "itemStyle": {"color": RED}},
+        {
+            "name": "累计完成",
+            "type": "line",
+            "data": cumulative,
+            "itemStyle": {"color": BLUE},
+            "areaStyle": {"opacity": 0.08},
+            "connectNulls": False,
+        },
+        {
+            "name": "月度新增",
+            "type": "bar",
+            "barMaxWidth": 24,
+            "data": [p.count for p in t.monthly],
+            "itemStyle": {"color": "#9db7dc"},
+        },
+        {
+            "name": "目标",
+            "type": "line",
+            "data": [t.target] * len(periods),
+            "symbol": "none",
+            "lineStyle": {"type": "dashed", "color": RED},
+            "itemStyle": {"color": RED},
+        },
     ]
     if any(v is not None for v in projection):
-        series.append({"name": "按当前进度预计", "type": "line", "data": projection, "lineStyle": {"type": "dotted", "color": GREY}, "itemStyle": {"color": GREY}})
+        series.append(
+            {
+                "name": "按当前进度预计",
+                "type": "line",
+                "data": projection,
+                "lineStyle": {"type": "dotted", "color": GREY},
+                "itemStyle": {"color": GREY},
+            }
+        )
     return {
         "aria": {"enabled": True},
         "legend": {"top": 0},
@@ -111,13 +168,23 @@ AsOfQ = Annotated[dt.date | None, Query()]
 
 
 @router.get("/dashboard")
-def dashboard(request: Request, session: SessionDep, user: BureauPage, year: YearQ = None, as_of: AsOfQ = None) -> Response:
+def dashboard(
+    request: Request, session: SessionDep, user: BureauPage, year: YearQ = None, as_of: AsOfQ = None
+) -> Response:
     report = _report(session, year, as_of)
     items = list(zip(report.targets, _charts(report), strict=True))
     return render(
-        request, "dashboard/dashboard.html",
-        {"report": report, "items": items, "title": report_title(report), "target_name": target_name, "METRICS": METRICS,
-         "years": list(range(today_local().year + 1, 2021, -1)), "form": {"year": report.year}},
+        request,
+        "dashboard/dashboard.html",
+        {
+            "report": report,
+            "items": items,
+            "title": report_title(report),
+            "target_name": target_name,
+            "METRICS": METRICS,
+            "years": list(range(today_local().year + 1, 2021, -1)),
+            "form": {"year": report.year},
+        },
         user=user,
     )
 
@@ -138,11 +205,14 @@ def add_target(request: Request, form: Form, session: SessionDep, user: BureauPa
 
 
 @router.get("/dashboard/report")
-def printable(request: Request, session: SessionDep, user: BureauPage, year: YearQ = None, as_of: AsOfQ = None) -> Response:
+def printable(
+    request: Request, session: SessionDep, user: BureauPage, year: YearQ = None, as_of: AsOfQ = None
+) -> Response:
     report = _report(session, year, as_of)
     items = list(zip(report.targets, _charts(report), strict=True))
     return render(
-        request, "dashboard/report.html",
+        request,
+        "dashboard/report.html",
         {"report": report, "items": items, "title": report_title(report), "target_name": target_name},
         user=user,
     )

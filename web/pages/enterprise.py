@@ -24,11 +24,26 @@ from web.pages.render import field_errors, form_dict, redirect, render, template
 router = APIRouter(tags=["页面 pages"], include_in_schema=False)
 
 NEED_FIELD_LABELS = {
-    "title": "需求名称", "summary": "需求摘要", "industry": "所属行业", "track": "改造方向", "county": "所在县（市、区）",
-    "budget_min_wan": "预算下限", "budget_max_wan": "预算上限", "deadline": "揭榜截止日期", "cooperation_mode": "合作方式",
-    "anonymous": "匿名发布", "description": "需求描述", "problem": "技术难题", "indicators": "指标要求", "tried": "已尝试方案",
-    "current_state": "现状", "expected_outcome": "预期成果", "contact_name": "联系人", "contact_phone": "联系电话",
-    "disclosure": "详情公开方式", "confidentiality_terms": "保密条款",
+    "title": "需求名称",
+    "summary": "需求摘要",
+    "industry": "所属行业",
+    "track": "改造方向",
+    "county": "所在县（市、区）",
+    "budget_min_wan": "预算下限",
+    "budget_max_wan": "预算上限",
+    "deadline": "揭榜截止日期",
+    "cooperation_mode": "合作方式",
+    "anonymous": "匿名发布",
+    "description": "需求描述",
+    "problem": "技术难题",
+    "indicators": "指标要求",
+    "tried": "已尝试方案",
+    "current_state": "现状",
+    "expected_outcome": "预期成果",
+    "contact_name": "联系人",
+    "contact_phone": "联系电话",
+    "disclosure": "详情公开方式",
+    "confidentiality_terms": "保密条款",
 }
 NEED_FIELDS = tuple(NEED_FIELD_LABELS)
 DRAFT_ONLY = ("draft", "returned")
@@ -50,11 +65,21 @@ def _validate(data: dict[str, Any]) -> dict[str, str]:
     return {}
 
 
-def _form_page(request: Request, user: Any, *, form: dict[str, Any], errors: dict[str, str], need: Any = None, status_code: int = 200) -> Response:
+def _form_page(
+    request: Request,
+    user: Any,
+    *,
+    form: dict[str, Any],
+    errors: dict[str, str],
+    need: Any = None,
+    status_code: int = 200,
+) -> Response:
     return render(
-        request, "enterprise/need_form.html",
+        request,
+        "enterprise/need_form.html",
         {"form": form, "errors": errors, "need": need, "FIELD_LABELS": NEED_FIELD_LABELS},
-        user=user, status_code=status_code,
+        user=user,
+        status_code=status_code,
     )
 
 
@@ -69,12 +94,19 @@ def my_needs(request: Request, session: SessionDep, user: EnterprisePage) -> Res
         deals = deal_queries.present_many(session, rows)
     except ImportError:
         pass
-    return render(request, "enterprise/home.html", {"needs": needs, "total": total, "deals": deals}, user=user)
+    return render(
+        request, "enterprise/home.html", {"needs": needs, "total": total, "deals": deals}, user=user
+    )
 
 
 @router.get("/enterprise/needs/new")
 def new_need(request: Request, user: EnterprisePage) -> Response:
-    form = {"county": user.org.county or "", "industry": user.org.industry or "", "disclosure": "public", "track": "digital"}
+    form = {
+        "county": user.org.county or "",
+        "industry": user.org.industry or "",
+        "disclosure": "public",
+        "track": "digital",
+    }
     return _form_page(request, user, form=form, errors={})
 
 
@@ -94,7 +126,13 @@ def duplicates(request: Request, form: Form, session: SessionDep, user: Enterpri
     title = str(form.get("title", "")).strip()
     text = f"{form.get('summary', '')}。{form.get('problem', '')}"
     exclude = form.get("need_id")
-    dups = queries.near_duplicates(session, title, text, exclude_id=int(exclude) if str(exclude or "").isdigit() else None) if len(title) >= 4 else []
+    dups = (
+        queries.near_duplicates(
+            session, title, text, exclude_id=int(exclude) if str(exclude or "").isdigit() else None
+        )
+        if len(title) >= 4
+        else []
+    )
     return templates.TemplateResponse(request, "enterprise/_duplicates.html", {"dups": dups})
 
 
@@ -106,22 +144,37 @@ def create_need(request: Request, form: Form, session: SessionDep, user: Enterpr
         need = service.create_need(session, user, need_in)
     except (ValidationError, DomainError) as exc:
         errors = _validate(data) if isinstance(exc, ValidationError) else field_errors(exc)
-        return _form_page(request, user, form=data, errors=errors, status_code=422 if isinstance(exc, ValidationError) else exc.status_code)
+        return _form_page(
+            request,
+            user,
+            form=data,
+            errors=errors,
+            status_code=422 if isinstance(exc, ValidationError) else exc.status_code,
+        )
     if form.get("then") == "submit":
         try:
             service.submit(session, user, need.id)
             return redirect(f"/enterprise/needs/{need.id}", "需求已保存并提交科技局审核")
         except DomainError as exc:
-            return redirect(f"/enterprise/needs/{need.id}", f"需求已保存为草稿，但未能提交：{exc.message}", "error")
+            return redirect(
+                f"/enterprise/needs/{need.id}", f"需求已保存为草稿，但未能提交：{exc.message}", "error"
+            )
     return redirect(f"/enterprise/needs/{need.id}", "需求已保存为草稿。检查无误后请提交审核。")
 
 
 @router.get("/enterprise/needs/{need_id}")
-def need_manage(need_id: int, request: Request, session: SessionDep, runtime: RuntimeDep, user: EnterprisePage) -> Response:
+def need_manage(
+    need_id: int, request: Request, session: SessionDep, runtime: RuntimeDep, user: EnterprisePage
+) -> Response:
     need = service.need_for_owner(session, user, need_id)
     view = queries.present(session, user, need)
     comments = service.list_comments(session, user, need_id)
-    dups = queries.near_duplicates(session, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id)
+    # The duplicate hint matters while the enterprise can still reword the need.
+    dups = (
+        queries.near_duplicates(session, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id)
+        if need.status in DRAFT_ONLY
+        else []
+    )
     responses: list[Any] = []
     try:
         from market.responses import queries as rq
@@ -135,15 +188,26 @@ def need_manage(need_id: int, request: Request, session: SessionDep, runtime: Ru
         try:
             from search.recommend import recommend_providers
 
-            recs = recommend_providers(runtime.meili, session, need.id, runtime.embedder, prefix=runtime.index_prefix, limit=5)
+            recs = recommend_providers(
+                runtime.meili, session, need.id, runtime.embedder, prefix=runtime.index_prefix, limit=5
+            )
         except Exception:  # noqa: BLE001 - recommendations are a hint, never a failure
             recs = []
     return render(
-        request, "enterprise/need_manage.html",
-        {"need": view, "comments": comments, "dups": dups, "responses": responses, "recs": recs,
-         "can_edit": need.status in EDITABLE_BY_OWNER, "can_submit": need.status in DRAFT_ONLY,
-         "can_withdraw": need.status in ("draft", "submitted", "returned", "approved", "published", "taken_up"),
-         "FIELD_LABELS": NEED_FIELD_LABELS},
+        request,
+        "enterprise/need_manage.html",
+        {
+            "need": view,
+            "comments": comments,
+            "dups": dups,
+            "responses": responses,
+            "recs": recs,
+            "can_edit": need.status in EDITABLE_BY_OWNER,
+            "can_submit": need.status in DRAFT_ONLY,
+            "can_withdraw": need.status
+            in ("draft", "submitted", "returned", "approved", "published", "taken_up"),
+            "FIELD_LABELS": NEED_FIELD_LABELS,
+        },
         user=user,
     )
 
@@ -156,7 +220,9 @@ def edit_need(need_id: int, request: Request, session: SessionDep, user: Enterpr
 
 
 @router.post("/enterprise/needs/{need_id}/edit")
-def save_need(need_id: int, request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> Response:
+def save_need(
+    need_id: int, request: Request, form: Form, session: SessionDep, user: EnterprisePage
+) -> Response:
     need = service.need_for_owner(session, user, need_id)
     data = need_input(form)
     try:
@@ -165,7 +231,14 @@ def save_need(need_id: int, request: Request, form: Form, session: SessionDep, u
         service.update_need(session, user, need_id, need_in)
     except (ValidationError, DomainError) as exc:
         errors = _validate(data) if isinstance(exc, ValidationError) else field_errors(exc)
-        return _form_page(request, user, form=data, errors=errors, need=need, status_code=422 if isinstance(exc, ValidationError) else exc.status_code)
+        return _form_page(
+            request,
+            user,
+            form=data,
+            errors=errors,
+            need=need,
+            status_code=422 if isinstance(exc, ValidationError) else exc.status_code,
+        )
     msg = "修改已保存" + ("，需求已重新进入审核" if was in ("approved", "published", "taken_up") else "")
     if form.get("then") == "submit" and need.status in DRAFT_ONLY:
         try:
@@ -188,7 +261,9 @@ def submit_need(need_id: int, request: Request, session: SessionDep, user: Enter
 
 
 @router.post("/enterprise/needs/{need_id}/withdraw")
-def withdraw_need(need_id: int, request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> Response:
+def withdraw_need(
+    need_id: int, request: Request, form: Form, session: SessionDep, user: EnterprisePage
+) -> Response:
     service.withdraw(session, user, need_id, str(form.get("reason_text", "")).strip())
     return redirect(f"/enterprise/needs/{need_id}", "需求已撤回")
 
@@ -203,7 +278,9 @@ def reply(need_id: int, request: Request, form: Form, session: SessionDep, user:
 
 
 @router.post("/enterprise/needs/{need_id}/comments/{comment_id}/accept")
-def accept_suggestion(need_id: int, comment_id: int, request: Request, session: SessionDep, user: EnterprisePage) -> Response:
+def accept_suggestion(
+    need_id: int, comment_id: int, request: Request, session: SessionDep, user: EnterprisePage
+) -> Response:
     try:
         service.accept_suggestion(session, user, need_id, comment_id)
     except DomainError as exc:
@@ -225,10 +302,17 @@ def compare_responses(need_id: int, request: Request, session: SessionDep, user:
     service.need_for_owner(session, user, need_id)
     rows, _ = rq.list_for_need(session, need)
     items = [rq.present(session, user, r, need) for r in rows]
-    return render(request, "enterprise/responses.html", {"need": queries.present(session, user, need), "items": items, "REASONS": REASON_CODES}, user=user)
+    return render(
+        request,
+        "enterprise/responses.html",
+        {"need": queries.present(session, user, need), "items": items, "REASONS": REASON_CODES},
+        user=user,
+    )
 
 
-def _response_action(request: Request, session: Any, user: Any, response_id: int, action: str, form: Any) -> Response:
+def _response_action(
+    request: Request, session: Any, user: Any, response_id: int, action: str, form: Any
+) -> Response:
     from market.responses import service as rs
 
     response, need = rs.response_for_viewer(session, user, response_id)
@@ -241,10 +325,15 @@ def _response_action(request: Request, session: Any, user: Any, response_id: int
             from market.responses.schemas import DeclineIn
 
             try:
-                d = DeclineIn(reason_code=str(form.get("reason_code", "")), reason_text=str(form.get("reason_text", "")).strip())
+                d = DeclineIn(
+                    reason_code=str(form.get("reason_code", "")),
+                    reason_text=str(form.get("reason_text", "")).strip(),
+                )
             except ValidationError as exc:
                 errs = field_errors(exc)
-                return redirect(back + f"#r{response_id}", "未选中须说明原因：" + "；".join(errs.values()), "error")
+                return redirect(
+                    back + f"#r{response_id}", "未选中须说明原因：" + "；".join(errs.values()), "error"
+                )
             rs.decline(session, user, response_id, d.reason_code, d.reason_text)
             return redirect(back, f"已告知「{response.org.name}」未选中及原因")
         _, deal = rs.select_response(session, user, response_id, str(form.get("note", "")).strip())
@@ -256,17 +345,23 @@ def _response_action(request: Request, session: Any, user: Any, response_id: int
 
 
 @router.post("/enterprise/responses/{response_id}/shortlist")
-def shortlist(response_id: int, request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> Response:
+def shortlist(
+    response_id: int, request: Request, form: Form, session: SessionDep, user: EnterprisePage
+) -> Response:
     return _response_action(request, session, user, response_id, "shortlist", form)
 
 
 @router.post("/enterprise/responses/{response_id}/decline")
-def decline(response_id: int, request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> Response:
+def decline(
+    response_id: int, request: Request, form: Form, session: SessionDep, user: EnterprisePage
+) -> Response:
     return _response_action(request, session, user, response_id, "decline", form)
 
 
 @router.post("/enterprise/responses/{response_id}/select")
-def select(response_id: int, request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> Response:
+def select(
+    response_id: int, request: Request, form: Form, session: SessionDep, user: EnterprisePage
+) -> Response:
     return _response_action(request, session, user, response_id, "select", form)
 
 
@@ -276,7 +371,16 @@ def select(response_id: int, request: Request, form: Form, session: SessionDep, 
 DEAL_FIELDS = ("contract_amount_wan", "signed_on", "accepted_on", "converted_on", "outcome", "failure_reason")
 
 
-def _deal_page(request: Request, session: Any, user: Any, deal_id: int, *, form: dict[str, Any] | None = None, errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
+def _deal_page(
+    request: Request,
+    session: Any,
+    user: Any,
+    deal_id: int,
+    *,
+    form: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
     from market.deals import queries as dq
     from market.deals import service as ds
     from market.deals.states import FINAL, LABELS, ORDER, deal_machine
@@ -286,11 +390,21 @@ def _deal_page(request: Request, session: Any, user: Any, deal_id: int, *, form:
     nexts = [s for s in ORDER if deal_machine.can(deal.stage, s)] if deal.stage not in FINAL else []
     can_fail = deal.stage not in FINAL
     return render(
-        request, "enterprise/deal.html",
-        {"deal": detail, "nexts": nexts, "can_fail": can_fail, "STAGES": {str(k): v for k, v in LABELS.items()}, "ORDER": [str(s) for s in ORDER],
-         "REQUIRED": {str(k): v for k, v in ds.REQUIRED.items()}, "form": form or {"stage": str(nexts[0]) if nexts else ""}, "errors": errors or {},
-         "FIELD_LABELS": ds.FIELD_LABELS},
-        user=user, status_code=status_code,
+        request,
+        "enterprise/deal.html",
+        {
+            "deal": detail,
+            "nexts": nexts,
+            "can_fail": can_fail,
+            "STAGES": {str(k): v for k, v in LABELS.items()},
+            "ORDER": [str(s) for s in ORDER],
+            "REQUIRED": {str(k): v for k, v in ds.REQUIRED.items()},
+            "form": form or {"stage": str(nexts[0]) if nexts else ""},
+            "errors": errors or {},
+            "FIELD_LABELS": ds.FIELD_LABELS,
+        },
+        user=user,
+        status_code=status_code,
     )
 
 
@@ -317,7 +431,9 @@ def deal_advance(deal_id: int, request: Request, form: Form, session: SessionDep
     except (ValidationError, DomainError) as exc:
         if isinstance(exc, DomainError) and exc.status_code not in (409, 422):
             raise
-        return _deal_page(request, session, user, deal_id, form=data, errors=field_errors(exc), status_code=422)
+        return _deal_page(
+            request, session, user, deal_id, form=data, errors=field_errors(exc), status_code=422
+        )
     from market.deals.states import LABELS
 
     return redirect(f"/deals/{deal_id}", f"已记录：{LABELS.get(stage, stage)}")  # type: ignore[call-overload]

@@ -33,7 +33,11 @@ def need_page(need_id: int, request: Request, session: SessionDep, user: PageUse
     is_owner = access.is_owner(user, need)
     is_provider = user is not None and user.org.is_provider
     can_accept_terms = (
-        is_provider and not view.can_view_details and need.disclosure == "nda" and user is not None and user.org.is_verified
+        is_provider
+        and not view.can_view_details
+        and need.disclosure == "nda"
+        and user is not None
+        and user.org.is_verified
     )
     my_response = None
     if is_provider and responses_available():
@@ -43,7 +47,11 @@ def need_page(need_id: int, request: Request, session: SessionDep, user: PageUse
 
         my_response = session.scalar(select(Resp).where(Resp.need_id == need.id, Resp.org_id == user.org_id))  # type: ignore[union-attr]
     can_respond = (
-        is_provider and responses_available() and need.status in OPEN_FOR_RESPONSES and view.can_view_details and my_response is None
+        is_provider
+        and responses_available()
+        and need.status in OPEN_FOR_RESPONSES
+        and view.can_view_details
+        and my_response is None
     )
     batch = None
     if need.batch_id:
@@ -51,9 +59,17 @@ def need_page(need_id: int, request: Request, session: SessionDep, user: PageUse
 
         batch = get_batch(session, need.batch_id)
     return render(
-        request, "needs/detail.html",
-        {"need": view, "is_owner": is_owner, "can_accept_terms": can_accept_terms, "can_respond": can_respond,
-         "my_response": my_response, "batch": batch, "is_provider": is_provider},
+        request,
+        "needs/detail.html",
+        {
+            "need": view,
+            "is_owner": is_owner,
+            "can_accept_terms": can_accept_terms,
+            "can_respond": can_respond,
+            "my_response": my_response,
+            "batch": batch,
+            "is_provider": is_provider,
+        },
         user=user,
     )
 
@@ -76,7 +92,10 @@ def expert_home(request: Request, session: SessionDep, user: ExpertPage) -> Resp
     from market.needs.models import ExpertAssignment, Need
 
     rows = session.execute(
-        select(ExpertAssignment, Need).join(Need, Need.id == ExpertAssignment.need_id).where(ExpertAssignment.expert_id == user.id).order_by(ExpertAssignment.id.desc())
+        select(ExpertAssignment, Need)
+        .join(Need, Need.id == ExpertAssignment.need_id)
+        .where(ExpertAssignment.expert_id == user.id)
+        .order_by(ExpertAssignment.id.desc())
     ).all()
     return render(request, "needs/expert_home.html", {"rows": rows}, user=user)
 
@@ -87,7 +106,11 @@ def _assignment(session: SessionDep, user: ExpertPage, need_id: int):  # type: i
     from market.errors import NotFound
     from market.needs.models import ExpertAssignment
 
-    a = session.scalar(select(ExpertAssignment).where(ExpertAssignment.need_id == need_id, ExpertAssignment.expert_id == user.id))
+    a = session.scalar(
+        select(ExpertAssignment).where(
+            ExpertAssignment.need_id == need_id, ExpertAssignment.expert_id == user.id
+        )
+    )
     if a is None:
         raise NotFound("没有分配给您的评审任务")
     return a
@@ -98,11 +121,18 @@ def expert_need(need_id: int, request: Request, session: SessionDep, user: Exper
     a = _assignment(session, user, need_id)
     need = service.need_for_viewer(session, user, need_id)
     form = {f"score_{k}": v for k, v in (a.scores or {}).items()} | {"comment": a.comment}
-    return render(request, "needs/expert_score.html", {"need": queries.present(session, user, need), "a": a, "form": form}, user=user)
+    return render(
+        request,
+        "needs/expert_score.html",
+        {"need": queries.present(session, user, need), "a": a, "form": form},
+        user=user,
+    )
 
 
 @router.post("/expert/needs/{need_id}")
-def expert_score(need_id: int, request: Request, form: Form, session: SessionDep, user: ExpertPage) -> Response:
+def expert_score(
+    need_id: int, request: Request, form: Form, session: SessionDep, user: ExpertPage
+) -> Response:
     a = _assignment(session, user, need_id)
     need = service.need_for_viewer(session, user, need_id)
     from market.vocab import REVIEW_CRITERIA
@@ -111,7 +141,9 @@ def expert_score(need_id: int, request: Request, form: Form, session: SessionDep
     errors = {f"score_{k}": "请填写 0–100 的整数" for k, v in raw.items() if not v.isdigit()}
     if not errors:
         try:
-            scores_in = ScoresIn(scores={k: int(v) for k, v in raw.items()}, comment=str(form.get("comment", "")))
+            scores_in = ScoresIn(
+                scores={k: int(v) for k, v in raw.items()}, comment=str(form.get("comment", ""))
+            )
             service.submit_scores(session, user, need_id, scores_in)
             return redirect("/expert", "评分已提交")
         except (ValidationError, DomainError) as exc:
@@ -119,4 +151,10 @@ def expert_score(need_id: int, request: Request, form: Form, session: SessionDep
             if "scores" in errors:
                 errors["__all__"] = errors.pop("scores")
     shown = {f"score_{k}": v for k, v in raw.items()} | {"comment": form.get("comment", "")}
-    return render(request, "needs/expert_score.html", {"need": queries.present(session, user, need), "a": a, "form": shown, "errors": errors}, user=user, status_code=422)
+    return render(
+        request,
+        "needs/expert_score.html",
+        {"need": queries.present(session, user, need), "a": a, "form": shown, "errors": errors},
+        user=user,
+        status_code=422,
+    )

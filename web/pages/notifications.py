@@ -17,17 +17,34 @@ PER_PAGE = 30
 
 
 @router.get("/notifications")
-def notifications(request: Request, session: SessionDep, user: SignedIn, unread: bool = False, page: Annotated[int, Query(ge=1, le=1000)] = 1) -> Response:
-    rows, total = notify.list_for(session, user, unread_only=unread, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
+def notifications(
+    request: Request,
+    session: SessionDep,
+    user: SignedIn,
+    unread: bool = False,
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+) -> Response:
+    rows, total = notify.list_for(
+        session, user, unread_only=unread, offset=(page - 1) * PER_PAGE, limit=PER_PAGE
+    )
     return render(
-        request, "notifications/list.html",
-        {"rows": rows, "total": total, "page": page, "total_pages": max(1, -(-total // PER_PAGE)), "only_unread": unread},
+        request,
+        "notifications/list.html",
+        {
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "total_pages": max(1, -(-total // PER_PAGE)),
+            "only_unread": unread,
+        },
         user=user,
     )
 
 
 @router.post("/notifications/{notification_id}/open")
-def open_notification(notification_id: int, request: Request, session: SessionDep, user: SignedIn) -> Response:
+def open_notification(
+    notification_id: int, request: Request, session: SessionDep, user: SignedIn
+) -> Response:
     note = notify.mark_read(session, user, notification_id)
     link = note.link if note.link.startswith("/") and not note.link.startswith("//") else "/notifications"
     return redirect(link)

@@ -28,10 +28,24 @@ log = logging.getLogger("jiebang.pages")
 router = APIRouter(tags=["页面 pages"], include_in_schema=False)
 
 PROFILE_LABELS = {
-    "fields": "研究/服务方向", "industries": "服务行业", "tracks": "改造方向", "summary": "能力概述", "team": "团队",
-    "typical_deal_min_wan": "典型合作规模下限", "typical_deal_max_wan": "典型合作规模上限", "track_record": "已完成合作项目数", "items": "代表成果",
+    "fields": "研究/服务方向",
+    "industries": "服务行业",
+    "tracks": "改造方向",
+    "summary": "能力概述",
+    "team": "团队",
+    "typical_deal_min_wan": "典型合作规模下限",
+    "typical_deal_max_wan": "典型合作规模上限",
+    "track_record": "已完成合作项目数",
+    "items": "代表成果",
 }
-RESPONSE_LABELS_ZH = {"approach": "技术方案", "team": "团队", "track_record": "相关业绩", "timeline": "进度安排", "price_wan": "报价", "partner_org_ids": "联合揭榜单位"}
+RESPONSE_LABELS_ZH = {
+    "approach": "技术方案",
+    "team": "团队",
+    "track_record": "相关业绩",
+    "timeline": "进度安排",
+    "price_wan": "报价",
+    "partner_org_ids": "联合揭榜单位",
+}
 
 
 def highlight(text: str, terms: list[str]) -> Markup:
@@ -58,15 +72,30 @@ def provider_home(request: Request, session: SessionDep, runtime: RuntimeDep, us
         try:
             from search.recommend import recommend_needs
 
-            for r in recommend_needs(runtime.meili, session, user.org_id, runtime.embedder, prefix=runtime.index_prefix, limit=10):
+            for r in recommend_needs(
+                runtime.meili, session, user.org_id, runtime.embedder, prefix=runtime.index_prefix, limit=10
+            ):
                 d = r.document
-                recs.append({
-                    "id": r.id, "title": highlight(d.get("title", ""), r.shared_terms), "summary": highlight(d.get("summary", ""), r.shared_terms),
-                    "reason": r.reason, "shared_terms": r.shared_terms, "similarity": r.semantic_similarity, "score": r.score,
-                    "signals": [s for s in r.signals if s.text], "industry": d.get("industry"), "county": d.get("county"), "track": d.get("track"),
-                    "budget_min_wan": d.get("budget_min_wan"), "budget_max_wan": d.get("budget_max_wan"), "org_name": d.get("org_name"),
-                    "deadline": d.get("deadline"), "best_item": r.best_item,
-                })
+                recs.append(
+                    {
+                        "id": r.id,
+                        "title": highlight(d.get("title", ""), r.shared_terms),
+                        "summary": highlight(d.get("summary", ""), r.shared_terms),
+                        "reason": r.reason,
+                        "shared_terms": r.shared_terms,
+                        "similarity": r.semantic_similarity,
+                        "score": r.score,
+                        "signals": [s for s in r.signals if s.text],
+                        "industry": d.get("industry"),
+                        "county": d.get("county"),
+                        "track": d.get("track"),
+                        "budget_min_wan": d.get("budget_min_wan"),
+                        "budget_max_wan": d.get("budget_max_wan"),
+                        "org_name": d.get("org_name"),
+                        "deadline": d.get("deadline"),
+                        "best_item": r.best_item,
+                    }
+                )
         except DomainError as exc:
             rec_error = exc.message if exc.status_code == 404 else "推荐服务暂时不可用，请稍后再试。"
         except Exception:  # noqa: BLE001 - recommendations never break the page
@@ -75,7 +104,12 @@ def provider_home(request: Request, session: SessionDep, runtime: RuntimeDep, us
     rows, _ = rq.list_mine(session, user, limit=50)
     mine = [rq.present(session, user, r) for r in rows]
     saved = notify.list_saved_searches(session, user)
-    return render(request, "provider/home.html", {"recs": recs, "rec_error": rec_error, "mine": mine, "saved": saved}, user=user)
+    return render(
+        request,
+        "provider/home.html",
+        {"recs": recs, "rec_error": rec_error, "mine": mine, "saved": saved},
+        user=user,
+    )
 
 
 # --- profile ------------------------------------------------------------------------------------
@@ -87,32 +121,68 @@ def _split(text: str) -> list[str]:
 
 def _profile_form(profile: Any) -> dict[str, Any]:
     return {
-        "fields": "、".join(profile.fields), "industries": list(profile.industries), "tracks": list(profile.tracks),
-        "summary": profile.summary, "team": profile.team, "typical_deal_min_wan": profile.typical_deal_min_wan,
-        "typical_deal_max_wan": profile.typical_deal_max_wan, "track_record": profile.track_record,
-        "items": [{"kind": i.kind, "title": i.title, "description": i.description, "year": i.year} for i in profile.items],
+        "fields": "、".join(profile.fields),
+        "industries": list(profile.industries),
+        "tracks": list(profile.tracks),
+        "summary": profile.summary,
+        "team": profile.team,
+        "typical_deal_min_wan": profile.typical_deal_min_wan,
+        "typical_deal_max_wan": profile.typical_deal_max_wan,
+        "track_record": profile.track_record,
+        "items": [
+            {"kind": i.kind, "title": i.title, "description": i.description, "year": i.year}
+            for i in profile.items
+        ],
     }
 
 
 @router.get("/provider/profile")
 def profile_page(request: Request, session: SessionDep, user: ProviderPage) -> Response:
     profile = orgs.get_profile(session, user.org_id)
-    return render(request, "provider/profile.html", {"form": _profile_form(profile), "errors": {}, "labels": PROFILE_LABELS}, user=user)
+    return render(
+        request,
+        "provider/profile.html",
+        {"form": _profile_form(profile), "errors": {}, "labels": PROFILE_LABELS},
+        user=user,
+    )
 
 
 @router.post("/provider/profile")
 def profile_save(request: Request, form: Form, session: SessionDep, user: ProviderPage) -> Response:
-    raw = form_dict(form, lists=("industries", "tracks", "item_kind", "item_title", "item_description", "item_year"), numbers=("typical_deal_min_wan", "typical_deal_max_wan"))
+    raw = form_dict(
+        form,
+        lists=("industries", "tracks", "item_kind", "item_title", "item_description", "item_year"),
+        numbers=("typical_deal_min_wan", "typical_deal_max_wan"),
+    )
     items = []
-    for kind, title, desc, year in zip(raw["item_kind"] or [], form.getlist("item_title"), form.getlist("item_description"), form.getlist("item_year"), strict=False):
+    for kind, title, desc, year in zip(
+        raw["item_kind"] or [],
+        form.getlist("item_title"),
+        form.getlist("item_description"),
+        form.getlist("item_year"),
+        strict=False,
+    ):
         title = str(title).strip()
         if not title:
             continue
-        items.append({"kind": kind, "title": title, "description": str(desc).strip(), "year": int_or_none(str(year).strip()) if str(year).strip() else None})
+        items.append(
+            {
+                "kind": kind,
+                "title": title,
+                "description": str(desc).strip(),
+                "year": int_or_none(str(year).strip()) if str(year).strip() else None,
+            }
+        )
     data = {
-        "fields": _split(str(raw.get("fields", ""))), "industries": raw["industries"], "tracks": raw["tracks"],
-        "summary": raw.get("summary", ""), "team": raw.get("team", ""), "typical_deal_min_wan": raw.get("typical_deal_min_wan"),
-        "typical_deal_max_wan": raw.get("typical_deal_max_wan"), "track_record": raw.get("track_record") or 0, "items": items,
+        "fields": _split(str(raw.get("fields", ""))),
+        "industries": raw["industries"],
+        "tracks": raw["tracks"],
+        "summary": raw.get("summary", ""),
+        "team": raw.get("team", ""),
+        "typical_deal_min_wan": raw.get("typical_deal_min_wan"),
+        "typical_deal_max_wan": raw.get("typical_deal_max_wan"),
+        "track_record": raw.get("track_record") or 0,
+        "items": items,
     }
     shown = {**data, "fields": str(raw.get("fields", ""))}
     try:
@@ -120,7 +190,13 @@ def profile_save(request: Request, form: Form, session: SessionDep, user: Provid
     except (ValidationError, DomainError) as exc:
         if isinstance(exc, DomainError) and exc.status_code not in (409, 422):
             raise
-        return render(request, "provider/profile.html", {"form": shown, "errors": field_errors(exc), "labels": PROFILE_LABELS}, user=user, status_code=422)
+        return render(
+            request,
+            "provider/profile.html",
+            {"form": shown, "errors": field_errors(exc), "labels": PROFILE_LABELS},
+            user=user,
+            status_code=422,
+        )
     return redirect("/provider/profile", "能力画像已保存，推荐结果将随之更新")
 
 
@@ -129,7 +205,12 @@ def profile_save(request: Request, form: Form, session: SessionDep, user: Provid
 
 @router.get("/provider/saved-searches")
 def saved_searches(request: Request, session: SessionDep, user: ProviderPage) -> Response:
-    return render(request, "provider/saved.html", {"saved": notify.list_saved_searches(session, user), "form": {}, "errors": {}}, user=user)
+    return render(
+        request,
+        "provider/saved.html",
+        {"saved": notify.list_saved_searches(session, user), "form": {}, "errors": {}},
+        user=user,
+    )
 
 
 @router.post("/provider/saved-searches")
@@ -138,13 +219,28 @@ def saved_create(request: Request, form: Form, session: SessionDep, user: Provid
     filters = {k: data.get(k) or None for k in ("industry", "county", "track")}
     try:
         notify.create_saved_search(
-            session, user, SavedSearchIn.model_validate({"name": data.get("name", ""), "query": data.get("query", ""), "filters": filters, "notify": data.get("notify", False)})
+            session,
+            user,
+            SavedSearchIn.model_validate(
+                {
+                    "name": data.get("name", ""),
+                    "query": data.get("query", ""),
+                    "filters": filters,
+                    "notify": data.get("notify", False),
+                }
+            ),
         )
     except (ValidationError, DomainError) as exc:
         if isinstance(exc, DomainError) and exc.status_code not in (409, 422):
             raise
         errs = field_errors(exc)
-        return render(request, "provider/saved.html", {"saved": notify.list_saved_searches(session, user), "form": data, "errors": errs}, user=user, status_code=422)
+        return render(
+            request,
+            "provider/saved.html",
+            {"saved": notify.list_saved_searches(session, user), "form": data, "errors": errs},
+            user=user,
+            status_code=422,
+        )
     return redirect("/provider/saved-searches", "订阅已保存，有匹配的新需求发榜时将通知您")
 
 
@@ -157,7 +253,16 @@ def saved_delete(search_id: int, request: Request, session: SessionDep, user: Pr
 # --- responses ------------------------------------------------------------------------------------
 
 
-def _respond_page(request: Request, session: Any, user: Any, need_id: int, *, form: dict[str, Any], errors: dict[str, str], status_code: int = 200) -> Response:
+def _respond_page(
+    request: Request,
+    session: Any,
+    user: Any,
+    need_id: int,
+    *,
+    form: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
     need = need_service.need_for_viewer(session, user, need_id)
     view = need_queries.present(session, user, need)
     from market.orgs import queries as oq
@@ -165,9 +270,17 @@ def _respond_page(request: Request, session: Any, user: Any, need_id: int, *, fo
     partners, _ = oq.list_provider_profiles(session, limit=500)
     partner_orgs = [p.org for p in partners if p.org_id != user.org_id]
     return render(
-        request, "provider/respond.html",
-        {"need": view, "form": form, "errors": errors, "partner_orgs": partner_orgs, "labels": RESPONSE_LABELS_ZH},
-        user=user, status_code=status_code,
+        request,
+        "provider/respond.html",
+        {
+            "need": view,
+            "form": form,
+            "errors": errors,
+            "partner_orgs": partner_orgs,
+            "labels": RESPONSE_LABELS_ZH,
+        },
+        user=user,
+        status_code=status_code,
     )
 
 
@@ -182,7 +295,9 @@ def respond(need_id: int, request: Request, form: Form, session: SessionDep, use
     from market.responses.schemas import ResponseCreate
 
     data = form_dict(form, lists=("partner_org_ids",), numbers=("price_wan",))
-    payload = {k: data.get(k) for k in ("approach", "team", "track_record", "timeline", "price_wan") if k in data}
+    payload = {
+        k: data.get(k) for k in ("approach", "team", "track_record", "timeline", "price_wan") if k in data
+    }
     payload["partner_org_ids"] = [int(i) for i in data["partner_org_ids"] if str(i).isdigit()]
     try:
         response = rs.submit(session, user, need_id, ResponseCreate.model_validate(payload))
@@ -192,7 +307,15 @@ def respond(need_id: int, request: Request, form: Form, session: SessionDep, use
         errs = field_errors(exc)
         if "approach" in errs and "内容过短" in errs["approach"]:
             errs["approach"] = "技术方案至少 10 个字"
-        return _respond_page(request, session, user, need_id, form=data, errors=errs, status_code=422 if isinstance(exc, ValidationError) else exc.status_code)
+        return _respond_page(
+            request,
+            session,
+            user,
+            need_id,
+            form=data,
+            errors=errs,
+            status_code=422 if isinstance(exc, ValidationError) else exc.status_code,
+        )
     return redirect(f"/provider/responses/{response.id}", "揭榜方案已提交，发榜企业将收到通知")
 
 
@@ -210,11 +333,22 @@ def response_page(response_id: int, request: Request, session: SessionDep, user:
     view = rq.present(session, user, response, need)
     from market.responses.access import is_responder
 
-    return render(request, "provider/response.html", {"r": view, "need": need, "can_withdraw": is_responder(user, response) and response.status in ("submitted", "shortlisted")}, user=user)
+    return render(
+        request,
+        "provider/response.html",
+        {
+            "r": view,
+            "need": need,
+            "can_withdraw": is_responder(user, response) and response.status in ("submitted", "shortlisted"),
+        },
+        user=user,
+    )
 
 
 @router.post("/provider/responses/{response_id}/withdraw")
-def response_withdraw(response_id: int, request: Request, form: Form, session: SessionDep, user: ProviderPage) -> Response:
+def response_withdraw(
+    response_id: int, request: Request, form: Form, session: SessionDep, user: ProviderPage
+) -> Response:
     from market.responses import service as rs
 
     try:

@@ -35,8 +35,20 @@ router = APIRouter(tags=["页面 pages"], include_in_schema=False)
 
 PER_PAGE = 10
 SORTS = {"relevance": "相关度", "newest": "最新发布", "deadline": "截止日期最近", "budget": "预算最高"}
-FACET_TITLES = {"industry": "行业", "county": "县（市、区）", "track": "改造方向", "cooperation_mode": "合作方式", "status": "状态"}
-PROVIDER_FACET_TITLES = {"kind": "单位类型", "county": "县（市、区）", "industries": "服务行业", "tracks": "改造方向", "capability_types": "成果类型"}
+FACET_TITLES = {
+    "industry": "行业",
+    "county": "县（市、区）",
+    "track": "改造方向",
+    "cooperation_mode": "合作方式",
+    "status": "状态",
+}
+PROVIDER_FACET_TITLES = {
+    "kind": "单位类型",
+    "county": "县（市、区）",
+    "industries": "服务行业",
+    "tracks": "改造方向",
+    "capability_types": "成果类型",
+}
 
 
 @dataclass
@@ -63,19 +75,37 @@ def row_from_hit(hit: Any) -> Row:
     d, f = hit.document, hit.formatted
     deadline = dt.date.fromisoformat(d["deadline"]) if d.get("deadline") else None
     return Row(
-        id=int(d["id"]), title=Markup(f.get("title") or escape(d.get("title", ""))),
-        summary=Markup(f.get("summary") or escape(d.get("summary", ""))), industry=d.get("industry", ""),
-        track=d.get("track", ""), county=d.get("county", ""), budget_min_wan=d.get("budget_min_wan"),
-        budget_max_wan=d.get("budget_max_wan"), deadline=deadline, status=d.get("status", ""),
-        org_name=d.get("org_name"), cooperation_mode=d.get("cooperation_mode", ""), disclosure=d.get("disclosure", "public"),
+        id=int(d["id"]),
+        title=Markup(f.get("title") or escape(d.get("title", ""))),
+        summary=Markup(f.get("summary") or escape(d.get("summary", ""))),
+        industry=d.get("industry", ""),
+        track=d.get("track", ""),
+        county=d.get("county", ""),
+        budget_min_wan=d.get("budget_min_wan"),
+        budget_max_wan=d.get("budget_max_wan"),
+        deadline=deadline,
+        status=d.get("status", ""),
+        org_name=d.get("org_name"),
+        cooperation_mode=d.get("cooperation_mode", ""),
+        disclosure=d.get("disclosure", "public"),
     )
 
 
 def row_from_view(view: Any) -> Row:
     return Row(
-        id=view.id, title=escape(view.title), summary=escape(view.summary), industry=view.industry, track=view.track,
-        county=view.county, budget_min_wan=view.budget_min_wan, budget_max_wan=view.budget_max_wan, deadline=view.deadline,
-        status=view.status, org_name=view.org_name, cooperation_mode=view.cooperation_mode, disclosure=view.disclosure,
+        id=view.id,
+        title=escape(view.title),
+        summary=escape(view.summary),
+        industry=view.industry,
+        track=view.track,
+        county=view.county,
+        budget_min_wan=view.budget_min_wan,
+        budget_max_wan=view.budget_max_wan,
+        deadline=view.deadline,
+        status=view.status,
+        org_name=view.org_name,
+        cooperation_mode=view.cooperation_mode,
+        disclosure=view.disclosure,
     )
 
 
@@ -101,18 +131,33 @@ def home(request: Request, session: SessionDep, user: PageUser) -> Response:
     _, providers_total = org_queries.list_provider_profiles(session, limit=1)
     figures = [
         {"label": "在榜需求", "value": open_total, "sub": "已发榜及后续阶段"},
-        {"label": f"{today.year}年发榜", "value": len(metrics.collect(session, "needs_published", start, today)), "sub": "按发布日期统计"},
-        {"label": f"{today.year}年签约对接", "value": len(metrics.collect(session, "deals_signed", start, today)), "sub": "揭榜对接转化"},
+        {
+            "label": f"{today.year}年发榜",
+            "value": len(metrics.collect(session, "needs_published", start, today)),
+            "sub": "按发布日期统计",
+        },
+        {
+            "label": f"{today.year}年签约对接",
+            "value": len(metrics.collect(session, "deals_signed", start, today)),
+            "sub": "揭榜对接转化",
+        },
         {"label": "已认证揭榜方", "value": providers_total, "sub": "高校、院所、服务商"},
     ]
     return render(
-        request, "public/home.html",
+        request,
+        "public/home.html",
         {"batch": batch, "batch_count": batch_count, "rows": rows, "figures": figures},
         user=user,
     )
 
 
-def _facet_links(request: Request, params: dict[str, Any], facets: dict[str, dict[str, int]], titles: dict[str, str], labels: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+def _facet_links(
+    request: Request,
+    params: dict[str, Any],
+    facets: dict[str, dict[str, int]],
+    titles: dict[str, str],
+    labels: dict[str, dict[str, str]],
+) -> list[dict[str, Any]]:
     out = []
     for name, title in titles.items():
         counts = facets.get(name)
@@ -126,7 +171,15 @@ def _facet_links(request: Request, params: dict[str, Any], facets: dict[str, dic
                 q.pop(name, None)
             else:
                 q[name] = value
-            options.append({"value": value, "label": labels.get(name, {}).get(value, value), "count": count, "active": active, "href": "?" + urlencode(q)})
+            options.append(
+                {
+                    "value": value,
+                    "label": labels.get(name, {}).get(value, value),
+                    "count": count,
+                    "active": active,
+                    "href": "?" + urlencode(q),
+                }
+            )
         out.append({"name": name, "title": title, "options": options})
     return out
 
@@ -148,7 +201,16 @@ def needs_list(
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> Response:
     sort = sort if sort in SORTS else ("relevance" if q else "newest")
-    params = {"q": q, "industry": industry, "county": county, "track": track, "cooperation_mode": cooperation_mode, "status": status, "batch_id": batch_id, "sort": sort}
+    params = {
+        "q": q,
+        "industry": industry,
+        "county": county,
+        "track": track,
+        "cooperation_mode": cooperation_mode,
+        "status": status,
+        "batch_id": batch_id,
+        "sort": sort,
+    }
     labels = {"track": dict(TRACKS), "status": {str(k): v for k, v in NEED_LABELS.items()}}
     rows: list[Row] = []
     facets: dict[str, dict[str, int]] = {}
@@ -160,9 +222,16 @@ def needs_list(
             from search.queries import NeedSearchParams, search_needs
 
             sp = NeedSearchParams(
-                q=q, industry=[industry] if industry else [], county=[county] if county else [], track=[track] if track else [],
-                cooperation_mode=[cooperation_mode] if cooperation_mode else [], status=[status] if status else [],
-                batch_id=batch_id, sort=sort, page=page, per_page=PER_PAGE,  # type: ignore[arg-type]
+                q=q,
+                industry=[industry] if industry else [],
+                county=[county] if county else [],
+                track=[track] if track else [],
+                cooperation_mode=[cooperation_mode] if cooperation_mode else [],
+                status=[status] if status else [],
+                batch_id=batch_id,
+                sort=sort,
+                page=page,
+                per_page=PER_PAGE,  # type: ignore[arg-type]
             )
             embedder = None
             try:
@@ -170,7 +239,11 @@ def needs_list(
             except Exception:  # noqa: BLE001 - keyword search still works without the model
                 log.warning("embedder unavailable; keyword search only")
             result = search_needs(
-                runtime.meili, sp, prefix=runtime.index_prefix, embedder=embedder, semantic_ratio=runtime.settings.meili.semantic_ratio
+                runtime.meili,
+                sp,
+                prefix=runtime.index_prefix,
+                embedder=embedder,
+                semantic_ratio=runtime.settings.meili.semantic_ratio,
             )
             rows = [row_from_hit(h) for h in result.hits]
             facets = result.facets
@@ -183,15 +256,21 @@ def needs_list(
         fallback = True
     if fallback:
         order = {"newest": "newest", "deadline": "deadline", "budget": "budget"}.get(sort, "newest")
-        f = NeedFilter(q=q or None, status=status, industry=industry, county=county, track=track, batch_id=batch_id)
+        f = NeedFilter(
+            q=q or None, status=status, industry=industry, county=county, track=track, batch_id=batch_id
+        )
         # The public list: published needs only, whoever looks.
         if status and status not in {str(s) for s in PUBLIC_STATUSES}:
             needs, total = [], 0
         else:
-            needs, total = need_queries.list_needs(session, None, f, offset=(page - 1) * PER_PAGE, limit=PER_PAGE, order=order)
+            needs, total = need_queries.list_needs(
+                session, None, f, offset=(page - 1) * PER_PAGE, limit=PER_PAGE, order=order
+            )
         rows = [row_from_view(need_queries.present(session, user, n)) for n in needs]
         facets = {
-            "industry": {i: 0 for i in INDUSTRIES}, "county": {c: 0 for c in COUNTIES}, "track": {t: 0 for t in TRACKS},
+            "industry": {i: 0 for i in INDUSTRIES},
+            "county": {c: 0 for c in COUNTIES},
+            "track": {t: 0 for t in TRACKS},
             "cooperation_mode": {m: 0 for m in COOPERATION_MODES},
         }
     facet_groups = _facet_links(request, params, facets, FACET_TITLES, labels)
@@ -199,9 +278,21 @@ def needs_list(
     total_pages = max(1, -(-total // PER_PAGE))
     batch = batches.get_batch(session, batch_id) if batch_id else None
     return render(
-        request, "public/needs.html",
-        {"rows": rows, "total": total, "page": page, "total_pages": total_pages, "params": params, "facets": facet_groups,
-         "fallback": fallback, "sorts": SORTS, "base_query": base_query, "mode": mode, "batch": batch},
+        request,
+        "public/needs.html",
+        {
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "total_pages": total_pages,
+            "params": params,
+            "facets": facet_groups,
+            "fallback": fallback,
+            "sorts": SORTS,
+            "base_query": base_query,
+            "mode": mode,
+            "batch": batch,
+        },
         user=user,
     )
 
@@ -229,23 +320,42 @@ def providers(
             from search.queries import ProviderSearchParams, search_providers
 
             sp = ProviderSearchParams(
-                q=q, kind=[kind] if kind else [], county=[county] if county else [], industries=[industries] if industries else [],
-                tracks=[tracks] if tracks else [], page=page, per_page=PER_PAGE,
+                q=q,
+                kind=[kind] if kind else [],
+                county=[county] if county else [],
+                industries=[industries] if industries else [],
+                tracks=[tracks] if tracks else [],
+                page=page,
+                per_page=PER_PAGE,
             )
             embedder = None
             try:
                 embedder = runtime.embedder
             except Exception:  # noqa: BLE001
                 embedder = None
-            result = search_providers(runtime.meili, sp, prefix=runtime.index_prefix, embedder=embedder, semantic_ratio=runtime.settings.meili.semantic_ratio)
+            result = search_providers(
+                runtime.meili,
+                sp,
+                prefix=runtime.index_prefix,
+                embedder=embedder,
+                semantic_ratio=runtime.settings.meili.semantic_ratio,
+            )
             for h in result.hits:
                 d, f = h.document, h.formatted
-                items.append({
-                    "org_id": d.get("org_id", h.id), "name": Markup(f.get("name") or escape(d.get("name", ""))),
-                    "summary": Markup(f.get("summary") or escape(d.get("summary", ""))), "kind": d.get("kind"), "county": d.get("county"),
-                    "fields": d.get("fields", []), "industries": d.get("industries", []), "tracks": d.get("tracks", []),
-                    "capabilities": d.get("capability_names", [])[:4], "track_record": d.get("track_record", 0),
-                })
+                items.append(
+                    {
+                        "org_id": d.get("org_id", h.id),
+                        "name": Markup(f.get("name") or escape(d.get("name", ""))),
+                        "summary": Markup(f.get("summary") or escape(d.get("summary", ""))),
+                        "kind": d.get("kind"),
+                        "county": d.get("county"),
+                        "fields": d.get("fields", []),
+                        "industries": d.get("industries", []),
+                        "tracks": d.get("tracks", []),
+                        "capabilities": d.get("capability_names", [])[:4],
+                        "track_record": d.get("track_record", 0),
+                    }
+                )
             facets, total = result.facets, result.total
         except Exception as exc:  # noqa: BLE001
             log.warning("provider search unavailable, falling back to database: %s", exc)
@@ -253,23 +363,48 @@ def providers(
     else:
         fallback = True
     if fallback:
-        profiles, total = org_queries.list_provider_profiles(session, offset=(page - 1) * PER_PAGE, limit=PER_PAGE)
+        profiles, total = org_queries.list_provider_profiles(
+            session, offset=(page - 1) * PER_PAGE, limit=PER_PAGE
+        )
         for p in profiles:
-            items.append({
-                "org_id": p.org_id, "name": escape(p.org.name), "summary": escape(p.summary), "kind": p.org.kind, "county": p.org.county,
-                "fields": p.fields, "industries": p.industries, "tracks": p.tracks, "capabilities": [i.title for i in p.items][:4],
-                "track_record": p.track_record,
-            })
+            items.append(
+                {
+                    "org_id": p.org_id,
+                    "name": escape(p.org.name),
+                    "summary": escape(p.summary),
+                    "kind": p.org.kind,
+                    "county": p.org.county,
+                    "fields": p.fields,
+                    "industries": p.industries,
+                    "tracks": p.tracks,
+                    "capabilities": [i.title for i in p.items][:4],
+                    "track_record": p.track_record,
+                }
+            )
     from market.vocab import ORG_KIND_LABELS
-
     from web.pages.render import CAPABILITY_KINDS
 
-    facet_groups = _facet_links(request, params, facets, PROVIDER_FACET_TITLES, {"kind": ORG_KIND_LABELS, "tracks": dict(TRACKS), "capability_types": CAPABILITY_KINDS})
+    facet_groups = _facet_links(
+        request,
+        params,
+        facets,
+        PROVIDER_FACET_TITLES,
+        {"kind": ORG_KIND_LABELS, "tracks": dict(TRACKS), "capability_types": CAPABILITY_KINDS},
+    )
     base_query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
     return render(
-        request, "public/providers.html",
-        {"items": items, "total": total, "page": page, "total_pages": max(1, -(-total // PER_PAGE)), "params": params,
-         "facets": facet_groups, "fallback": fallback, "base_query": base_query},
+        request,
+        "public/providers.html",
+        {
+            "items": items,
+            "total": total,
+            "page": page,
+            "total_pages": max(1, -(-total // PER_PAGE)),
+            "params": params,
+            "facets": facet_groups,
+            "fallback": fallback,
+            "base_query": base_query,
+        },
         user=user,
     )
 
@@ -280,6 +415,10 @@ def provider_detail(org_id: int, request: Request, session: SessionDep, user: Pa
 
     profile = orgs.get_profile(session, org_id)
     viewer_is_member = user is not None and user.org_id == org_id
-    if not profile.org.is_verified and not viewer_is_member and not (user is not None and user.is_bureau_staff):
+    if (
+        not profile.org.is_verified
+        and not viewer_is_member
+        and not (user is not None and user.is_bureau_staff)
+    ):
         raise NotFound("揭榜方不存在或尚未认证")
     return render(request, "public/provider_detail.html", {"profile": profile, "org": profile.org}, user=user)

@@ -37,7 +37,16 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 CSRF_COOKIE = "jiebang_csrf"
 FLASH_COOKIE = "jiebang_flash"
 
-_TITLES = {401: "请先登录", 403: "无权访问", 404: "页面不存在", 409: "操作无法完成", 413: "文件过大", 422: "输入有误", 429: "操作过于频繁", 500: "系统出错了"}
+_TITLES = {
+    401: "请先登录",
+    403: "无权访问",
+    404: "页面不存在",
+    409: "操作无法完成",
+    413: "文件过大",
+    422: "输入有误",
+    429: "操作过于频繁",
+    500: "系统出错了",
+}
 
 VERIFICATION_LABELS = {"pending": "待认证", "verified": "已认证", "rejected": "未通过认证"}
 BATCH_LABELS = {"draft": "编制中", "notice": "公示中", "scheduled": "待发布", "published": "已发布"}
@@ -114,7 +123,11 @@ def csrf_token(request: Request) -> str:
 
 
 def set_csrf_cookie(request: Request, response: Response, token: str) -> None:
-    secure = bool(request.app.state.runtime.settings.auth.cookie_secure) if hasattr(request.app.state, "runtime") else False
+    secure = (
+        bool(request.app.state.runtime.settings.auth.cookie_secure)
+        if hasattr(request.app.state, "runtime")
+        else False
+    )
     # Not HttpOnly: it is the double-submit token, also rendered into the page for htmx.
     response.set_cookie(CSRF_COOKIE, token, httponly=False, samesite="lax", secure=secure, path="/")
 
@@ -129,11 +142,15 @@ def check_form_csrf(request: Request, form: Mapping[str, Any]) -> bool:
 
 
 def flash(response: Response, message: str, kind: str = "ok") -> Response:
-    response.set_cookie(FLASH_COOKIE, quote(f"{kind}|{message}"), max_age=60, httponly=True, samesite="lax", path="/")
+    response.set_cookie(
+        FLASH_COOKIE, quote(f"{kind}|{message}"), max_age=60, httponly=True, samesite="lax", path="/"
+    )
     return response
 
 
-def redirect(url: str, message: str | None = None, kind: str = "ok", request: Request | None = None) -> Response:
+def redirect(
+    url: str, message: str | None = None, kind: str = "ok", request: Request | None = None
+) -> Response:
     """POST/redirect/GET, with an optional one-time message; htmx requests get HX-Redirect."""
     if request is not None and request.headers.get("hx-request"):
         response: Response = Response(status_code=204, headers={"HX-Redirect": url})
@@ -160,7 +177,12 @@ def nav_for(user: Any) -> list[tuple[str, str]]:
     if user is None:
         return items
     if user.is_bureau_staff:
-        items += [("/bureau", "审核工作台"), ("/bureau/batches", "榜单管理"), ("/bureau/deals", "对接跟踪"), ("/dashboard", "进度看板")]
+        items += [
+            ("/bureau", "审核工作台"),
+            ("/bureau/batches", "榜单管理"),
+            ("/bureau/deals", "对接跟踪"),
+            ("/dashboard", "进度看板"),
+        ]
     elif user.org.kind == "enterprise":
         items += [("/enterprise", "我的需求"), ("/enterprise/needs/new", "发布需求")]
     elif user.org.is_provider:
@@ -190,7 +212,12 @@ def unread_count(request: Request, user: Any) -> int:  # noqa: D103
 
 
 def render(
-    request: Request, template: str, context: dict[str, Any] | None = None, *, user: Any = None, status_code: int = 200
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    user: Any = None,
+    status_code: int = 200,
 ) -> HTMLResponse:
     ctx: dict[str, Any] = dict(context or {})
     token = csrf_token(request)
@@ -225,11 +252,18 @@ def render_error(request: Request, status: int, message: str, details: list[dict
     if (TEMPLATES_DIR / "error.html").exists():
         try:
             user = getattr(request.state, "page_user", None)
-            return render(request, "error.html", {"status": status, "title": title, "message": message, "details": details}, user=user, status_code=status)
+            return render(
+                request,
+                "error.html",
+                {"status": status, "title": title, "message": message, "details": details},
+                user=user,
+                status_code=status,
+            )
         except Exception:  # noqa: BLE001 - the error page must render even when the app is broken
             pass
     return HTMLResponse(
-        f"<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>{title}</title><h1>{title}</h1><p>{html.escape(message)}</p></html>",
+        f"<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>{title}</title>"
+        f"<h1>{title}</h1><p>{html.escape(message)}</p></html>",
         status_code=status,
     )
 
@@ -263,7 +297,14 @@ def parse(model: type[BaseModel], data: Mapping[str, Any]) -> tuple[BaseModel | 
         return None, field_errors(exc)
 
 
-def form_dict(form: Any, *, lists: tuple[str, ...] = (), bools: tuple[str, ...] = (), numbers: tuple[str, ...] = (), drop: tuple[str, ...] = ("csrf_token",)) -> dict[str, Any]:
+def form_dict(
+    form: Any,
+    *,
+    lists: tuple[str, ...] = (),
+    bools: tuple[str, ...] = (),
+    numbers: tuple[str, ...] = (),
+    drop: tuple[str, ...] = ("csrf_token",),
+) -> dict[str, Any]:
     """A submitted form as schema input: blanks in optional numbers become None, checkboxes bools."""
     out: dict[str, Any] = {}
     for key in form.keys():

@@ -28,7 +28,9 @@ def login(client: TestClient, session: Session) -> Callable[[User], TestClient]:
     return _login
 
 
-def post_form(client: TestClient, url: str, data: dict[str, object] | None = None, *, csrf: bool = True, **kw: object):  # type: ignore[no-untyped-def]
+def post_form(
+    client: TestClient, url: str, data: dict[str, object] | None = None, *, csrf: bool = True, **kw: object
+):  # type: ignore[no-untyped-def]
     body: dict[str, object] = dict(data or {})
     if csrf:
         body["csrf_token"] = CSRF

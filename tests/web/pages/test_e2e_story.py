@@ -35,7 +35,14 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[3]
 SHOTS = REPO / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PASSWORD = "Demo@2026"
 CST = dt.timezone(dt.timedelta(hours=8))
 NEED_TITLE = "高速冲压线模具在线磨损监测与寿命预测"
@@ -51,25 +58,60 @@ def _seed(session_factory: Any) -> None:
     """The bureau and one verified provider with a capability profile (the enterprise registers
     through the pages)."""
     with session_scope(session_factory) as s:
-        bureau = Organisation(name="嘉兴市科学技术局", kind="bureau", county="南湖区", verification="verified")
-        uni = Organisation(name="嘉兴智能制造研究院", kind="institute", county="南湖区", verification="verified", verified_at=dt.datetime.now(dt.UTC))
+        bureau = Organisation(
+            name="嘉兴市科学技术局", kind="bureau", county="南湖区", verification="verified"
+        )
+        uni = Organisation(
+            name="嘉兴智能制造研究院",
+            kind="institute",
+            county="南湖区",
+            verification="verified",
+            verified_at=dt.datetime.now(dt.UTC),
+        )
         s.add_all([bureau, uni])
         s.flush()
-        s.add(User(org_id=bureau.id, email="kejiju@e2e.jiebang.cn", display_name="科技局审核员", password_hash=security.hash_password(PASSWORD),
-                   roles=[Role.bureau_admin.value, Role.bureau_reviewer.value]))
-        provider = User(org_id=uni.id, email="jiebang@e2e.jiebang.cn", display_name="王研究员", password_hash=security.hash_password(PASSWORD),
-                        roles=[Role.org_admin.value, Role.member.value])
+        s.add(
+            User(
+                org_id=bureau.id,
+                email="kejiju@e2e.jiebang.cn",
+                display_name="科技局审核员",
+                password_hash=security.hash_password(PASSWORD),
+                roles=[Role.bureau_admin.value, Role.bureau_reviewer.value],
+            )
+        )
+        provider = User(
+            org_id=uni.id,
+            email="jiebang@e2e.jiebang.cn",
+            display_name="王研究员",
+            password_hash=security.hash_password(PASSWORD),
+            roles=[Role.org_admin.value, Role.member.value],
+        )
         s.add_all([provider, ProviderProfile(org_id=uni.id)])
         s.flush()
-        orgs.update_profile(s, provider, uni.id, ProfileIn(
-            fields=["冲压模具", "磨损监测", "寿命预测", "机器视觉"], industries=["汽车制造", "装备制造"], tracks=["digital"],
-            summary="长期从事冲压模具磨损在线监测、声发射与振动信号分析、模具寿命预测研究。",
-            team="教授 2 名，博士 5 名。", typical_deal_min_wan=30, typical_deal_max_wan=200, track_record=12,
-            items=[
-                CapabilityItemIn(kind="project", title="冲压模具磨损在线监测与寿命预测系统", description="声发射与电流信号融合识别模具磨损，预测剩余寿命。", year=2024),
-                CapabilityItemIn(kind="patent", title="一种冲压模具磨损状态在线检测方法", year=2023),
-            ],
-        ))
+        orgs.update_profile(
+            s,
+            provider,
+            uni.id,
+            ProfileIn(
+                fields=["冲压模具", "磨损监测", "寿命预测", "机器视觉"],
+                industries=["汽车制造", "装备制造"],
+                tracks=["digital"],
+                summary="长期从事冲压模具磨损在线监测、声发射与振动信号分析、模具寿命预测研究。",
+                team="教授 2 名，博士 5 名。",
+                typical_deal_min_wan=30,
+                typical_deal_max_wan=200,
+                track_record=12,
+                items=[
+                    CapabilityItemIn(
+                        kind="project",
+                        title="冲压模具磨损在线监测与寿命预测系统",
+                        description="声发射与电流信号融合识别模具磨损，预测剩余寿命。",
+                        year=2024,
+                    ),
+                    CapabilityItemIn(kind="patent", title="一种冲压模具磨损状态在线检测方法", year=2023),
+                ],
+            ),
+        )
 
 
 @pytest.fixture
@@ -92,13 +134,21 @@ def live_app(tmp_path: Path, meili_server: Any) -> Iterator[str]:
     prefix = unique_prefix()
     embedder = load_embedder("hash")
     ensure_indexes(client, prefix, embedder.dim)
-    rt = Runtime(settings=settings, engine=engine, session_factory=make_sessionmaker(engine), meili=client, index_prefix=prefix)
+    rt = Runtime(
+        settings=settings,
+        engine=engine,
+        session_factory=make_sessionmaker(engine),
+        meili=client,
+        index_prefix=prefix,
+    )
     rt.set_embedder(embedder)
     _seed(rt.session_factory)
     login_limiter.reset()
     app = create_app(runtime=rt, start_worker=True)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
     thread = threading.Thread(target=server.run, name="uvicorn-e2e", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -130,7 +180,9 @@ def _shot(page: Any, name: str, *, full: bool = True) -> None:
 
 
 def _login(browser: Any, base: str, email: str, *, viewport: dict[str, int] | None = None) -> Any:
-    ctx = browser.new_context(base_url=base, locale="zh-CN", viewport=viewport or {"width": 1366, "height": 900})
+    ctx = browser.new_context(
+        base_url=base, locale="zh-CN", viewport=viewport or {"width": 1366, "height": 900}
+    )
     page = ctx.new_page()
     page.goto("/login")
     page.get_by_label("邮箱").fill(email)
@@ -187,7 +239,9 @@ def test_full_story_from_posting_to_the_dashboard(live_app: str, browser: Any) -
     ent.locator("#title-msg .field-error").wait_for()
     assert "内容过短" in ent.locator("#title-msg").inner_text()
     ent.get_by_label("需求名称").fill(NEED_TITLE)
-    ent.get_by_label("需求摘要").fill("在 12 条高速冲压线上在线监测模具磨损状态并预测剩余寿命，减少批量毛刺缺陷和非计划停机。")
+    ent.get_by_label("需求摘要").fill(
+        "在 12 条高速冲压线上在线监测模具磨损状态并预测剩余寿命，减少批量毛刺缺陷和非计划停机。"
+    )
     ent.locator("#title-msg").get_by_text("内容过短").wait_for(state="detached")
     ent.get_by_label("所属行业").select_option("汽车制造")
     ent.get_by_label("改造方向").select_option("digital")
@@ -195,7 +249,9 @@ def test_full_story_from_posting_to_the_dashboard(live_app: str, browser: Any) -
     ent.get_by_label("预算上限（万元）").fill("120")
     ent.get_by_label("揭榜截止日期").fill((today + dt.timedelta(days=120)).isoformat())
     ent.get_by_label("合作方式").select_option("技术开发")
-    ent.get_by_label("技术难题").fill("模具磨损靠人工抽检，换模不及时导致批量毛刺；现有振动阈值报警误报率高。")
+    ent.get_by_label("技术难题").fill(
+        "模具磨损靠人工抽检，换模不及时导致批量毛刺；现有振动阈值报警误报率高。"
+    )
     ent.get_by_label("指标要求").fill("磨损识别准确率≥95%，剩余寿命预测误差≤10%，接入 MES。")
     ent.get_by_label("联系人").fill("张工")
     ent.get_by_label("联系电话").fill("0573-82000000")
@@ -242,7 +298,11 @@ def test_full_story_from_posting_to_the_dashboard(live_app: str, browser: Any) -
 
     def found() -> bool:
         prov.goto("/needs?q=" + "模具 磨损")
-        return NEED_TITLE in prov.locator(".need-list").inner_text() if prov.locator(".need-list").count() else False
+        return (
+            NEED_TITLE in prov.locator(".need-list").inner_text()
+            if prov.locator(".need-list").count()
+            else False
+        )
 
     _wait_until(found, what="the need in the search index")
     assert prov.locator(".need-list mark").count() > 0  # highlighted terms
@@ -262,7 +322,9 @@ def test_full_story_from_posting_to_the_dashboard(live_app: str, browser: Any) -
     prov.get_by_label("技术方案").fill("短")
     prov.get_by_role("button", name="提交揭榜方案").click()
     assert "技术方案至少 10 个字" in prov.locator("#approach-msg").inner_text()
-    prov.get_by_label("技术方案").fill("声发射与主电机电流信号融合识别模具磨损，边缘端部署，剩余寿命用退化模型预测。")
+    prov.get_by_label("技术方案").fill(
+        "声发射与主电机电流信号融合识别模具磨损，边缘端部署，剩余寿命用退化模型预测。"
+    )
     prov.get_by_label("进度安排").fill("3 个月样机，6 个月上线验收。")
     prov.get_by_label("报价（万元）").fill("95")
     prov.get_by_role("button", name="提交揭榜方案").click()
@@ -275,7 +337,7 @@ def test_full_story_from_posting_to_the_dashboard(live_app: str, browser: Any) -
     ent.once("dialog", lambda d: d.accept())
     ent.get_by_role("button", name="选定为揭榜方").click()
     ent.wait_for_url(re.compile(r"/deals/\d+$"))
-    deal_url = ent.url
+    assert "对接中" in ent.locator(".page-head").inner_text()
 
     # --- 9. The deal is recorded: intent → signed → in progress → accepted → converted ------------
     ent.get_by_label("进入阶段").select_option("intent")
@@ -329,7 +391,9 @@ def test_full_story_from_posting_to_the_dashboard(live_app: str, browser: Any) -
     _shot(bur, "14-report-printable")
 
     # --- Phone-sized pages ------------------------------------------------------------------------------
-    phone = browser.new_context(base_url=base, locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone = browser.new_context(
+        base_url=base, locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
     m = phone.new_page()
     m.goto("/")
     assert batch_title in m.content()
@@ -339,7 +403,9 @@ def test_full_story_from_posting_to_the_dashboard(live_app: str, browser: Any) -
     m.wait_for_url(re.compile(r"/needs"))
     _shot(m, "16-phone-needs")
     m.goto(f"/needs/{need_id}")
-    assert m.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "horizontal overflow on phone"
+    assert m.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), (
+        "horizontal overflow on phone"
+    )
     _shot(m, "17-phone-need")
     m.goto("/no-such-page")
     assert "页面不存在" in m.content()
