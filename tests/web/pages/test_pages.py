@@ -552,10 +552,15 @@ def test_unexpected_error_is_a_friendly_500_without_stack_trace(app) -> None:  #
     assert "系统出错了" in r.text and "secret internal detail" not in r.text and "Traceback" not in r.text
 
 
-def test_expert_scores_an_assigned_need(login, session: Session, enterprise_user: User, bureau_user: User, expert_user: User) -> None:
+def test_expert_scores_an_assigned_need(
+    login, session: Session, enterprise_user: User, bureau_user: User, expert_user: User
+) -> None:
     need = factories.create_need(session, org=enterprise_user.org, user=enterprise_user, status="submitted")
     c = login(bureau_user)
-    assert post_form(c, f"/bureau/review/{need.id}/experts", {"expert_id": str(expert_user.id)}).status_code == 303
+    assert (
+        post_form(c, f"/bureau/review/{need.id}/experts", {"expert_id": str(expert_user.id)}).status_code
+        == 303
+    )
     # Approval waits for the expert: the reviewer is told why, on the page.
     r = post_form(c, f"/bureau/review/{need.id}/decide", {"action": "approve"})
     assert r.status_code == 303 and r.headers["location"] == f"/bureau/review/{need.id}"
@@ -564,9 +569,15 @@ def test_expert_scores_an_assigned_need(login, session: Session, enterprise_user
     assert need.title in c.get("/expert").text
     r = post_form(c, f"/expert/needs/{need.id}", {"score_industry_impact": "80", "score_research_basis": "x"})
     assert r.status_code == 422 and "请填写 0–100 的整数" in r.text
-    scores = {f"score_{k}": "80" for k in ("industry_impact", "research_basis", "technical_indicators", "financial_indicators")}
+    scores = {
+        f"score_{k}": "80"
+        for k in ("industry_impact", "research_basis", "technical_indicators", "financial_indicators")
+    }
     assert post_form(c, f"/expert/needs/{need.id}", scores).status_code == 303
     c = login(bureau_user)
-    assert post_form(c, f"/bureau/review/{need.id}/decide", {"action": "approve"}).headers["location"] == "/bureau"
+    assert (
+        post_form(c, f"/bureau/review/{need.id}/decide", {"action": "approve"}).headers["location"]
+        == "/bureau"
+    )
     c = login(enterprise_user)
     assert c.get("/expert").status_code == 403
