@@ -1,0 +1,237 @@
+"""The authorisation matrix: role × action × owner for needs, responses and deals.
+
+Each case builds a fresh world (rolled back afterwards): an enterprise ("owner") with a draft, a
+submitted and a published need; a provider that responded to the published need; a second need
+whose response was selected, so a deal exists between owner and provider; an expert assigned to the
+published need. Everyone else is a stranger to these objects.
+
+Where a role may not act, the answer is 401 (anonymous), 403 (may see, may not act) or 404 (may not
+even know it exists) — and never the object's data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy.orm import Session
+
+from market.deals.models import DealMilestone
+from market.needs.models import ExpertAssignment
+from market.orgs import security
+from market.orgs.models import Role, User
+from market.responses import service as responses
+from market.responses.schemas import ResponseCreate
+from tests import factories
+
+ROLES = ("anon", "owner", "other_ent", "provider", "other_provider", "bureau", "expert", "other_expert")
+PROPOSAL = {"approach": "基于声发射的模具磨损在线识别方案，边缘端部署，接入 MES。", "price_wan": 70}
+SCORES = {"industry_impact": 80, "research_basis": 70, "technical_indicators": 90, "financial_indicators": 60}
+TODAY_FREE = {"stage": "intent", "note": "意向协议"}
+
+
+_real_hash = security.hash_password
+_cached: dict[str, str] = {}
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each case creates eight users and nobody here signs in with a password: hash it once
+    (argon2 takes about half a second per user)."""
+    monkeypatch.setattr(security, "hash_password", lambda p: _cached.get(p) or _cached.setdefault(p, _real_hash(p)))
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    draft: int
+    submitted: int
+    published: int
+    response: int
+    deal: int
+    deal_need: int
+
+
+@pytest.fixture
+def world(
+    session: Session, enterprise_user: User, other_enterprise_user: User, provider_user: User,
+    other_provider_user: User, bureau_user: User, expert_user: User,
+) -> World:
+    org = enterprise_user.org
+    draft = factories.create_need(session, org=org, user=enterprise_user, status="draft", title="草稿状态的保密需求")
+    submitted = factories.create_need(session, org=org, user=enterprise_user, status="submitted", title="待审核的需求一项")
+    published = factories.create_need(session, org=org, user=enterprise_user, status="published", title="在榜需求一项测试")
+    deal_need = factories.create_need(session, org=org, user=enterprise_user, status="published", title="已选定揭榜方的需求")
+    proposal = ResponseCreate(**PROPOSAL)  # type: ignore[arg-type]
+    response = responses.submit(session, provider_user, published.id, proposal)
+    selected = responses.submit(session, provider_user, deal_need.id, proposal)
+    _, deal = responses.select_response(session, enterprise_user, selected.id)
+    session.add(ExpertAssignment(need_id=published.id, expert_id=expert_user.id, assigned_by=bureau_user.id))
+    other_expert = factories.create_user(
+        session, factories.create_org(session, kind="institute", industry=None), roles=[Role.member.value, Role.expert.value]
+    )
+    session.flush()
+    users = {
+        "owner": enterprise_user, "other_ent": other_enterprise_user, "provider": provider_user,
+        "other_provider": other_provider_user, "bureau": bureau_user, "expert": expert_user, "other_expert": other_expert,
+    }
+    return World(users, draft.id, submitted.id, published.id, response.id, deal.id, deal_need.id)
+
+
+Call = Callable[[TestClient, World, dict[str, str]], Response]
+
+# action → (request, {role: expected status}); roles left out of a row expect the row's default.
+MATRIX: dict[str, tuple[Call, dict[str, int], int]] = {
+    # --- needs ---
+    "need.read_published": (lambda c, w, h: c.get(f"/api/v1/needs/{w.published}", headers=h), {}, 200),
+    "need.read_draft": (
+        lambda c, w, h: c.get(f"/api/v1/needs/{w.draft}", headers=h), {"owner": 200, "bureau": 200}, 404,
+    ),
+    "need.update_draft": (
+        lambda c, w, h: c.put(f"/api/v1/needs/{w.draft}", json=factories.need_fields(title="改过的需求标题"), headers=h),
+        {"anon": 401, "owner": 200, "bureau": 403}, 404,
+    ),
+    "need.submit_draft": (
+        lambda c, w, h: c.post(f"/api/v1/needs/{w.draft}/submit", headers=h), {"anon": 401, "owner": 200, "bureau": 403}, 404,
+    ),
+    "need.approve": (
+        lambda c, w, h: c.post(f"/api/v1/needs/{w.submitted}/approve", headers=h), {"anon": 401, "bureau": 200}, 403,
+    ),
+    "need.withdraw_published": (
+        lambda c, w, h: c.post(f"/api/v1/needs/{w.published}/withdraw", headers=h), {"anon": 401, "owner": 200}, 403,
+    ),
+    "need.list_responses": (
+        lambda c, w, h: c.get(f"/api/v1/needs/{w.published}/responses", headers=h),
+        {"anon": 401, "owner": 200, "bureau": 200, "expert": 200}, 404,
+    ),
+    "need.export_responses": (
+        lambda c, w, h: c.get(f"/api/v1/exports/needs/{w.published}/responses.xlsx", headers=h),
+        {"anon": 401, "owner": 200, "bureau": 200, "expert": 200}, 404,
+    ),
+    # --- responses ---
+    "response.create": (
+        lambda c, w, h: c.post(f"/api/v1/needs/{w.published}/responses", json=PROPOSAL, headers=h),
+        # Enterprises and the bureau are not providers; the provider already responded. The
+        # experts belong to a university / an institute, which may respond like any provider.
+        {"anon": 401, "owner": 403, "other_ent": 403, "bureau": 403, "provider": 409, "other_provider": 201,
+         "expert": 201, "other_expert": 201}, 0,
+    ),
+    "response.read": (
+        lambda c, w, h: c.get(f"/api/v1/responses/{w.response}", headers=h),
+        {"anon": 401, "owner": 200, "provider": 200, "bureau": 200, "expert": 200}, 404,
+    ),
+    "response.attachments": (
+        lambda c, w, h: c.get(f"/api/v1/responses/{w.response}/attachments", headers=h),
+        {"anon": 401, "owner": 200, "provider": 200, "bureau": 200, "expert": 200}, 404,
+    ),
+    "response.upload": (
+        lambda c, w, h: c.post(
+            f"/api/v1/responses/{w.response}/attachments", files={"file": ("a.pdf", b"%PDF-1.4 x", "application/pdf")}, headers=h
+        ),
+        {"anon": 401, "provider": 201, "owner": 403, "bureau": 403, "expert": 403}, 404,
+    ),
+    "response.shortlist": (
+        lambda c, w, h: c.post(f"/api/v1/responses/{w.response}/shortlist", headers=h),
+        {"anon": 401, "owner": 200, "provider": 403, "bureau": 403, "expert": 403}, 404,
+    ),
+    "response.decline": (
+        lambda c, w, h: c.post(
+            f"/api/v1/responses/{w.response}/decline", json={"reason_code": "other", "reason_text": "不合适"}, headers=h
+        ),
+        {"anon": 401, "owner": 200, "provider": 403, "bureau": 403, "expert": 403}, 404,
+    ),
+    "response.select": (
+        lambda c, w, h: c.post(f"/api/v1/responses/{w.response}/select", headers=h),
+        {"anon": 401, "owner": 200, "provider": 403, "bureau": 403, "expert": 403}, 404,
+    ),
+    "response.withdraw": (
+        lambda c, w, h: c.post(f"/api/v1/responses/{w.response}/withdraw", headers=h),
+        {"anon": 401, "provider": 200, "owner": 403, "bureau": 403, "expert": 403}, 404,
+    ),
+    "response.score": (
+        lambda c, w, h: c.put(f"/api/v1/responses/{w.response}/scores", json={"scores": SCORES}, headers=h),
+        {"anon": 401, "expert": 200, "owner": 403, "provider": 403, "bureau": 403}, 404,
+    ),
+    # --- deals ---
+    "deal.read": (
+        lambda c, w, h: c.get(f"/api/v1/deals/{w.deal}", headers=h),
+        {"anon": 401, "owner": 200, "provider": 200, "bureau": 200}, 404,
+    ),
+    "deal.advance": (
+        lambda c, w, h: c.post(f"/api/v1/deals/{w.deal}/advance", json=TODAY_FREE, headers=h),
+        {"anon": 401, "owner": 200, "provider": 200, "bureau": 200}, 404,
+    ),
+    "deal.add_milestone": (
+        lambda c, w, h: c.post(f"/api/v1/deals/{w.deal}/milestones", json={"title": "样机上线"}, headers=h),
+        {"anon": 401, "owner": 201, "provider": 201, "bureau": 201}, 404,
+    ),
+    "deal.export_all": (
+        lambda c, w, h: c.get("/api/v1/exports/deals.xlsx", headers=h), {"anon": 401, "bureau": 200}, 403,
+    ),
+}
+
+CASES = [(action, role) for action in MATRIX for role in ROLES]
+
+
+@pytest.mark.parametrize(("action", "role"), CASES, ids=[f"{a}-{r}" for a, r in CASES])
+def test_access_matrix(client: TestClient, world: World, auth, action: str, role: str) -> None:  # type: ignore[no-untyped-def]
+    call, expected_by_role, default = MATRIX[action]
+    expected = expected_by_role.get(role, default)
+    headers = {} if role == "anon" else auth(world.users[role])
+    r = call(client, world, headers)
+    assert r.status_code == expected, f"{action} as {role}: {r.status_code} {r.text[:300]}"
+    if expected >= 400:
+        body = r.json()
+        assert set(body) == {"error"}, body  # an error, never the object's data
+        assert "approach" not in r.text and "contact_phone" not in r.text and "stage" not in body["error"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_lists_show_only_what_the_role_may_see(client: TestClient, world: World, auth, role: str) -> None:  # type: ignore[no-untyped-def]
+    headers = {} if role == "anon" else auth(world.users[role])
+    deals = client.get("/api/v1/deals", headers=headers)
+    mine = client.get("/api/v1/responses/mine", headers=headers)
+    needs = client.get("/api/v1/needs?per_page=100", headers=headers)
+    if role == "anon":
+        assert deals.status_code == 401 and mine.status_code == 401
+    else:
+        deal_ids = {d["id"] for d in deals.json()["items"]}
+        assert (world.deal in deal_ids) == (role in ("owner", "provider", "bureau"))
+        response_ids = {x["id"] for x in mine.json()["items"]}
+        assert (world.response in response_ids) == (role == "provider")
+    need_ids = {n["id"] for n in needs.json()["items"]}
+    assert world.published in need_ids
+    assert (world.draft in need_ids) == (role in ("owner", "bureau"))
+    # The published need's details only for signed-in verified organisations.
+    detail = client.get(f"/api/v1/needs/{world.published}", headers=headers).json()
+    assert ("contact_phone" in detail) == (role != "anon")
+
+
+def test_ids_swapped_across_organisations_are_not_found(
+    client: TestClient, session: Session, world: World, other_enterprise_user: User, other_provider_user: User, auth
+) -> None:
+    """A party of one deal cannot reach another deal's milestone, nor one response's attachment
+    through another response, by putting the foreign id in its own path."""
+    other_need = factories.create_need(session, org=other_enterprise_user.org, status="published", title="另一企业的在榜需求")
+    r = responses.submit(session, other_provider_user, other_need.id, ResponseCreate(**PROPOSAL))  # type: ignore[arg-type]
+    _, other_deal = responses.select_response(session, other_enterprise_user, r.id)
+    milestone = DealMilestone(deal_id=world.deal, title="原项目的里程碑")
+    session.add(milestone)
+    session.flush()
+    them = auth(other_enterprise_user)
+    assert client.post(f"/api/v1/deals/{other_deal.id}/milestones/{milestone.id}/complete", headers=them).status_code == 404
+    assert client.get(f"/api/v1/deals/{world.deal}", headers=them).status_code == 404
+    up = client.post(
+        f"/api/v1/responses/{world.response}/attachments", files={"file": ("a.pdf", b"%PDF-1.4 x", "application/pdf")},
+        headers=auth(world.users["provider"]),
+    ).json()
+    provider_b = auth(other_provider_user)
+    assert client.get(f"/api/v1/responses/{r.id}/attachments/{up['id']}", headers=provider_b).status_code == 404
+    # The owner of one need cannot decide on another enterprise's responses.
+    owner = auth(world.users["owner"])
+    assert client.post(f"/api/v1/responses/{r.id}/decline", json={"reason_code": "other", "reason_text": "不合适"}, headers=owner).status_code == 404
+    assert client.get(f"/api/v1/needs/{other_need.id}/responses", headers=owner).status_code == 404
+    assert milestone.done_on is None
