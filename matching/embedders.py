@@ -74,8 +74,9 @@ class E5Embedder:
             return _empty(self.dim)
         fn = getattr(self._model, fn_name)
         out: list[np.ndarray] = []
-        with self._lock:
-            for start in range(0, len(texts), self.batch_size):
+        # Lock per batch, not per call: a query waits for at most one batch of a bulk job.
+        for start in range(0, len(texts), self.batch_size):
+            with self._lock:
                 out.append(np.asarray(fn(list(texts[start : start + self.batch_size])), dtype=np.float32))
         return normalise_rows(np.vstack(out))
 

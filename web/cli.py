@@ -152,8 +152,8 @@ def reindex(index: Annotated[str, typer.Argument(help="needs | needs_all | provi
     assert rt.meili is not None
     names = ["needs", "needs_all", "providers"] if index == "all" else [index]
     for name in names:
-        count = do_reindex(rt.session_factory, rt.meili, rt.embedder, rt.index_prefix, name)
-        typer.echo(f"{name}: {count} 条文档已重建")
+        result = do_reindex(rt.session_factory, rt.meili, rt.embedder, rt.index_prefix, name)
+        typer.echo(f"{name}: {result.documents} 条文档已重建，用时 {result.seconds:.1f} 秒")
     rt.close()
 
 

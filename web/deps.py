@@ -34,6 +34,8 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+        if session.info.pop("outbox_dirty", False):
+            runtime.worker_wake.set()
     except BaseException:
         session.rollback()
         raise

@@ -35,6 +35,8 @@ class Runtime:
     _embedder: Embedder | None = None
     _embedder_lock: threading.Lock = field(default_factory=threading.Lock)
     worker_stop: threading.Event = field(default_factory=threading.Event)
+    # Set after a commit that wrote outbox entries, so the worker need not wait for its next poll.
+    worker_wake: threading.Event = field(default_factory=threading.Event)
     worker_thread: threading.Thread | None = None
     jobs_thread: threading.Thread | None = None
 
@@ -72,6 +74,7 @@ class Runtime:
                 "stop_event": self.worker_stop,
                 "poll_interval": poll_interval,
                 "config": WorkerConfig(prefix=self.index_prefix, task_timeout_s=self.settings.meili.task_timeout_s),
+                "wake": self.worker_wake,
             },
             name="outbox-worker",
             daemon=True,

@@ -13,3 +13,5 @@ Topic = Literal["need", "provider"]
 
 def enqueue(session: Session, topic: Topic, record_id: int, op: Literal["upsert", "delete"] = "upsert") -> None:
     session.add(OutboxEntry(topic=topic, record_id=record_id, op=op))
+    # Lets the request's unit of work wake the worker right after commit (freshness).
+    session.info["outbox_dirty"] = True

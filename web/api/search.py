@@ -12,10 +12,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from market.errors import Forbidden
+from market.errors import Forbidden, NotFound
+from market.needs import access
+from market.needs import service as need_service
 from search.errors import SearchUnavailable
 from search.queries import NeedSearchParams, ProviderSearchParams, SearchResult, search_needs, search_providers
-from web.deps import OptionalUser, RuntimeDep
+from search.recommend import Recommendation, recommend_needs, recommend_providers
+from web.deps import CurrentUser, OptionalUser, RuntimeDep, SessionDep
 from web.errors import responses
 
 router = APIRouter(tags=["搜索与推荐 search"])
@@ -83,4 +86,47 @@ def search_providers_route(
     return search_providers(
         runtime.meili, params, prefix=runtime.index_prefix,
         embedder=runtime.embedder if mode == "hybrid" else None, semantic_ratio=runtime.settings.meili.semantic_ratio,
+    )
+
+
+@router.get(
+    "/needs/{need_id}/recommended-providers", response_model=list[Recommendation], responses=responses(401, 404, 422, 503)
+)
+def recommended_providers(
+    need_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    runtime: RuntimeDep,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> list[Recommendation]:
+    """为需求推荐揭榜方（仅发榜企业与科技局）：混合检索候选 + 结构化匹配重排，并给出推荐理由。"""
+    need = need_service.need_for_viewer(session, user, need_id)
+    if not (access.is_owner(user, need) or user.is_bureau_staff):
+        raise NotFound("需求不存在")
+    if runtime.meili is None:
+        raise SearchUnavailable()
+    return recommend_providers(
+        runtime.meili, session, need.id, runtime.embedder, prefix=runtime.index_prefix, limit=limit,
+        semantic_ratio=runtime.settings.meili.semantic_ratio,
+    )
+
+
+@router.get(
+    "/providers/{org_id}/recommended-needs", response_model=list[Recommendation], responses=responses(401, 404, 422, 503)
+)
+def recommended_needs(
+    org_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    runtime: RuntimeDep,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> list[Recommendation]:
+    """为揭榜方推荐在榜需求（本单位成员与科技局可见），每条附匹配理由。"""
+    if user.org_id != org_id and not user.is_bureau_staff:
+        raise NotFound("能力画像不存在")
+    if runtime.meili is None:
+        raise SearchUnavailable()
+    return recommend_needs(
+        runtime.meili, session, org_id, runtime.embedder, prefix=runtime.index_prefix, limit=limit,
+        semantic_ratio=runtime.settings.meili.semantic_ratio,
     )

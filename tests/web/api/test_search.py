@@ -71,3 +71,51 @@ def test_search_unavailable_is_a_structured_503(runtime: Runtime, client: TestCl
     r = client.get("/api/v1/search/needs", params={"q": "光伏"})
     assert r.status_code == 503
     assert "搜索服务暂时不可用" in r.json()["error"]["message"]
+
+
+def test_recommendations_both_ways_are_ranked_and_explained_in_chinese(
+    search_runtime: Runtime, client: TestClient, session: Session, session_factory: sessionmaker[Session],
+    enterprise_org: Organisation, enterprise_user: User, provider_org: Organisation, provider_user: User,
+    other_enterprise_user: User, auth,
+) -> None:
+    from market.orgs.models import ProviderProfile
+    from market.outbox import service as outbox
+    from sqlalchemy import select
+
+    need = factories.create_need(
+        session, org=enterprise_org, status="published", title="光伏组件隐裂缺陷机器视觉检测", industry="光伏",
+        summary="EL 图像中隐裂、断栅缺陷的机器视觉自动检测，检出率≥99%。",
+    )
+    profile = session.scalar(select(ProviderProfile).where(ProviderProfile.org_id == provider_org.id))
+    profile.industries = ["光伏"]
+    profile.fields = ["机器视觉", "缺陷检测"]
+    profile.summary = "长期从事光伏组件 EL 图像缺陷检测与深度学习视觉算法研究。"
+    factories.add_capability(session, provider_org, "光伏组件EL图像隐裂缺陷深度学习检测系统")
+    other = factories.create_org(session, kind="provider", industry=None)
+    factories.add_capability(session, other, "造纸污水中水回用膜处理工艺")
+    for org_id in (provider_org.id, other.id):
+        outbox.enqueue(session, "provider", org_id)
+    outbox.enqueue(session, "need", need.id)
+    session.commit()
+    _drain(search_runtime, session_factory)
+
+    r = client.get(f"/api/v1/needs/{need.id}/recommended-providers", headers=auth(enterprise_user))
+    assert r.status_code == 200, r.text
+    recs = r.json()
+    assert recs[0]["id"] == provider_org.id
+    assert recs[0]["score"] >= recs[-1]["score"]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in recs[0]["reason"])
+    # Another enterprise may not ask for providers of this need.
+    assert client.get(f"/api/v1/needs/{need.id}/recommended-providers", headers=auth(other_enterprise_user)).status_code == 404
+
+    r = client.get(f"/api/v1/providers/{provider_org.id}/recommended-needs", headers=auth(provider_user))
+    assert r.status_code == 200, r.text
+    assert r.json()[0]["id"] == need.id
+    assert client.get(f"/api/v1/providers/{provider_org.id}/recommended-needs", headers=auth(other_enterprise_user)).status_code == 404
+
+
+def test_a_committed_change_wakes_the_worker(runtime: Runtime, client: TestClient, enterprise_user: User, auth) -> None:
+    runtime.worker_wake.clear()
+    r = client.post("/api/v1/needs", json=factories.need_fields(), headers=auth(enterprise_user))
+    assert r.status_code == 201
+    assert runtime.worker_wake.is_set()
