@@ -32,6 +32,7 @@ from matching.ranking import FusionWeights, fuse, zscore  # noqa: E402
 from matching.tuning import coordinate_ascent, make_sample  # noqa: E402
 
 BASE = [n for n in FEATURE_NAMES if n != "prf"]
+PRF_DEPTH = 10
 
 
 def run_from(qf_list, index, score_fn, top=100):
@@ -125,7 +126,7 @@ def main() -> None:
     for name, part, m in rows:
         print(f"{name:16s} {part:8s} " + " ".join(f"{m.get(k, float('nan')):15.4f}" for k in keys))
     if args.save:
-        fw = FusionWeights(features=tuned)
+        fw = FusionWeights(features=tuned, prf_depth=PRF_DEPTH)
         fw.save(args.save)
         print("saved", args.save)
 

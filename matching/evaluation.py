@@ -21,7 +21,10 @@ __all__ = [
     "Dataset",
     "Doc",
     "Query",
+    "QueryFeatures",
     "Run",
+    "build_index",
+    "collect_features",
     "evaluate_run",
     "load_dataset",
     "split_queries",
@@ -240,7 +243,7 @@ def collect_features(
             vec = {int(i): float(vs[i]) for i in top}
         # Items matter for providers: also pool the owners of the nearest items.
         sims = index.item_similarities(qin)
-        near = np.argsort(-sims)[:pool]
+        near = np.argsort(-sims)[: 3 * pool]
         cand = np.array(sorted(set(kw) | set(vec) | {int(index.item_owner[i]) for i in near}), dtype=np.int64)
         feats = index.features(qin, cand)
         if keyword_runs is not None:

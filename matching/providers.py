@@ -37,8 +37,11 @@ FEATURE_NAMES: tuple[str, ...] = (
 )
 
 SOFTMAX_TAU = 0.02
-KNN_K = 50
-KNN_TAU = 0.02
+KNN_K = 300
+KNN_TAU = 0.01
+# A profile made of many items is long because it holds more evidence (more projects), not
+# because it is verbose: weak length normalisation for BM25 over such profiles.
+BM25_B_ITEMISED = 0.3
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,18 @@ class QueryInput:
             self.tokens = tokenize_for_bm25(self.text)
 
 
+def centroid_vectors(item_vectors: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+    """One vector per profile: the normalised mean of its item vectors.
+
+    Embedding a long profile as one passage truncates it (512 tokens) and costs seconds per
+    profile; the centroid of the items uses every item and costs nothing extra.
+    """
+    dim = item_vectors.shape[1] if item_vectors.ndim == 2 else 0
+    out = np.zeros((n, dim), dtype=np.float64)
+    np.add.at(out, owner, item_vectors.astype(np.float64))
+    return normalise_rows(out)
+
+
 class ProfileIndex:
     """Vectors and term statistics of a set of profiles, and the per-query features over them."""
 
@@ -88,7 +103,10 @@ class ProfileIndex:
         self.item_owner = np.asarray(item_owner, dtype=np.int64)
         n = len(self.profiles)
         self.n_items = np.bincount(self.item_owner, minlength=n).astype(np.float64)
-        self.bm25_profile = BM25Index([tokenize_for_bm25(p.text) for p in self.profiles])
+        itemised = any(len(p.items) > 1 for p in self.profiles)
+        self.bm25_profile = BM25Index(
+            [tokenize_for_bm25(p.text) for p in self.profiles], b=BM25_B_ITEMISED if itemised else 0.75
+        )
         item_texts = [it for p in self.profiles for it in p.capability_items]
         self.bm25_items = BM25Index([tokenize_for_bm25(t) for t in item_texts])
         self.profile_terms = [set(tokenize_for_bm25(p.text)) for p in self.profiles]
@@ -107,11 +125,7 @@ class ProfileIndex:
         items = [it for p in profiles for it in p.capability_items]
         owner = np.array([i for i, p in enumerate(profiles) for _ in p.capability_items], dtype=np.int64)
         item_vecs = cached_embeddings(embedder, items, "passage", cache_dir)
-        if all(not p.items for p in profiles):
-            profile_vecs = item_vecs
-        else:
-            profile_vecs = cached_embeddings(embedder, [p.text for p in profiles], "passage", cache_dir)
-        return cls(profiles, profile_vecs, item_vecs, owner)
+        return cls(profiles, centroid_vectors(item_vecs, owner, len(profiles)), item_vecs, owner)
 
     def __len__(self) -> int:
         return len(self.profiles)

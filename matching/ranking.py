@@ -50,7 +50,12 @@ _TRACK_ALIASES = {
     "数字化+绿色化": {TRACK_DIGITAL, TRACK_GREEN},
     "数字化和绿色化": {TRACK_DIGITAL, TRACK_GREEN},
 }
-DEFAULT_WEIGHTS_PATH = Path(__file__).resolve().parent / "data" / "fusion_weights.json"
+# Tuned weights per profile shape: "itemised" profiles (providers described by many capability
+# items; need -> providers) and "single" profiles (one text each: needs, papers; provider -> needs).
+WEIGHTS_PATHS = {
+    "itemised": Path(__file__).resolve().parent / "data" / "fusion_weights_itemised.json",
+    "single": Path(__file__).resolve().parent / "data" / "fusion_weights_single.json",
+}
 
 
 def _tracks(value: str | Sequence[str] | None) -> set[str]:
@@ -158,8 +163,9 @@ class FusionWeights:
         return cls(features=feats, **kwargs)
 
     @classmethod
-    def load(cls, path: Path | str | None = None) -> FusionWeights:
-        p = Path(path) if path else DEFAULT_WEIGHTS_PATH
+    def load(cls, path: Path | str | None = None, kind: str = "itemised") -> FusionWeights:
+        """Weights from ``path``, else the tuned set shipped for ``kind`` ("itemised"/"single")."""
+        p = Path(path) if path else WEIGHTS_PATHS[kind]
         if p.exists():
             return cls.from_json(p.read_text(encoding="utf-8"))
         if path:
@@ -406,7 +412,7 @@ def rank_providers_for_need(
     limit: int = 20,
 ) -> list[Match]:
     """Rank ``providers`` (already narrowed by the search engine) for ``need``."""
-    weights = weights or FusionWeights.load()
+    weights = weights or FusionWeights.load(kind="itemised")
     profiles = [_provider_profile(p) for p in providers]
     index = _index_for(profiles, embedder, [p.vector for p in providers], [p.item_vectors for p in providers])
     qvec = need.vector if need.vector is not None else embedder.embed_queries([need.text])[0]
@@ -423,7 +429,7 @@ def rank_needs_for_provider(
     limit: int = 20,
 ) -> list[Match]:
     """Rank ``needs`` for ``provider``: each of its capability items is a query vector."""
-    weights = weights or FusionWeights.load()
+    weights = weights or FusionWeights.load(kind="single")
     profiles = [_need_profile(n) for n in needs]
     index = _index_for(profiles, embedder, [n.vector for n in needs], [None] * len(needs))
     items = list(provider.items) or [provider.text]

@@ -89,9 +89,9 @@ def run_evaluation(
     """
     data_dir, out_dir = Path(data_dir), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    weights = weights or FusionWeights.load()
     started = time.perf_counter()
     ds = load_dataset(data_dir)
+    weights = weights or FusionWeights.load(kind="itemised" if any(d.items for d in ds.docs) else "single")
     index = build_index(ds, embedder, cache_dir)
     qvecs = cached_embeddings(embedder, [q.text for q in ds.queries], "query", cache_dir)
     mapping = _index_docs(client, index_uid, ds, index.profile_vectors)

@@ -1,0 +1,149 @@
+import re
+
+import numpy as np
+import pytest
+
+from matching.embedders import load_embedder
+from matching.ranking import (
+    Candidate,
+    FusionWeights,
+    NeedFeatures,
+    ProviderFeatures,
+    rank_needs_for_provider,
+    rank_providers_for_need,
+    structured_signals,
+)
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+PROVIDERS = [
+    ProviderFeatures(
+        id=1,
+        name="嘉兴智造科技",
+        items=("经编车间MES系统实施", "设备联网与生产数据采集", "订单排产优化"),
+        industries=("纺织",),
+        tracks=("数字化",),
+        counties=("海宁",),
+        typical_deal_size=(30.0, 120.0),
+        n_projects=12,
+        n_deals_completed=5,
+    ),
+    ProviderFeatures(
+        id=2,
+        name="绿源环保工程",
+        items=("印染废水中水回用", "余热回收改造", "污水处理站提标"),
+        industries=("纺织", "化工"),
+        tracks=("绿色化",),
+        counties=("桐乡",),
+        typical_deal_size=(50.0, 300.0),
+        n_projects=20,
+    ),
+    ProviderFeatures(
+        id=3,
+        name="光明视觉",
+        items=("光伏组件机器视觉缺陷检测", "视觉引导机器人上下料"),
+        industries=("光伏",),
+        tracks=("数字化",),
+        counties=("嘉善",),
+        typical_deal_size=(20.0, 80.0),
+        n_projects=6,
+    ),
+]
+
+NEED = NeedFeatures(
+    id=100,
+    title="经编车间MES系统建设",
+    description="希望实现设备联网、生产数据实时采集和订单自动排产",
+    industry="纺织",
+    track="数字化",
+    county="海宁",
+    budget=60.0,
+)
+
+
+@pytest.fixture()
+def emb():  # type: ignore[no-untyped-def]
+    return load_embedder("hash")
+
+
+def test_need_to_providers_ranks_the_fitting_provider_first_with_chinese_explanation(emb) -> None:  # type: ignore[no-untyped-def]
+    matches = rank_providers_for_need(NEED, PROVIDERS, emb, weights=FusionWeights())
+    assert [m.id for m in matches][0] == 1
+    assert matches[0].score > matches[-1].score
+    exp = matches[0].explanation
+    assert "mes" in exp.shared_terms or "经编" in exp.shared_terms
+    summary = exp.summary_zh()
+    assert CJK.search(summary) and "共同关键词" in summary
+    assert any(t in summary for t in exp.shared_terms)
+    assert "行业匹配：纺织" in summary and "预算与典型合作规模相符" in summary
+    assert "方向匹配：数字化" in summary
+    assert 0.0 <= exp.semantic_similarity <= 1.0
+
+
+def test_provider_to_needs_works_the_other_way(emb) -> None:  # type: ignore[no-untyped-def]
+    needs = [
+        NEED,
+        NeedFeatures(id=101, title="印染废水中水回用", description="降低新鲜水用量", industry="纺织", track="绿色化"),
+        NeedFeatures(id=102, title="光伏组件缺陷检测", description="机器视觉替代人工目检", industry="光伏"),
+    ]
+    matches = rank_needs_for_provider(PROVIDERS[1], needs, emb, weights=FusionWeights())
+    assert matches[0].id == 101
+    assert "中水回用" in matches[0].explanation.shared_terms
+
+
+def test_structured_signals_are_signed(emb) -> None:  # type: ignore[no-untyped-def]
+    w = FusionWeights()
+    green_need = NeedFeatures(id=1, title="余热回收", industry="光伏", track="绿色化", budget=5.0)
+    sig = {s.name: s for s in structured_signals(green_need, PROVIDERS[0], w)}
+    assert sig["industry"].effect < 0 and sig["track"].effect < 0 and sig["budget"].effect < 0
+    assert "方向不符" in sig["track"].text and "低于" in sig["budget"].text
+    both = NeedFeatures(id=2, title="x", track="both")
+    sig2 = {s.name: s for s in structured_signals(both, PROVIDERS[0], w)}
+    assert 0 < sig2["track"].effect < w.track
+
+
+def test_keyword_scores_from_the_engine_are_used(emb) -> None:  # type: ignore[no-untyped-def]
+    w = FusionWeights(features={"bm25_profile": 1.0}, industry=0, track=0, county=0, budget=0, track_record=0)
+    cands = [Candidate(id=3, keyword_score=0.9), Candidate(id=1, keyword_score=0.1), Candidate(id=2, keyword_score=0.0)]
+    matches = rank_providers_for_need(NEED, PROVIDERS, emb, candidates=cands, weights=w)
+    assert [m.id for m in matches] == [3, 1, 2]
+
+
+def test_precomputed_vectors_are_used_without_embedding(emb) -> None:  # type: ignore[no-untyped-def]
+    class Boom:
+        name = "boom"
+        dim = 384
+
+        def embed_passages(self, texts):  # type: ignore[no-untyped-def]
+            raise AssertionError("should not embed")
+
+        embed_queries = embed_passages
+
+    provs = []
+    for p in PROVIDERS:
+        iv = emb.embed_passages(list(p.items))
+        provs.append(
+            ProviderFeatures(
+                id=p.id, name=p.name, items=p.items, vector=emb.embed_passages([p.text])[0], item_vectors=iv
+            )
+        )
+    need = NeedFeatures(id=1, title=NEED.title, description=NEED.description, vector=emb.embed_queries([NEED.text])[0])
+    matches = rank_providers_for_need(need, provs, Boom(), weights=FusionWeights())
+    assert matches[0].id == 1
+
+
+def test_weights_roundtrip_json(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    w = FusionWeights(features={"knn_vote": 2.0, "prior": 0.1}, industry=1.5)
+    path = tmp_path / "w.json"
+    w.save(path)
+    back = FusionWeights.load(path)
+    assert back.features["knn_vote"] == 2.0 and back.industry == 1.5
+    assert back.features == w.features
+    assert FusionWeights.from_json('{"industry": 0.1}').features == FusionWeights().features
+    with pytest.raises(FileNotFoundError):
+        FusionWeights.load(tmp_path / "missing.json")
+
+
+def test_empty_provider_list(emb) -> None:  # type: ignore[no-untyped-def]
+    assert rank_providers_for_need(NEED, [], emb) == []
+    assert np.isfinite(FusionWeights().features["prior"])
