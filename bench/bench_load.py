@@ -262,7 +262,7 @@ def run_one(db: str, args: argparse.Namespace, out_dir: Path) -> dict[str, Any]:
             for tok in prov_tokens
         }
         paths = httpx.get(f"{base}/openapi.json").json()["paths"]
-        rec = next((p for p in paths if "recommended-providers" in p), None)
+        rec = next((p for p in paths if "recommended-needs" in p), None)
         tokens_file = work / "tokens.json"
         tokens_file.write_text(
             json.dumps(
@@ -273,7 +273,8 @@ def run_one(db: str, args: argparse.Namespace, out_dir: Path) -> dict[str, Any]:
                     "published_need_ids": seeded["published"],
                     "provider_org_ids": seeded["providers"],
                     "deadline": (dt.date.today() + dt.timedelta(days=180)).isoformat(),
-                    "recommend_needs_path": rec.replace("{need_id}", "{id}") if rec else None,
+                    "recommend_path": rec.replace("{org_id}", "{id}") if rec else None,
+                    "provider_org_of": org_of,
                 },
                 ensure_ascii=False,
             )
@@ -315,7 +316,10 @@ def run_one(db: str, args: argparse.Namespace, out_dir: Path) -> dict[str, Any]:
             timeout=_seconds(args.duration) + 120,
             stdout=subprocess.DEVNULL,
         )
-        health = httpx.get(f"{base}/healthz", timeout=10).json()
+        try:
+            health = httpx.get(f"{base}/healthz", timeout=60).json()
+        except httpx.HTTPError as exc:
+            health = {"error": repr(exc)}
         stats = _read_stats(csv_prefix)
         stats["healthz"] = health
         stats["server_errors_logged"] = (work / "server.log").read_text(errors="replace").count("Traceback")

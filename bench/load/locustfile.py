@@ -106,12 +106,11 @@ class MarketUser(FastHttpUser):
 
     @task(10)
     def recommend(self) -> None:
-        if _data.get("recommend_needs_path"):
-            nid = random.choice(self.need_ids)
+        """A provider asks for needs recommended to its own organisation."""
+        if _data.get("recommend_path"):
+            org = _data["provider_org_of"][self.provider_token]
             self.client.get(
-                _data["recommend_needs_path"].format(id=nid),
-                headers=self.enterprise,
-                name="GET recommend providers for need",
+                _data["recommend_path"].format(id=org), headers=self.provider, name="GET recommend needs for provider"
             )
         else:  # no recommendation route in this build: fall back to the provider directory
             self.client.get(f"{API}/providers?page={random.randint(1, 5)}", name="GET /providers (list)")
