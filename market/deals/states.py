@@ -19,7 +19,7 @@ class DealStage(enum.StrEnum):
 
 
 D = DealStage
-LABELS = {
+LABELS: dict[str, str] = {
     D.matched: "对接中",
     D.intent: "达成意向",
     D.signed: "已签约",

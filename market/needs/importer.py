@@ -30,7 +30,7 @@ from market.needs.models import Need
 from market.needs.schemas import NeedCreate
 from market.needs.states import NeedStatus
 from market.notifications import service as notify
-from market.orgs.models import OrgKind, Organisation, User
+from market.orgs.models import Organisation, OrgKind, User
 from market.vocab import COOPERATION_MODES, COUNTIES, DISCLOSURES, INDUSTRIES, TRACKS
 
 MAX_ROWS = 1000

@@ -55,7 +55,7 @@ class SavedSearchIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: str = Field(min_length=1, max_length=100, examples=["冲压模具监测"])
     query: str = Field("", max_length=200, examples=["模具 磨损"], description="关键词，空格分隔，须全部出现在标题或摘要中")
-    filters: SearchFilters = SearchFilters()
+    filters: SearchFilters = Field(default_factory=lambda: SearchFilters(industry=None, county=None, track=None))
     notify: bool = Field(True, description="有新发榜需求匹配时通知我")
 
 

@@ -13,7 +13,7 @@ from market.errors import Conflict, Forbidden, NotFound
 from market.needs.models import Need
 from market.notifications.models import Notification, SavedSearch
 from market.notifications.schemas import SavedSearchIn
-from market.orgs.models import PROVIDER_KINDS, OrgKind, Organisation, Role, User
+from market.orgs.models import PROVIDER_KINDS, Organisation, OrgKind, Role, User
 
 
 def notify_users(session: Session, user_ids: Iterable[int], kind: str, title: str, body: str = "", link: str = "") -> int:

@@ -124,11 +124,10 @@ def submit(session: Session, actor: User, need_id: int, response_in: ResponseCre
         raise DuplicateResponse()
     _check_partners(session, actor, response_in.partner_org_ids)
     response = Response(need_id=need.id, org_id=actor.org_id, created_by=actor.id, status=S.submitted, **response_in.model_dump())
+    session.add(response)
     try:
-        with session.begin_nested():
-            session.add(response)
-            session.flush()
-    except IntegrityError as exc:  # a concurrent response by the same organisation
+        session.flush()
+    except IntegrityError as exc:  # a concurrent response by the same organisation; the unit of work rolls back
         raise DuplicateResponse() from exc
     audit.record(
         session, actor.id, "response.submitted", "response", response.id,

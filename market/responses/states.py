@@ -20,7 +20,7 @@ class ResponseStatus(enum.StrEnum):
 
 
 S = ResponseStatus
-LABELS = {
+LABELS: dict[str, str] = {
     S.submitted: "已提交",
     S.shortlisted: "入围",
     S.selected: "已选定",

@@ -61,5 +61,5 @@ def complete_milestone(
     deal_id: int, milestone_id: int, session: SessionDep, user: CurrentUser, body: MilestoneDoneIn | None = None
 ) -> MilestoneOut:
     """标记里程碑完成（缺省为今天）。"""
-    done_in = body or MilestoneDoneIn()
+    done_in = body or MilestoneDoneIn(done_on=None, note=None)
     return MilestoneOut.model_validate(service.complete_milestone(session, user, deal_id, milestone_id, done_in))

@@ -4,7 +4,7 @@ to a need (its reviewers), the deals (bureau)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query
@@ -21,7 +21,7 @@ from web.errors import RESPONSES_READ, responses
 
 router = APIRouter(tags=["导出 exports"])
 
-XLSX = {200: {"content": {exports.XLSX_MEDIA_TYPE: {}}, "description": "Excel 文件（xlsx）"}}
+XLSX: dict[int | str, dict[str, Any]] = {200: {"content": {exports.XLSX_MEDIA_TYPE: {}}, "description": "Excel 文件（xlsx）"}}
 
 
 def xlsx_response(data: bytes, filename: str) -> Response:

@@ -12,7 +12,6 @@ from market.audit.models import AuditEntry
 from market.needs.importer import COLUMNS
 from market.needs.models import Need
 from market.orgs.models import Organisation, User
-from tests import factories
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
