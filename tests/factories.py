@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 
 from sqlalchemy.orm import Session
@@ -13,6 +14,12 @@ from market.orgs.models import CapabilityItem, Organisation, ProviderProfile, Ro
 
 _seq = itertools.count(1)
 PASSWORD = "Passw0rd!2026"
+
+
+@functools.cache
+def password_hash() -> str:
+    """argon2 is slow on purpose; hash the shared test password once per test run."""
+    return security.hash_password(PASSWORD)
 
 
 def create_org(
@@ -37,7 +44,7 @@ def create_user(session: Session, org: Organisation, *, roles: list[str] | None 
         org_id=org.id,
         email=email or f"user{n}@test.jiebang.cn",
         display_name=f"用户{n}",
-        password_hash=security.hash_password(PASSWORD),
+        password_hash=password_hash(),
         roles=roles or [Role.org_admin.value, Role.member.value],
     )
     session.add(user)
