@@ -111,7 +111,9 @@ def main() -> None:
         "vector": lambda qf: qf.features["vec_profile"],
         "hybrid": lambda qf: zscore(qf.features["bm25_profile"]) + zscore(qf.features["vec_profile"]),
         "item_top3": lambda qf: qf.features["vec_item_top3"],
-        "bm25+items(z)": lambda qf: zscore(qf.features["bm25_profile"]) + zscore(qf.features["vec_item_top3"]),
+        "bm25+items(z)": lambda qf: (
+            zscore(qf.features["bm25_profile"]) + zscore(qf.features["vec_item_top3"])
+        ),
         "final": lambda qf: with_prf(qf, index, tuned, 10),
         "final-no-prf": lambda qf: fuse(qf.features, {k: v for k, v in tuned.items() if k != "prf"}),
     }

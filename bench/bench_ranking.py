@@ -53,8 +53,14 @@ def main() -> None:
             )
         )
     cands = [Candidate(id=i, keyword_score=rng.random()) for i in range(args.candidates)]
-    need = NeedFeatures(id=0, title="经编车间MES系统与设备联网", description="能耗在线监测，余热回收", industry="纺织",
-                        track="数字化", budget=50.0)
+    need = NeedFeatures(
+        id=0,
+        title="经编车间MES系统与设备联网",
+        description="能耗在线监测，余热回收",
+        industry="纺织",
+        track="数字化",
+        budget=50.0,
+    )
     need.vector = emb.embed_queries([need.text])[0]
     w = FusionWeights.load()
     lat = []
@@ -64,9 +70,11 @@ def main() -> None:
         lat.append((time.perf_counter() - t) * 1000)
     lat.sort()
     n_items = args.candidates * args.items
-    print(f"rank 1 need vs {args.candidates} providers ({n_items} items, vectors given): "
-          f"p50 {statistics.median(lat):.1f} ms  p95 {lat[int(0.95 * (len(lat) - 1))]:.1f} ms  "
-          f"(includes indexing candidates: BM25 + {n_items}x{emb.dim} item matrix)")
+    print(
+        f"rank 1 need vs {args.candidates} providers ({n_items} items, vectors given): "
+        f"p50 {statistics.median(lat):.1f} ms  p95 {lat[int(0.95 * (len(lat) - 1))]:.1f} ms  "
+        f"(includes indexing candidates: BM25 + {n_items}x{emb.dim} item matrix)"
+    )
     real = load_embedder(args.backend)
     qlat = []
     for _ in range(args.repeat):

@@ -1,6 +1,6 @@
 """Run search.evaluation.run_evaluation against a throwaway local Meilisearch (until the CLI exists).
 
-    python bench/run_evaluation.py DATA_DIR OUT_DIR [--cache data/cache]
+python bench/run_evaluation.py DATA_DIR OUT_DIR [--cache data/cache]
 """
 
 from __future__ import annotations
@@ -30,8 +30,14 @@ def main() -> None:
         server = LocalMeilisearch(Path(tmp), get_settings().meili.binary, max_indexing_threads=2).start()
         try:
             with MeiliClient(server.url, server.master_key, timeout=60, task_timeout=600) as client:
-                m = run_evaluation(args.data_dir, args.out_dir, client, load_embedder("e5"), "eval_scratch",
-                                   cache_dir=args.cache)
+                m = run_evaluation(
+                    args.data_dir,
+                    args.out_dir,
+                    client,
+                    load_embedder("e5"),
+                    "eval_scratch",
+                    cache_dir=args.cache,
+                )
         finally:
             server.stop()
     print(json.dumps(m, ensure_ascii=False, indent=1))

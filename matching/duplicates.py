@@ -69,5 +69,7 @@ def find_near_duplicates(
         if scores[i] < threshold or len(out) >= limit:
             break
         cid, ctext = candidates[int(i)]
-        out.append(NearDuplicate(id=cid, score=round(float(scores[i]), 4), shared_terms=shared_terms(text, ctext)))
+        out.append(
+            NearDuplicate(id=cid, score=round(float(scores[i]), 4), shared_terms=shared_terms(text, ctext))
+        )
     return out

@@ -98,9 +98,9 @@ class SentenceTransformerEmbedder:
         if not model:
             raise ValueError("sentence-transformers backend needs a model path or id already on disk")
         self._model: Any = SentenceTransformer(model, device="cpu", local_files_only=True)
-        getter = getattr(self._model, "get_embedding_dimension", None) or getattr(
-            self._model, "get_sentence_embedding_dimension"
-        )
+        getter = getattr(self._model, "get_embedding_dimension", None)
+        if getter is None:  # sentence-transformers < 5
+            getter = self._model.get_sentence_embedding_dimension
         dim = getter()
         if dim is None:  # pragma: no cover - every pooling model reports it
             dim = int(self._model.encode(["x"]).shape[1])
@@ -182,7 +182,9 @@ def load_embedder(
     """Return the process-wide embedder for ``backend``/``model``, loading it on first use."""
     kind = _ALIASES.get(backend.lower())
     if kind is None:
-        raise ValueError(f"unknown embedding backend {backend!r}; use 'e5', 'sentence-transformers' or 'hash'")
+        raise ValueError(
+            f"unknown embedding backend {backend!r}; use 'e5', 'sentence-transformers' or 'hash'"
+        )
     key = (kind, model, query_prefix, passage_prefix, batch_size)
     with _CACHE_LOCK:
         found = _CACHE.get(key)

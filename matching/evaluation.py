@@ -116,16 +116,18 @@ def load_dataset(folder: Path | str) -> Dataset:
         for line in fh:
             if line.strip():
                 raw = json.loads(line)
-                queries.append(Query(id=str(raw["id"]), text=str(raw["text"]), qtype=str(raw.get("qtype", ""))))
+                queries.append(
+                    Query(id=str(raw["id"]), text=str(raw["text"]), qtype=str(raw.get("qtype", "")))
+                )
     qrels = _read_qrels(folder / "qrels.tsv")
     graded_path = folder / "qrels_graded.tsv"
     graded = _read_qrels(graded_path) if graded_path.exists() else None
     return Dataset(name=folder.name, docs=docs, queries=queries, qrels=qrels, qrels_graded=graded)
 
 
-def split_queries(queries: Sequence[Query], tune_fraction: float = 0.5, salt: str = "jiebang") -> tuple[
-    list[Query], list[Query]
-]:
+def split_queries(
+    queries: Sequence[Query], tune_fraction: float = 0.5, salt: str = "jiebang"
+) -> tuple[list[Query], list[Query]]:
     """Deterministic split by a hash of the query id (stable across runs and machines)."""
     tune: list[Query] = []
     test: list[Query] = []

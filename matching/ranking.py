@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from matching.embedders import Embedder
-from matching.providers import FEATURE_NAMES, Profile, ProfileIndex, QueryInput
+from matching.providers import Profile, ProfileIndex, QueryInput
 from matching.text import shared_terms
 
 __all__ = [
@@ -159,7 +159,11 @@ class FusionWeights:
         feats = dict(cls().features)
         if "features" in raw:  # a saved set is complete: a name left out has weight 0
             feats = {k: float(v) for k, v in raw["features"].items()}
-        kwargs = {k: raw[k] for k in ("prf_depth", "industry", "track", "county", "budget", "track_record") if k in raw}
+        kwargs = {
+            k: raw[k]
+            for k in ("prf_depth", "industry", "track", "county", "budget", "track_record")
+            if k in raw
+        }
         return cls(features=feats, **kwargs)
 
     @classmethod
@@ -267,7 +271,9 @@ class Match:
     explanation: Explanation
 
 
-def structured_signals(need: NeedFeatures, provider: ProviderFeatures, weights: FusionWeights) -> list[Signal]:
+def structured_signals(
+    need: NeedFeatures, provider: ProviderFeatures, weights: FusionWeights
+) -> list[Signal]:
     """Structured fit of a provider for a need, signed and weighted, with Chinese wording."""
     out: list[Signal] = []
     if need.industry and provider.industries:
@@ -296,7 +302,11 @@ def structured_signals(need: NeedFeatures, provider: ProviderFeatures, weights: 
         elif need.budget < lo:
             ratio = lo / max(need.budget, 1e-6)
             effect = -weights.budget * min(1.0, math.log2(ratio) / 2)
-            out.append(Signal("budget", effect, f"预算（{need.budget:g}万元）低于其典型合作规模（{lo:g}–{hi:g}万元）"))
+            out.append(
+                Signal(
+                    "budget", effect, f"预算（{need.budget:g}万元）低于其典型合作规模（{lo:g}–{hi:g}万元）"
+                )
+            )
         else:
             out.append(Signal("budget", weights.budget / 3, f"预算高于其典型合作规模（{lo:g}–{hi:g}万元）"))
     if provider.n_deals_completed > 0:
@@ -321,8 +331,12 @@ def _index_for(
 ) -> ProfileIndex:
     """Index profiles, embedding only what the caller did not supply."""
     if not profiles:
-        return ProfileIndex([], np.zeros((0, embedder.dim), np.float32), np.zeros((0, embedder.dim), np.float32),
-                            np.zeros(0, np.int64))
+        return ProfileIndex(
+            [],
+            np.zeros((0, embedder.dim), np.float32),
+            np.zeros((0, embedder.dim), np.float32),
+            np.zeros(0, np.int64),
+        )
     need_items = [i for i, iv in enumerate(item_vectors) if iv is None]
     texts = [it for i in need_items for it in profiles[i].capability_items]
     embedded = embedder.embed_passages(texts) if texts else np.zeros((0, embedder.dim), np.float32)
@@ -367,7 +381,9 @@ def _explain(
     items = profile.capability_items
     best_item = items[best] if profile.items and len(items) > 1 else None
     terms = shared_terms(query_text, profile.text, k=5, corpus_idf=index.bm25_profile.idf)
-    return Explanation(shared_terms=terms, semantic_similarity=round(semantic, 4), signals=signals, best_item=best_item)
+    return Explanation(
+        shared_terms=terms, semantic_similarity=round(semantic, 4), signals=signals, best_item=best_item
+    )
 
 
 def _rank(
@@ -417,7 +433,9 @@ def rank_providers_for_need(
     index = _index_for(profiles, embedder, [p.vector for p in providers], [p.item_vectors for p in providers])
     qvec = need.vector if need.vector is not None else embedder.embed_queries([need.text])[0]
     signals = [structured_signals(need, p, weights) for p in providers]
-    return _rank(need.text, np.asarray(qvec), index, [p.id for p in providers], candidates, weights, signals, limit)
+    return _rank(
+        need.text, np.asarray(qvec), index, [p.id for p in providers], candidates, weights, signals, limit
+    )
 
 
 def rank_needs_for_provider(

@@ -26,8 +26,13 @@ class TuningSample:
     ideal_dcg: float
 
 
-def make_sample(features: Mapping[str, np.ndarray], names: Sequence[str], gains: np.ndarray,
-                n_relevant_total: Sequence[float], k: int = 10) -> TuningSample:
+def make_sample(
+    features: Mapping[str, np.ndarray],
+    names: Sequence[str],
+    gains: np.ndarray,
+    n_relevant_total: Sequence[float],
+    k: int = 10,
+) -> TuningSample:
     from matching.ranking import zscore
 
     z = np.column_stack([zscore(features[n]) if n in features else np.zeros(len(gains)) for n in names])

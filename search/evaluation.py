@@ -55,7 +55,9 @@ def _index_docs(client: MeiliClient, index_uid: str, ds: Dataset, vectors: np.nd
     for i, doc in enumerate(ds.docs):
         mid = doc.id if _SAFE_ID.match(doc.id) else f"d{i}"
         mapping[mid] = doc.id
-        batch.append({"id": mid, "title": doc.title, "text": doc.text, "_vectors": {EMBEDDER: vectors[i].tolist()}})
+        batch.append(
+            {"id": mid, "title": doc.title, "text": doc.text, "_vectors": {EMBEDDER: vectors[i].tolist()}}
+        )
         if len(batch) >= 500:
             tasks.append(client.add_documents(index_uid, batch))
             batch = []
@@ -67,7 +69,11 @@ def _index_docs(client: MeiliClient, index_uid: str, ds: Dataset, vectors: np.nd
 
 
 def _hits(answer: dict[str, Any], mapping: dict[str, str]) -> list[tuple[str, float]]:
-    return [(mapping[h["id"]], float(h.get("_rankingScore", 0.0))) for h in answer.get("hits", []) if h["id"] in mapping]
+    return [
+        (mapping[h["id"]], float(h.get("_rankingScore", 0.0)))
+        for h in answer.get("hits", [])
+        if h["id"] in mapping
+    ]
 
 
 def run_evaluation(
@@ -99,18 +105,30 @@ def run_evaluation(
         runs: dict[str, dict[str, list[tuple[str, float]]]] = {m: {} for m in METHODS}
         for qi, q in enumerate(tqdm(ds.queries, desc=f"evaluate {ds.name}", disable=not progress)):
             vec = qvecs[qi].tolist()
-            base = {"indexUid": index_uid, "limit": TOP, "showRankingScore": True, "attributesToRetrieve": ["id"]}
+            base = {
+                "indexUid": index_uid,
+                "limit": TOP,
+                "showRankingScore": True,
+                "attributesToRetrieve": ["id"],
+            }
             answer = client.multi_search(
                 [
                     {**base, "q": q.text},
                     {**base, "vector": vec, "hybrid": {"embedder": EMBEDDER, "semanticRatio": 1.0}},
-                    {**base, "q": q.text, "vector": vec, "hybrid": {"embedder": EMBEDDER, "semanticRatio": HYBRID_RATIO}},
+                    {
+                        **base,
+                        "q": q.text,
+                        "vector": vec,
+                        "hybrid": {"embedder": EMBEDDER, "semanticRatio": HYBRID_RATIO},
+                    },
                 ]
             )
             results = answer["results"]
             for name, res in zip(("keyword", "vector", "hybrid"), results, strict=True):
                 runs[name][q.id] = _hits(res, mapping)
-        qfs = collect_features(ds, index, qvecs, pool=TOP, keyword_runs=runs["keyword"], vector_runs=runs["vector"])
+        qfs = collect_features(
+            ds, index, qvecs, pool=TOP, keyword_runs=runs["keyword"], vector_runs=runs["vector"]
+        )
         feature_w = {k: v for k, v in weights.features.items() if k != "prf"}
         for qf in qfs:
             scores = fuse(qf.features, feature_w)
@@ -132,7 +150,9 @@ def run_evaluation(
             write_run(runs[name], out_dir / f"{name}.tsv", top=TOP)
             metrics["methods"][name] = evaluate_run(runs[name], ds.qrels, ds.qrels_graded)
         metrics["seconds"] = round(time.perf_counter() - started, 1)
-        (out_dir / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        (out_dir / "metrics.json").write_text(
+            json.dumps(metrics, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
         return metrics
     finally:
         if not keep_index:

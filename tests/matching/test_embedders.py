@@ -42,7 +42,9 @@ def test_sentence_transformers_backend_with_bundled_minilm() -> None:
     assert load_embedder("sentence-transformers", model=path, query_prefix="query: ") is emb
     assert emb.dim == 384 and emb.name.startswith("st:")
     q = emb.embed_queries(["automatic detection of defects on solar panels"])
-    p = emb.embed_passages(["machine vision inspection of photovoltaic modules", "wastewater reuse in dyeing"])
+    p = emb.embed_passages(
+        ["machine vision inspection of photovoltaic modules", "wastewater reuse in dyeing"]
+    )
     assert p.shape == (2, 384)
     assert np.allclose(np.linalg.norm(p, axis=1), 1.0, atol=1e-4)
     sims = p @ q[0]

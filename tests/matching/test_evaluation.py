@@ -20,14 +20,24 @@ PROVIDERS = {
     "p2": ("绿源环保", ["印染废水中水回用", "余热回收改造", "污水处理站提标改造"]),
     "p3": ("光明视觉", ["光伏组件机器视觉缺陷检测", "视觉引导机器人上下料"]),
 }
-QUERIES = {"q1": ("MES系统与设备联网", "p1"), "q2": ("中水回用与余热回收", "p2"), "q3": ("光伏组件缺陷检测", "p3")}
+QUERIES = {
+    "q1": ("MES系统与设备联网", "p1"),
+    "q2": ("中水回用与余热回收", "p2"),
+    "q3": ("光伏组件缺陷检测", "p3"),
+}
 
 
 def make_folder(root: Path, graded: bool = False) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     with (root / "docs.jsonl").open("w", encoding="utf-8") as fh:
         for pid, (name, items) in PROVIDERS.items():
-            row = {"id": pid, "title": name, "text": "；".join(items), "items": items, "n_projects": len(items)}
+            row = {
+                "id": pid,
+                "title": name,
+                "text": "；".join(items),
+                "items": items,
+                "n_projects": len(items),
+            }
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     with (root / "queries.jsonl").open("w", encoding="utf-8") as fh:
         for qid, (text, _) in QUERIES.items():

@@ -83,7 +83,9 @@ def test_need_to_providers_ranks_the_fitting_provider_first_with_chinese_explana
 def test_provider_to_needs_works_the_other_way(emb) -> None:  # type: ignore[no-untyped-def]
     needs = [
         NEED,
-        NeedFeatures(id=101, title="印染废水中水回用", description="降低新鲜水用量", industry="纺织", track="绿色化"),
+        NeedFeatures(
+            id=101, title="印染废水中水回用", description="降低新鲜水用量", industry="纺织", track="绿色化"
+        ),
         NeedFeatures(id=102, title="光伏组件缺陷检测", description="机器视觉替代人工目检", industry="光伏"),
     ]
     matches = rank_needs_for_provider(PROVIDERS[1], needs, emb, weights=FusionWeights())
@@ -104,7 +106,11 @@ def test_structured_signals_are_signed(emb) -> None:  # type: ignore[no-untyped-
 
 def test_keyword_scores_from_the_engine_are_used(emb) -> None:  # type: ignore[no-untyped-def]
     w = FusionWeights(features={"bm25_profile": 1.0}, industry=0, track=0, county=0, budget=0, track_record=0)
-    cands = [Candidate(id=3, keyword_score=0.9), Candidate(id=1, keyword_score=0.1), Candidate(id=2, keyword_score=0.0)]
+    cands = [
+        Candidate(id=3, keyword_score=0.9),
+        Candidate(id=1, keyword_score=0.1),
+        Candidate(id=2, keyword_score=0.0),
+    ]
     matches = rank_providers_for_need(NEED, PROVIDERS, emb, candidates=cands, weights=w)
     assert [m.id for m in matches] == [3, 1, 2]
 
@@ -127,7 +133,9 @@ def test_precomputed_vectors_are_used_without_embedding(emb) -> None:  # type: i
                 id=p.id, name=p.name, items=p.items, vector=emb.embed_passages([p.text])[0], item_vectors=iv
             )
         )
-    need = NeedFeatures(id=1, title=NEED.title, description=NEED.description, vector=emb.embed_queries([NEED.text])[0])
+    need = NeedFeatures(
+        id=1, title=NEED.title, description=NEED.description, vector=emb.embed_queries([NEED.text])[0]
+    )
     matches = rank_providers_for_need(need, provs, Boom(), weights=FusionWeights())
     assert matches[0].id == 1
 
