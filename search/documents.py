@@ -186,7 +186,9 @@ def plan_needs(plan: Plan, session: Session, ids: Iterable[int]) -> None:
         else:
             plan.delete(NEEDS, need_id)
         if bureau is not None and need is not None:
-            plan.upsert(PendingDoc(NEEDS_ALL, bureau, need_full_text(need)))
+            # Same vector text as the public document: embedded once, and the
+            # semantic part of bureau search stays comparable with the public one.
+            plan.upsert(PendingDoc(NEEDS_ALL, bureau, need_public_text(need)))
         else:
             plan.delete(NEEDS_ALL, need_id)
 

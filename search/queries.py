@@ -19,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from market.errors import Invalid
@@ -176,11 +177,26 @@ class _VectorCache:
                 self._data.move_to_end(key)
                 return found
         vector: list[float] = embedder.embed_queries([text])[0].astype(float).tolist()
+        self._put(key, vector)
+        return vector
+
+    def get_many(self, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for several query texts, embedding only the ones not seen recently (one batch)."""
+        tag = f"{embedder.name}:{embedder.dim}"
+        with self._lock:
+            known = {t: self._data.get((tag, t)) for t in texts}
+        missing = [t for t, v in known.items() if v is None]
+        if missing:
+            for text, row in zip(missing, embedder.embed_queries(missing), strict=True):
+                known[text] = row.astype(float).tolist()
+                self._put((tag, text), known[text])  # type: ignore[arg-type]
+        return np.asarray([known[t] for t in texts], dtype=np.float32)
+
+    def _put(self, key: tuple[str, str], vector: list[float]) -> None:
         with self._lock:
             self._data[key] = vector
             while len(self._data) > self._size:
                 self._data.popitem(last=False)
-        return vector
 
 
 query_vectors = _VectorCache()

@@ -35,7 +35,7 @@ from search.client import MeiliClient
 from search.documents import load_needs, load_providers, need_full_text, provider_doc, provider_text
 from search.errors import MeiliRequestError, MeiliUnavailable, SearchUnavailable
 from search.indexes import EMBEDDER, NEEDS, PROVIDERS, index_uid
-from search.queries import and_all, any_of
+from search.queries import query_vectors, and_all, any_of
 
 
 class SignalOut(BaseModel):
@@ -147,7 +147,7 @@ def recommend_providers(
     if need is None:
         raise NotFound("需求不存在")
     text = need_full_text(need)
-    qvec = embedder.embed_queries([text])[0]
+    qvec = np.asarray(query_vectors.get(embedder, text), dtype=np.float32)
     hits = _candidates(
         client, index_uid(prefix, PROVIDERS), need.title, qvec.astype(float).tolist(), None, pool, semantic_ratio
     )
@@ -191,7 +191,8 @@ def recommend_needs(
     org, profile = pair
     doc = provider_doc(org, profile) or {}
     items = [i.title for i in profile.items] or [provider_text(org, profile)]
-    qvecs = embedder.embed_queries(items)
+    # A provider's items change rarely; their vectors are cached across requests.
+    qvecs = query_vectors.get_many(embedder, items)
     centroid = qvecs.mean(axis=0)
     norm = float(np.linalg.norm(centroid)) or 1.0
     q = " ".join((doc.get("key_terms") or [])[:6]) if doc else " ".join(map(str, profile.fields))

@@ -134,3 +134,20 @@ def reindex_all(
     return [
         reindex(session_factory, client, embedder, prefix, name, progress=progress) for name in INDEX_NAMES
     ]
+
+
+def settle_outbox(session_factory: sessionmaker[Session], before: dt.datetime) -> int:
+    """Mark pending entries written before a full rebuild started as done: the rebuild read the
+    database after them, so what they asked for is already in the index."""
+    from sqlalchemy import update
+
+    from market.outbox.models import OutboxEntry
+
+    with session_factory() as session:
+        result = session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.status == "pending", OutboxEntry.created_at < before)
+            .values(status="done", processed_at=utcnow(), last_error="superseded by full reindex")
+        )
+        session.commit()
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

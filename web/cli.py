@@ -94,6 +94,15 @@ def serve(
         with session_scope(rt.session_factory) as session:
             report = do_seed(session, generate_corpus(2026))
         typer.echo(str(report))
+        if not report.already_present:
+            # Index the demo corpus once, with progress bars, instead of leaving it to the worker.
+            from market.db import utcnow
+            from search.reindex import reindex_all, settle_outbox
+
+            started = utcnow()
+            typer.echo("正在为演示数据建立搜索索引（含向量）……")
+            reindex_all(rt.session_factory, rt.meili, rt.embedder, prefix=rt.index_prefix)
+            settle_outbox(rt.session_factory, started)
     # Worker processes find the (possibly managed) Meilisearch through the environment.
     os.environ["MEILI_URL"] = rt.meili.url
     if rt.local_meili is not None:

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from market.errors import DomainError
@@ -164,6 +165,14 @@ def install(app: FastAPI) -> None:
         if _wants_json(request):
             return error_json(exc.status_code, f"http_{exc.status_code}", message)
         return _page(request, exc.status_code, message)
+
+    @app.exception_handler(SQLAlchemyTimeout)
+    async def _busy(request: Request, exc: SQLAlchemyTimeout) -> Response:
+        log.warning("database connection pool exhausted on %s %s", request.method, request.url.path)
+        message = "服务繁忙，请稍后再试"
+        if _wants_json(request):
+            return error_json(503, "busy", message)
+        return _page(request, 503, message)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
