@@ -2,6 +2,7 @@
 
 from market.audit import models as audit_models  # noqa: F401
 from market.batches import models as batch_models  # noqa: F401
+from market.db import Base
 from market.deals import models as deal_models  # noqa: F401
 from market.needs import models as need_models  # noqa: F401
 from market.notifications import models as notification_models  # noqa: F401
@@ -10,6 +11,5 @@ from market.outbox import models as outbox_models  # noqa: F401
 from market.recognitions import models as recognition_models  # noqa: F401
 from market.responses import models as response_models  # noqa: F401
 from market.targets import models as target_models  # noqa: F401
-from market.db import Base
 
 metadata = Base.metadata

@@ -35,7 +35,7 @@ from search.client import MeiliClient
 from search.documents import load_needs, load_providers, need_full_text, provider_doc, provider_text
 from search.errors import MeiliRequestError, MeiliUnavailable, SearchUnavailable
 from search.indexes import EMBEDDER, NEEDS, PROVIDERS, index_uid
-from search.queries import query_vectors, and_all, any_of
+from search.queries import and_all, any_of, query_vectors
 
 
 class SignalOut(BaseModel):

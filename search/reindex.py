@@ -24,7 +24,15 @@ from market.orgs.models import PROVIDER_KINDS, Organisation, ProviderProfile
 from matching.embedders import Embedder
 from search.client import MeiliClient
 from search.documents import Plan, build_plan, embed_docs
-from search.indexes import DEFAULT_DIMENSIONS, INDEX_NAMES, NEEDS, NEEDS_ALL, PROVIDERS, ensure_index, index_uid
+from search.indexes import (
+    DEFAULT_DIMENSIONS,
+    INDEX_NAMES,
+    NEEDS,
+    NEEDS_ALL,
+    PROVIDERS,
+    ensure_index,
+    index_uid,
+)
 from search.outbox import WorkerConfig, sync_records
 
 log = logging.getLogger(__name__)

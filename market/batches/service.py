@@ -18,7 +18,7 @@ from market.needs import service as needs
 from market.needs.models import Need, NeedObjection
 from market.needs.states import NeedStatus
 from market.notifications import service as notify
-from market.orgs.models import OrgKind, Organisation, User
+from market.orgs.models import Organisation, OrgKind, User
 
 B = BatchStatus
 

@@ -21,7 +21,7 @@ from market.needs.models import ExpertAssignment, Need, NeedAccessGrant, NeedCom
 from market.needs.schemas import CommentIn, NeedCreate, NeedUpdate, ScoresIn
 from market.needs.states import EDITABLE_BY_OWNER, PUBLIC_STATUSES, NeedStatus, need_machine
 from market.notifications import service as notify
-from market.orgs.models import OrgKind, Organisation, Role, User
+from market.orgs.models import Organisation, OrgKind, Role, User
 from market.outbox import service as outbox
 from market.vocab import REASON_CODES
 

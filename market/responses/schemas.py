@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from market.vocab import REASON_CODES, REVIEW_CRITERIA
+from market.needs.schemas import ScoresIn
+from market.vocab import REASON_CODES
 
 
 class ResponseCreate(BaseModel):
@@ -50,21 +51,8 @@ class NoteIn(BaseModel):
     note: str = Field("", max_length=2000)
 
 
-class ResponseScoresIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    scores: dict[str, int] = Field(
-        examples=[{"industry_impact": 80, "research_basis": 75, "technical_indicators": 85, "financial_indicators": 70}]
-    )
-    comment: str = Field("", max_length=2000)
-
-    @field_validator("scores")
-    @classmethod
-    def _scores(cls, v: dict[str, int]) -> dict[str, int]:
-        if set(v) != set(REVIEW_CRITERIA):
-            raise ValueError(f"须对全部评审维度打分：{'、'.join(REVIEW_CRITERIA.values())}")
-        if any(not 0 <= s <= 100 for s in v.values()):
-            raise ValueError("分数须在 0–100 之间")
-        return v
+class ResponseScoresIn(ScoresIn):
+    """An expert scores a response on the same criteria as the need (REVIEW_CRITERIA)."""
 
 
 class PartnerOut(BaseModel):

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from market import attachments
+from market.errors import NotFound
 from market.needs import queries, service
 from market.needs.access import can_view_details
 from market.needs.models import Need
@@ -29,7 +30,6 @@ from market.needs.schemas import (
     ReasonIn,
     ScoresIn,
 )
-from market.errors import NotFound
 from web.api.common import Paginated
 from web.deps import BureauUser, CurrentUser, OptionalUser, PageDep, RuntimeDep, SessionDep
 from web.errors import RESPONSES_READ, RESPONSES_WRITE, responses

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from market.needs import service as need_service
 from market.orgs import queries, service
 from market.orgs.schemas import OrgDetail, OrgPublic, ProfileIn, ProfileOut, UserOut, VerificationIn
-from market.needs import service as need_service
 from web.api.common import Paginated
 from web.deps import BureauUser, CurrentUser, PageDep, SessionDep
 from web.errors import RESPONSES_READ, RESPONSES_WRITE, responses

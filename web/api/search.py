@@ -16,7 +16,13 @@ from market.errors import Forbidden, NotFound
 from market.needs import access
 from market.needs import service as need_service
 from search.errors import SearchUnavailable
-from search.queries import NeedSearchParams, ProviderSearchParams, SearchResult, search_needs, search_providers
+from search.queries import (
+    NeedSearchParams,
+    ProviderSearchParams,
+    SearchResult,
+    search_needs,
+    search_providers,
+)
 from search.recommend import Recommendation, recommend_needs, recommend_providers
 from web.deps import CurrentUser, OptionalUser, RuntimeDep, SessionDep
 from web.errors import responses

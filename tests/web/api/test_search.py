@@ -35,9 +35,10 @@ def test_published_needs_are_found_with_facets_and_highlights_drafts_never(
     factories.create_need(session, org=enterprise_org, status="published", title="光伏组件隐裂缺陷机器视觉检测", industry="光伏", county="海宁市")
     factories.create_need(session, org=enterprise_org, status="published", title="造纸车间余热回收与蒸汽节能改造", industry="造纸", track="green", county="平湖市")
     factories.create_need(session, org=enterprise_org, status="draft", title="光伏硅片分选的机器视觉草稿需求")
-    from market.outbox import service as outbox
     from sqlalchemy import select
+
     from market.needs.models import Need
+    from market.outbox import service as outbox
 
     for need_id in session.scalars(select(Need.id).where(Need.org_id == enterprise_org.id)):
         outbox.enqueue(session, "need", need_id)
@@ -78,9 +79,10 @@ def test_recommendations_both_ways_are_ranked_and_explained_in_chinese(
     enterprise_org: Organisation, enterprise_user: User, provider_org: Organisation, provider_user: User,
     other_enterprise_user: User, auth,
 ) -> None:
+    from sqlalchemy import select
+
     from market.orgs.models import ProviderProfile
     from market.outbox import service as outbox
-    from sqlalchemy import select
 
     need = factories.create_need(
         session, org=enterprise_org, status="published", title="光伏组件隐裂缺陷机器视觉检测", industry="光伏",
