@@ -42,7 +42,7 @@ class MeiliSettings(BaseModel):
     master_key: SecretStr | None = None
     binary: Path = REPO_ROOT / "node_modules" / "@gaubee" / "meilisearch-linux-amd64" / "meilisearch"
     index_prefix: str = "jiebang_"
-    semantic_ratio: float = Field(0.5, ge=0.0, le=1.0)
+    semantic_ratio: float = Field(default=0.5, ge=0.0, le=1.0)
     task_timeout_s: float = 30.0
 
 
@@ -80,13 +80,13 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     limits: LimitSettings = LimitSettings()
     # Plain names that operators expect; they override the nested sections.
-    database_url: str = Field("", validation_alias="DATABASE_URL")
-    meili_url: str = Field("", validation_alias="MEILI_URL")
-    meili_master_key: SecretStr | None = Field(None, validation_alias="MEILI_MASTER_KEY")
-    data_dir: Path | None = Field(None, validation_alias="JIEBANG_DATA_DIR")
+    database_url: str = Field(default="", validation_alias="DATABASE_URL")
+    meili_url: str = Field(default="", validation_alias="MEILI_URL")
+    meili_master_key: SecretStr | None = Field(default=None, validation_alias="MEILI_MASTER_KEY")
+    data_dir: Path | None = Field(default=None, validation_alias="JIEBANG_DATA_DIR")
     embedded_worker: bool = True
     host: str = "127.0.0.1"
-    port: int = Field(8000, validation_alias="PORT")
+    port: int = Field(default=8000, validation_alias="PORT")
 
     def model_post_init(self, __context: object) -> None:
         if self.data_dir is not None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from market.needs.models import Need
 from market.needs.states import PUBLIC_STATUSES
 from market.orgs.models import PROVIDER_KINDS, Organisation, Verification
-from market.outbox.service import enqueue
+from market.outbox.service import Topic, enqueue
 from search.client import MeiliClient
 from search.documents import load_providers, provider_token, ts_ms
 from search.errors import MeiliUnavailable, SearchUnavailable
@@ -79,7 +79,7 @@ def check_index(
     report.missing.sort()
     report.stale.sort()
     if repair:
-        topic = "provider" if name == PROVIDERS else "need"
+        topic: Topic = "provider" if name == PROVIDERS else "need"
         for record_id in report.missing + report.stale:
             enqueue(session, topic, record_id, "upsert")
         for record_id in report.extra:

@@ -129,7 +129,7 @@ def _need_base(need: Need) -> Doc:
         "cooperation_mode": need.cooperation_mode,
         "disclosure": need.disclosure,
         "status": need.status,
-        "status_label": NEED_STATUS_LABELS.get(need.status, need.status),  # type: ignore[call-overload]
+        "status_label": NEED_STATUS_LABELS.get(need.status, need.status),
         "batch_id": need.batch_id,
         "published_ts": ts_ms(need.published_at),
         "updated_ts": need_token(need),

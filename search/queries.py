@@ -283,7 +283,8 @@ def run_search(
                 score=score,
             )
         )
-    total = int(raw.get("totalHits", raw.get("estimatedTotalHits", len(hits))))
+    # Page-based searches report totalHits; offset-based ones only an estimate.
+    total = int(raw["totalHits"] if "totalHits" in raw else raw.get("estimatedTotalHits", len(hits)))
     return SearchResult(
         query=q,
         mode=used_mode,

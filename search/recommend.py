@@ -186,9 +186,11 @@ def recommend_needs(
 ) -> list[Recommendation]:
     """Published needs for a provider, best first, explained from their public text only."""
     pair = load_providers(session, [provider_org_id]).get(provider_org_id)
-    if pair is None or pair[1] is None:
+    if pair is None:
         raise NotFound("能力画像不存在")
     org, profile = pair
+    if profile is None:
+        raise NotFound("能力画像不存在")
     doc = provider_doc(org, profile) or {}
     items = [i.title for i in profile.items] or [provider_text(org, profile)]
     # A provider's items change rarely; their vectors are cached across requests.

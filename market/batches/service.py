@@ -194,4 +194,5 @@ def list_batches(session: Session, *, published_only: bool) -> Sequence[Batch]:
 
 def need_counts(session: Session) -> dict[int, int]:
     rows = session.execute(select(Need.batch_id, func.count(Need.id)).where(Need.batch_id.is_not(None)).group_by(Need.batch_id)).all()
-    return {r[0]: r[1] for r in rows}
+    # The query excludes a null batch_id; the check narrows the type.
+    return {r[0]: r[1] for r in rows if r[0] is not None}

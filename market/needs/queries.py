@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from market.needs import access
 from market.needs.models import ExpertAssignment, Need, NeedTransition
@@ -31,14 +32,15 @@ class NeedFilter:
 def present(session: Session, user: User | None, need: Need) -> NeedPublic:
     """The read schema this viewer is entitled to (owner/bureau > details > public summary)."""
     shows_name = access.shows_org_name(session, user, need)
-    base = {"org_name": need.org.name if shows_name else None}
+    org_name = need.org.name if shows_name else None
+    base = {"org_name": org_name}
     if user is not None and (access.is_owner(user, need) or user.is_bureau_staff):
         transitions = session.scalars(
             select(NeedTransition).where(NeedTransition.need_id == need.id).order_by(NeedTransition.id)
         ).all()
         data = {k: getattr(need, k) for k in NeedOwnerView.model_fields if k not in ("transitions", "org_name", "can_view_details")}
         return NeedOwnerView(
-            **data, **base, can_view_details=True, transitions=[TransitionOut.model_validate(t) for t in transitions]
+            **data, org_name=org_name, can_view_details=True, transitions=[TransitionOut.model_validate(t) for t in transitions]
         )
     if access.can_view_details(session, user, need):
         return NeedDetail.model_validate(need, from_attributes=True).model_copy(update={**base, "can_view_details": True})
@@ -56,7 +58,7 @@ def list_needs(
     elif user is not None and f.mine:
         stmt = stmt.where(Need.org_id == user.org_id)
     else:
-        visible = Need.status.in_([s.value for s in PUBLIC_STATUSES])
+        visible: ColumnElement[bool] = Need.status.in_([s.value for s in PUBLIC_STATUSES])
         if user is not None:
             assigned = select(ExpertAssignment.need_id).where(ExpertAssignment.expert_id == user.id)
             visible = or_(visible, Need.org_id == user.org_id, Need.id.in_(assigned))
@@ -77,7 +79,7 @@ def list_needs(
         like = f"%{f.q}%"
         stmt = stmt.where(or_(Need.title.ilike(like), Need.summary.ilike(like)))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    orders = {
+    orders: dict[str, tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...]] = {
         "newest": (Need.published_at.desc().nulls_last(), Need.id.desc()),
         "updated": (Need.updated_at.desc(), Need.id.desc()),
         "deadline": (Need.deadline.asc().nulls_last(), Need.id),

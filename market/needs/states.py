@@ -24,7 +24,7 @@ class NeedStatus(enum.StrEnum):
 
 
 S = NeedStatus
-LABELS = {
+LABELS: dict[str, str] = {
     S.draft: "草稿",
     S.submitted: "待审核",
     S.returned: "退回修改",
