@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -18,9 +19,18 @@ from matching.text import segment
 __all__ = ["BM25Index", "tokenize_for_bm25"]
 
 
+@lru_cache(maxsize=200_000)
+def _cached_tokens(text: str) -> tuple[str, ...]:
+    return tuple(segment(text, for_search=True))
+
+
 def tokenize_for_bm25(text: str) -> list[str]:
-    """Search-mode jieba words (long words plus their shorter parts), stop words removed."""
-    return segment(text, for_search=True)
+    """Search-mode jieba words (long words plus their shorter parts), stop words removed.
+
+    Memoised: the same capability items are re-ranked request after request, and jieba is the
+    dominant cost of building a candidate index.
+    """
+    return list(_cached_tokens(text))
 
 
 class BM25Index:
