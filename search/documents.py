@@ -207,6 +207,19 @@ def provider_text(org: Organisation, profile: ProviderProfile | None) -> str:
     return "\n".join(p for p in parts if p)[:_CAPABILITY_TEXT_LIMIT]
 
 
+# The profile vector only selects hybrid candidates (ranking then uses item-level vectors), and
+# the bundled e5 model's cost grows quickly with length: embed a short digest of the profile.
+PROVIDER_VECTOR_CHARS = 300
+
+
+def provider_vector_text(org: Organisation, profile: ProviderProfile | None) -> str:
+    parts = [org.name]
+    if profile is not None:
+        parts += [" ".join(map(str, profile.fields)), profile.summary or ""]
+        parts += [item.title for item in profile.items]
+    return "\n".join(p for p in parts if p)[:PROVIDER_VECTOR_CHARS]
+
+
 def provider_token(org: Organisation, profile: ProviderProfile | None) -> int | None:
     stamps = [org.verified_at, org.created_at, profile.updated_at if profile else None]
     return max(ts for ts in map(ts_ms, stamps) if ts is not None)
@@ -266,7 +279,7 @@ def plan_providers(plan: Plan, session: Session, ids: Iterable[int]) -> None:
         plan.tokens[("provider", org_id)] = provider_token(*pair) if pair else None
         doc = provider_doc(*pair) if pair else None
         if doc is not None and pair is not None:
-            plan.upsert(PendingDoc(PROVIDERS, doc, provider_text(*pair)))
+            plan.upsert(PendingDoc(PROVIDERS, doc, provider_vector_text(*pair)))
         else:
             plan.delete(PROVIDERS, org_id)
 

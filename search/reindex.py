@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
@@ -139,9 +140,27 @@ def reindex_all(
     prefix: str = "jiebang_",
     progress: bool = True,
 ) -> list[ReindexResult]:
-    return [
-        reindex(session_factory, client, embedder, prefix, name, progress=progress) for name in INDEX_NAMES
-    ]
+    memo = _PassageMemo(embedder) if embedder is not None else None
+    return [reindex(session_factory, client, memo, prefix, name, progress=progress) for name in INDEX_NAMES]
+
+
+class _PassageMemo:
+    """Remembers passage vectors during one full rebuild: the public and bureau need indexes
+    embed the same texts, which then cost one model call instead of two."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+        self.name, self.dim = embedder.name, embedder.dim
+        self._seen: dict[str, np.ndarray] = {}
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._seen]
+        if missing:
+            self._seen.update(zip(missing, self._embedder.embed_passages(missing), strict=True))
+        return np.asarray([self._seen[t] for t in texts], dtype=np.float32).reshape(len(texts), self.dim)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embedder.embed_queries(texts)
 
 
 def settle_outbox(session_factory: sessionmaker[Session], before: dt.datetime) -> int:
