@@ -32,7 +32,7 @@ from matching.ranking import FusionWeights, fuse, zscore  # noqa: E402
 from matching.tuning import coordinate_ascent, make_sample  # noqa: E402
 
 BASE = [n for n in FEATURE_NAMES if n != "prf"]
-PRF_DEPTH = 10
+PRF_DEPTH = 5
 
 
 def run_from(qf_list, index, score_fn, top=100):
@@ -86,7 +86,7 @@ def main() -> None:
                 continue
             rel = judgements[qf.query.id]
             if prf_w is not None:
-                with_prf(qf, index, prf_w, depth)
+                with_prf(qf, index, prf_w, PRF_DEPTH)
             gains = np.array([rel.get(index.ids[int(c)], 0.0) for c in qf.candidates])
             out.append(make_sample(qf.features, FEATURE_NAMES, gains, list(rel.values())))
         return out
@@ -114,7 +114,7 @@ def main() -> None:
         "bm25+items(z)": lambda qf: (
             zscore(qf.features["bm25_profile"]) + zscore(qf.features["vec_item_top3"])
         ),
-        "final": lambda qf: with_prf(qf, index, tuned, 10),
+        "final": lambda qf: with_prf(qf, index, tuned, PRF_DEPTH),
         "final-no-prf": lambda qf: fuse(qf.features, {k: v for k, v in tuned.items() if k != "prf"}),
     }
     rows = []
