@@ -125,8 +125,10 @@ class Candidate:
 class FusionWeights:
     """Weights of z-normalised features, PRF parameters and structured-signal weights.
 
-    Defaults are the weights tuned on the tuning half of the nsfc set (see
-    ``bench/bench_matching_quality.py``); ``data/fusion_weights.json`` overrides them when present.
+    The constructor defaults are a hand-set starting point for tuning. The shipped, tuned sets
+    are ``data/fusion_weights_itemised.json`` (need -> providers; tuned on the nsfc tune split)
+    and ``data/fusion_weights_single.json`` (one-text profiles; csl tune split), both written by
+    ``bench/bench_matching_quality.py --save``; :meth:`load` reads them.
     """
 
     features: dict[str, float] = field(
@@ -449,7 +451,13 @@ def rank_needs_for_provider(
     """Rank ``needs`` for ``provider``: each of its capability items is a query vector."""
     weights = weights or FusionWeights.load(kind="single")
     profiles = [_need_profile(n) for n in needs]
-    index = _index_for(profiles, embedder, [n.vector for n in needs], [None] * len(needs))
+    # A need without separate items is one item: its stored vector serves as the item vector, so
+    # ranking candidates from the index embeds nothing.
+    item_vectors = [
+        np.asarray(n.vector, dtype=np.float32).reshape(1, -1) if n.vector is not None and not n.items else None
+        for n in needs
+    ]
+    index = _index_for(profiles, embedder, [n.vector for n in needs], item_vectors)
     items = list(provider.items) or [provider.text]
     if provider.item_vectors is not None and len(provider.item_vectors) == len(items):
         qvecs = np.asarray(provider.item_vectors, dtype=np.float32)
