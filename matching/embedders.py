@@ -205,3 +205,38 @@ def load_embedder(
             emb = HashEmbedder(dim=int(model) if model.isdigit() else 384)
         _CACHE[key] = emb
         return emb
+
+
+class CachedEmbedder:
+    """Remembers recent vectors by text, so texts that recur across requests (a provider's
+    capability items, popular queries) are embedded once per process."""
+
+    def __init__(self, inner: Embedder, max_entries: int = 50_000) -> None:
+        self.inner = inner
+        self.name, self.dim = inner.name, inner.dim
+        self._max = max_entries
+        self._cache: dict[tuple[bool, str], np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def _embed(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if (is_query, t) not in self._cache]
+        if missing:
+            fn = self.inner.embed_queries if is_query else self.inner.embed_passages
+            fresh = fn(missing)
+            with self._lock:
+                if len(self._cache) + len(missing) > self._max:
+                    self._cache.clear()
+                self._cache.update(((is_query, t), v) for t, v in zip(missing, fresh, strict=True))
+                found = {t: self._cache.get((is_query, t)) for t in texts}
+            rows = [found[t] if found[t] is not None else fresh[missing.index(t)] for t in texts]
+        else:
+            with self._lock:
+                rows = [self._cache[(is_query, t)] for t in texts]
+        return np.asarray(rows, dtype=np.float32).reshape(len(texts), self.dim)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embed(texts, False)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embed(texts, True)

@@ -92,6 +92,9 @@ def _common(dimensions: int) -> dict[str, Any]:
         "pagination": {"maxTotalHits": 5000},
         "proximityPrecision": "byAttribute",
         "facetSearch": False,
+        # Searches are submitted, not typed-ahead; without prefix databases each small write
+        # indexes much faster (freshness) on large indexes.
+        "prefixSearch": "disabled",
         "embedders": {EMBEDDER: {"source": "userProvided", "dimensions": dimensions}},
     }
 

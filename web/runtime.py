@@ -46,11 +46,14 @@ class Runtime:
         if self._embedder is None:
             with self._embedder_lock:
                 if self._embedder is None:
-                    from matching.embedders import load_embedder
+                    from matching.embedders import CachedEmbedder, load_embedder
 
                     e = self.settings.embedding
-                    self._embedder = load_embedder(
-                        e.backend, e.model, query_prefix=e.query_prefix, passage_prefix=e.passage_prefix, batch_size=e.batch_size
+                    self._embedder = CachedEmbedder(
+                        load_embedder(
+                            e.backend, e.model, query_prefix=e.query_prefix, passage_prefix=e.passage_prefix,
+                            batch_size=e.batch_size,
+                        )
                     )
         return self._embedder
 
