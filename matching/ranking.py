@@ -204,6 +204,12 @@ def fuse(features: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> np
     return total
 
 
+def prf_applies(corpus_size: int, depth: int) -> bool:
+    """Pseudo-relevance feedback needs a corpus much larger than its feedback depth: on a handful
+    of documents the centroid of the "top" hits is the whole corpus and rewards averageness."""
+    return corpus_size >= 4 * depth
+
+
 def rank_profiles(
     query: QueryInput,
     index: ProfileIndex,
@@ -226,7 +232,7 @@ def rank_profiles(
     w = dict(weights.features)
     prf_w = w.pop("prf", 0.0)
     scores = fuse(feats, w)
-    if prf_w and len(cand) > 1:
+    if prf_w and len(cand) > 1 and prf_applies(len(index), weights.prf_depth):
         first = np.full(len(index), -np.inf)
         first[cand] = scores
         feats["prf"] = index.prf(first, m=weights.prf_depth)[cand]

@@ -21,7 +21,7 @@ from tqdm import tqdm
 from matching.cache import cached_embeddings
 from matching.embedders import Embedder
 from matching.evaluation import Dataset, build_index, collect_features, evaluate_run, load_dataset, write_run
-from matching.ranking import FusionWeights, fuse, zscore
+from matching.ranking import FusionWeights, fuse, prf_applies, zscore
 from search.client import MeiliClient
 from search.indexes import EMBEDDER
 
@@ -133,7 +133,7 @@ def run_evaluation(
         for qf in qfs:
             scores = fuse(qf.features, feature_w)
             prf_w = weights.features.get("prf", 0.0)
-            if prf_w and len(qf.candidates) > 1:
+            if prf_w and len(qf.candidates) > 1 and prf_applies(len(index), weights.prf_depth):
                 first = np.full(len(index), -np.inf)
                 first[qf.candidates] = scores
                 scores = scores + prf_w * zscore(index.prf(first, m=weights.prf_depth)[qf.candidates])

@@ -203,7 +203,10 @@ def evaluate(
     rt = _runtime(settings)
     assert rt.meili is not None
     started = time.time()
-    metrics = run_evaluation(data_dir, out, rt.meili, rt.embedder, f"{rt.index_prefix}eval_{int(started)}")
+    metrics = run_evaluation(
+        data_dir, out, rt.meili, rt.embedder, f"{rt.index_prefix}eval_{int(started)}",
+        cache_dir=settings.paths.data_dir / "cache",
+    )
     typer.echo(json.dumps(metrics, ensure_ascii=False, indent=2))
     rt.close()
 
