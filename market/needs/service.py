@@ -194,10 +194,23 @@ def approve(session: Session, actor: User, need_id: int, note: str = "") -> Need
 
 
 def withdraw(session: Session, actor: User, need_id: int, reason_text: str = "") -> Need:
+    """The owner withdraws a need; providers with open proposals are told, with the reason."""
     need = need_for_owner(session, actor, need_id)
     _move(session, need, actor, S.withdrawn, reason_code="other", reason_text=reason_text or "企业撤回")
+    _tell_open_responders(session, need, f"需求已撤回：{need.title}", reason_text or "发榜企业撤回了该需求")
     session.flush()
     return need
+
+
+def _tell_open_responders(session: Session, need: Need, title: str, body: str) -> None:
+    """No provider is left waiting on a need that closed without a decision."""
+    from market.responses.models import Response
+
+    org_ids = session.scalars(
+        select(Response.org_id).where(Response.need_id == need.id, Response.status.in_(("submitted", "shortlisted")))
+    ).all()
+    for org_id in sorted(set(org_ids)):
+        notify.notify_org(session, org_id, "need.closed", title, body, f"/needs/{need.id}")
 
 
 def expire_overdue(session: Session, today: dt.date) -> int:
@@ -207,6 +220,7 @@ def expire_overdue(session: Session, today: dt.date) -> int:
     ).all()
     for need in needs:
         _move(session, need, None, S.expired, reason_text="已过揭榜截止日期")
+        _tell_open_responders(session, need, f"需求已过期：{need.title}", "该需求已过揭榜截止日期，未选定揭榜方")
     session.flush()
     return len(needs)
 

@@ -1,0 +1,45 @@
+"""Needs service rules that are easiest to see below the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from market.needs import service
+from market.notifications.models import Notification
+from market.orgs.models import Organisation, User
+from market.responses.models import Response
+from tests import factories
+
+
+def _respond(session: Session, need_id: int, provider: User, status: str = "submitted") -> None:
+    session.add(Response(need_id=need_id, org_id=provider.org_id, created_by=provider.id, approach="基于机器视觉的方案", status=status))
+    session.flush()
+
+
+def _titles(session: Session, user: User) -> list[str]:
+    return list(session.scalars(select(Notification.title).where(Notification.user_id == user.id)))
+
+
+def test_withdrawing_a_need_tells_providers_with_open_proposals_only(
+    session: Session, enterprise_org: Organisation, enterprise_user: User, provider_user: User, other_provider_user: User
+) -> None:
+    need = factories.create_need(session, org=enterprise_org, user=enterprise_user, status="taken_up")
+    _respond(session, need.id, provider_user, "shortlisted")
+    _respond(session, need.id, other_provider_user, "withdrawn")
+    service.withdraw(session, enterprise_user, need.id, "项目取消")
+    assert any("需求已撤回" in t for t in _titles(session, provider_user))
+    assert not any("需求已撤回" in t for t in _titles(session, other_provider_user))
+
+
+def test_expiry_closes_overdue_open_needs_and_tells_responders(
+    session: Session, enterprise_org: Organisation, enterprise_user: User, provider_user: User
+) -> None:
+    overdue = factories.create_need(session, org=enterprise_org, status="taken_up", deadline="2026-01-31")
+    current = factories.create_need(session, org=enterprise_org, status="published", deadline="2027-12-31")
+    _respond(session, overdue.id, provider_user)
+    assert service.expire_overdue(session, dt.date(2026, 6, 1)) >= 1
+    assert overdue.status == "expired" and current.status == "published"
+    assert any("需求已过期" in t for t in _titles(session, provider_user))
