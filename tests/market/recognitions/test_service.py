@@ -18,8 +18,7 @@ from market.recognitions.schemas import (
     RecognitionRejection,
     RecognitionReview,
 )
-
-from .conftest import make_org, make_user
+from tests.market.conftest import make_org, make_user
 
 
 def create_in(**kw: object) -> RecognitionCreate:

@@ -21,8 +21,7 @@ from market.targets import service as targets
 from market.targets.metrics import Event
 from market.targets.progress import TargetSpec, competition_rank, progress_report, target_progress
 from market.targets.schemas import TargetCreate
-
-from .conftest import make_org, make_user
+from tests.market.conftest import make_org, make_user
 
 _seq = itertools.count(1)
 
