@@ -32,8 +32,8 @@ from market.outbox.models import OutboxEntry
 from matching.embedders import Embedder
 from search.client import MeiliClient
 from search.documents import Plan, build_plan, current_tokens, embed_docs
-from search.errors import MeiliUnavailable, SearchError
-from search.indexes import DEFAULT_DIMENSIONS, ensure_indexes, index_uid
+from search.errors import MeiliRequestError, MeiliUnavailable, SearchError
+from search.indexes import DEFAULT_DIMENSIONS, EMBEDDER, ensure_indexes, index_uid
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +127,60 @@ def apply_plan(
         client.wait_task(uid, timeout)
 
 
+def _has_vector(stored: dict[str, object]) -> bool:
+    vectors = stored.get("_vectors")
+    entry = vectors.get(EMBEDDER) if isinstance(vectors, dict) else None
+    embeddings = entry.get("embeddings") if isinstance(entry, dict) else None
+    return bool(embeddings)
+
+
+def prune_plan(client: MeiliClient, embedder: Embedder | None, plan: Plan, prefix: str) -> Plan:
+    """Drop the writes the index already reflects: upserts of a document stored exactly as planned
+    (same fields; a vector present when there is an embedder, as the text is part of the fields)
+    and deletes of ids that are not there.
+
+    Every write to a large index with vectors costs Meilisearch the better part of a second
+    however small it is, and a record often arrives here already written: the verify step
+    rewrote it to a state whose later outbox entries are still pending, or a retry follows a
+    write that landed. Reading is cheap, and what we read is what searches see, so skipping is
+    safe; a concurrent older write that lands later is caught by its own worker's verify step.
+    If the index cannot be read (a request error), the plan is kept whole.
+    """
+    pruned = Plan(tokens=dict(plan.tokens))
+    targets: dict[str, set[int]] = {}
+    for name, pending in plan.upserts.items():
+        targets.setdefault(name, set()).update(int(p.doc["id"]) for p in pending)
+    for name, ids in plan.deletes.items():
+        targets.setdefault(name, set()).update(int(i) for i in ids)
+    stored: dict[str, dict[int, dict[str, object]]] = {}
+    try:
+        for name, ids in targets.items():
+            if not ids:
+                continue
+            page = client.get_documents(
+                index_uid(prefix, name),
+                filter=f"id IN [{', '.join(str(i) for i in sorted(ids))}]",
+                limit=len(ids),
+                retrieve_vectors=embedder is not None,
+            )
+            stored[name] = {int(d["id"]): d for d in page.get("results", [])}
+    except MeiliRequestError:
+        return plan
+    for name, pending in plan.upserts.items():
+        have = stored.get(name, {})
+        for p in pending:
+            doc = have.get(int(p.doc["id"]))
+            same = doc is not None and {k: v for k, v in doc.items() if k != "_vectors"} == p.doc
+            if not same or (embedder is not None and not _has_vector(doc or {})):
+                pruned.upsert(p)
+    for name, ids in plan.deletes.items():
+        have = stored.get(name, {})
+        for record_id in ids:
+            if int(record_id) in have:
+                pruned.delete(name, record_id)
+    return pruned
+
+
 def sync_records(
     session_factory: sessionmaker[Session],
     session: Session,
@@ -137,7 +191,7 @@ def sync_records(
 ) -> int:
     """Write the current state of ``records`` and verify it is still current; returns rewrites."""
     plan = build_plan(session, records)
-    apply_plan(client, embedder, plan, config.prefix, config.task_timeout_s)
+    apply_plan(client, embedder, prune_plan(client, embedder, plan, config.prefix), config.prefix, config.task_timeout_s)
     written = plan.tokens
     rewrites = 0
     for _ in range(config.max_rewrites):
@@ -150,7 +204,9 @@ def sync_records(
             rewrites += 1
             log.info("outbox: %d record(s) changed while indexing; rewriting", len(moved))
             plan = build_plan(fresh, moved)
-            apply_plan(client, embedder, plan, config.prefix, config.task_timeout_s)
+            apply_plan(
+                client, embedder, prune_plan(client, embedder, plan, config.prefix), config.prefix, config.task_timeout_s
+            )
             written = {**written, **plan.tokens}
     return rewrites
 
