@@ -160,7 +160,8 @@ class LocalMeilisearch:
             "--dump-dir", str(self.data_dir / "dumps"),
             "--snapshot-dir", str(self.data_dir / "snapshots"),
             "--http-addr", f"{self.host}:{chosen_port}",
-            "--master-key", self.master_key,
+            # One argument: a generated key may start with "-", which would read as a flag.
+            f"--master-key={self.master_key}",
             "--env", "production",
             "--no-analytics",
             "--log-level", "WARN",
