@@ -154,13 +154,13 @@ def prune_plan(client: MeiliClient, embedder: Embedder | None, plan: Plan, prefi
         targets.setdefault(name, set()).update(int(i) for i in ids)
     stored: dict[str, dict[int, dict[str, object]]] = {}
     try:
-        for name, ids in targets.items():
-            if not ids:
+        for name, wanted in targets.items():
+            if not wanted:
                 continue
             page = client.get_documents(
                 index_uid(prefix, name),
-                filter=f"id IN [{', '.join(str(i) for i in sorted(ids))}]",
-                limit=len(ids),
+                filter=f"id IN [{', '.join(str(i) for i in sorted(wanted))}]",
+                limit=len(wanted),
                 retrieve_vectors=embedder is not None,
             )
             stored[name] = {int(d["id"]): d for d in page.get("results", [])}
