@@ -45,7 +45,8 @@ def cached_embeddings(
     if path.exists():
         arr = np.load(path)
         if arr.shape == (len(texts), embedder.dim):
-            return arr.astype(np.float32, copy=False)
+            cached: np.ndarray = arr.astype(np.float32, copy=False)
+            return cached
     arr = fn(texts)
     tmp = path.with_suffix(".tmp.npy")
     np.save(tmp, arr)

@@ -41,9 +41,9 @@ def lexical_similarity(a: str, b: str) -> float:
 
 
 def _semantic(cos: np.ndarray, embedder: Embedder) -> np.ndarray:
-    if embedder.name == "hash":
-        return np.clip(cos, 0.0, 1.0)
-    return np.clip((cos - COSINE_FLOOR) / (1.0 - COSINE_FLOOR), 0.0, 1.0)
+    scaled = cos if embedder.name == "hash" else (cos - COSINE_FLOOR) / (1.0 - COSINE_FLOOR)
+    out: np.ndarray = np.clip(scaled, 0.0, 1.0)
+    return out
 
 
 def find_near_duplicates(

@@ -47,7 +47,8 @@ def normalise_rows(matrix: np.ndarray) -> np.ndarray:
         m = m[None, :]
     norms = np.linalg.norm(m, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return (m / norms).astype(np.float32, copy=False)
+    out: np.ndarray = (m / norms).astype(np.float32, copy=False)
+    return out
 
 
 def _empty(dim: int) -> np.ndarray:

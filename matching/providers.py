@@ -171,7 +171,8 @@ class ProfileIndex:
 
     def item_similarities(self, query: QueryInput) -> np.ndarray:
         sims = self.item_vectors @ query.vectors.T
-        return sims.max(axis=1).astype(np.float64)
+        best: np.ndarray = sims.max(axis=1).astype(np.float64)
+        return best
 
     def term_overlap(self, query: QueryInput, candidates: np.ndarray | None = None) -> np.ndarray:
         """Share of the query's IDF mass found in each profile (each query word counted once)."""
@@ -218,4 +219,5 @@ class ProfileIndex:
         norm = np.linalg.norm(centroid)
         if norm == 0:
             return np.zeros(n)
-        return (self.profile_vectors @ (centroid / norm)).astype(np.float64)
+        similarity: np.ndarray = (self.profile_vectors @ (centroid / norm)).astype(np.float64)
+        return similarity
