@@ -146,31 +146,29 @@ def _check_reason(reason_code: str) -> None:
         raise Invalid.field("reason_code", "原因代码不存在")
 
 
-def return_for_changes(session: Session, actor: User, need_id: int, reason_code: str, reason_text: str) -> Need:
-    """The bureau returns a need with a structured reason so the enterprise knows what to fix."""
+def _refuse(
+    session: Session, actor: User, need_id: int, target: str, reason_code: str, reason_text: str, headline: str
+) -> Need:
+    """Every return or rejection carries a structured reason, and the enterprise is told it."""
     _require_bureau(actor)
     _check_reason(reason_code)
     need = get_need(session, need_id)
-    _move(session, need, actor, S.returned, reason_code=reason_code, reason_text=reason_text)
+    _move(session, need, actor, target, reason_code=reason_code, reason_text=reason_text)
     notify.notify_org(
-        session, need.org_id, "need.returned", f"需求被退回修改：{need.title}",
+        session, need.org_id, f"need.{target}", f"{headline}：{need.title}",
         f"{REASON_CODES[reason_code]}。{reason_text}", f"/enterprise/needs/{need.id}",
     )
     session.flush()
     return need
+
+
+def return_for_changes(session: Session, actor: User, need_id: int, reason_code: str, reason_text: str) -> Need:
+    """The bureau returns a need so the enterprise knows what to fix."""
+    return _refuse(session, actor, need_id, S.returned, reason_code, reason_text, "需求被退回修改")
 
 
 def reject(session: Session, actor: User, need_id: int, reason_code: str, reason_text: str) -> Need:
-    _require_bureau(actor)
-    _check_reason(reason_code)
-    need = get_need(session, need_id)
-    _move(session, need, actor, S.rejected, reason_code=reason_code, reason_text=reason_text)
-    notify.notify_org(
-        session, need.org_id, "need.rejected", f"需求未通过审核：{need.title}",
-        f"{REASON_CODES[reason_code]}。{reason_text}", f"/enterprise/needs/{need.id}",
-    )
-    session.flush()
-    return need
+    return _refuse(session, actor, need_id, S.rejected, reason_code, reason_text, "需求未通过审核")
 
 
 def approve(session: Session, actor: User, need_id: int, note: str = "") -> Need:
