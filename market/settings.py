@@ -44,6 +44,13 @@ class MeiliSettings(BaseModel):
     index_prefix: str = "jiebang_"
     semantic_ratio: float = Field(default=0.5, ge=0.0, le=1.0)
     task_timeout_s: float = 30.0
+    # Where Meilisearch keeps the vectors (``JIEBANG_MEILI__VECTOR_STORE``): "experimental"
+    # (hannoy, HNSW) makes each small write on a large index cheap, which is what a published need
+    # waits for; "stable" (arroy) is Meilisearch's default and the way back. Changing it converts
+    # the live indexes at the next start (see docs/operations.md).
+    vector_store: Literal["stable", "experimental"] = "experimental"
+    # How long the start may wait for a settings task, such as that conversion, on each index.
+    settings_timeout_s: float = 600.0
 
 
 class EmbeddingSettings(BaseModel):

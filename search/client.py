@@ -120,6 +120,15 @@ class MeiliClient:
         result: Json = self._request("GET", "/version")
         return result
 
+    def experimental_features(self) -> dict[str, bool]:
+        result: dict[str, bool] = self._request("GET", "/experimental-features")
+        return result
+
+    def update_experimental_features(self, features: Mapping[str, bool]) -> dict[str, bool]:
+        """Instance-wide and synchronous (no task); Meilisearch keeps them across restarts."""
+        result: dict[str, bool] = self._request("PATCH", "/experimental-features", body=dict(features))
+        return result
+
     def stats(self, index: str | None = None) -> Json:
         path = f"/indexes/{index}/stats" if index else "/stats"
         result: Json = self._request("GET", path)

@@ -9,12 +9,20 @@ Three indexes, named ``<prefix><name>``:
 All three carry a user-provided embedder named ``default``: the outbox worker computes the
 vectors with ``matching`` and sends them in ``_vectors``, so hybrid search needs no model inside
 Meilisearch.
+
+The vectors live in the vector store named by ``vector_store``: ``"experimental"`` (hannoy, an
+HNSW graph) or ``"stable"`` (arroy, random-projection trees, Meilisearch's default). On a
+100,000-need index arroy spends 0.35 s to several seconds rebuilding its trees on every small
+write, which is what a newly published need waits for before it can be found; hannoy updates its
+graph in place. Choosing the store needs the instance-wide ``vectorStoreSetting`` experimental
+feature, which ``ensure_indexes`` switches on. Changing the store of a live index is a settings
+task that converts the stored vectors in place; documents are kept.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import Any, Final, Literal, get_args
 
 from search.client import MeiliClient
 
@@ -25,6 +33,12 @@ INDEX_NAMES: Final = (NEEDS, NEEDS_ALL, PROVIDERS)
 
 EMBEDDER: Final = "default"
 DEFAULT_DIMENSIONS: Final = 384
+
+VectorStore = Literal["stable", "experimental"]
+VECTOR_STORES: Final[tuple[str, ...]] = get_args(VectorStore)
+# Same default as ``MeiliSettings.vector_store`` (a test keeps them equal).
+DEFAULT_VECTOR_STORE: Final[VectorStore] = "experimental"
+VECTOR_STORE_FEATURE: Final = "vectorStoreSetting"
 
 # Domain variants that users write interchangeably. Each group is made mutual.
 SYNONYM_GROUPS: Final[tuple[tuple[str, ...], ...]] = (
@@ -76,7 +90,9 @@ def synonyms(groups: Iterable[Iterable[str]] = SYNONYM_GROUPS) -> dict[str, list
     return result
 
 
-def _common(dimensions: int) -> dict[str, Any]:
+def _common(dimensions: int, vector_store: VectorStore) -> dict[str, Any]:
+    if vector_store not in VECTOR_STORES:
+        raise ValueError(f"unknown vector store {vector_store!r}; one of {', '.join(VECTOR_STORES)}")
     return {
         "localizedAttributes": [{"attributePatterns": ["*"], "locales": ["zho"]}],
         "synonyms": synonyms(),
@@ -96,6 +112,8 @@ def _common(dimensions: int) -> dict[str, Any]:
         # indexes much faster (freshness) on large indexes.
         "prefixSearch": "disabled",
         "embedders": {EMBEDDER: {"source": "userProvided", "dimensions": dimensions}},
+        # Set explicitly even when "stable", so going back from "experimental" is a setting too.
+        "vectorStore": vector_store,
     }
 
 
@@ -151,9 +169,11 @@ _PROVIDER_FILTERABLE = [
 _PROVIDER_SORTABLE = ["updated_ts", "name"]
 
 
-def index_settings(name: str, dimensions: int = DEFAULT_DIMENSIONS) -> dict[str, Any]:
+def index_settings(
+    name: str, dimensions: int = DEFAULT_DIMENSIONS, vector_store: VectorStore = DEFAULT_VECTOR_STORE
+) -> dict[str, Any]:
     """The full settings of one index kind."""
-    settings = _common(dimensions)
+    settings = _common(dimensions, vector_store)
     if name in (NEEDS, NEEDS_ALL):
         filterable = list(_NEED_FILTERABLE)
         if name == NEEDS_ALL:
@@ -184,6 +204,11 @@ def index_uid(prefix: str, name: str) -> str:
 _UNORDERED: Final = ("stopWords", "sortableAttributes", "filterableAttributes")
 
 
+def _changed(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> dict[str, Any]:
+    """The wanted settings whose value differs from the current one."""
+    return {key: value for key, value in wanted.items() if _differs(current, {key: value})}
+
+
 def _differs(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
     for key, value in wanted.items():
         have = current.get(key)
@@ -201,15 +226,40 @@ def _differs(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
     return False
 
 
+def enable_vector_store_setting(client: MeiliClient) -> None:
+    """Switch on the experimental feature without which Meilisearch refuses ``vectorStore``.
+
+    Needed for either value: an index moved to "experimental" goes back only by setting
+    "stable" explicitly. Instance-wide and kept across restarts; only written when off.
+    """
+    if not client.experimental_features().get(VECTOR_STORE_FEATURE):
+        client.update_experimental_features({VECTOR_STORE_FEATURE: True})
+
+
 def ensure_index(
-    client: MeiliClient, uid: str, name: str, dimensions: int = DEFAULT_DIMENSIONS, timeout: float | None = None
+    client: MeiliClient,
+    uid: str,
+    name: str,
+    dimensions: int = DEFAULT_DIMENSIONS,
+    timeout: float | None = None,
+    *,
+    vector_store: VectorStore = DEFAULT_VECTOR_STORE,
 ) -> None:
-    """Create ``uid`` if missing and give it the settings of kind ``name``; waits for both."""
-    wanted = index_settings(name, dimensions)
+    """Create ``uid`` if missing and give it the settings of kind ``name``; waits for both.
+
+    An existing index with another vector store is converted by the settings task (documents
+    and vectors are kept); on a large index that takes a while, hence ``timeout``.
+    """
+    wanted = index_settings(name, dimensions, vector_store)
+    enable_vector_store_setting(client)
     if client.get_index(uid) is None:
         client.wait_task(client.create_index(uid, "id"), timeout)
-    elif not _differs(client.get_settings(uid), wanted):
-        return
+    else:
+        # Only what changed: the task then does only that work (a store switch converts the
+        # vectors, and nothing else is re-examined).
+        wanted = _changed(client.get_settings(uid), wanted)
+        if not wanted:
+            return
     client.wait_task(client.update_settings(uid, wanted), timeout)
 
 
@@ -219,11 +269,13 @@ def ensure_indexes(
     dimensions: int = DEFAULT_DIMENSIONS,
     names: Iterable[str] = INDEX_NAMES,
     timeout: float | None = None,
+    *,
+    vector_store: VectorStore = DEFAULT_VECTOR_STORE,
 ) -> dict[str, str]:
     """Apply the declared settings to every index, idempotently. Returns ``{kind: uid}``."""
     uids: dict[str, str] = {}
     for name in names:
         uid = index_uid(prefix, name)
-        ensure_index(client, uid, name, dimensions, timeout)
+        ensure_index(client, uid, name, dimensions, timeout, vector_store=vector_store)
         uids[name] = uid
     return uids

@@ -33,7 +33,14 @@ from matching.embedders import Embedder
 from search.client import MeiliClient
 from search.documents import Plan, build_plan, current_tokens, embed_docs
 from search.errors import MeiliRequestError, MeiliUnavailable, SearchError
-from search.indexes import DEFAULT_DIMENSIONS, EMBEDDER, ensure_indexes, index_uid
+from search.indexes import (
+    DEFAULT_DIMENSIONS,
+    DEFAULT_VECTOR_STORE,
+    EMBEDDER,
+    VectorStore,
+    ensure_indexes,
+    index_uid,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +61,9 @@ class WorkerConfig:
     task_timeout_s: float = 30.0
     # A record that keeps changing while we write it is rewritten at most this many times per drain.
     max_rewrites: int = 3
+    vector_store: VectorStore = DEFAULT_VECTOR_STORE
+    # Settings tasks at start (a vector store conversion) may take much longer than a write.
+    settings_timeout_s: float = 600.0
 
 
 @dataclass
@@ -333,7 +343,9 @@ def run_worker(
     while not stop_event.is_set():
         try:
             if not indexes_ready:
-                ensure_indexes(client, config.prefix, dims, timeout=config.task_timeout_s)
+                ensure_indexes(
+                    client, config.prefix, dims, timeout=config.settings_timeout_s, vector_store=config.vector_store
+                )
                 indexes_ready = True
             result = drain_once(session_factory, client, embedder, config)
             if result.unavailable:

@@ -2,7 +2,8 @@
 
 The new documents go into ``<uid>_tmp_<ts>`` with the declared settings; then one
 ``swap_indexes`` task exchanges it with the live index atomically, and the old contents (now
-under the temporary name) are deleted. Records changed while the rebuild ran are written again
+under the temporary name) are deleted. The new index gets the configured vector store, so a
+rebuild is also a way to change stores without converting the live index in place. Records changed while the rebuild ran are written again
 into the live index afterwards, so a concurrent edit is not lost by the swap.
 """
 
@@ -27,10 +28,12 @@ from search.client import MeiliClient
 from search.documents import Plan, build_plan, embed_docs
 from search.indexes import (
     DEFAULT_DIMENSIONS,
+    DEFAULT_VECTOR_STORE,
     INDEX_NAMES,
     NEEDS,
     NEEDS_ALL,
     PROVIDERS,
+    VectorStore,
     ensure_index,
     index_uid,
 )
@@ -91,6 +94,7 @@ def reindex(
     batch_size: int = 500,
     progress: bool = True,
     timeout: float = 600.0,
+    vector_store: VectorStore = DEFAULT_VECTOR_STORE,
 ) -> ReindexResult:
     """Rebuild index kind ``name`` beside the live one and swap it in."""
     if name not in INDEX_NAMES:
@@ -100,8 +104,9 @@ def reindex(
     dims = embedder.dim if embedder is not None else DEFAULT_DIMENSIONS
     started_at = utcnow()
     t0 = time.perf_counter()
-    ensure_index(client, tmp, name, dims, timeout)
-    ensure_index(client, live, name, dims, timeout)  # the swap needs both to exist
+    ensure_index(client, tmp, name, dims, timeout, vector_store=vector_store)
+    if client.get_index(live) is None:  # the swap needs both to exist
+        ensure_index(client, live, name, dims, timeout, vector_store=vector_store)
     documents = 0
     tasks: list[int] = []
     with session_factory() as session:
@@ -126,7 +131,10 @@ def reindex(
     with session_factory() as session:
         changed = _changed_since(session, name, started_at - _SAFETY)
         if changed:
-            sync_records(session_factory, session, client, embedder, changed, WorkerConfig(prefix=prefix))
+            sync_records(
+                session_factory, session, client, embedder, changed,
+                WorkerConfig(prefix=prefix, vector_store=vector_store),
+            )
     seconds = time.perf_counter() - t0
     log.info("reindexed %s: %d documents in %.1fs", live, documents, seconds)
     return ReindexResult(live, documents, seconds)
@@ -139,9 +147,13 @@ def reindex_all(
     *,
     prefix: str = "jiebang_",
     progress: bool = True,
+    vector_store: VectorStore = DEFAULT_VECTOR_STORE,
 ) -> list[ReindexResult]:
     memo = _PassageMemo(embedder) if embedder is not None else None
-    return [reindex(session_factory, client, memo, prefix, name, progress=progress) for name in INDEX_NAMES]
+    return [
+        reindex(session_factory, client, memo, prefix, name, progress=progress, vector_store=vector_store)
+        for name in INDEX_NAMES
+    ]
 
 
 class _PassageMemo:

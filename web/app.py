@@ -58,10 +58,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             from market.migrate import upgrade
 
             upgrade(rt.engine)
-            if rt.meili is not None:
-                from search.indexes import ensure_indexes
-
-                ensure_indexes(rt.meili, rt.index_prefix)
+            rt.ensure_indexes()
         if start_worker if start_worker is not None else (owned and settings.embedded_worker):
             rt.start_worker()
         try:

@@ -82,10 +82,8 @@ def serve(
 
     rt = _runtime(settings)
     _migrate(rt)
-    from search.indexes import ensure_indexes
-
     assert rt.meili is not None
-    ensure_indexes(rt.meili, rt.index_prefix)
+    rt.ensure_indexes()
     if demo:
         from market.db import session_scope
         from market.demo.corpus import generate_corpus
@@ -101,7 +99,10 @@ def serve(
 
             started = utcnow()
             typer.echo("正在为演示数据建立搜索索引（含向量）……")
-            reindex_all(rt.session_factory, rt.meili, rt.embedder, prefix=rt.index_prefix)
+            reindex_all(
+                rt.session_factory, rt.meili, rt.embedder, prefix=rt.index_prefix,
+                vector_store=settings.meili.vector_store,
+            )
             settle_outbox(rt.session_factory, started)
     # Worker processes find the (possibly managed) Meilisearch through the environment.
     os.environ["MEILI_URL"] = rt.meili.url
@@ -131,21 +132,20 @@ def serve(
 @app.command()
 def worker(poll_interval: float = 0.5) -> None:
     """Run the outbox worker on its own (several may run side by side on PostgreSQL)."""
-    from search.indexes import ensure_indexes
-    from search.outbox import WorkerConfig, run_worker
+    from search.outbox import run_worker
 
     settings = get_settings()
     rt = _runtime(settings)
     _migrate(rt)
     assert rt.meili is not None
-    ensure_indexes(rt.meili, rt.index_prefix)
+    rt.ensure_indexes()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     typer.echo("outbox worker 运行中（Ctrl+C 停止）")
     run_worker(
         session_factory=rt.session_factory, client=rt.meili, embedder=rt.embedder, stop_event=stop,
-        poll_interval=poll_interval, config=WorkerConfig(prefix=rt.index_prefix, task_timeout_s=settings.meili.task_timeout_s),
+        poll_interval=poll_interval, config=rt.worker_config(),
     )
     rt.close()
 
@@ -161,7 +161,9 @@ def reindex(index: Annotated[str, typer.Argument(help="needs | needs_all | provi
     assert rt.meili is not None
     names = ["needs", "needs_all", "providers"] if index == "all" else [index]
     for name in names:
-        result = do_reindex(rt.session_factory, rt.meili, rt.embedder, rt.index_prefix, name)
+        result = do_reindex(
+            rt.session_factory, rt.meili, rt.embedder, rt.index_prefix, name, vector_store=settings.meili.vector_store
+        )
         typer.echo(f"{name}: {result.documents} 条文档已重建，用时 {result.seconds:.1f} 秒")
     rt.close()
 

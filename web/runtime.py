@@ -19,6 +19,7 @@ from search.client import MeiliClient
 
 if TYPE_CHECKING:
     from matching.embedders import Embedder
+    from search.outbox import WorkerConfig
     from search.process import LocalMeilisearch
 
 log = logging.getLogger("jiebang")
@@ -60,11 +61,31 @@ class Runtime:
     def set_embedder(self, embedder: Embedder) -> None:
         self._embedder = embedder
 
+    def ensure_indexes(self) -> None:
+        """Apply the declared index settings, with the configured vector store (idempotent)."""
+        if self.meili is None:
+            return
+        from search.indexes import ensure_indexes
+
+        m = self.settings.meili
+        ensure_indexes(self.meili, self.index_prefix, timeout=m.settings_timeout_s, vector_store=m.vector_store)
+
+    def worker_config(self) -> WorkerConfig:
+        from search.outbox import WorkerConfig
+
+        m = self.settings.meili
+        return WorkerConfig(
+            prefix=self.index_prefix,
+            task_timeout_s=m.task_timeout_s,
+            vector_store=m.vector_store,
+            settings_timeout_s=m.settings_timeout_s,
+        )
+
     def start_worker(self, poll_interval: float = 0.2) -> None:
         """Run the outbox worker and the scheduled jobs in threads of this process."""
         if self.meili is None or self.worker_thread is not None:
             return
-        from search.outbox import WorkerConfig, run_worker
+        from search.outbox import run_worker
 
         self.worker_stop.clear()
         embedder = self.embedder
@@ -76,7 +97,7 @@ class Runtime:
                 "embedder": embedder,
                 "stop_event": self.worker_stop,
                 "poll_interval": poll_interval,
-                "config": WorkerConfig(prefix=self.index_prefix, task_timeout_s=self.settings.meili.task_timeout_s),
+                "config": self.worker_config(),
                 "wake": self.worker_wake,
             },
             name="outbox-worker",
