@@ -342,6 +342,10 @@ def run_worker(
     pause = poll_interval
     while not stop_event.is_set():
         try:
+            # Cleared before looking, not after waiting: a commit that lands while we drain keeps
+            # its wake-up for the next wait instead of losing it to a late clear().
+            if wake is not None:
+                wake.clear()
             if not indexes_ready:
                 ensure_indexes(
                     client, config.prefix, dims, timeout=config.settings_timeout_s, vector_store=config.vector_store
@@ -364,7 +368,6 @@ def run_worker(
         if result.claimed == 0 or result.failed == result.claimed:
             if wake is not None:
                 wake.wait(poll_interval)
-                wake.clear()
             else:
                 stop_event.wait(poll_interval)
 
