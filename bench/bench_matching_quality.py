@@ -27,12 +27,13 @@ from matching.evaluation import (  # noqa: E402
     load_dataset,
     split_queries,
 )
-from matching.providers import FEATURE_NAMES  # noqa: E402
-from matching.ranking import FusionWeights, fuse, zscore  # noqa: E402
+from matching.providers import FEATURE_NAMES, FEEDBACK_FEATURES  # noqa: E402
+from matching.ranking import FusionWeights, first_stage_weights, fuse, rerank_with_feedback, zscore  # noqa: E402
 from matching.tuning import coordinate_ascent, make_sample  # noqa: E402
 
-BASE = [n for n in FEATURE_NAMES if n != "prf"]
+BASE = [n for n in FEATURE_NAMES if n not in FEEDBACK_FEATURES]
 PRF_DEPTH = 5
+LABEL_DEPTH = 10
 
 
 def run_from(qf_list, index, score_fn, top=100):
@@ -44,15 +45,11 @@ def run_from(qf_list, index, score_fn, top=100):
     return run
 
 
-def with_prf(qf, index, w: dict[str, float], depth: int):
-    base = {k: v for k, v in w.items() if k != "prf"}
-    s = fuse(qf.features, base)
-    if w.get("prf", 0):
-        first = np.full(len(index), -np.inf)
-        first[qf.candidates] = s
-        qf.features["prf"] = index.prf(first, m=depth)[qf.candidates]
-        s = s + w["prf"] * zscore(qf.features["prf"])
-    return s
+def with_prf(qf, index, w: dict[str, float], depth: int, label_depth: int = LABEL_DEPTH):
+    """Both stages with weights ``w``; the feedback features land in ``qf.features``."""
+    fw = FusionWeights(features=dict(w), prf_depth=depth, label_depth=label_depth)
+    first = fuse(qf.features, first_stage_weights(fw))
+    return rerank_with_feedback(index, qf.candidates, first, qf.features, fw)
 
 
 def main() -> None:
@@ -92,16 +89,17 @@ def main() -> None:
         return out
 
     defaults = FusionWeights()
-    init = np.array([defaults.features.get(n, 0.0) if n != "prf" else 0.0 for n in FEATURE_NAMES])
-    prf_j = FEATURE_NAMES.index("prf")
+    init = np.array([0.0 if n in FEEDBACK_FEATURES else defaults.features.get(n, 0.0) for n in FEATURE_NAMES])
+    feedback_j = tuple(FEATURE_NAMES.index(n) for n in FEEDBACK_FEATURES)
     t0 = time.time()
-    w, score = coordinate_ascent(samples(), init, frozen=(prf_j,))
+    w, score = coordinate_ascent(samples(), init, frozen=feedback_j)
     print(f"stage 1 tune nDCG@10 {score:.4f}")
     for _ in range(2):
         wd = dict(zip(FEATURE_NAMES, w, strict=True))
-        wd["prf"] = 1.0  # compute the prf feature from the current first stage
+        for n in FEEDBACK_FEATURES:  # compute the feedback features from the current first stage
+            wd[n] = 1.0
         w, score = coordinate_ascent(samples(wd), w)
-        print(f"stage 2 tune nDCG@10 {score:.4f} prf={w[prf_j]}")
+        print(f"stage 2 tune nDCG@10 {score:.4f} " + " ".join(f"{n}={w[j]}" for n, j in zip(FEEDBACK_FEATURES, feedback_j, strict=True)))
     print(f"tuning {time.time() - t0:.1f}s")
     tuned = dict(zip(FEATURE_NAMES, (float(x) for x in w), strict=True))
     print("weights", json.dumps(tuned))
@@ -115,7 +113,7 @@ def main() -> None:
             zscore(qf.features["bm25_profile"]) + zscore(qf.features["vec_item_top3"])
         ),
         "final": lambda qf: with_prf(qf, index, tuned, PRF_DEPTH),
-        "final-no-prf": lambda qf: fuse(qf.features, {k: v for k, v in tuned.items() if k != "prf"}),
+        "final-no-feedback": lambda qf: fuse(qf.features, {k: v for k, v in tuned.items() if k not in FEEDBACK_FEATURES}),
     }
     rows = []
     for name, fn in methods.items():
@@ -128,7 +126,7 @@ def main() -> None:
     for name, part, m in rows:
         print(f"{name:16s} {part:8s} " + " ".join(f"{m.get(k, float('nan')):15.4f}" for k in keys))
     if args.save:
-        fw = FusionWeights(features=tuned, prf_depth=PRF_DEPTH)
+        fw = FusionWeights(features=tuned, prf_depth=PRF_DEPTH, label_depth=LABEL_DEPTH)
         fw.save(args.save)
         print("saved", args.save)
 

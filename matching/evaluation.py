@@ -32,6 +32,8 @@ __all__ = [
 ]
 
 Run = dict[str, list[tuple[str, float]]]
+# Optional document fields read as structured labels (a paper's discipline, a need's industry).
+LABEL_FIELDS: tuple[str, ...] = ("discipline", "category", "industry")
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,16 @@ class Doc:
     def capability_items(self) -> tuple[str, ...]:
         """Items scored one by one; a document without items is its own single item."""
         return self.items if self.items else (self.full_text,)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Structured categories carried by the document (``field:value``), see LABEL_FIELDS."""
+        out: list[str] = []
+        for name in LABEL_FIELDS:
+            value = self.extra.get(name)
+            values = value if isinstance(value, list) else [value]
+            out.extend(f"{name}:{v}" for v in values if v not in (None, ""))
+        return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -202,7 +214,10 @@ class QueryFeatures:
 def build_index(ds: Dataset, embedder: Any, cache_dir: Path | None = None) -> Any:
     from matching.providers import Profile, ProfileIndex
 
-    profiles = [Profile(id=d.id, text=d.full_text, items=d.items, n_projects=d.n_projects) for d in ds.docs]
+    profiles = [
+        Profile(id=d.id, text=d.full_text, items=d.items, n_projects=d.n_projects, labels=d.labels)
+        for d in ds.docs
+    ]
     return ProfileIndex.build(profiles, embedder, cache_dir=cache_dir)
 
 

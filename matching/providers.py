@@ -4,8 +4,10 @@ A provider (institution, service company) is described by many capability items 
 projects, products, cases). One vector for the whole profile blurs them; here each item is
 embedded and indexed on its own, and a query is compared with every item. Per profile the item
 similarities are aggregated (max, top-3 mean, soft-max pooling, nearest-neighbour votes), next
-to BM25 over the profile and over single items, an IDF-weighted term overlap and a track-record
-prior. The same index serves the other direction (provider -> needs): there each need is a
+to BM25 over the profile and over single items, a character language model of the profile
+(:mod:`matching.langmodel`), an IDF-weighted term overlap and a track-record prior. A second
+stage adds feedback from the first stage's best hits: closeness to their centroid (``prf``) and
+agreement with their labels (``label_prf``). The same index serves the other direction (provider -> needs): there each need is a
 profile with one item, and the query may carry several vectors (the provider's items).
 """
 
@@ -20,11 +22,13 @@ import numpy as np
 from matching.bm25 import BM25Index, tokenize_for_bm25
 from matching.cache import cached_embeddings
 from matching.embedders import Embedder, normalise_rows
+from matching.langmodel import CharLanguageModel
 
-__all__ = ["FEATURE_NAMES", "Profile", "ProfileIndex", "QueryInput"]
+__all__ = ["FEATURE_NAMES", "FEEDBACK_FEATURES", "Profile", "ProfileIndex", "QueryInput"]
 
 FEATURE_NAMES: tuple[str, ...] = (
     "bm25_profile",
+    "lm_profile",
     "bm25_item_max",
     "vec_profile",
     "vec_item_max",
@@ -34,7 +38,10 @@ FEATURE_NAMES: tuple[str, ...] = (
     "term_overlap",
     "prior",
     "prf",
+    "label_prf",
 )
+# Features of the second stage: computed from the first stage's best hits, not from the query.
+FEEDBACK_FEATURES: tuple[str, ...] = ("prf", "label_prf")
 
 SOFTMAX_TAU = 0.02
 KNN_K = 300
@@ -46,12 +53,17 @@ BM25_B_ITEMISED = 0.3
 
 @dataclass(frozen=True)
 class Profile:
-    """A searchable profile: a provider with capability items, or a need (one item)."""
+    """A searchable profile: a provider with capability items, or a need (one item).
+
+    ``labels`` are its structured categories, each ``field:value`` (``industry:光伏``,
+    ``discipline:材料科学与工程``); a profile may carry several (a provider's industries).
+    """
 
     id: str
     text: str
     items: tuple[str, ...] = ()
     n_projects: int | None = None
+    labels: tuple[str, ...] = ()
 
     @property
     def capability_items(self) -> tuple[str, ...]:
@@ -107,6 +119,7 @@ class ProfileIndex:
         self.bm25_profile = BM25Index(
             [tokenize_for_bm25(p.text) for p in self.profiles], b=BM25_B_ITEMISED if itemised else 0.75
         )
+        self.char_lm = CharLanguageModel([p.text for p in self.profiles])
         item_texts = [it for p in self.profiles for it in p.capability_items]
         self.bm25_items = BM25Index([tokenize_for_bm25(t) for t in item_texts])
         self.profile_terms = [set(tokenize_for_bm25(p.text)) for p in self.profiles]
@@ -115,6 +128,7 @@ class ProfileIndex:
             dtype=np.float64,
         )
         self.prior = np.log1p(sizes)
+        self.labels = [p.labels for p in self.profiles]
         # Item order: items of each profile contiguous, so segment reductions are cheap.
         self._starts = np.concatenate([[0], np.cumsum(self.n_items)]).astype(np.int64)
 
@@ -194,6 +208,7 @@ class ProfileIndex:
         top3 = self._segment_topk_mean(sims, 3)
         return {
             "bm25_profile": self.bm25_profile.score(query.tokens)[cand],
+            "lm_profile": self.char_lm.score(query.text)[cand],
             "bm25_item_max": self._segment_max(item_bm25)[cand],
             "vec_profile": (self.profile_vectors[cand] @ query.vectors.T).max(axis=1).astype(np.float64),
             "vec_item_max": self._segment_max(sims)[cand],
@@ -221,3 +236,27 @@ class ProfileIndex:
             return np.zeros(n)
         similarity: np.ndarray = (self.profile_vectors @ (centroid / norm)).astype(np.float64)
         return similarity
+
+    def label_vote(self, first_stage: np.ndarray, m: int = 10) -> np.ndarray:
+        """Label feedback: how strongly the ``m`` best profiles agree on each profile's labels.
+
+        Each of the ``m`` best hits votes for its labels with weight 1/log2(rank + 2); a profile
+        scores the vote share of its labels (summed when it has several). When the best hits are
+        mostly of one field (discipline, industry), other profiles of that field rise even when
+        they share no word with the query: the structured counterpart of :meth:`prf`.
+        """
+        n = len(self.profiles)
+        if n == 0 or not any(self.labels):
+            return np.zeros(n)
+        m = min(m, n)
+        top = np.argsort(-first_stage, kind="stable")[:m]
+        votes: dict[str, float] = {}
+        total = 0.0
+        for rank, pos in enumerate(top):
+            w = 1.0 / float(np.log2(rank + 2))
+            total += w
+            for label in self.labels[int(pos)]:
+                votes[label] = votes.get(label, 0.0) + w
+        if not votes:
+            return np.zeros(n)
+        return np.array([sum(votes.get(lb, 0.0) for lb in labels) / total for labels in self.labels])

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from matching.embedders import Embedder
-from matching.providers import Profile, ProfileIndex, QueryInput
+from matching.providers import FEEDBACK_FEATURES, Profile, ProfileIndex, QueryInput
 from matching.text import shared_terms
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "rank_needs_for_provider",
     "rank_profiles",
     "rank_providers_for_need",
+    "rerank_with_feedback",
     "structured_signals",
     "zscore",
 ]
@@ -143,9 +144,11 @@ class FusionWeights:
             "term_overlap": 0.2,
             "prior": 0.3,
             "prf": 0.0,
+            "label_prf": 0.0,
         }
     )
     prf_depth: int = 10
+    label_depth: int = 10
     industry: float = 0.6
     track: float = 0.4
     county: float = 0.2
@@ -163,7 +166,7 @@ class FusionWeights:
             feats = {k: float(v) for k, v in raw["features"].items()}
         kwargs = {
             k: raw[k]
-            for k in ("prf_depth", "industry", "track", "county", "budget", "track_record")
+            for k in ("prf_depth", "label_depth", "industry", "track", "county", "budget", "track_record")
             if k in raw
         }
         return cls(features=feats, **kwargs)
@@ -210,6 +213,38 @@ def prf_applies(corpus_size: int, depth: int) -> bool:
     return corpus_size >= 4 * depth
 
 
+def first_stage_weights(weights: FusionWeights) -> dict[str, float]:
+    """The feature weights of the first stage: all but the feedback features."""
+    return {k: v for k, v in weights.features.items() if k not in FEEDBACK_FEATURES}
+
+
+def rerank_with_feedback(
+    index: ProfileIndex,
+    candidates: np.ndarray,
+    first: np.ndarray,
+    features: dict[str, np.ndarray],
+    weights: FusionWeights,
+) -> np.ndarray:
+    """Second stage: add the feedback features computed from the first stage's best candidates.
+
+    ``prf`` (closeness to the centroid of the best hits' vectors) and ``label_prf`` (agreement
+    with the best hits' labels) are added to ``features`` and to the scores when weighted.
+    """
+    scores = np.asarray(first, dtype=np.float64)
+    if len(candidates) <= 1:
+        return scores
+    w = weights.features
+    full = np.full(len(index), -np.inf)
+    full[candidates] = scores
+    if w.get("prf") and prf_applies(len(index), weights.prf_depth):
+        features["prf"] = index.prf(full, m=weights.prf_depth)[candidates]
+        scores = scores + w["prf"] * zscore(features["prf"])
+    if w.get("label_prf") and prf_applies(len(index), weights.label_depth):
+        features["label_prf"] = index.label_vote(full, m=weights.label_depth)[candidates]
+        scores = scores + w["label_prf"] * zscore(features["label_prf"])
+    return scores
+
+
 def rank_profiles(
     query: QueryInput,
     index: ProfileIndex,
@@ -229,15 +264,8 @@ def rank_profiles(
         feats["bm25_profile"] = np.array([keyword_scores.get(int(c), 0.0) for c in cand], dtype=np.float64)
     if extra:
         feats.update({k: np.asarray(v, dtype=np.float64) for k, v in extra.items()})
-    w = dict(weights.features)
-    prf_w = w.pop("prf", 0.0)
-    scores = fuse(feats, w)
-    if prf_w and len(cand) > 1 and prf_applies(len(index), weights.prf_depth):
-        first = np.full(len(index), -np.inf)
-        first[cand] = scores
-        feats["prf"] = index.prf(first, m=weights.prf_depth)[cand]
-        scores = scores + prf_w * zscore(feats["prf"])
-    return cand, scores, feats
+    first = fuse(feats, first_stage_weights(weights))
+    return cand, rerank_with_feedback(index, cand, first, feats, weights), feats
 
 
 # -- structured fit and explanations ---------------------------------------------------------
@@ -324,11 +352,13 @@ def structured_signals(
 
 
 def _provider_profile(p: ProviderFeatures) -> Profile:
-    return Profile(id=str(p.id), text=p.text, items=tuple(p.items), n_projects=p.n_projects)
+    labels = tuple(f"industry:{i}" for i in p.industries)
+    return Profile(id=str(p.id), text=p.text, items=tuple(p.items), n_projects=p.n_projects, labels=labels)
 
 
 def _need_profile(n: NeedFeatures) -> Profile:
-    return Profile(id=str(n.id), text=n.text, items=tuple(n.items))
+    labels = (f"industry:{n.industry}",) if n.industry else ()
+    return Profile(id=str(n.id), text=n.text, items=tuple(n.items), labels=labels)
 
 
 def _index_for(
@@ -460,7 +490,9 @@ def rank_needs_for_provider(
     # A need without separate items is one item: its stored vector serves as the item vector, so
     # ranking candidates from the index embeds nothing.
     item_vectors = [
-        np.asarray(n.vector, dtype=np.float32).reshape(1, -1) if n.vector is not None and not n.items else None
+        np.asarray(n.vector, dtype=np.float32).reshape(1, -1)
+        if n.vector is not None and not n.items
+        else None
         for n in needs
     ]
     index = _index_for(profiles, embedder, [n.vector for n in needs], item_vectors)

@@ -21,7 +21,7 @@ from tqdm import tqdm
 from matching.cache import cached_embeddings
 from matching.embedders import Embedder
 from matching.evaluation import Dataset, build_index, collect_features, evaluate_run, load_dataset, write_run
-from matching.ranking import FusionWeights, fuse, prf_applies, zscore
+from matching.ranking import FusionWeights, first_stage_weights, fuse, rerank_with_feedback
 from search.client import MeiliClient
 from search.indexes import EMBEDDER
 
@@ -129,14 +129,10 @@ def run_evaluation(
         qfs = collect_features(
             ds, index, qvecs, pool=TOP, keyword_runs=runs["keyword"], vector_runs=runs["vector"]
         )
-        feature_w = {k: v for k, v in weights.features.items() if k != "prf"}
+        feature_w = first_stage_weights(weights)
         for qf in qfs:
-            scores = fuse(qf.features, feature_w)
-            prf_w = weights.features.get("prf", 0.0)
-            if prf_w and len(qf.candidates) > 1 and prf_applies(len(index), weights.prf_depth):
-                first = np.full(len(index), -np.inf)
-                first[qf.candidates] = scores
-                scores = scores + prf_w * zscore(index.prf(first, m=weights.prf_depth)[qf.candidates])
+            first = fuse(qf.features, feature_w)
+            scores = rerank_with_feedback(index, qf.candidates, first, qf.features, weights)
             order = np.argsort(-scores, kind="stable")[:TOP]
             runs["final"][qf.query.id] = [(index.ids[int(qf.candidates[o])], float(scores[o])) for o in order]
         metrics: dict[str, Any] = {

@@ -155,3 +155,26 @@ def test_weights_roundtrip_json(tmp_path) -> None:  # type: ignore[no-untyped-de
 def test_empty_provider_list(emb) -> None:  # type: ignore[no-untyped-def]
     assert rank_providers_for_need(NEED, [], emb) == []
     assert np.isfinite(FusionWeights().features["prior"])
+
+
+def test_label_feedback_lifts_needs_of_the_best_hits_industry(emb) -> None:  # type: ignore[no-untyped-def]
+    from matching.providers import Profile, ProfileIndex, QueryInput
+    from matching.ranking import rank_profiles
+
+    texts = ["光伏组件 检测 设备", "电池片 产线 良率", "经编 面料 染整", "光伏电站 运维", "纺织 印染 废水"]
+    industry = ["光伏", "光伏", "经编", "光伏", "经编"]
+    profiles = [
+        Profile(str(i), t, labels=(f"industry:{ind}",))
+        for i, (t, ind) in enumerate(zip(texts, industry, strict=True))
+    ]
+    vecs = emb.embed_passages(texts)
+    index = ProfileIndex(profiles, vecs, vecs, np.arange(len(texts)))
+    query = QueryInput(text="光伏组件 检测", vectors=emb.embed_queries(["光伏组件 检测"])[0])
+    only_label = FusionWeights(features={"bm25_profile": 1.0, "label_prf": 5.0}, label_depth=1)
+    _, scores, feats = rank_profiles(query, index, only_label)
+    # "电池片 产线 良率" shares no word with the query, yet its industry is that of the best hit
+    assert feats["label_prf"].tolist() == [1.0, 1.0, 0.0, 1.0, 0.0]
+    assert scores[1] > scores[2] and scores[1] > scores[4]
+    without = FusionWeights(features={"bm25_profile": 1.0}, label_depth=1)
+    _, plain, feats_plain = rank_profiles(query, index, without)
+    assert "label_prf" not in feats_plain and plain[1] == pytest.approx(plain[2])
