@@ -46,9 +46,10 @@ class MeiliSettings(BaseModel):
     task_timeout_s: float = 30.0
     # Where Meilisearch keeps the vectors (``JIEBANG_MEILI__VECTOR_STORE``): "experimental"
     # (hannoy, HNSW) makes each small write on a large index cheap, which is what a published need
-    # waits for; "stable" (arroy) is Meilisearch's default and the way back. Changing it converts
-    # the live indexes at the next start (see docs/operations.md).
-    vector_store: Literal["stable", "experimental"] = "experimental"
+    # waits for, but panics on some searches in Meilisearch 1.21 (search/indexes.py); "stable"
+    # (arroy) is Meilisearch's default. Changing it converts the live indexes at the next start
+    # (see docs/operations.md).
+    vector_store: Literal["stable", "experimental"] = "stable"
     # How long the start may wait for a settings task, such as that conversion, on each index.
     settings_timeout_s: float = 600.0
 
