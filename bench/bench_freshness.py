@@ -1,6 +1,7 @@
 """Freshness: time from committing a need (row + outbox entry) to finding it in search.
 
 Run:  python bench/bench_freshness.py [--needs 100] [--preload 20000] [--embedder hash|e5]
+                                      [--vector-store stable|experimental]
 
 A temporary SQLite database and Meilisearch; the outbox worker runs in a thread of this process
 (the embedded default) with its normal poll interval, and is *not* notified, so the figure
@@ -25,7 +26,7 @@ from market.db import Base, make_engine, make_sessionmaker, session_scope  # noq
 from market.settings import get_settings  # noqa: E402
 from matching.embedders import load_embedder  # noqa: E402
 from search.client import MeiliClient  # noqa: E402
-from search.indexes import NEEDS, ensure_indexes, index_uid  # noqa: E402
+from search.indexes import NEEDS, VECTOR_STORES, ensure_indexes, index_uid  # noqa: E402
 from search.outbox import OutboxWorker, WorkerConfig  # noqa: E402
 from search.process import LocalMeilisearch  # noqa: E402
 from search.queries import NeedSearchParams, search_needs  # noqa: E402
@@ -39,8 +40,9 @@ def main() -> None:
     ap.add_argument("--embedder", default="hash")
     ap.add_argument("--poll", type=float, default=0.2)
     ap.add_argument("--gap", type=float, default=0.3, help="seconds between saves")
-    args = ap.parse_args()
     settings = get_settings()
+    ap.add_argument("--vector-store", choices=VECTOR_STORES, default=settings.meili.vector_store)
+    args = ap.parse_args()
     embedder = load_embedder(args.embedder)
     embedder.embed_passages(["预热"])
     with tempfile.TemporaryDirectory() as tmp, LocalMeilisearch(Path(tmp) / "meili", settings.meili.binary) as server:
@@ -49,7 +51,7 @@ def main() -> None:
         factory = make_sessionmaker(engine)
         client = MeiliClient(server.url, server.master_key)
         prefix = "fresh_"
-        ensure_indexes(client, prefix, embedder.dim)
+        ensure_indexes(client, prefix, embedder.dim, vector_store=args.vector_store)
         if args.preload:
             from bench_search import attach_vectors, make_corpus
 
@@ -63,7 +65,7 @@ def main() -> None:
         with session_scope(factory) as s:
             org = make_org(s)
         lat: list[float] = []
-        with OutboxWorker(factory, client, embedder, WorkerConfig(prefix=prefix), poll_interval=args.poll):
+        with OutboxWorker(factory, client, embedder, WorkerConfig(prefix=prefix, vector_store=args.vector_store), poll_interval=args.poll):
             for i in range(args.needs):
                 with session_scope(factory) as s:
                     need = make_need(s, org, title=f"新鲜度测试需求{i}：余热回收")
@@ -81,7 +83,8 @@ def main() -> None:
                 time.sleep(args.gap)
         arr = np.asarray(lat)
         print(
-            f"freshness ({args.embedder} embedder, poll {args.poll}s, {args.needs} saves): "
+            f"freshness ({args.embedder} embedder, poll {args.poll}s, {args.needs} saves, "
+            f"vector store {args.vector_store}): "
             f"p50 {np.percentile(arr, 50):.3f}s  p95 {np.percentile(arr, 95):.3f}s  max {arr.max():.3f}s"
         )
         client.close()

@@ -1,11 +1,15 @@
 """Search through the HTTP API: indexing rate, query latency and freshness (issue 5).
 
 Run:  python bench/bench_search_api.py [--docs 100000] [--queries 200] [--clients 1,16] [--fresh-trials 30]
+                                         [--vector-store stable|experimental]
 
 * A temporary Meilisearch and a temporary data directory (SQLite database, migrated by the
   server at start). The web service runs as it does in production: ``jiebang serve`` in its own
   process (one uvicorn process, embedded outbox worker, the default e5-small embedder), pointed
   at that Meilisearch with ``MEILI_URL``/``MEILI_MASTER_KEY``. This script is only the client.
+* ``--vector-store`` picks Meilisearch's vector store for the indexes (and is handed to the
+  server as ``JIEBANG_MEILI__VECTOR_STORE``, so its start does not convert them); the default is
+  the configured one.
 * Corpus: ``--docs`` synthetic published needs (bench_search.py's generator) written straight
   into the public needs index with precomputed *hash* vectors (dimension 384). Meilisearch's
   work does not depend on vector content, so this is fine for latency and indexing rate.
@@ -53,7 +57,7 @@ from market.settings import get_settings  # noqa: E402
 from market.vocab import COUNTIES, TRACKS  # noqa: E402
 from matching.embedders import load_embedder  # noqa: E402
 from search.client import MeiliClient  # noqa: E402
-from search.indexes import NEEDS, ensure_indexes, index_uid  # noqa: E402
+from search.indexes import NEEDS, VECTOR_STORES, ensure_indexes, index_uid  # noqa: E402
 from search.process import LocalMeilisearch, free_port  # noqa: E402
 
 PREFIX = "jiebang_"  # the server's default index prefix
@@ -79,7 +83,7 @@ def pct(values: list[float], p: float) -> float:
 class Server:
     """``jiebang serve`` in a child process, with its data under ``data_dir``."""
 
-    def __init__(self, data_dir: Path, meili_url: str, meili_key: str) -> None:
+    def __init__(self, data_dir: Path, meili_url: str, meili_key: str, vector_store: str) -> None:
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -91,6 +95,7 @@ class Server:
             MEILI_MASTER_KEY=meili_key,
             PYTHONPATH=str(REPO),
             PORT=str(self.port),
+            JIEBANG_MEILI__VECTOR_STORE=vector_store,
         )
         data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log, "wb") as fh:
@@ -208,6 +213,17 @@ def iso_seconds(duration: str | None) -> float:
     return total
 
 
+def trace_seconds(value: str) -> float:
+    """Progress-trace durations look like ``1.63s``, ``476.69ms``, ``40.1µs``."""
+    for suffix, factor in (("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9), ("s", 1.0)):
+        if value.endswith(suffix):
+            try:
+                return float(value.removesuffix(suffix)) * factor
+            except ValueError:
+                return 0.0
+    return 0.0
+
+
 def meili_task_summary(client: MeiliClient, after_uid: int) -> str:
     """Median/max processing time of the document tasks the worker sent during the freshness trials."""
     found = client.get_tasks(
@@ -216,16 +232,22 @@ def meili_task_summary(client: MeiliClient, after_uid: int) -> str:
         afterEnqueuedAt="1970-01-01T00:00:00Z",
         limit=1000,
     )
-    durations = [
-        iso_seconds(t.get("duration")) for t in found.get("results", []) if int(t["uid"]) > after_uid
-    ]
-    durations = [d for d in durations if d == d]
+    tasks = [t for t in found.get("results", []) if int(t["uid"]) > after_uid and t.get("duration")]
+    durations = [iso_seconds(t.get("duration")) for t in tasks]
     if not durations:
         return "no worker tasks seen"
-    return (
+    summary = (
         f"{len(durations)} worker document tasks (needs + needs_all): processing p50 {pct(durations, 50):.3f}s  "
-        f"max {max(durations):.3f}s"
+        f"p95 {pct(durations, 95):.3f}s  max {max(durations):.3f}s"
     )
+    # Where the slowest one spent its time (Meilisearch's batch progress trace, steps >= 50 ms).
+    slowest = max(tasks, key=lambda t: iso_seconds(t.get("duration")))
+    batch = client.get_batch(int(slowest["batchUid"])) if slowest.get("batchUid") is not None else {}
+    trace = batch.get("stats", {}).get("progressTrace", {})
+    steps = [
+        f"{k.removeprefix('processing tasks > ')}: {v}" for k, v in trace.items() if trace_seconds(str(v)) >= 0.05
+    ]
+    return summary + "\n  slowest task's batch: " + ("; ".join(steps) or "no trace")
 
 
 def make_people(db_url: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -301,11 +323,16 @@ def main() -> None:
     ap.add_argument("--fresh-trials", type=int, default=30)
     ap.add_argument("--case-seconds", type=float, default=90.0, help="time cap per latency case")
     ap.add_argument("--gap", type=float, default=0.3, help="seconds between freshness trials")
+    settings = get_settings()
+    ap.add_argument(
+        "--vector-store", choices=VECTOR_STORES, default=settings.meili.vector_store,
+        help="Meilisearch vector store of the indexes (default: the configured one, %(default)s)",
+    )
     args = ap.parse_args()
     levels = [int(c) for c in args.clients.split(",") if c.strip()]
-    settings = get_settings()
     started = time.perf_counter()
 
+    print(f"vector store: {args.vector_store}")
     print(f"corpus: {args.docs} synthetic published needs, precomputed hash vectors (dim 384);")
     print(
         "  Meilisearch's work does not depend on vector content, so latency/indexing figures hold for e5 vectors"
@@ -320,7 +347,8 @@ def main() -> None:
         tmp = Path(tmp_name)
         with LocalMeilisearch(tmp / "meili", settings.meili.binary) as meili:
             client = MeiliClient(meili.url, meili.master_key, timeout=60)
-            ensure_indexes(client, PREFIX)  # what the server would do; its own call is then a no-op
+            # What the server does at start; its own call is then a no-op.
+            ensure_indexes(client, PREFIX, vector_store=args.vector_store)
             idx_s = index_all(client, index_uid(PREFIX, NEEDS), docs)
             corpus_last_uid = int(client.get_tasks(limit=1)["results"][0]["uid"])
             print(
@@ -328,7 +356,7 @@ def main() -> None:
             )
             del docs
 
-            server = Server(tmp / "app", meili.url, meili.master_key)
+            server = Server(tmp / "app", meili.url, meili.master_key, args.vector_store)
             try:
                 ready_s = server.wait_ready()
                 print(
@@ -449,7 +477,7 @@ def run_benchmarks(
         )
         print("  meilisearch: " + task_summary())
 
-    print("\ntargets:")
+    print(f"\ntargets ({args.docs} docs, vector store {args.vector_store}):")
     if 1 in levels:
         p95 = results[(1, cases[1].name)]["p95"]
         print(

@@ -168,6 +168,11 @@ class MeiliClient:
         result: Json = self._request("GET", "/tasks", params=params)
         return result
 
+    def get_batch(self, uid: int) -> Json:
+        """A batch of tasks, with ``stats.progressTrace``: where the indexer spent its time."""
+        result: Json = self._request("GET", f"/batches/{uid}")
+        return result
+
     @staticmethod
     def _task_uid(answer: Json) -> int:
         return int(answer["taskUid"])
