@@ -52,6 +52,35 @@ def with_prf(qf, index, w: dict[str, float], depth: int, label_depth: int = LABE
     return rerank_with_feedback(index, qf.candidates, first, qf.features, fw)
 
 
+def fit_logistic(qfs, index, judgements, tune_ids) -> dict[str, float]:
+    """Pointwise logistic regression on the candidates' z-scored features (relevant or not).
+
+    Two stages like the ranking: first-stage features, then the feedback features computed from
+    that first stage and a second fit over all features. Coefficients become fusion weights
+    (scaled so the largest is 2, as the ascent grid's top value).
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    def fit(names: list[str]) -> dict[str, float]:
+        xs, ys = [], []
+        for qf in qfs:
+            rel = judgements.get(qf.query.id)
+            if qf.query.id not in tune_ids or not rel:
+                continue
+            xs.append(np.column_stack([zscore(qf.features.get(n, np.zeros(len(qf.candidates)))) for n in names]))
+            ys.append(np.array([rel.get(index.ids[int(c)], 0.0) > 0 for c in qf.candidates], dtype=int))
+        model = LogisticRegression(C=1.0, max_iter=5000).fit(np.vstack(xs), np.concatenate(ys))
+        coef = model.coef_[0]
+        scale = 2.0 / max(abs(coef).max(), 1e-9)
+        return {n: round(float(c * scale), 4) for n, c in zip(names, coef, strict=True)}
+
+    first = fit(BASE)
+    placeholder = {**first, **{n: 1.0 for n in FEEDBACK_FEATURES}}
+    for qf in qfs:
+        with_prf(qf, index, placeholder, PRF_DEPTH)  # fills the feedback features
+    return fit(list(FEATURE_NAMES))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("data_dir", type=Path)
@@ -59,6 +88,12 @@ def main() -> None:
     ap.add_argument("--pool", type=int, default=100)
     ap.add_argument("--save", type=Path)
     ap.add_argument("--objective", choices=["binary", "graded"], default=None)
+    ap.add_argument(
+        "--learner",
+        choices=["ascent", "logistic"],
+        default="logistic",
+        help="what --save keeps: coordinate ascent on nDCG@10, or pointwise logistic regression",
+    )
     args = ap.parse_args()
 
     ds = load_dataset(args.data_dir)
@@ -101,8 +136,11 @@ def main() -> None:
         w, score = coordinate_ascent(samples(wd), w)
         print(f"stage 2 tune nDCG@10 {score:.4f} " + " ".join(f"{n}={w[j]}" for n, j in zip(FEEDBACK_FEATURES, feedback_j, strict=True)))
     print(f"tuning {time.time() - t0:.1f}s")
-    tuned = dict(zip(FEATURE_NAMES, (float(x) for x in w), strict=True))
-    print("weights", json.dumps(tuned))
+    ascent = dict(zip(FEATURE_NAMES, (float(x) for x in w), strict=True))
+    print("ascent weights", json.dumps(ascent))
+    logistic = fit_logistic(qfs, index, judgements, tune_ids)
+    print("logistic weights", json.dumps(logistic))
+    tuned = logistic if args.learner == "logistic" else ascent
 
     methods = {
         "keyword": lambda qf: qf.features["bm25_profile"],
@@ -112,6 +150,8 @@ def main() -> None:
         "bm25+items(z)": lambda qf: (
             zscore(qf.features["bm25_profile"]) + zscore(qf.features["vec_item_top3"])
         ),
+        "final-ascent": lambda qf: with_prf(qf, index, ascent, PRF_DEPTH),
+        "final-logistic": lambda qf: with_prf(qf, index, logistic, PRF_DEPTH),
         "final": lambda qf: with_prf(qf, index, tuned, PRF_DEPTH),
         "final-no-feedback": lambda qf: fuse(qf.features, {k: v for k, v in tuned.items() if k not in FEEDBACK_FEATURES}),
     }
