@@ -52,6 +52,11 @@ class MeiliSettings(BaseModel):
     vector_store: Literal["stable", "experimental"] = "stable"
     # How long the start may wait for a settings task, such as that conversion, on each index.
     settings_timeout_s: float = 600.0
+    # The outbox worker writes a document's fields at once and its vector in a shared round at
+    # most this often (``JIEBANG_MEILI__VECTOR_INTERVAL_S``; search/outbox.py, VectorGate): each
+    # vector write rebuilds trees for seconds on a large index, delaying the writes behind it.
+    # 0 writes fields and vector in the same round.
+    vector_interval_s: float = Field(default=5.0, ge=0.0)
 
 
 class EmbeddingSettings(BaseModel):

@@ -214,6 +214,14 @@ class MeiliClient:
             )
         )
 
+    def update_documents(self, index: str, docs: Sequence[Mapping[str, Any]], primary_key: str = "id") -> int:
+        """Merge the given fields into documents by primary key (``PUT``); other fields are kept."""
+        return self._task_uid(
+            self._request(
+                "PUT", f"/indexes/{index}/documents", body=list(docs), params={"primaryKey": primary_key}
+            )
+        )
+
     def delete_documents(self, index: str, ids: Sequence[str | int]) -> int:
         return self._task_uid(
             self._request("POST", f"/indexes/{index}/documents/delete-batch", body=list(ids))

@@ -4,7 +4,12 @@ Rules (STYLE.md, "Search sync"):
 
 * at least once and idempotent: documents are upserted and deleted by id;
 * pending entries of one record collapse into one write of the record's *current* state;
-* an entry is marked done only after Meilisearch reports the task ``succeeded``;
+* an entry is marked done only after Meilisearch reports the task ``succeeded``, for both
+  phases of its record: first the document's fields (a keyword search finds it from then on),
+  then its vector, written in shared rounds at most every ``vector_interval_s`` seconds
+  (``VectorGate``) because each vector write costs Meilisearch far more than a field write;
+  an entry whose vector is still to come stays pending, so a restart at any moment loses
+  nothing (the next round sees the stored fields are current and writes only the vector);
 * failures keep the attempt count, the next try (exponential backoff) and the last error; after
   ``max_attempts`` an entry is parked and shows in the health check.
 
@@ -23,7 +28,9 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Final
 
+import numpy as np
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,7 +38,7 @@ from market.db import utcnow
 from market.outbox.models import OutboxEntry
 from matching.embedders import Embedder
 from search.client import MeiliClient
-from search.documents import Plan, build_plan, current_tokens, embed_docs
+from search.documents import TOPIC_INDEXES, Doc, Plan, build_plan, current_tokens, embed_docs
 from search.errors import MeiliRequestError, MeiliUnavailable, SearchError
 from search.indexes import (
     DEFAULT_DIMENSIONS,
@@ -64,6 +71,9 @@ class WorkerConfig:
     vector_store: VectorStore = DEFAULT_VECTOR_STORE
     # Settings tasks at start (a vector store conversion) may take much longer than a write.
     settings_timeout_s: float = 600.0
+    # The running worker writes vectors at most once per this many seconds (``VectorGate``);
+    # fields go out at once. 0: vectors in the same round as the fields.
+    vector_interval_s: float = 5.0
 
 
 @dataclass
@@ -74,6 +84,8 @@ class DrainResult:
     parked: int = 0
     records: int = 0
     rewrites: int = 0
+    # Fields written, vectors waiting for the gate: left pending, due when it opens.
+    deferred: int = 0
     # Meilisearch was unreachable: untouched entries stay due, attempts are not spent.
     unavailable: bool = False
     errors: list[str] = field(default_factory=list)
@@ -120,49 +132,64 @@ def _claim(session: Session, now: dt.datetime, limit: int) -> list[OutboxEntry]:
 
 # -- writing --------------------------------------------------------------------------------------
 
-
-def apply_plan(
-    client: MeiliClient, embedder: Embedder | None, plan: Plan, prefix: str, timeout: float | None = None
-) -> None:
-    """Send the plan's writes and wait until every task succeeded (raises otherwise)."""
-    tasks: list[int] = []
-    for name, pending in plan.upserts.items():
-        if pending:
-            docs = embed_docs(pending, embedder)
-            tasks.append(client.add_documents(index_uid(prefix, name), docs))
-    for name, ids in plan.deletes.items():
-        if ids:
-            tasks.append(client.delete_documents(index_uid(prefix, name), sorted(set(ids))))
-    for uid in tasks:
-        client.wait_task(uid, timeout)
+# The topic of the records each index holds, to tell which entries a pending vector belongs to.
+_INDEX_TOPIC: Final = {name: topic for topic, names in TOPIC_INDEXES.items() for name in names}
 
 
-def _has_vector(stored: dict[str, object]) -> bool:
-    vectors = stored.get("_vectors")
+@dataclass
+class VectorGate:
+    """Lets one round of vector writes through every ``interval_s`` seconds.
+
+    With the stable vector store every write that carries vectors makes Meilisearch update (and
+    now and then rebuild) its trees: 0.4 s to several seconds on a 100,000-need index, and every
+    task queued behind it waits. Field writes without vectors cost a fraction of that. So the
+    worker writes a record's fields at once (what a keyword search needs) and its vector in a
+    later round, shared by every record that changed meanwhile. ``interval_s`` 0 writes vectors
+    in the same round as the fields.
+    """
+
+    interval_s: float = 0.0
+    opens_at: dt.datetime | None = None
+
+    def is_open(self, now: dt.datetime) -> bool:
+        return self.opens_at is None or now >= self.opens_at
+
+    def passed(self, now: dt.datetime) -> None:
+        if self.interval_s > 0:
+            self.opens_at = now + dt.timedelta(seconds=self.interval_s)
+
+
+def _stored_vector(stored: Doc | None) -> list[float] | None:
+    vectors = stored.get("_vectors") if stored is not None else None
     entry = vectors.get(EMBEDDER) if isinstance(vectors, dict) else None
     embeddings = entry.get("embeddings") if isinstance(entry, dict) else None
-    return bool(embeddings)
+    if not embeddings:
+        return None
+    first = embeddings[0]
+    return [float(x) for x in first] if isinstance(first, list) else None
 
 
-def prune_plan(client: MeiliClient, embedder: Embedder | None, plan: Plan, prefix: str) -> Plan:
-    """Drop the writes the index already reflects: upserts of a document stored exactly as planned
-    (same fields; a vector present when there is an embedder, as the text is part of the fields)
-    and deletes of ids that are not there.
+def _same_vector(stored: list[float] | None, wanted: list[float]) -> bool:
+    """Meilisearch stores f32; our vectors are rounded to 6 decimals, so allow a little slack."""
+    if stored is None or len(stored) != len(wanted):
+        return False
+    return bool(np.allclose(np.asarray(stored), np.asarray(wanted), rtol=0.0, atol=1e-4))
 
-    Every write to a large index with vectors costs Meilisearch the better part of a second
-    however small it is, and a record often arrives here already written: the verify step
-    rewrote it to a state whose later outbox entries are still pending, or a retry follows a
-    write that landed. Reading is cheap, and what we read is what searches see, so skipping is
-    safe; a concurrent older write that lands later is caught by its own worker's verify step.
-    If the index cannot be read (a request error), the plan is kept whole.
-    """
-    pruned = Plan(tokens=dict(plan.tokens))
+
+def _fields(stored: Doc) -> Doc:
+    return {k: v for k, v in stored.items() if k != "_vectors"}
+
+
+def read_stored(
+    client: MeiliClient, plan: Plan, prefix: str, *, vectors: bool
+) -> dict[str, dict[int, Doc]] | None:
+    """The stored documents the plan touches, by index kind and id; None if the index cannot be read."""
     targets: dict[str, set[int]] = {}
     for name, pending in plan.upserts.items():
         targets.setdefault(name, set()).update(int(p.doc["id"]) for p in pending)
     for name, ids in plan.deletes.items():
         targets.setdefault(name, set()).update(int(i) for i in ids)
-    stored: dict[str, dict[int, dict[str, object]]] = {}
+    stored: dict[str, dict[int, Doc]] = {}
     try:
         for name, wanted in targets.items():
             if not wanted:
@@ -171,24 +198,135 @@ def prune_plan(client: MeiliClient, embedder: Embedder | None, plan: Plan, prefi
                 index_uid(prefix, name),
                 filter=f"id IN [{', '.join(str(i) for i in sorted(wanted))}]",
                 limit=len(wanted),
-                retrieve_vectors=embedder is not None,
+                retrieve_vectors=vectors,
             )
             stored[name] = {int(d["id"]): d for d in page.get("results", [])}
     except MeiliRequestError:
-        return plan
+        return None
+    return stored
+
+
+@dataclass
+class Writes:
+    """What the index lacks for a plan. Phase 1, ``fields`` and ``deletes``: documents to add or
+    replace and ids to delete. Phase 2, ``vectors``: partial updates that set only ``_vectors``."""
+
+    fields: dict[str, list[Doc]] = field(default_factory=dict)
+    deletes: dict[str, list[int]] = field(default_factory=dict)
+    vectors: dict[str, list[Doc]] = field(default_factory=dict)
+
+    def vector_records(self) -> set[Record]:
+        return {(_INDEX_TOPIC[name], int(d["id"])) for name, docs in self.vectors.items() for d in docs}
+
+
+def prune_plan(plan: Plan, stored: dict[str, dict[int, Doc]], *, vectors: bool) -> Writes:
+    """Phase 1 of ``plan``: the writes the index does not already reflect.
+
+    An upsert is skipped when the stored document has exactly the planned fields; a delete when
+    the id is not there. Every write to a large index costs Meilisearch time, and a record often
+    arrives here already written: the verify step rewrote it to a state whose later outbox
+    entries are still pending, a retry follows a write that landed, or only its vector was
+    pending. What we read is what searches see, so skipping is safe; a concurrent older write that
+    lands later is caught by its own worker's verify step.
+
+    With ``vectors`` (an embedder is configured) a document is written without its new vector:
+    one already stored stays in place (``_vectors`` left out of the replacement keeps it), a new
+    one opts out with ``null`` until phase 2 sets it. Without, documents carry ``null`` vectors.
+    """
+    writes = Writes()
     for name, pending in plan.upserts.items():
         have = stored.get(name, {})
         for p in pending:
             doc = have.get(int(p.doc["id"]))
-            same = doc is not None and {k: v for k, v in doc.items() if k != "_vectors"} == p.doc
-            if not same or (embedder is not None and not _has_vector(doc or {})):
-                pruned.upsert(p)
+            if doc is not None and _fields(doc) == p.doc:
+                continue
+            if not vectors or _stored_vector(doc) is None:
+                writes.fields.setdefault(name, []).append({**p.doc, "_vectors": {EMBEDDER: None}})
+            else:
+                writes.fields.setdefault(name, []).append(dict(p.doc))
     for name, ids in plan.deletes.items():
         have = stored.get(name, {})
         for record_id in ids:
             if int(record_id) in have:
-                pruned.delete(name, record_id)
-    return pruned
+                writes.deletes.setdefault(name, []).append(record_id)
+    return writes
+
+
+def stale_vectors(
+    plan: Plan, stored: dict[str, dict[int, Doc]], embedder: Embedder, writes: Writes
+) -> None:
+    """Phase 2 of ``plan``: a vector update for each planned document whose stored vector is
+    missing or was computed from another text (the text is part of the fields phase 1 wrote)."""
+    pending = [p for docs in plan.upserts.values() for p in docs]
+    if not pending:
+        return
+    for p, doc in zip(pending, embed_docs(pending, embedder), strict=True):
+        wanted = doc["_vectors"][EMBEDDER]
+        if not _same_vector(_stored_vector(stored.get(p.index, {}).get(int(p.doc["id"]))), wanted):
+            writes.vectors.setdefault(p.index, []).append({"id": p.doc["id"], "_vectors": {EMBEDDER: wanted}})
+
+
+def apply_plan(
+    client: MeiliClient,
+    embedder: Embedder | None,
+    plan: Plan,
+    prefix: str,
+    timeout: float | None = None,
+    *,
+    gate: VectorGate | None = None,
+    now: Callable[[], dt.datetime] = utcnow,
+) -> set[Record]:
+    """Send the plan's writes and wait until every task succeeded (raises otherwise).
+
+    Phase 1 (fields and deletes) goes out first; the texts are embedded while Meilisearch writes
+    it. Phase 2 (vectors) follows when ``gate`` is open (no gate: always). Returns the records
+    whose vectors are still to be written: their entries must not be marked done yet.
+    """
+    vectors = embedder is not None
+    stored = read_stored(client, plan, prefix, vectors=vectors)
+    if stored is None:
+        # Unreadable index: write everything in one go, as full documents with their vectors.
+        tasks = [
+            client.add_documents(index_uid(prefix, name), embed_docs(pending, embedder))
+            for name, pending in plan.upserts.items()
+            if pending
+        ]
+        tasks += [
+            client.delete_documents(index_uid(prefix, name), sorted(set(ids)))
+            for name, ids in plan.deletes.items()
+            if ids
+        ]
+        for uid in tasks:
+            client.wait_task(uid, timeout)
+        return set()
+    writes = prune_plan(plan, stored, vectors=vectors)
+    tasks = [client.add_documents(index_uid(prefix, name), docs) for name, docs in writes.fields.items()]
+    tasks += [
+        client.delete_documents(index_uid(prefix, name), sorted(set(ids))) for name, ids in writes.deletes.items()
+    ]
+    if embedder is not None:
+        stale_vectors(plan, stored, embedder, writes)
+    for uid in tasks:
+        client.wait_task(uid, timeout)
+    if not writes.vectors:
+        return set()
+    if gate is not None and not gate.is_open(now()):
+        return writes.vector_records()
+    # Only documents phase 1 just wrote or found in place get here, so the partial update does
+    # not create a bare {id, _vectors} document (a concurrent delete is caught by the verify step).
+    tasks = [client.update_documents(index_uid(prefix, name), docs) for name, docs in writes.vectors.items()]
+    for uid in tasks:
+        client.wait_task(uid, timeout)
+    if gate is not None:
+        gate.passed(now())
+    return set()
+
+
+@dataclass
+class Synced:
+    rewrites: int = 0
+    # Records whose fields are written and whose vectors wait for the next round of the gate.
+    vectors_pending: set[Record] = field(default_factory=set)
 
 
 def sync_records(
@@ -198,27 +336,31 @@ def sync_records(
     embedder: Embedder | None,
     records: Sequence[Record],
     config: WorkerConfig,
-) -> int:
-    """Write the current state of ``records`` and verify it is still current; returns rewrites."""
+    gate: VectorGate | None = None,
+    *,
+    now: Callable[[], dt.datetime] = utcnow,
+) -> Synced:
+    """Write the current state of ``records`` and verify it is still current."""
     plan = build_plan(session, records)
-    apply_plan(client, embedder, prune_plan(client, embedder, plan, config.prefix), config.prefix, config.task_timeout_s)
+    synced = Synced()
+    synced.vectors_pending = apply_plan(
+        client, embedder, plan, config.prefix, config.task_timeout_s, gate=gate, now=now
+    )
     written = plan.tokens
-    rewrites = 0
     for _ in range(config.max_rewrites):
         # A fresh session sees what committed while we were writing (SQLite keeps a snapshot).
         with session_factory() as fresh:
             now_tokens = current_tokens(fresh, written.keys())
             moved = [rec for rec, token in now_tokens.items() if token != written.get(rec)]
             if not moved:
-                return rewrites
-            rewrites += 1
+                return synced
+            synced.rewrites += 1
             log.info("outbox: %d record(s) changed while indexing; rewriting", len(moved))
             plan = build_plan(fresh, moved)
-            apply_plan(
-                client, embedder, prune_plan(client, embedder, plan, config.prefix), config.prefix, config.task_timeout_s
-            )
+            pending = apply_plan(client, embedder, plan, config.prefix, config.task_timeout_s, gate=gate, now=now)
+            synced.vectors_pending = (synced.vectors_pending - set(moved)) | pending
             written = {**written, **plan.tokens}
-    return rewrites
+    return synced
 
 
 def _mark_done(entries: Iterable[OutboxEntry], now: dt.datetime) -> None:
@@ -241,6 +383,23 @@ def _mark_failed(entries: Iterable[OutboxEntry], error: str, now: dt.datetime, c
     return parked
 
 
+def _defer(entries: Iterable[OutboxEntry], until: dt.datetime) -> None:
+    """Fields are in the index, the vector is not: stay pending (no attempt spent) until ``until``."""
+    for entry in entries:
+        entry.next_attempt_at = until
+
+
+def _settle(
+    group: Sequence[OutboxEntry], record: Record, synced: Synced, gate: VectorGate | None, now: dt.datetime
+) -> bool:
+    """Mark a record's entries done, or defer them while its vector waits; True when done."""
+    if record in synced.vectors_pending:
+        _defer(group, (gate.opens_at if gate is not None else None) or now)
+        return False
+    _mark_done(group, now)
+    return True
+
+
 def drain_once(
     session_factory: sessionmaker[Session],
     client: MeiliClient,
@@ -248,8 +407,14 @@ def drain_once(
     config: WorkerConfig | None = None,
     *,
     now: Callable[[], dt.datetime] = utcnow,
+    gate: VectorGate | None = None,
 ) -> DrainResult:
-    """Claim one batch of due entries, index their records, mark them. One transaction."""
+    """Claim one batch of due entries, index their records, mark them. One transaction.
+
+    An entry is done when both phases of its record landed: the fields and the vector. Without
+    a ``gate`` (or with an open one) both go out in this round; the running worker passes its
+    gate, and entries whose vector must wait for it stay pending, due when it opens.
+    """
     config = config or WorkerConfig()
     result = DrainResult()
     with session_factory() as session:
@@ -263,9 +428,14 @@ def drain_once(
             groups.setdefault((entry.topic, entry.record_id), []).append(entry)
         result.records = len(groups)
         try:
-            result.rewrites += sync_records(session_factory, session, client, embedder, list(groups), config)
-            _mark_done(entries, now())
-            result.done = len(entries)
+            synced = sync_records(session_factory, session, client, embedder, list(groups), config, gate, now=now)
+            result.rewrites += synced.rewrites
+            settled_at = now()
+            for record, group in groups.items():
+                if _settle(group, record, synced, gate, settled_at):
+                    result.done += len(group)
+                else:
+                    result.deferred += len(group)
         except MeiliUnavailable as exc:
             # An outage is not the entries' fault: spend no attempt (a long outage must not park
             # them), release the claim and let the loop back off.
@@ -281,7 +451,7 @@ def drain_once(
                 result.failed = len(entries)
             else:
                 # One bad record must not hold the batch back: retry record by record.
-                _one_by_one(session_factory, session, client, embedder, groups, config, result, now)
+                _one_by_one(session_factory, session, client, embedder, groups, config, result, now, gate)
         session.commit()
     return result
 
@@ -295,15 +465,19 @@ def _one_by_one(
     config: WorkerConfig,
     result: DrainResult,
     now: Callable[[], dt.datetime],
+    gate: VectorGate | None,
 ) -> None:
     for record, group in groups.items():
         if result.unavailable:
             result.failed += len(group)  # left pending and due, untouched
             continue
         try:
-            result.rewrites += sync_records(session_factory, session, client, embedder, [record], config)
-            _mark_done(group, now())
-            result.done += len(group)
+            synced = sync_records(session_factory, session, client, embedder, [record], config, gate, now=now)
+            result.rewrites += synced.rewrites
+            if _settle(group, record, synced, gate, now()):
+                result.done += len(group)
+            else:
+                result.deferred += len(group)
             continue
         except MeiliUnavailable as exc:
             result.unavailable = True
@@ -340,6 +514,7 @@ def run_worker(
     dims = dimensions or (embedder.dim if embedder is not None else DEFAULT_DIMENSIONS)
     indexes_ready = False
     pause = poll_interval
+    gate = VectorGate(config.vector_interval_s)
     while not stop_event.is_set():
         try:
             # Cleared before looking, not after waiting: a commit that lands while we drain keeps
@@ -351,7 +526,7 @@ def run_worker(
                     client, config.prefix, dims, timeout=config.settings_timeout_s, vector_store=config.vector_store
                 )
                 indexes_ready = True
-            result = drain_once(session_factory, client, embedder, config)
+            result = drain_once(session_factory, client, embedder, config, gate=gate)
             if result.unavailable:
                 raise MeiliUnavailable(result.errors[-1])
         except MeiliUnavailable as exc:
@@ -365,7 +540,7 @@ def run_worker(
             stop_event.wait(pause)
             continue
         pause = poll_interval
-        if result.claimed == 0 or result.failed == result.claimed:
+        if result.done == 0:  # nothing claimed, all failed, or all waiting for the vector gate
             if wake is not None:
                 wake.wait(poll_interval)
             else:

@@ -79,6 +79,7 @@ class Runtime:
             task_timeout_s=m.task_timeout_s,
             vector_store=m.vector_store,
             settings_timeout_s=m.settings_timeout_s,
+            vector_interval_s=m.vector_interval_s,
         )
 
     def start_worker(self, poll_interval: float = 0.2) -> None:
