@@ -149,6 +149,7 @@ class FusionWeights:
     )
     prf_depth: int = 10
     label_depth: int = 10
+    keep_first: int = 0
     industry: float = 0.6
     track: float = 0.4
     county: float = 0.2
@@ -166,7 +167,16 @@ class FusionWeights:
             feats = {k: float(v) for k, v in raw["features"].items()}
         kwargs = {
             k: raw[k]
-            for k in ("prf_depth", "label_depth", "industry", "track", "county", "budget", "track_record")
+            for k in (
+                "prf_depth",
+                "label_depth",
+                "keep_first",
+                "industry",
+                "track",
+                "county",
+                "budget",
+                "track_record",
+            )
             if k in raw
         }
         return cls(features=feats, **kwargs)
@@ -228,20 +238,27 @@ def rerank_with_feedback(
     """Second stage: add the feedback features computed from the first stage's best candidates.
 
     ``prf`` (closeness to the centroid of the best hits' vectors) and ``label_prf`` (agreement
-    with the best hits' labels) are added to ``features`` and to the scores when weighted.
+    with the best hits' labels) are added to ``features`` and to the scores when weighted. The
+    first stage's ``keep_first`` leaders then stay on top in their order: feedback reorders the
+    rest by field, but must not push out a clear match such as the item a query names exactly.
     """
     scores = np.asarray(first, dtype=np.float64)
     if len(candidates) <= 1:
         return scores
     w = weights.features
     full = np.full(len(index), -np.inf)
-    full[candidates] = scores
+    full[candidates] = first
     if w.get("prf") and prf_applies(len(index), weights.prf_depth):
         features["prf"] = index.prf(full, m=weights.prf_depth)[candidates]
         scores = scores + w["prf"] * zscore(features["prf"])
     if w.get("label_prf") and prf_applies(len(index), weights.label_depth):
         features["label_prf"] = index.label_vote(full, m=weights.label_depth)[candidates]
         scores = scores + w["label_prf"] * zscore(features["label_prf"])
+    keep = min(weights.keep_first, len(scores))
+    if keep:
+        leaders = np.argsort(-np.asarray(first), kind="stable")[:keep]
+        top = float(scores.max())
+        scores[leaders] = top + np.arange(keep, 0, -1, dtype=np.float64)
     return scores
 
 

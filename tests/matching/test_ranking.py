@@ -178,3 +178,26 @@ def test_label_feedback_lifts_needs_of_the_best_hits_industry(emb) -> None:  # t
     without = FusionWeights(features={"bm25_profile": 1.0}, label_depth=1)
     _, plain, feats_plain = rank_profiles(query, index, without)
     assert "label_prf" not in feats_plain and plain[1] == pytest.approx(plain[2])
+
+
+def test_keep_first_holds_the_first_stage_leader_against_feedback() -> None:
+    from matching.providers import Profile, ProfileIndex
+    from matching.ranking import rerank_with_feedback
+
+    # First stage: doc 0 (经编) is the clear leader, docs 1-3 (光伏) follow, 4-15 trail (纺织).
+    fields = ["经编"] + ["光伏"] * 3 + ["纺织"] * 12
+    profiles = [Profile(str(i), f"t{i}", labels=(f"industry:{f}",)) for i, f in enumerate(fields)]
+    vecs = np.eye(16, dtype=np.float32)
+    index = ProfileIndex(profiles, vecs, vecs, np.arange(16))
+    first = np.array([5.0, 2.0, 1.9, 1.8] + [0.0] * 12)
+    cand = np.arange(16)
+    features = {"bm25_profile": 1.0, "label_prf": 10.0}
+    pushed = rerank_with_feedback(index, cand, first, {}, FusionWeights(features=features, label_depth=4))
+    assert int(np.argmax(pushed)) == 1  # the field vote of hits 2-4 outweighs the exact match
+    feats: dict[str, np.ndarray] = {}
+    kept = rerank_with_feedback(
+        index, cand, first, feats, FusionWeights(features=features, label_depth=4, keep_first=1)
+    )
+    order = np.argsort(-kept, kind="stable").tolist()
+    assert order[:4] == [0, 1, 2, 3]  # the leader stays first; feedback still orders the rest
+    assert feats["label_prf"][1] > feats["label_prf"][0] > feats["label_prf"][4] == 0.0
