@@ -57,6 +57,9 @@ class MeiliSettings(BaseModel):
     # vector write rebuilds trees for seconds on a large index, delaying the writes behind it.
     # 0 writes fields and vector in the same round.
     vector_interval_s: float = Field(default=5.0, ge=0.0)
+    # A running vector round is cancelled when new field writes arrive, until vectors have waited
+    # this long (``JIEBANG_MEILI__VECTOR_MAX_WAIT_S``); then it runs to the end however busy.
+    vector_max_wait_s: float = Field(default=60.0, ge=0.0)
 
 
 class EmbeddingSettings(BaseModel):

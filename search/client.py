@@ -10,7 +10,7 @@ import json
 import socket
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 import httpx
 
@@ -18,7 +18,7 @@ from search.errors import MeiliRequestError, MeiliTaskFailed, MeiliUnavailable
 
 Json = dict[str, Any]
 
-_FINISHED = {"succeeded", "failed", "canceled"}
+FINISHED: Final = frozenset({"succeeded", "failed", "canceled"})
 
 
 class MeiliClient:
@@ -147,7 +147,7 @@ class MeiliClient:
         while True:
             task = self.get_task(uid)
             status = task.get("status")
-            if status in _FINISHED:
+            if status in FINISHED:
                 if status != "succeeded" and raise_on_failure:
                     error = task.get("error") or {}
                     raise MeiliTaskFailed(
@@ -163,6 +163,11 @@ class MeiliClient:
 
     def wait_tasks(self, uids: Iterable[int], timeout: float | None = None) -> list[Json]:
         return [self.wait_task(uid, timeout) for uid in uids]
+
+    def cancel_tasks(self, uids: Iterable[int]) -> int:
+        """Cancel enqueued or processing tasks; a processing batch is aborted and leaves no trace."""
+        ids = ",".join(str(u) for u in uids)
+        return self._task_uid(self._request("POST", "/tasks/cancel", params={"uids": ids}))
 
     def get_tasks(self, **params: Any) -> Json:
         result: Json = self._request("GET", "/tasks", params=params)

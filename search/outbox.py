@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
@@ -37,9 +38,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from market.db import utcnow
 from market.outbox.models import OutboxEntry
 from matching.embedders import Embedder
-from search.client import MeiliClient
+from search.client import FINISHED, MeiliClient
 from search.documents import TOPIC_INDEXES, Doc, Plan, build_plan, current_tokens, embed_docs
-from search.errors import MeiliRequestError, MeiliUnavailable, SearchError
+from search.errors import MeiliRequestError, MeiliTaskFailed, MeiliUnavailable, SearchError
 from search.indexes import (
     DEFAULT_DIMENSIONS,
     DEFAULT_VECTOR_STORE,
@@ -74,6 +75,8 @@ class WorkerConfig:
     # The running worker writes vectors at most once per this many seconds (``VectorGate``);
     # fields go out at once. 0: vectors in the same round as the fields.
     vector_interval_s: float = 5.0
+    # A vector round gives way to new field writes until vectors have waited this long.
+    vector_max_wait_s: float = 60.0
 
 
 @dataclass
@@ -138,7 +141,8 @@ _INDEX_TOPIC: Final = {name: topic for topic, names in TOPIC_INDEXES.items() for
 
 @dataclass
 class VectorGate:
-    """Lets one round of vector writes through every ``interval_s`` seconds.
+    """Lets one round of vector writes through every ``interval_s`` seconds, and gives way to
+    field writes.
 
     With the stable vector store every write that carries vectors makes Meilisearch update (and
     now and then rebuild) its trees: 0.4 s to several seconds on a 100,000-need index, and every
@@ -146,17 +150,43 @@ class VectorGate:
     worker writes a record's fields at once (what a keyword search needs) and its vector in a
     later round, shared by every record that changed meanwhile. ``interval_s`` 0 writes vectors
     in the same round as the fields.
+
+    ``preempt`` (the running worker's wake-up: new entries were committed) lets a round that is
+    still running be cancelled so the new field writes need not wait for it; Meilisearch drops a
+    cancelled batch whole, and the round is tried again ``interval_s`` later. Once vectors have
+    waited ``max_wait_s`` a round is no longer cancelled, so vectors land however busy it gets.
     """
 
     interval_s: float = 0.0
     opens_at: dt.datetime | None = None
+    preempt: Callable[[], bool] | None = None
+    max_wait_s: float = 60.0
+    # Since when vectors have been waiting without a completed round (None: nothing waits).
+    waiting_since: dt.datetime | None = None
 
     def is_open(self, now: dt.datetime) -> bool:
         return self.opens_at is None or now >= self.opens_at
 
+    def deferred(self, now: dt.datetime) -> None:
+        if self.waiting_since is None:
+            self.waiting_since = now
+
     def passed(self, now: dt.datetime) -> None:
+        """A round landed: close for ``interval_s``."""
+        self.waiting_since = None
         if self.interval_s > 0:
             self.opens_at = now + dt.timedelta(seconds=self.interval_s)
+
+    def preempted(self, now: dt.datetime) -> None:
+        self.deferred(now)
+        self.opens_at = now + dt.timedelta(seconds=self.interval_s)
+
+    def may_preempt(self, now: dt.datetime) -> bool:
+        if self.preempt is None:
+            return False
+        if self.waiting_since is not None and (now - self.waiting_since).total_seconds() >= self.max_wait_s:
+            return False
+        return self.preempt()
 
 
 def _stored_vector(stored: Doc | None) -> list[float] | None:
@@ -311,15 +341,54 @@ def apply_plan(
     if not writes.vectors:
         return set()
     if gate is not None and not gate.is_open(now()):
+        gate.deferred(now())
         return writes.vector_records()
     # Only documents phase 1 just wrote or found in place get here, so the partial update does
     # not create a bare {id, _vectors} document (a concurrent delete is caught by the verify step).
-    tasks = [client.update_documents(index_uid(prefix, name), docs) for name, docs in writes.vectors.items()]
-    for uid in tasks:
-        client.wait_task(uid, timeout)
-    if gate is not None:
+    by_task = {
+        client.update_documents(index_uid(prefix, name), docs): name for name, docs in writes.vectors.items()
+    }
+    cancelled = _wait_or_preempt(client, list(by_task), timeout, gate, now)
+    if gate is None:
+        return set()
+    if not cancelled:
         gate.passed(now())
-    return set()
+        return set()
+    gate.preempted(now())
+    log.info("outbox: vector round cancelled to let new field writes through")
+    names = {by_task[uid] for uid in cancelled}
+    return Writes(vectors={name: docs for name, docs in writes.vectors.items() if name in names}).vector_records()
+
+
+def _wait_or_preempt(
+    client: MeiliClient, uids: list[int], timeout: float | None, gate: VectorGate | None, now: Callable[[], dt.datetime]
+) -> set[int]:
+    """Wait for the vector tasks; cancel the unfinished ones if the gate says new work waits.
+    Returns the uids that ended cancelled; raises if one failed or they did not end in time."""
+    if gate is None or gate.preempt is None:
+        for uid in uids:
+            client.wait_task(uid, timeout)
+        return set()
+    deadline = time.monotonic() + (client.task_timeout if timeout is None else timeout)
+    unfinished = list(uids)
+    while unfinished:
+        unfinished = [u for u in unfinished if client.get_task(u).get("status") not in FINISHED]
+        if not unfinished:
+            break
+        if gate.may_preempt(now()):
+            client.wait_task(client.cancel_tasks(unfinished), timeout)
+            break
+        if time.monotonic() >= deadline:
+            raise MeiliTaskFailed(f"Meilisearch 任务 {unfinished} 超时未完成 (tasks timed out)")
+        time.sleep(0.01)
+    cancelled: set[int] = set()
+    for uid in uids:
+        task = client.wait_task(uid, timeout, raise_on_failure=False)
+        if task.get("status") == "canceled":
+            cancelled.add(uid)
+        elif task.get("status") != "succeeded":
+            client.wait_task(uid, timeout)  # raises with Meilisearch's error
+    return cancelled
 
 
 @dataclass
@@ -514,7 +583,11 @@ def run_worker(
     dims = dimensions or (embedder.dim if embedder is not None else DEFAULT_DIMENSIONS)
     indexes_ready = False
     pause = poll_interval
-    gate = VectorGate(config.vector_interval_s)
+    gate = VectorGate(
+        config.vector_interval_s,
+        preempt=wake.is_set if wake is not None else None,
+        max_wait_s=config.vector_max_wait_s,
+    )
     while not stop_event.is_set():
         try:
             # Cleared before looking, not after waiting: a commit that lands while we drain keeps

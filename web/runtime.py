@@ -80,6 +80,7 @@ class Runtime:
             vector_store=m.vector_store,
             settings_timeout_s=m.settings_timeout_s,
             vector_interval_s=m.vector_interval_s,
+            vector_max_wait_s=m.vector_max_wait_s,
         )
 
     def start_worker(self, poll_interval: float = 0.2) -> None:

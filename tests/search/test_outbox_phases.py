@@ -201,8 +201,52 @@ def test_the_interval_is_a_setting_with_the_worker_default(monkeypatch: pytest.M
     from market.settings import MeiliSettings, Settings
 
     assert MeiliSettings().vector_interval_s == WorkerConfig().vector_interval_s > 0
+    assert MeiliSettings().vector_max_wait_s == WorkerConfig().vector_max_wait_s > 0
     monkeypatch.setenv("JIEBANG_MEILI__VECTOR_INTERVAL_S", "0")
     assert Settings().meili.vector_interval_s == 0
     monkeypatch.setenv("JIEBANG_MEILI__VECTOR_INTERVAL_S", "-1")
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_a_vector_round_gives_way_to_new_field_writes_but_not_forever(
+    db_factory: sessionmaker[Session],
+    search_client: MeiliClient,
+    prefix: str,
+    embedder: HashEmbedder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ensure_indexes(search_client, prefix)
+    with session_scope(db_factory) as s:
+        need = make_need(s, title="锅炉烟气余热回收 zqpreempt")
+        need_id, text = need.id, need_public_text(need)
+    real_update = search_client.update_documents
+    blockers: list[int] = []
+
+    def behind_a_long_task(index: str, docs: Any, primary_key: str = "id") -> int:
+        # Something slow ahead in Meilisearch's queue keeps the vector round unfinished.
+        bulk = [{"id": i, "title": f"占位 {i}"} for i in range(20_000)]
+        blockers.append(search_client.add_documents(f"{prefix}blocker", bulk))
+        return real_update(index, docs, primary_key)
+
+    monkeypatch.setattr(search_client, "update_documents", behind_a_long_task)
+    gate = VectorGate(60.0, preempt=lambda: True)  # new work is always waiting
+    result = drain_once(db_factory, search_client, embedder, WorkerConfig(prefix=prefix), gate=gate)
+    assert result.deferred == 1 and result.done == 0
+    vector_tasks = search_client.get_tasks(indexUids=index_uid(prefix, NEEDS), types="documentAdditionOrUpdate")
+    assert vector_tasks["results"][0]["status"] == "canceled"  # the latest: the vector round
+    assert _keyword_ids(search_client, prefix, NEEDS, "zqpreempt") == [need_id]
+    assert _vector(search_client, prefix, NEEDS, need_id) is None
+    assert gate.waiting_since is not None and not gate.is_open(utcnow())
+    monkeypatch.undo()
+    for uid in blockers:
+        search_client.wait_task(uid, 60)
+
+    # vectors that waited max_wait_s are written however busy it is
+    gate.max_wait_s = 0.0
+    later = lambda: utcnow() + dt.timedelta(seconds=61)  # noqa: E731
+    result = drain_once(db_factory, search_client, embedder, WorkerConfig(prefix=prefix), gate=gate, now=later)
+    assert result.done == 1 and gate.waiting_since is None
+    wanted = embedder.embed_passages([text])[0]
+    assert _close(_vector(search_client, prefix, NEEDS, need_id), wanted)
+    assert _close(_vector(search_client, prefix, NEEDS_ALL, need_id), wanted)
