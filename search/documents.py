@@ -320,6 +320,14 @@ def current_tokens(session: Session, records: Iterable[tuple[str, int]]) -> dict
     return tokens
 
 
+def warm_up(embedder: Embedder | None) -> None:
+    """Load what building a document needs (jieba's dictionary and IDF table: ~1 s) and run the
+    model once, so the first record written after a start is not late by that much."""
+    _key_terms("预热")
+    if embedder is not None:
+        embedder.embed_passages(["预热"])
+
+
 def vector_list(row: np.ndarray) -> list[float]:
     # Six decimals keep cosine similarity exact to ~1e-6 and shrink the JSON by half.
     rounded: list[float] = np.round(row.astype(np.float64), 6).tolist()

@@ -39,7 +39,7 @@ from market.db import utcnow
 from market.outbox.models import OutboxEntry
 from matching.embedders import Embedder
 from search.client import FINISHED, MeiliClient
-from search.documents import TOPIC_INDEXES, Doc, Plan, build_plan, current_tokens, embed_docs
+from search.documents import TOPIC_INDEXES, Doc, Plan, build_plan, current_tokens, embed_docs, warm_up
 from search.errors import MeiliRequestError, MeiliTaskFailed, MeiliUnavailable, SearchError
 from search.indexes import (
     DEFAULT_DIMENSIONS,
@@ -308,8 +308,8 @@ def apply_plan(
 ) -> set[Record]:
     """Send the plan's writes and wait until every task succeeded (raises otherwise).
 
-    Phase 1 (fields and deletes) goes out first; the texts are embedded while Meilisearch writes
-    it. Phase 2 (vectors) follows when ``gate`` is open (no gate: always). Returns the records
+    Phase 1 (fields and deletes) goes out first; the texts are embedded once it landed. Phase 2
+    (vectors) follows when ``gate`` is open (no gate: always). Returns the records
     whose vectors are still to be written: their entries must not be marked done yet.
     """
     vectors = embedder is not None
@@ -334,10 +334,11 @@ def apply_plan(
     tasks += [
         client.delete_documents(index_uid(prefix, name), sorted(set(ids))) for name, ids in writes.deletes.items()
     ]
-    if embedder is not None:
-        stale_vectors(plan, stored, embedder, writes)
     for uid in tasks:
         client.wait_task(uid, timeout)
+    # Embedded only now: on a small machine the model would take CPU from the write being waited for.
+    if embedder is not None:
+        stale_vectors(plan, stored, embedder, writes)
     if not writes.vectors:
         return set()
     if gate is not None and not gate.is_open(now()):
@@ -598,6 +599,7 @@ def run_worker(
                 ensure_indexes(
                     client, config.prefix, dims, timeout=config.settings_timeout_s, vector_store=config.vector_store
                 )
+                warm_up(embedder)
                 indexes_ready = True
             result = drain_once(session_factory, client, embedder, config, gate=gate)
             if result.unavailable:
