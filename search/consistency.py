@@ -4,6 +4,11 @@ Each document carries ``updated_ts``, the record's token; a document is *stale* 
 differs from the database's, *missing* when the database says it should be indexed and it is
 not, *extra* when it is indexed but should not be. Repair enqueues outbox entries, so the fix
 goes through the same worker as every other write (and is retried like them).
+
+Vectors are not compared. The worker writes a document's fields (with ``updated_ts``) first and
+its vector in a later round, keeping the record's outbox entry pending until the vector landed
+(search/outbox.py): a document whose vector is still to come is consistent, and its pending entry
+is what completes it.
 """
 
 from __future__ import annotations
