@@ -287,6 +287,15 @@ def meili_task_summary(client: MeiliClient, after_uid: int) -> str:
 TRIAL_LOG: list[dict[str, Any]] = []
 
 
+def outbox_pending(db_file: Path) -> int:
+    """Pending outbox entries in the server's SQLite database (read-only look)."""
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(f"file:{db_file}?mode=ro", uri=True, timeout=5)) as conn:
+        return int(conn.execute("SELECT count(*) FROM outbox_entries WHERE status = 'pending'").fetchone()[0])
+
+
 def dump_tasks(client: MeiliClient, after_uid: int, path: Path) -> None:
     """Every task after the corpus load, each with its batch's progress trace, and the trials."""
     tasks = [t for t in client.get_tasks(limit=1000).get("results", []) if int(t["uid"]) > after_uid]
@@ -419,8 +428,10 @@ def main() -> None:
                     f"server: jiebang serve (1 uvicorn process, embedded worker, e5-small) ready in {ready_s:.1f}s at {server.url}"
                 )
                 ent, bureau = make_people(f"sqlite:///{tmp / 'app' / 'jiebang.db'}")
+                db_file = tmp / "app" / "jiebang.db"
                 run_benchmarks(
-                    args, levels, server.url, ent, bureau, lambda: meili_task_summary(client, corpus_last_uid)
+                    args, levels, server.url, ent, bureau, lambda: meili_task_summary(client, corpus_last_uid),
+                    lambda: outbox_pending(db_file),
                 )
                 if args.dump_tasks is not None:
                     dump_tasks(client, corpus_last_uid, args.dump_tasks)
@@ -440,6 +451,7 @@ def run_benchmarks(
     ent: dict[str, str],
     bureau: dict[str, str],
     task_summary: Callable[[], str],
+    pending: Callable[[], int] = lambda: 0,
 ) -> None:
     phrases = query_phrases()
     tracks = list(TRACKS)
@@ -524,6 +536,13 @@ def run_benchmarks(
             fresh.append(seconds)
             flows.append(flow)
             time.sleep(args.gap)
+        # The vectors of the trial needs come in later rounds: wait until the worker has written
+        # them (no outbox entry pending), to show they land and when.
+        last_publish = time.perf_counter()
+        while pending() and time.perf_counter() - last_publish < 300:
+            time.sleep(0.2)
+        left = pending()
+        drained_s = time.perf_counter() - last_publish
     if fresh:
         arr = np.asarray(fresh)
         print(
@@ -536,6 +555,11 @@ def run_benchmarks(
         print("  slowest trials (trial number: seconds): " + ", ".join(
             f"{i + 1}: {fresh[i]:.2f}" for i in sorted(range(len(fresh)), key=lambda i: -fresh[i])[:5]
         ))
+        print(
+            f"  outbox drained (every vector written) {drained_s:.1f}s after the last trial"
+            if not left
+            else f"  {left} outbox entries still pending {drained_s:.0f}s after the last trial"
+        )
         print("  meilisearch: " + task_summary())
 
     print(f"\ntargets ({args.docs} docs, vector store {args.vector_store}):")
