@@ -135,6 +135,7 @@ class FusionWeights:
     features: dict[str, float] = field(
         default_factory=lambda: {
             "bm25_profile": 0.3,
+            "lm_profile": 0.3,
             "bm25_item_max": 0.3,
             "vec_profile": 0.1,
             "vec_item_max": 0.3,
