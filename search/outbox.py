@@ -151,8 +151,9 @@ class VectorGate:
     later round, shared by every record that changed meanwhile. ``interval_s`` 0 writes vectors
     in the same round as the fields.
 
-    ``preempt`` (the running worker's wake-up: new entries were committed) lets a round that is
-    still running be cancelled so the new field writes need not wait for it; Meilisearch drops a
+    ``preempt`` (the running worker's wake-up: new entries were committed) holds a round back
+    while changes already wait (it then follows their field writes), and lets a round that is
+    still running be cancelled so new field writes need not wait for it; Meilisearch drops a
     cancelled batch whole, and the round is tried again ``interval_s`` later. Once vectors have
     waited ``max_wait_s`` a round is no longer cancelled, so vectors land however busy it gets.
     """
@@ -341,7 +342,8 @@ def apply_plan(
         stale_vectors(plan, stored, embedder, writes)
     if not writes.vectors:
         return set()
-    if gate is not None and not gate.is_open(now()):
+    if gate is not None and (not gate.is_open(now()) or gate.may_preempt(now())):
+        # Closed, or new changes are already waiting: they would cancel the round at once.
         gate.deferred(now())
         return writes.vector_records()
     # Only documents phase 1 just wrote or found in place get here, so the partial update does

@@ -230,9 +230,17 @@ def test_a_vector_round_gives_way_to_new_field_writes_but_not_forever(
         return real_update(index, docs, primary_key)
 
     monkeypatch.setattr(search_client, "update_documents", behind_a_long_task)
-    gate = VectorGate(60.0, preempt=lambda: True)  # new work is always waiting
+    # new changes were committed before the round: it is not even started, and the entry stays
+    # due, so the round follows the next drain's field writes
+    gate = VectorGate(60.0, preempt=lambda: True)
     result = drain_once(db_factory, search_client, embedder, WorkerConfig(prefix=prefix), gate=gate)
-    assert result.deferred == 1 and result.done == 0
+    assert result.deferred == 1 and not blockers and gate.is_open(utcnow())
+
+    # new changes arrive while the round waits in Meilisearch's queue: it is cancelled
+    answers = iter([False])  # nothing waits when the round starts, then something does
+    gate = VectorGate(60.0, preempt=lambda: next(answers, True))
+    result = drain_once(db_factory, search_client, embedder, WorkerConfig(prefix=prefix), gate=gate)
+    assert result.deferred == 1 and result.done == 0 and len(blockers) == 2
     vector_tasks = search_client.get_tasks(indexUids=index_uid(prefix, NEEDS), types="documentAdditionOrUpdate")
     assert vector_tasks["results"][0]["status"] == "canceled"  # the latest: the vector round
     assert _keyword_ids(search_client, prefix, NEEDS, "zqpreempt") == [need_id]
