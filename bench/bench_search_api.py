@@ -410,7 +410,10 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="jiebang-bench-api-") as tmp_name:
         tmp = Path(tmp_name)
-        with LocalMeilisearch(tmp / "meili", settings.meili.binary) as meili:
+        # Started as the app starts its managed instance (same indexing memory setting).
+        memory = settings.meili.max_indexing_memory or None
+        print(f"meilisearch: --max-indexing-memory {memory or 'default (2/3 of RAM)'}")
+        with LocalMeilisearch(tmp / "meili", settings.meili.binary, max_indexing_memory=memory) as meili:
             client = MeiliClient(meili.url, meili.master_key, timeout=60)
             # What the server does at start; its own call is then a no-op.
             ensure_indexes(client, PREFIX, vector_store=args.vector_store)

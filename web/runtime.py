@@ -151,7 +151,9 @@ def build_runtime(settings: Settings, *, start_local_meili: bool = True) -> Runt
     elif start_local_meili:
         from search.process import LocalMeilisearch
 
-        local = LocalMeilisearch(settings.paths.meili_dir, m.binary).start()
+        local = LocalMeilisearch(
+            settings.paths.meili_dir, m.binary, max_indexing_memory=m.max_indexing_memory or None
+        ).start()
         runtime.local_meili = local
         runtime.meili = MeiliClient(local.url, local.master_key)
     return runtime
