@@ -61,7 +61,7 @@ class MeiliSettings(BaseModel):
     # this long (``JIEBANG_MEILI__VECTOR_MAX_WAIT_S``); then it runs to the end however busy.
     vector_max_wait_s: float = Field(default=60.0, ge=0.0)
     # Indexing memory of the managed local Meilisearch (``--max-indexing-memory``; empty: its
-    # default, two thirds of RAM). Meilisearch prepares that much for every batch, however small:
+    # default, two thirds of RAM). Meilisearch appears to prepare that much for every batch:
     # on a 24 GB machine a one-document write took 0.13-2.5 s with the default and 0.01-0.04 s
     # with 512 MiB (docs/operations.md). Set the same flag on an external Meilisearch.
     max_indexing_memory: str = "512MiB"
