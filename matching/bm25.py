@@ -16,7 +16,7 @@ from scipy import sparse
 
 from matching.text import segment
 
-__all__ = ["BM25Index", "tokenize_for_bm25"]
+__all__ = ["BM25Index", "term_counts", "tokenize_for_bm25"]
 
 
 @lru_cache(maxsize=200_000)
@@ -33,6 +33,23 @@ def tokenize_for_bm25(text: str) -> list[str]:
     return list(_cached_tokens(text))
 
 
+def term_counts(docs_tokens: Sequence[Sequence[str]]) -> tuple[dict[str, int], sparse.csr_matrix, np.ndarray]:
+    """Vocabulary (term -> column), document-term count matrix and document lengths."""
+    vocab: dict[str, int] = {}
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    lengths = np.zeros(len(docs_tokens), dtype=np.float64)
+    for i, toks in enumerate(docs_tokens):
+        lengths[i] = len(toks)
+        for term, c in Counter(toks).items():
+            rows.append(i)
+            cols.append(vocab.setdefault(term, len(vocab)))
+            vals.append(float(c))
+    counts = sparse.csr_matrix((vals, (rows, cols)), shape=(len(docs_tokens), len(vocab)), dtype=np.float64)
+    return vocab, counts, lengths
+
+
 class BM25Index:
     """BM25 over pre-tokenised documents. ``idf`` is exposed for IDF-weighted term overlap."""
 
@@ -40,23 +57,10 @@ class BM25Index:
         self.k1 = k1
         self.b = b
         self.n_docs = len(docs_tokens)
-        vocab: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        lengths = np.zeros(self.n_docs, dtype=np.float64)
-        for i, toks in enumerate(docs_tokens):
-            counts = Counter(toks)
-            lengths[i] = len(toks)
-            for term, c in counts.items():
-                j = vocab.setdefault(term, len(vocab))
-                rows.append(i)
-                cols.append(j)
-                vals.append(float(c))
+        vocab, tf, lengths = term_counts(docs_tokens)
         self.vocab = vocab
-        tf = sparse.csr_matrix((vals, (rows, cols)), shape=(self.n_docs, len(vocab)), dtype=np.float64)
         avgdl = float(lengths.mean()) if self.n_docs else 1.0
-        df = np.bincount(cols, minlength=len(vocab)).astype(np.float64)
+        df = np.bincount(tf.indices, minlength=len(vocab)).astype(np.float64)
         self.idf_array = np.log(1.0 + (self.n_docs - df + 0.5) / (df + 0.5))
         # Pre-compute the saturated tf part per (doc, term): tf*(k1+1)/(tf + k1*(1-b+b*dl/avgdl)).
         tf_coo = tf.tocoo()

@@ -25,6 +25,8 @@ from functools import lru_cache
 import numpy as np
 from scipy import sparse
 
+from matching.bm25 import term_counts
+
 __all__ = ["CharLanguageModel", "char_grams"]
 
 _SEPARATORS = re.compile(r"[\W_]+")
@@ -50,20 +52,8 @@ class CharLanguageModel:
 
     def __init__(self, texts: Sequence[str], mu_factor: float = MU_FACTOR) -> None:
         self.n_docs = len(texts)
-        vocab: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        lengths = np.zeros(self.n_docs, dtype=np.float64)
-        for i, text in enumerate(texts):
-            grams = _grams(text)
-            lengths[i] = len(grams)
-            for gram, c in Counter(grams).items():
-                rows.append(i)
-                cols.append(vocab.setdefault(gram, len(vocab)))
-                vals.append(float(c))
+        vocab, counts, lengths = term_counts([_grams(t) for t in texts])
         self.vocab = vocab
-        counts = sparse.csr_matrix((vals, (rows, cols)), shape=(self.n_docs, len(vocab)), dtype=np.float64)
         total = float(lengths.sum())
         # Collection model with add-one smoothing, so no probability is zero.
         collection = (np.asarray(counts.sum(axis=0)).ravel() + 1.0) / (total + len(vocab) + 1.0)
