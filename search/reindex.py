@@ -3,8 +3,9 @@
 The new documents go into ``<uid>_tmp_<ts>`` with the declared settings; then one
 ``swap_indexes`` task exchanges it with the live index atomically, and the old contents (now
 under the temporary name) are deleted. The new index gets the configured vector store, so a
-rebuild is also a way to change stores without converting the live index in place. Records changed while the rebuild ran are written again
-into the live index afterwards, so a concurrent edit is not lost by the swap.
+rebuild is also a way to change stores without converting the live index in place. Records
+changed while the rebuild ran are written again into the live index afterwards, so a
+concurrent edit is not lost by the swap.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-import numpy as np
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
@@ -23,7 +23,7 @@ from tqdm import tqdm
 from market.db import utcnow
 from market.needs.models import Need
 from market.orgs.models import PROVIDER_KINDS, Organisation, ProviderProfile
-from matching.embedders import Embedder
+from matching.embedders import CachedEmbedder, Embedder
 from search.client import MeiliClient
 from search.documents import Plan, build_plan, embed_docs
 from search.indexes import (
@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 _TOPIC = {NEEDS: "need", NEEDS_ALL: "need", PROVIDERS: "provider"}
 # Edits committed this long before the rebuild began are re-applied too (clock skew, long tx).
 _SAFETY = dt.timedelta(seconds=30)
+# Entries the full-rebuild memo keeps: more than any index here holds, so no text is embedded twice.
+_REBUILD_MEMO_ENTRIES = 1_000_000
 
 
 @dataclass
@@ -149,30 +151,13 @@ def reindex_all(
     progress: bool = True,
     vector_store: VectorStore = DEFAULT_VECTOR_STORE,
 ) -> list[ReindexResult]:
-    memo = _PassageMemo(embedder) if embedder is not None else None
+    # The public and bureau need indexes embed the same texts: remember them for the whole
+    # rebuild, so each costs one model call instead of two.
+    memo = CachedEmbedder(embedder, max_entries=_REBUILD_MEMO_ENTRIES) if embedder is not None else None
     return [
         reindex(session_factory, client, memo, prefix, name, progress=progress, vector_store=vector_store)
         for name in INDEX_NAMES
     ]
-
-
-class _PassageMemo:
-    """Remembers passage vectors during one full rebuild: the public and bureau need indexes
-    embed the same texts, which then cost one model call instead of two."""
-
-    def __init__(self, embedder: Embedder) -> None:
-        self._embedder = embedder
-        self.name, self.dim = embedder.name, embedder.dim
-        self._seen: dict[str, np.ndarray] = {}
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._seen]
-        if missing:
-            self._seen.update(zip(missing, self._embedder.embed_passages(missing), strict=True))
-        return np.asarray([self._seen[t] for t in texts], dtype=np.float32).reshape(len(texts), self.dim)
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._embedder.embed_queries(texts)
 
 
 def settle_outbox(session_factory: sessionmaker[Session], before: dt.datetime) -> int:
