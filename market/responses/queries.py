@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from market.deals.models import Deal
-from market.needs.models import Need
+from market.needs.models import Attachment, Need
 from market.orgs.models import Organisation, User
 from market.responses import access
 from market.responses.models import Response, ResponseScore
@@ -78,3 +78,24 @@ def present(session: Session, user: User | None, response: Response, need: Need 
             **data, scores=[ScoreOut.model_validate(s) for s in scores], average_scores=avg, average_total=total
         )
     return ResponseOut(**data)
+
+
+def list_attachments(session: Session, response: Response) -> Sequence[Attachment]:
+    """A response's attachments for a listing, oldest first, without loading the stored bytes.
+    Callers check the viewer may see the response."""
+    return session.scalars(
+        select(Attachment)
+        .options(defer(Attachment.data))
+        .where(Attachment.owner_type == "response", Attachment.owner_id == response.id)
+        .order_by(Attachment.id)
+    ).all()
+
+
+def scores_by_expert(session: Session, expert: User, response_ids: Sequence[int]) -> dict[int, ResponseScore]:
+    """The expert's own scores of these responses, by response id (one query for a whole list)."""
+    if not response_ids:
+        return {}
+    rows = session.scalars(
+        select(ResponseScore).where(ResponseScore.expert_id == expert.id, ResponseScore.response_id.in_(response_ids))
+    )
+    return {s.response_id: s for s in rows}

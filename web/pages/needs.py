@@ -3,12 +3,15 @@ terms for nda needs) and the expert's scoring pages."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
 from market.errors import DomainError
 from market.needs import access, queries, service
+from market.needs.models import Need
 from market.needs.schemas import ScoresIn
 from market.needs.states import OPEN_FOR_RESPONSES
 from web.deps import SessionDep
@@ -97,7 +100,44 @@ def expert_home(request: Request, session: SessionDep, user: ExpertPage) -> Resp
         .where(ExpertAssignment.expert_id == user.id)
         .order_by(ExpertAssignment.id.desc())
     ).all()
-    return render(request, "needs/expert_home.html", {"rows": rows}, user=user)
+    return render(
+        request,
+        "needs/expert_home.html",
+        {"rows": rows, "open_counts": _open_proposal_counts(session, [n.id for _, n in rows])},
+        user=user,
+    )
+
+
+def _open_proposal_counts(session: SessionDep, need_ids: list[int]) -> dict[int, int]:
+    """How many proposals to each need still await review (one query for the whole list)."""
+    if not need_ids or not responses_available():
+        return {}
+    from sqlalchemy import func, select
+
+    from market.responses.models import Response as Resp
+    from market.responses.states import OPEN_STATUSES
+
+    rows = session.execute(
+        select(Resp.need_id, func.count())
+        .where(Resp.need_id.in_(need_ids), Resp.status.in_(list(OPEN_STATUSES)))
+        .group_by(Resp.need_id)
+    ).all()
+    return {int(need_id): int(n) for need_id, n in rows}
+
+
+def _open_proposals(session: SessionDep, user: ExpertPage, need: Need) -> list[tuple[Any, Any]]:
+    """The need's proposals still under review, each with this expert's own score (or None)."""
+    if not responses_available():
+        return []
+    from market.responses import queries as rq
+    from market.responses.states import OPEN_STATUSES
+
+    open_rows = sorted(
+        (r for status in OPEN_STATUSES for r in rq.list_for_need(session, need, status=status, limit=500)[0]),
+        key=lambda r: r.id,
+    )
+    mine = rq.scores_by_expert(session, user, [r.id for r in open_rows])
+    return [(r, mine.get(r.id)) for r in open_rows]
 
 
 def _assignment(session: SessionDep, user: ExpertPage, need_id: int):  # type: ignore[no-untyped-def]
@@ -124,7 +164,12 @@ def expert_need(need_id: int, request: Request, session: SessionDep, user: Exper
     return render(
         request,
         "needs/expert_score.html",
-        {"need": queries.present(session, user, need), "a": a, "form": form},
+        {
+            "need": queries.present(session, user, need),
+            "a": a,
+            "form": form,
+            "proposals": _open_proposals(session, user, need),
+        },
         user=user,
     )
 
@@ -154,7 +199,94 @@ def expert_score(
     return render(
         request,
         "needs/expert_score.html",
-        {"need": queries.present(session, user, need), "a": a, "form": shown, "errors": errors},
+        {
+            "need": queries.present(session, user, need),
+            "a": a,
+            "form": shown,
+            "errors": errors,
+            "proposals": _open_proposals(session, user, need),
+        },
         user=user,
         status_code=422,
+    )
+
+
+# --- experts: scoring proposals (揭榜方案评审) ---------------------------------------------------
+
+
+def _proposal_page(
+    request: Request,
+    session: SessionDep,
+    user: ExpertPage,
+    response_id: int,
+    *,
+    form: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """Only an expert assigned to the proposal's need opens its scoring page."""
+    from market.responses import queries as rq
+    from market.responses import service as rs
+    from market.responses.states import OPEN_STATUSES
+
+    response, need = rs.response_for_viewer(session, user, response_id)
+    _assignment(session, user, need.id)
+    mine = rq.scores_by_expert(session, user, [response.id]).get(response.id)
+    if form is None:
+        form = {f"score_{k}": v for k, v in ((mine.scores if mine else None) or {}).items()}
+        form["comment"] = mine.comment if mine else ""
+    return render(
+        request,
+        "needs/expert_response.html",
+        {
+            "r": rq.present(session, user, response, need),
+            "need": need,
+            "mine": mine,
+            "is_open": response.status in OPEN_STATUSES,
+            "attachments": rq.list_attachments(session, response),
+            "form": form,
+            "errors": errors or {},
+        },
+        user=user,
+        status_code=status_code,
+    )
+
+
+@router.get("/expert/responses/{response_id}")
+def expert_proposal(response_id: int, request: Request, session: SessionDep, user: ExpertPage) -> Response:
+    return _proposal_page(request, session, user, response_id)
+
+
+@router.post("/expert/responses/{response_id}")
+def expert_proposal_score(
+    response_id: int, request: Request, form: Form, session: SessionDep, user: ExpertPage
+) -> Response:
+    """The service decides: recusal (same organisation as the responder) and closed proposals come
+    back as its Chinese message on the form; a resubmission replaces the expert's scores."""
+    from market.responses import service as rs
+    from market.responses.schemas import ResponseScoresIn
+    from market.vocab import REVIEW_CRITERIA
+
+    raw = {k: str(form.get(f"score_{k}", "")).strip() for k in REVIEW_CRITERIA}
+    comment = str(form.get("comment", ""))
+    errors = {f"score_{k}": "请填写 0–100 的整数" for k, v in raw.items() if not v.isdigit()}
+    status_code = 422
+    if not errors:
+        try:
+            scores_in = ResponseScoresIn(scores={k: int(v) for k, v in raw.items()}, comment=comment)
+            score = rs.submit_scores(session, user, response_id, scores_in)
+        except (ValidationError, DomainError) as exc:
+            if isinstance(exc, DomainError) and exc.status_code not in (409, 422):
+                raise
+            errors = field_errors(exc)
+            if "scores" in errors:
+                errors["__all__"] = errors.pop("scores")
+            if isinstance(exc, DomainError):
+                status_code = exc.status_code
+        else:
+            response = rs.get_response(session, score.response_id)
+            return redirect(f"/expert/needs/{response.need_id}#proposals", "方案评分已提交")
+    shown = {f"score_{k}": v for k, v in raw.items()} | {"comment": comment}
+    return _proposal_page(
+        request, session, user, response_id, form=shown, errors=errors, status_code=status_code
     )

@@ -6,11 +6,13 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup, escape
 from pydantic import ValidationError
+from starlette.datastructures import UploadFile
 
 from market.errors import DomainError
 from market.needs import queries as need_queries
@@ -324,24 +326,101 @@ def response_link(response_id: int) -> Response:
     return redirect(f"/provider/responses/{response_id}")
 
 
-@router.get("/provider/responses/{response_id}")
-def response_page(response_id: int, request: Request, session: SessionDep, user: SignedIn) -> Response:
+def _response_page(
+    request: Request,
+    session: Any,
+    user: Any,
+    response_id: int,
+    *,
+    max_upload_bytes: int,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    from market.needs import access as need_access
     from market.responses import queries as rq
     from market.responses import service as rs
+    from market.responses.access import is_need_owner, is_responder
+    from market.responses.states import OPEN_STATUSES
 
     response, need = rs.response_for_viewer(session, user, response_id)
     view = rq.present(session, user, response, need)
-    from market.responses.access import is_responder
-
+    is_open = response.status in OPEN_STATUSES
+    if is_need_owner(user, need):
+        back = (f"/enterprise/needs/{need.id}/responses", "揭榜方案对比")
+    elif need_access.is_assigned_expert(session, user, need):
+        back = (f"/expert/needs/{need.id}", "评审任务")
+    elif user.is_bureau_staff:
+        back = (f"/needs/{need.id}", "需求详情")
+    else:
+        back = ("/provider", "揭榜工作台")
     return render(
         request,
         "provider/response.html",
         {
             "r": view,
             "need": need,
-            "can_withdraw": is_responder(user, response) and response.status in ("submitted", "shortlisted"),
+            "back": back,
+            "can_withdraw": is_responder(user, response) and is_open,
+            "can_upload": is_responder(user, response) and is_open,
+            "attachments": rq.list_attachments(session, response),
+            "max_upload_mb": max(1, max_upload_bytes // (1024 * 1024)),
+            "errors": errors or {},
         },
         user=user,
+        status_code=status_code,
+    )
+
+
+@router.get("/provider/responses/{response_id}")
+def response_page(
+    response_id: int, request: Request, session: SessionDep, runtime: RuntimeDep, user: SignedIn
+) -> Response:
+    limit = runtime.settings.limits.max_upload_bytes
+    return _response_page(request, session, user, response_id, max_upload_bytes=limit)
+
+
+@router.post("/provider/responses/{response_id}/attachments")
+def response_upload(
+    response_id: int, request: Request, form: Form, session: SessionDep, runtime: RuntimeDep, user: ProviderPage
+) -> Response:
+    """Only the responding organisation uploads, while its proposal is open; a refused file is not
+    stored and the page says why."""
+    from market.responses import service as rs
+
+    limit = runtime.settings.limits.max_upload_bytes
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        errors = {"file": "请选择要上传的文件"}
+        return _response_page(
+            request, session, user, response_id, max_upload_bytes=limit, errors=errors, status_code=422
+        )
+    data = upload.file.read(limit + 1)
+    try:
+        att = rs.add_attachment(session, user, response_id, filename=upload.filename, data=data, max_bytes=limit)
+    except DomainError as exc:
+        if exc.status_code not in (409, 422):
+            raise
+        errors = {"file": field_errors(exc).get("file", exc.message)}
+        return _response_page(
+            request, session, user, response_id, max_upload_bytes=limit, errors=errors, status_code=exc.status_code
+        )
+    return redirect(f"/provider/responses/{response_id}#attachments", f"附件「{att.filename}」已上传")
+
+
+@router.get("/responses/{response_id}/attachments/{attachment_id}")
+def response_attachment(response_id: int, attachment_id: int, session: SessionDep, user: SignedIn) -> Response:
+    """Downloads go through the response's viewing rule: anyone else gets the 404 page."""
+    from market.responses import service as rs
+
+    att = rs.attachment_for_viewer(session, user, response_id, attachment_id)
+    return Response(
+        att.data,
+        media_type=att.content_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(att.filename)}",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
     )
 
 
