@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from market.orgs.models import User
-from market.recognitions.models import Recognition
+from market.recognitions.models import Recognition, RecognitionTransition
 
 
 def list_for(
@@ -45,4 +45,14 @@ def for_product(session: Session, org_id: int, product_name: str) -> Sequence[Re
         select(Recognition)
         .where(Recognition.org_id == org_id, Recognition.product_name == " ".join(product_name.split()))
         .order_by(Recognition.id)
+    ).all()
+
+
+def transitions_of(session: Session, rec_id: int) -> Sequence[RecognitionTransition]:
+    """A recognition's status history, oldest first. The caller has already checked the viewer
+    may see the recognition (``service.get_for_view``)."""
+    return session.scalars(
+        select(RecognitionTransition)
+        .where(RecognitionTransition.recognition_id == rec_id)
+        .order_by(RecognitionTransition.id)
     ).all()

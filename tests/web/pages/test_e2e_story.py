@@ -363,6 +363,15 @@ def test_full_story_from_posting_to_the_dashboard(live_app: str, browser: Any) -
     ent.get_by_role("button", name="保存进展").click()
     assert "已转化" in _flash(ent)
     _shot(ent, "11-deal-converted")
+    deal_id = ent.url.rsplit("/", 1)[1]
+    ent.goto("/enterprise/recognitions/new")  # ... and applies for 首版次软件 recognition
+    ent.get_by_label("产品（项目）名称").fill("冲压模具磨损在线监测软件")
+    ent.get_by_label("认定类别").select_option("software")
+    ent.get_by_label("申报级别").select_option("municipal")
+    ent.get_by_label("来源需求（发榜）").select_option(str(need_id))
+    ent.get_by_label("来源对接项目").select_option(deal_id)
+    ent.get_by_role("button", name="提交申报").click()
+    assert "认定申报已提交" in _flash(ent) and "已申报" in ent.locator(".page-head").inner_text()
     ent.goto(f"/enterprise/needs/{need_id}")
     assert "已转化" in ent.locator(".page-head").inner_text()
 
