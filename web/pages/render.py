@@ -184,7 +184,7 @@ def nav_for(user: Any) -> list[tuple[str, str]]:
             ("/dashboard", "进度看板"),
         ]
     elif user.org.kind == "enterprise":
-        items += [("/enterprise", "我的需求"), ("/enterprise/needs/new", "发布需求")]
+        items += [("/enterprise", "我的需求"), ("/enterprise/needs/new", "发布需求"), ("/enterprise/recognitions", "认定申报")]
     elif user.org.is_provider:
         items += [("/provider", "揭榜工作台"), ("/provider/profile", "能力画像")]
     if user.is_expert and not user.is_bureau_staff:
