@@ -158,7 +158,7 @@ def advance(session: Session, actor: User, deal_id: int, advance_in: DealAdvance
 
 def _require_open(deal: Deal) -> None:
     if deal.stage in FINAL:
-        raise Conflict(f"对接项目已{deal_machine.label(deal.stage)}，不能再修改")
+        raise Conflict(f"对接项目当前阶段为「{deal_machine.label(deal.stage)}」，不能再修改")
 
 
 def add_milestone(session: Session, actor: User, deal_id: int, milestone_in: MilestoneIn) -> DealMilestone:

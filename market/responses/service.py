@@ -207,7 +207,7 @@ def submit_scores(session: Session, actor: User, response_id: int, scores_in: Re
     if actor.org_id in _recipients(response):
         raise Conflict("专家与揭榜单位属于同一单位，须回避", code="expert_recused")
     if response.status not in OPEN_STATUSES:
-        raise Conflict(f"揭榜方案已{response_machine.label(response.status)}，不能再打分")
+        raise Conflict(f"揭榜方案当前状态为「{response_machine.label(response.status)}」，不能再打分")
     score = session.scalar(
         select(ResponseScore).where(ResponseScore.response_id == response.id, ResponseScore.expert_id == actor.id)
     )
@@ -230,7 +230,7 @@ def add_attachment(
     if not access.is_responder(actor, response):
         raise Forbidden("只有揭榜单位可以上传方案附件")
     if response.status not in OPEN_STATUSES:
-        raise Conflict(f"揭榜方案已{response_machine.label(response.status)}，不能再上传附件")
+        raise Conflict(f"揭榜方案当前状态为「{response_machine.label(response.status)}」，不能再上传附件")
     return attachments.store(
         session, owner_type="response", owner_id=response.id, filename=filename, data=data, max_bytes=max_bytes, uploaded_by=actor.id
     )

@@ -214,7 +214,7 @@ def test_closed_proposal_is_not_scored(
     assert "揭榜方案评审（0）" in c.get(f"/expert/needs/{need.id}").text
     assert "评审已结束" in c.get(f"/expert/responses/{response.id}").text
     r = post_form(c, f"/expert/responses/{response.id}", _score_form(SCORES))
-    assert r.status_code == 409 and "撤回，不能再打分" in r.text
+    assert r.status_code == 409 and "揭榜方案当前状态为「已撤回」，不能再打分" in r.text
     assert _scores_of(session, response) == []
 
 
