@@ -475,6 +475,7 @@ def test_respond_select_and_record_deal(
 
     resp = session.scalar(select(Resp).where(Resp.need_id == need.id))
     assert resp is not None
+    assert f'href="/responses/{resp.id}"' in page  # the proposal's own page, with its attachments
     r = post_form(c, f"/enterprise/responses/{resp.id}/decline", {"reason_code": "other", "reason_text": ""})
     assert r.status_code == 303  # back with a message; nothing declined
     session.refresh(resp)
