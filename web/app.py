@@ -91,7 +91,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         if length is not None and length.isdigit() and int(length) > limit:
             if request.url.path.startswith("/api"):
                 return errors.error_json(413, "payload_too_large", f"请求体过大（上限 {limit // 1024} KB）")
-            return Response("请求体过大", status_code=413, media_type="text/plain; charset=utf-8")
+            what = "上传的文件" if ctype.startswith("multipart/form-data") else "提交的内容"
+            return errors.error_page(request, 413, f"{what}过大（上限 {limit / 1024 / 1024:.0f} MB），请压缩或拆分后重新提交")
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")

@@ -90,7 +90,7 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api") or request.url.path in ("/healthz", "/openapi.json")
 
 
-def _page(request: Request, status: int, message: str, details: list[dict[str, Any]] | None = None) -> Response:
+def error_page(request: Request, status: int, message: str, details: list[dict[str, Any]] | None = None) -> Response:
     from web.pages.render import render_error
 
     return render_error(request, status, message, details or [])
@@ -145,7 +145,7 @@ def install(app: FastAPI) -> None:
     async def _domain(request: Request, exc: DomainError) -> Response:
         if _wants_json(request):
             return error_json(exc.status_code, exc.code, exc.message, exc.details)
-        return _page(request, exc.status_code, exc.message, exc.details)
+        return error_page(request, exc.status_code, exc.message, exc.details)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
@@ -153,7 +153,7 @@ def install(app: FastAPI) -> None:
         message = "输入不合法：" + "；".join(f"{d['field'] or '请求'}：{d['message']}" for d in details[:5])
         if _wants_json(request):
             return error_json(422, "invalid", message, details)
-        return _page(request, 422, message, details)
+        return error_page(request, 422, message, details)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -164,7 +164,7 @@ def install(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else _STATUS_MESSAGES.get(exc.status_code, "请求失败")
         if _wants_json(request):
             return error_json(exc.status_code, f"http_{exc.status_code}", message)
-        return _page(request, exc.status_code, message)
+        return error_page(request, exc.status_code, message)
 
     @app.exception_handler(SQLAlchemyTimeout)
     async def _busy(request: Request, exc: SQLAlchemyTimeout) -> Response:
@@ -172,14 +172,14 @@ def install(app: FastAPI) -> None:
         message = "服务繁忙，请稍后再试"
         if _wants_json(request):
             return error_json(503, "busy", message)
-        return _page(request, 503, message)
+        return error_page(request, 503, message)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         if _wants_json(request):
             return error_json(500, "internal_error", _STATUS_MESSAGES[500])
-        return _page(request, 500, _STATUS_MESSAGES[500])
+        return error_page(request, 500, _STATUS_MESSAGES[500])
 
 
 __all__ = ["install", "error_json", "RESPONSES_READ", "RESPONSES_WRITE", "RESPONSES_PUBLIC", "responses", "HTMLResponse"]

@@ -274,6 +274,14 @@ def test_request_body_limit_is_413(client: TestClient, enterprise_user: User, au
     assert r.json()["error"]["code"] == "payload_too_large"
 
 
+def test_page_upload_over_the_limit_gets_the_chinese_error_page(client: TestClient, runtime: Runtime) -> None:
+    huge = b"0" * (runtime.settings.limits.max_upload_bytes + 128 * 1024)
+    r = client.post("/provider/responses/1/attachments", files={"file": ("big.pdf", huge, "application/pdf")})
+    assert r.status_code == 413
+    assert r.headers["content-type"].startswith("text/html")
+    assert "上传的文件过大（上限 10 MB）" in r.text
+
+
 def test_upload_limits(
     client: TestClient,
     session: Session,
