@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from market.audit import service as audit
 from market.errors import Invalid, NotFound
@@ -69,8 +69,14 @@ def store(
 
 
 def list_for(session: Session, owner_type: str, owner_id: int) -> Sequence[Attachment]:
+    """An owner's attachments for a listing, oldest first. The stored bytes are deferred: a list
+    shows names and sizes, and only a download reads a file. Callers check the viewer may see the
+    owner."""
     return session.scalars(
-        select(Attachment).where(Attachment.owner_type == owner_type, Attachment.owner_id == owner_id).order_by(Attachment.id)
+        select(Attachment)
+        .options(defer(Attachment.data))
+        .where(Attachment.owner_type == owner_type, Attachment.owner_id == owner_id)
+        .order_by(Attachment.id)
     ).all()
 
 

@@ -10,8 +10,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
+from market import attachments
+from market.errors import NotFound
 from market.needs import access
-from market.needs.models import ExpertAssignment, Need, NeedTransition
+from market.needs.models import Attachment, ExpertAssignment, Need, NeedTransition
 from market.needs.schemas import NearDuplicateOut, NeedDetail, NeedOwnerView, NeedPublic, TransitionOut
 from market.needs.states import PUBLIC_STATUSES, NeedStatus
 from market.orgs.models import User
@@ -124,3 +126,21 @@ def near_duplicates(
 
 def published_in(session: Session, start: dt.datetime, end: dt.datetime) -> int:
     return session.scalar(select(func.count(Need.id)).where(Need.published_at >= start, Need.published_at < end)) or 0
+
+
+def list_attachments(session: Session, user: User | None, need: Need) -> Sequence[Attachment]:
+    """A need's attachments (names and sizes, not the bytes) for a viewer who may see its details,
+    none for anyone else: the files are disclosed with the details (public / nda / invite)."""
+    if not access.can_view_details(session, user, need):
+        return []
+    return attachments.list_for(session, "need", need.id)
+
+
+def attachment_for_viewer(session: Session, user: User | None, need: Need, attachment_id: int) -> Attachment:
+    """A need's attachment opens only for a viewer who may see the need's details (a provider of an
+    nda need only after accepting the terms, of an invite need only when invited); to anyone else,
+    and through another need's link, it does not exist. ``need`` comes from need_for_viewer."""
+    att = attachments.get(session, attachment_id)
+    if att.owner_type != "need" or att.owner_id != need.id or not access.can_view_details(session, user, need):
+        raise NotFound("附件不存在或无权查看")
+    return att

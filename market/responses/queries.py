@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
+from market import attachments
 from market.deals.models import Deal
 from market.needs.models import Attachment, Need
 from market.orgs.models import Organisation, User
@@ -81,14 +82,9 @@ def present(session: Session, user: User | None, response: Response, need: Need 
 
 
 def list_attachments(session: Session, response: Response) -> Sequence[Attachment]:
-    """A response's attachments for a listing, oldest first, without loading the stored bytes.
-    Callers check the viewer may see the response."""
-    return session.scalars(
-        select(Attachment)
-        .options(defer(Attachment.data))
-        .where(Attachment.owner_type == "response", Attachment.owner_id == response.id)
-        .order_by(Attachment.id)
-    ).all()
+    """A response's attachments for a listing, without the stored bytes. Callers check the viewer
+    may see the response."""
+    return attachments.list_for(session, "response", response.id)
 
 
 def scores_by_expert(session: Session, expert: User, response_ids: Sequence[int]) -> dict[int, ResponseScore]:

@@ -1,8 +1,9 @@
 """Enterprise pages: post a need (with guidance, live validation and the near-duplicate hint),
-edit it while the rules allow, follow its status timeline, discuss and adopt the bureau's refined
-wording, compare responses side by side and shortlist / decline / select, and record the deal
-(contract, acceptance, conversion), and apply for 首台（套）/首批次/首版次 recognition and follow the
-application. Every rule is the services'; pages only call and render."""
+edit it while the rules allow, attach its drawings and specifications, follow its status timeline,
+discuss and adopt the bureau's refined wording, compare responses side by side and shortlist /
+decline / select, and record the deal (contract, acceptance, conversion), and apply for
+首台（套）/首批次/首版次 recognition and follow the application. Every rule is the services'; pages
+only call and render."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
+from market import attachments
 from market.errors import DomainError
 from market.needs import queries, service
 from market.needs.queries import NeedFilter
 from market.needs.schemas import CommentIn, NeedCreate, NeedUpdate
 from market.needs.states import EDITABLE_BY_OWNER
 from market.needs.states import LABELS as NEED_STATUS_LABELS
+from market.orgs.models import User
 from market.recognitions import queries as rec_queries
 from market.recognitions import service as rec_service
 from market.recognitions.policy import policy_for_year
@@ -31,6 +36,7 @@ from web.deps import RuntimeDep, SessionDep
 from web.errors import validation_details
 from web.pages.common import EnterprisePage, Form, SignedIn, int_or_none
 from web.pages.render import field_errors, form_dict, redirect, render, templates
+from web.runtime import Runtime
 
 router = APIRouter(tags=["页面 pages"], include_in_schema=False)
 
@@ -173,11 +179,18 @@ def create_need(request: Request, form: Form, session: SessionDep, user: Enterpr
     return redirect(f"/enterprise/needs/{need.id}", "需求已保存为草稿。检查无误后请提交审核。")
 
 
-@router.get("/enterprise/needs/{need_id}")
-def need_manage(
-    need_id: int, request: Request, session: SessionDep, runtime: RuntimeDep, user: EnterprisePage
+def _manage_page(
+    request: Request,
+    session: Session,
+    runtime: Runtime,
+    user: User,
+    need_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
 ) -> Response:
     need = service.need_for_owner(session, user, need_id)
+    max_upload_bytes = runtime.settings.limits.max_upload_bytes
     view = queries.present(session, user, need)
     comments = service.list_comments(session, user, need_id)
     # The duplicate hint matters while the enterprise can still reword the need.
@@ -218,9 +231,54 @@ def need_manage(
             "can_withdraw": need.status
             in ("draft", "submitted", "returned", "approved", "published", "taken_up"),
             "FIELD_LABELS": NEED_FIELD_LABELS,
+            "attachments": queries.list_attachments(session, user, need),
+            "allowed_types": attachments.ALLOWED_LABEL,
+            "max_upload_mb": max(1, max_upload_bytes // (1024 * 1024)),
+            "errors": errors or {},
         },
         user=user,
+        status_code=status_code,
     )
+
+
+@router.get("/enterprise/needs/{need_id}")
+def need_manage(
+    need_id: int, request: Request, session: SessionDep, runtime: RuntimeDep, user: EnterprisePage
+) -> Response:
+    return _manage_page(request, session, runtime, user, need_id)
+
+
+@router.post("/enterprise/needs/{need_id}/attachments")
+def need_upload(
+    need_id: int, request: Request, form: Form, session: SessionDep, runtime: RuntimeDep, user: EnterprisePage
+) -> Response:
+    """Only the owning enterprise attaches files, in any status of its need (need_for_owner, as the
+    API); a refused file is not stored and the page says why."""
+    need = service.need_for_owner(session, user, need_id)
+    limit = runtime.settings.limits.max_upload_bytes
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        errors = {"file": "请选择要上传的文件"}
+        return _manage_page(request, session, runtime, user, need_id, errors=errors, status_code=422)
+    data = upload.file.read(limit + 1)
+    try:
+        att = attachments.store(
+            session,
+            owner_type="need",
+            owner_id=need.id,
+            filename=upload.filename,
+            data=data,
+            max_bytes=limit,
+            uploaded_by=user.id,
+        )
+    except DomainError as exc:
+        if exc.status_code not in (409, 422):
+            raise
+        errors = {"file": field_errors(exc).get("file", exc.message)}
+        return _manage_page(
+            request, session, runtime, user, need_id, errors=errors, status_code=exc.status_code
+        )
+    return redirect(f"/enterprise/needs/{need_id}#attachments", f"附件「{att.filename}」已上传")
 
 
 @router.get("/enterprise/needs/{need_id}/edit")

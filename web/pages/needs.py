@@ -1,9 +1,10 @@
-"""A need's page (public summary; details when the viewer may see them; the confidentiality
-terms for nda needs) and the expert's scoring pages."""
+"""A need's page (public summary; details and attachments when the viewer may see them; the
+confidentiality terms for nda needs), attachment downloads, and the expert's scoring pages."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -72,8 +73,26 @@ def need_page(need_id: int, request: Request, session: SessionDep, user: PageUse
             "my_response": my_response,
             "batch": batch,
             "is_provider": is_provider,
+            "attachments": queries.list_attachments(session, user, need),
         },
         user=user,
+    )
+
+
+@router.get("/needs/{need_id}/attachments/{attachment_id}")
+def need_attachment(need_id: int, attachment_id: int, session: SessionDep, user: SignedIn) -> Response:
+    """Downloads follow the need's disclosure of its details, as the API: anyone else gets the 404
+    page."""
+    need = service.need_for_viewer(session, user, need_id)
+    att = queries.attachment_for_viewer(session, user, need, attachment_id)
+    return Response(
+        att.data,
+        media_type=att.content_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(att.filename)}",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
     )
 
 
