@@ -265,11 +265,19 @@ class MeiliClient:
         return result
 
     def iter_documents(
-        self, index: str, *, fields: Sequence[str] | None = None, batch: int = 1000
+        self,
+        index: str,
+        *,
+        fields: Sequence[str] | None = None,
+        batch: int = 1000,
+        filter: str | list[Any] | None = None,  # noqa: A002 - Meilisearch's name
+        retrieve_vectors: bool = False,
     ) -> Iterable[Json]:
         offset = 0
         while True:
-            page = self.get_documents(index, fields=fields, limit=batch, offset=offset)
+            page = self.get_documents(
+                index, fields=fields, filter=filter, limit=batch, offset=offset, retrieve_vectors=retrieve_vectors
+            )
             results = page.get("results", [])
             yield from results
             offset += len(results)

@@ -247,8 +247,15 @@ def restore(
     typer.secho("搜索索引不在备份中：请运行 `jiebang reindex` 从数据库重建索引。", fg=typer.colors.YELLOW)
 
 
+_FINDINGS = {"missing": "缺失", "stale": "过期", "extra": "多余", "vectorless": "缺向量"}
+# Ids listed per finding; the rest is summed up (a wiped index would print every id).
+_IDS_SHOWN = 20
+
+
 @app.command()
-def consistency(repair: Annotated[bool, typer.Option("--repair", help="把缺失、过期、多余的文档交给 outbox 修复")] = False) -> None:
+def consistency(
+    repair: Annotated[bool, typer.Option("--repair", help="把缺失、过期、多余、缺向量的文档交给 outbox 修复")] = False,
+) -> None:
     """Compare every search index with the database; exit 1 when they differ (unless repaired)."""
     from market.db import session_scope
     from search.consistency import check_all
@@ -260,7 +267,7 @@ def consistency(repair: Annotated[bool, typer.Option("--repair", help="把缺失
     assert rt.meili is not None
     try:
         with session_scope(rt.session_factory) as session:
-            reports = check_all(rt.meili, session, prefix=rt.index_prefix, repair=repair)
+            reports = check_all(rt.meili, session, prefix=rt.index_prefix, repair=repair, progress=True)
     except SearchError as exc:
         rt.close()
         _fail(f"Meilisearch 不可用：{exc}")
@@ -269,10 +276,16 @@ def consistency(repair: Annotated[bool, typer.Option("--repair", help="把缺失
     clean = True
     for r in reports:
         clean &= r.consistent
-        line = f"{r.index}: 数据库 {r.expected} 条，索引 {r.indexed} 条，缺失 {len(r.missing)}，过期 {len(r.stale)}，多余 {len(r.extra)}"
+        findings = r.findings()
+        counts = "，".join(f"{_FINDINGS[kind]} {len(ids)}" for kind, ids in findings.items())
+        line = f"{r.index}: 数据库 {r.expected} 条，索引 {r.indexed} 条，{counts}"
         if repair and r.enqueued:
             line += f"；已排队修复 {r.enqueued} 条"
         typer.secho(line, fg=typer.colors.GREEN if r.consistent else typer.colors.YELLOW)
+        for kind, ids in findings.items():
+            if ids:
+                more = f" 等 {len(ids)} 条" if len(ids) > _IDS_SHOWN else ""
+                typer.echo(f"  {_FINDINGS[kind]}: {', '.join(str(i) for i in ids[:_IDS_SHOWN])}{more}")
     if not clean and repair:
         typer.echo("修复已写入 outbox，由 worker 处理；稍后可再次运行 `jiebang consistency` 确认。")
     if not clean and not repair:
