@@ -12,12 +12,20 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from market import attachments
 from market.audit import service as audit
 from market.batches.models import Batch
 from market.db import utcnow
 from market.errors import Conflict, Forbidden, IllegalTransition, Invalid, NotFound
 from market.needs import access
-from market.needs.models import ExpertAssignment, Need, NeedAccessGrant, NeedComment, NeedTransition
+from market.needs.models import (
+    Attachment,
+    ExpertAssignment,
+    Need,
+    NeedAccessGrant,
+    NeedComment,
+    NeedTransition,
+)
 from market.needs.schemas import CommentIn, NeedCreate, NeedUpdate, ScoresIn
 from market.needs.states import EDITABLE_BY_OWNER, PUBLIC_STATUSES, NeedStatus, need_machine
 from market.notifications import service as notify
@@ -48,6 +56,17 @@ def need_for_owner(session: Session, user: User, need_id: int) -> Need:
     if not access.is_owner(user, need):
         raise Forbidden("只有发榜企业可以执行此操作")
     return need
+
+
+def add_attachment(
+    session: Session, actor: User, need_id: int, *, filename: str, data: bytes, max_bytes: int
+) -> Attachment:
+    """The owning enterprise attaches drawings and specifications to its need, in any status;
+    size and type are checked by the attachment store."""
+    need = need_for_owner(session, actor, need_id)
+    return attachments.store(
+        session, owner_type="need", owner_id=need.id, filename=filename, data=data, max_bytes=max_bytes, uploaded_by=actor.id
+    )
 
 
 def _move(

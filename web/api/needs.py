@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile, status
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from market import attachments
 from market.errors import NotFound
 from market.needs import queries, service
 from market.needs.access import can_view_details
@@ -191,9 +190,9 @@ def invite(need_id: int, invite_in: InviteIn, session: SessionDep, user: Current
 @router.get("/{need_id}/attachments", response_model=list[AttachmentOut], responses=RESPONSES_READ)
 def list_attachments(need_id: int, session: SessionDep, user: CurrentUser) -> list[AttachmentOut]:
     need = service.need_for_viewer(session, user, need_id)
-    if not can_view_details(session, user, need):
+    if not can_view_details(session, user, need):  # the API says so; a page just shows no files
         raise NotFound("附件不存在或无权查看")
-    return [AttachmentOut.model_validate(a, from_attributes=True) for a in attachments.list_for(session, "need", need.id)]
+    return [AttachmentOut.model_validate(a, from_attributes=True) for a in queries.list_attachments(session, user, need)]
 
 
 @router.post("/{need_id}/attachments", response_model=AttachmentOut, status_code=201, responses=responses(401, 403, 404, 413, 422))
@@ -201,21 +200,16 @@ def upload_attachment(
     need_id: int, session: SessionDep, user: CurrentUser, runtime: RuntimeDep, file: Annotated[UploadFile, File()]
 ) -> AttachmentOut:
     """上传附件：限 PDF、图片、Office 文档，按内容判断类型，大小受限。"""
-    need = service.need_for_owner(session, user, need_id)
     limit = runtime.settings.limits.max_upload_bytes
     data = file.file.read(limit + 1)
-    att = attachments.store(
-        session, owner_type="need", owner_id=need.id, filename=file.filename or "file", data=data, max_bytes=limit, uploaded_by=user.id
-    )
+    att = service.add_attachment(session, user, need_id, filename=file.filename or "file", data=data, max_bytes=limit)
     return AttachmentOut.model_validate(att, from_attributes=True)
 
 
 @router.get("/{need_id}/attachments/{attachment_id}", responses=RESPONSES_READ)
 def download_attachment(need_id: int, attachment_id: int, session: SessionDep, user: CurrentUser) -> Response:
     need = service.need_for_viewer(session, user, need_id)
-    att = attachments.get(session, attachment_id)
-    if att.owner_type != "need" or att.owner_id != need.id or not can_view_details(session, user, need):
-        raise NotFound("附件不存在或无权查看")
+    att = queries.attachment_for_viewer(session, user, need, attachment_id)
     return Response(
         att.data,
         media_type=att.content_type,

@@ -254,7 +254,7 @@ def need_upload(
 ) -> Response:
     """Only the owning enterprise attaches files, in any status of its need (need_for_owner, as the
     API); a refused file is not stored and the page says why."""
-    need = service.need_for_owner(session, user, need_id)
+    service.need_for_owner(session, user, need_id)  # a stranger gets 404/403 before the form is read
     limit = runtime.settings.limits.max_upload_bytes
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
@@ -262,15 +262,7 @@ def need_upload(
         return _manage_page(request, session, runtime, user, need_id, errors=errors, status_code=422)
     data = upload.file.read(limit + 1)
     try:
-        att = attachments.store(
-            session,
-            owner_type="need",
-            owner_id=need.id,
-            filename=upload.filename,
-            data=data,
-            max_bytes=limit,
-            uploaded_by=user.id,
-        )
+        att = service.add_attachment(session, user, need_id, filename=upload.filename, data=data, max_bytes=limit)
     except DomainError as exc:
         if exc.status_code not in (409, 422):
             raise
