@@ -89,6 +89,7 @@ def _review_page(
             "dups": queries.near_duplicates(
                 session, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id
             ),
+            "attachments": queries.list_attachments(session, user, need),
             "FIELD_LABELS": NEED_FIELD_LABELS,
             "SUGGESTABLE": SUGGESTABLE,
             "errors": errors or {},
