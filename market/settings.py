@@ -82,6 +82,11 @@ class AuthSettings(BaseModel):
     max_failed_logins: int = 5
     lockout_minutes: int = 15
     cookie_secure: bool = False
+    # Sign-in attempts one client address may make per window (``JIEBANG_AUTH__LOGIN_ATTEMPTS_PER_ADDRESS``,
+    # ``JIEBANG_AUTH__LOGIN_WINDOW_S``). Counted in the database, so the limit holds across server
+    # processes (market/orgs/ratelimit.py).
+    login_attempts_per_address: int = Field(default=20, ge=1)
+    login_window_s: int = Field(default=60, ge=1)
 
 
 class LimitSettings(BaseModel):

@@ -16,17 +16,16 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, delete, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from market.db import make_engine
 from market.migrate import upgrade
 from market.orgs import service as org_service
-from market.orgs.models import Organisation, Role, User
+from market.orgs.models import LoginAttemptCounter, Organisation, Role, User
 from market.settings import Settings
 from tests import factories
 from web.app import create_app
-from web.ratelimit import login_limiter
 from web.runtime import Runtime
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -103,8 +102,12 @@ def runtime(test_settings: Settings, engine: Engine, session_factory: sessionmak
 
 
 @pytest.fixture
-def app(runtime: Runtime) -> object:
-    login_limiter.reset()
+def app(runtime: Runtime, connection: Connection) -> object:
+    # Sign-in attempts are counted in the database (market/orgs/ratelimit.py): each test starts
+    # with none, inside its rolled-back transaction. On SQLite this also opens that transaction for
+    # real: pysqlite begins it only at the first write, so an app commit that came first (the
+    # counter's own short transaction) would release the outermost savepoint and commit for good.
+    connection.execute(delete(LoginAttemptCounter))
     return create_app(runtime=runtime, start_worker=False)
 
 

@@ -1,34 +1,22 @@
-"""A small in-process sliding-window limiter (per client address) for sign-in attempts."""
+"""The per-address sign-in limit for the API and the pages (the counting is market/orgs/ratelimit.py)."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
+from fastapi import Request
 
-from market.errors import TooManyRequests
-
-
-class SlidingWindowLimiter:
-    def __init__(self, max_events: int, window_s: float) -> None:
-        self.max_events = max_events
-        self.window_s = window_s
-        self._events: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def check(self, key: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            q = self._events[key]
-            while q and now - q[0] > self.window_s:
-                q.popleft()
-            if len(q) >= self.max_events:
-                raise TooManyRequests("登录尝试过于频繁，请一分钟后再试")
-            q.append(now)
-
-    def reset(self) -> None:
-        with self._lock:
-            self._events.clear()
+from market.db import session_scope
+from market.orgs import ratelimit
+from web.runtime import Runtime
 
 
-login_limiter = SlidingWindowLimiter(max_events=20, window_s=60.0)
+def limit_login_attempts(request: Request, runtime: Runtime) -> None:
+    """Count this sign-in attempt, then refuse it with 429 when its address is over the limit.
+
+    The count is committed in its own short transaction, not the request's: it must stay when the
+    request then fails (a 401 or 429 rolls the request's transaction back), and the counter's lock
+    must not be held across the password check."""
+    auth = runtime.settings.auth
+    address = request.client.host if request.client else "unknown"
+    with session_scope(runtime.session_factory) as session:
+        attempts = ratelimit.record_attempt(session, address, window_s=auth.login_window_s)
+    ratelimit.check_attempts(attempts, limit=auth.login_attempts_per_address, window_s=auth.login_window_s)

@@ -148,3 +148,16 @@ class CapabilityItem(Base):
     year: Mapped[int | None]
 
     profile: Mapped[ProviderProfile] = relationship(back_populates="items", lazy="raise")
+
+
+class LoginAttemptCounter(Base):
+    """Sign-in attempts from one client address in one fixed window (market/orgs/ratelimit.py).
+
+    Kept in the database, not in a process, so that the per-address limit holds however many server
+    processes answer sign-ins."""
+
+    __tablename__ = "login_attempt_counters"
+
+    address: Mapped[str] = mapped_column(String(100), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(primary_key=True, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)

@@ -41,7 +41,6 @@ from search.testing import client_for, drop_indexes, make_need, make_provider, u
 from tests import factories
 from tests.conftest import token_for
 from web.app import create_app
-from web.ratelimit import login_limiter
 from web.runtime import Runtime
 
 FUZZ_EXAMPLES = int(os.environ.get("JIEBANG_FUZZ_EXAMPLES", "4"))
@@ -116,7 +115,6 @@ def fuzz_app(
         index_prefix=prefix,
     )
     rt.set_embedder(load_embedder("hash"))
-    login_limiter.reset()
     return create_app(runtime=rt, start_worker=False)
 
 

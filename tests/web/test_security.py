@@ -253,7 +253,13 @@ def test_unknown_email_gets_the_same_answer(client: TestClient) -> None:
     assert r.status_code == 401 and r.json()["error"]["message"] == "邮箱或密码错误"
 
 
-def test_login_rate_limit_per_address(client: TestClient) -> None:
+def test_login_rate_limit_per_address(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pinned clock: fixed windows, so the attempts must not straddle a window boundary. The rest
+    # (shared across app instances, windows, cleanup) is in tests/web/api/test_login_rate_limit.py.
+    from market.orgs import ratelimit
+
+    now = ratelimit.window_start(ratelimit.utcnow(), 60)
+    monkeypatch.setattr(ratelimit, "utcnow", lambda: now)
     codes = [
         client.post(f"{API}/auth/token", json={"email": f"n{i}@test.jiebang.cn", "password": "x"}).status_code
         for i in range(25)

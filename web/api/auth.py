@@ -9,7 +9,7 @@ from market.orgs import service as orgs
 from market.orgs.schemas import LoginIn, RegistrationIn, TokenOut, UserIn, UserOut
 from web.deps import CurrentUser, RuntimeDep, SessionDep
 from web.errors import responses
-from web.ratelimit import login_limiter
+from web.ratelimit import limit_login_attempts
 
 router = APIRouter(prefix="/auth", tags=["认证 auth"])
 
@@ -23,8 +23,8 @@ def register(reg_in: RegistrationIn, session: SessionDep) -> UserOut:
 
 @router.post("/token", response_model=TokenOut, responses=responses(401, 422, 429))
 def login(login_in: LoginIn, request: Request, session: SessionDep, runtime: RuntimeDep) -> TokenOut:
-    """用邮箱和密码换取访问令牌（Bearer）。连续失败将临时锁定账户。"""
-    login_limiter.check(request.client.host if request.client else "unknown")
+    """用邮箱和密码换取访问令牌（Bearer）。连续失败将临时锁定账户；同一地址的登录尝试次数有限（默认每分钟 20 次），超出返回 429。"""
+    limit_login_attempts(request, runtime)
     auth = runtime.settings.auth
     try:
         user = orgs.authenticate(

@@ -20,7 +20,7 @@ from market.orgs.schemas import RegistrationIn
 from web.deps import SESSION_COOKIE, RuntimeDep, SessionDep
 from web.pages.common import Form, PageUser
 from web.pages.render import check_form_csrf, field_errors, form_dict, redirect, render, set_csrf_cookie
-from web.ratelimit import login_limiter
+from web.ratelimit import limit_login_attempts
 
 router = APIRouter(tags=["页面 pages"], include_in_schema=False)
 
@@ -98,7 +98,7 @@ def login(request: Request, form: Form, session: SessionDep, runtime: RuntimeDep
     if errors:
         return render(request, "auth/login.html", {**ctx, "errors": errors}, status_code=422)
     try:
-        login_limiter.check(request.client.host if request.client else "unknown")
+        limit_login_attempts(request, runtime)
         auth = runtime.settings.auth
         user = orgs.authenticate(
             session,
@@ -108,7 +108,8 @@ def login(request: Request, form: Form, session: SessionDep, runtime: RuntimeDep
             lockout_minutes=auth.lockout_minutes,
         )
     except (NotAuthenticated, TooManyRequests) as exc:
-        # A failed attempt still counts: keep the failed-login counter.
+        # A failed attempt still counts: keep the failed-login counter (the per-address count is
+        # already committed by limit_login_attempts).
         session.commit()
         return render(
             request,

@@ -28,7 +28,6 @@ from market.orgs import service as orgs
 from market.orgs.models import Organisation, ProviderProfile, Role, User
 from market.orgs.schemas import CapabilityItemIn, ProfileIn
 from market.settings import Settings
-from web.ratelimit import login_limiter
 
 pytestmark = pytest.mark.browser
 
@@ -143,7 +142,6 @@ def live_app(tmp_path: Path, meili_server: Any) -> Iterator[str]:
     )
     rt.set_embedder(embedder)
     _seed(rt.session_factory)
-    login_limiter.reset()
     app = create_app(runtime=rt, start_worker=True)
     port = _free_port()
     server = uvicorn.Server(
