@@ -53,8 +53,12 @@ def table_counts(conn: sqlite3.Connection) -> dict[str, int]:
     return {name: int(conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]) for name in names}
 
 
+# Bookkeeping, not data: the schema version and the sign-in attempt counters (a minute's worth).
+NOT_DATA = frozenset({"alembic_version", "login_attempt_counters"})
+
+
 def _has_data(conn: sqlite3.Connection) -> bool:
-    return any(n for name, n in table_counts(conn).items() if name != "alembic_version")
+    return any(n for name, n in table_counts(conn).items() if name not in NOT_DATA)
 
 
 def backup(source: Path, dest: Path, *, pages_per_step: int = -1) -> BackupReport:

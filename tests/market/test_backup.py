@@ -109,6 +109,21 @@ def test_restore_refuses_non_empty_database_unless_forced(live_db, tmp_path: Pat
     assert report.tables["needs"] == 30
 
 
+
+def test_restore_into_a_new_install_with_only_sign_in_counters_needs_no_force(live_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    path, _ = live_db
+    snap = bk.backup(path, tmp_path / "snap.db").path
+    fresh = tmp_path / "fresh.db"
+    engine = make_engine(f"sqlite:///{fresh}")
+    upgrade(engine)
+    engine.dispose()
+    with sqlite3.connect(fresh) as conn:  # somebody tried to sign in before the restore
+        conn.execute(
+            "INSERT INTO login_attempt_counters (address, window_start, attempts) VALUES ('10.0.0.1', '2026-11-27 00:00:00', 3)"
+        )
+    report = bk.restore(snap, fresh)
+    assert report.tables["needs"] == 30
+
 def test_backup_refuses_existing_target_and_garbage(live_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     path, _ = live_db
     target = tmp_path / "exists.db"
