@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -17,6 +16,7 @@ from market.errors import NotFound
 from market.needs.queries import NeedFilter
 from market.responses import service as responses_service
 from web.deps import BureauUser, CurrentUser, OptionalUser, SessionDep
+from web.downloads import download
 from web.errors import RESPONSES_READ, responses
 
 router = APIRouter(tags=["导出 exports"])
@@ -25,15 +25,7 @@ XLSX: dict[int | str, dict[str, Any]] = {200: {"content": {exports.XLSX_MEDIA_TY
 
 
 def xlsx_response(data: bytes, filename: str) -> Response:
-    return Response(
-        data,
-        media_type=exports.XLSX_MEDIA_TYPE,
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return download(data, filename, exports.XLSX_MEDIA_TYPE)
 
 
 def _stamp() -> str:

@@ -31,6 +31,7 @@ from market.needs.schemas import (
 )
 from web.api.common import Paginated
 from web.deps import BureauUser, CurrentUser, OptionalUser, PageDep, RuntimeDep, SessionDep
+from web.downloads import attachment_download
 from web.errors import RESPONSES_READ, RESPONSES_WRITE, responses
 
 router = APIRouter(prefix="/needs", tags=["需求 needs"])
@@ -209,18 +210,7 @@ def upload_attachment(
 @router.get("/{need_id}/attachments/{attachment_id}", responses=RESPONSES_READ)
 def download_attachment(need_id: int, attachment_id: int, session: SessionDep, user: CurrentUser) -> Response:
     need = service.need_for_viewer(session, user, need_id)
-    att = queries.attachment_for_viewer(session, user, need, attachment_id)
-    return Response(
-        att.data,
-        media_type=att.content_type,
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(att.filename)}", "X-Content-Type-Options": "nosniff"},
-    )
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)
+    return attachment_download(queries.attachment_for_viewer(session, user, need, attachment_id))
 
 
 __all__ = ["router", "Depends"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
-from urllib.parse import quote as urlquote
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import HTMLResponse, Response
@@ -15,6 +14,7 @@ from market.targets.progress import progress_report, today_local
 from market.targets.report import excel_report, printable_html
 from market.targets.schemas import ProgressReport, TargetCreate, TargetRead, TargetUpdate
 from web.deps import CurrentUser, SessionDep
+from web.downloads import download
 from web.errors import RESPONSES_WRITE, responses
 
 router = APIRouter(tags=["目标与进度 progress"])
@@ -44,12 +44,8 @@ def get_progress(session: SessionDep, year: YearQ = None, as_of: AsOfQ = None) -
 def download_excel(session: SessionDep, year: YearQ = None, as_of: AsOfQ = None) -> Response:
     """晾晒通报 Excel：与 /progress 同一组数字。"""
     report = _report(session, year, as_of)
-    name = urlquote(f"晾晒通报-{report.year}-{report.as_of.isoformat()}.xlsx")
-    return Response(
-        excel_report(report),
-        media_type=XLSX,
-        headers={"Content-Disposition": f"attachment; filename=report.xlsx; filename*=UTF-8''{name}"},
-    )
+    name = f"晾晒通报-{report.year}-{report.as_of.isoformat()}.xlsx"
+    return download(excel_report(report), name, XLSX, ascii_fallback="report.xlsx")
 
 
 @router.get("/progress/report.html", response_class=HTMLResponse, responses=responses(422))

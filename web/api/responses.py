@@ -23,6 +23,7 @@ from market.responses.schemas import (
 )
 from web.api.common import Paginated
 from web.deps import CurrentUser, PageDep, RuntimeDep, SessionDep
+from web.downloads import attachment_download
 from web.errors import RESPONSES_READ, RESPONSES_WRITE, responses
 
 router = APIRouter(tags=["揭榜 responses"])
@@ -136,11 +137,4 @@ def upload_attachment(
 
 @router.get("/responses/{response_id}/attachments/{attachment_id}", responses=RESPONSES_READ)
 def download_attachment(response_id: int, attachment_id: int, session: SessionDep, user: CurrentUser) -> HttpResponse:
-    from urllib.parse import quote
-
-    att = service.attachment_for_viewer(session, user, response_id, attachment_id)
-    return HttpResponse(
-        att.data,
-        media_type=att.content_type,
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(att.filename)}", "X-Content-Type-Options": "nosniff"},
-    )
+    return attachment_download(service.attachment_for_viewer(session, user, response_id, attachment_id))

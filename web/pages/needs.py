@@ -4,7 +4,6 @@ confidentiality terms for nda needs), attachment downloads, and the expert's sco
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -16,6 +15,7 @@ from market.needs.models import Need
 from market.needs.schemas import ScoresIn
 from market.needs.states import OPEN_FOR_RESPONSES
 from web.deps import SessionDep
+from web.downloads import attachment_download
 from web.pages.common import ExpertPage, Form, PageUser, SignedIn
 from web.pages.render import field_errors, redirect, render
 
@@ -84,16 +84,7 @@ def need_attachment(need_id: int, attachment_id: int, session: SessionDep, user:
     """Downloads follow the need's disclosure of its details, as the API: anyone else gets the 404
     page."""
     need = service.need_for_viewer(session, user, need_id)
-    att = queries.attachment_for_viewer(session, user, need, attachment_id)
-    return Response(
-        att.data,
-        media_type=att.content_type,
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(att.filename)}",
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return attachment_download(queries.attachment_for_viewer(session, user, need, attachment_id))
 
 
 @router.post("/needs/{need_id}/accept-terms")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -23,6 +22,7 @@ from market.orgs import service as orgs
 from market.orgs.schemas import ProfileIn
 from market.vocab import INDUSTRIES
 from web.deps import RuntimeDep, SessionDep
+from web.downloads import attachment_download
 from web.pages.common import Form, ProviderPage, SignedIn, int_or_none
 from web.pages.render import CAPABILITY_KINDS, field_errors, form_dict, redirect, render
 
@@ -412,16 +412,7 @@ def response_attachment(response_id: int, attachment_id: int, session: SessionDe
     """Downloads go through the response's viewing rule: anyone else gets the 404 page."""
     from market.responses import service as rs
 
-    att = rs.attachment_for_viewer(session, user, response_id, attachment_id)
-    return Response(
-        att.data,
-        media_type=att.content_type,
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(att.filename)}",
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return attachment_download(rs.attachment_for_viewer(session, user, response_id, attachment_id))
 
 
 @router.post("/provider/responses/{response_id}/withdraw")
