@@ -58,3 +58,8 @@ class Invalid(DomainError):
 class TooManyRequests(DomainError):
     status_code = 429
     code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after_s: int | None = None) -> None:
+        super().__init__(message)
+        # Seconds until a retry can succeed, when known: sent as the Retry-After header.
+        self.retry_after_s = retry_after_s

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from market.errors import DomainError
+from market.errors import DomainError, TooManyRequests
 
 log = logging.getLogger("jiebang.web")
 
@@ -144,8 +144,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
         if _wants_json(request):
-            return error_json(exc.status_code, exc.code, exc.message, exc.details)
-        return error_page(request, exc.status_code, exc.message, exc.details)
+            response = error_json(exc.status_code, exc.code, exc.message, exc.details)
+        else:
+            response = error_page(request, exc.status_code, exc.message, exc.details)
+        if isinstance(exc, TooManyRequests) and exc.retry_after_s is not None:
+            response.headers["Retry-After"] = str(max(1, exc.retry_after_s))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

@@ -15,6 +15,7 @@ password hash.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
@@ -70,8 +71,10 @@ def _wait_words(window_s: int) -> str:
     return f"{window_s}秒"
 
 
-def check_attempts(attempts: int, *, limit: int, window_s: int) -> None:
+def check_attempts(attempts: int, *, limit: int, window_s: int, now: dt.datetime | None = None) -> None:
     """One client address may make at most ``limit`` sign-in attempts per window (API2: against
     password guessing across accounts, which the per-account lockout does not see)."""
     if attempts > limit:
-        raise TooManyRequests(f"登录尝试过于频繁，请{_wait_words(window_s)}后再试")
+        moment = now or utcnow()
+        wait = math.ceil((window_start(moment, window_s) + dt.timedelta(seconds=window_s) - moment).total_seconds())
+        raise TooManyRequests(f"登录尝试过于频繁，请{_wait_words(window_s)}后再试", retry_after_s=wait)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -87,7 +88,8 @@ def authenticate(
     user = session.scalar(select(User).where(User.email == email.lower()))
     now = utcnow()
     if user is not None and user.locked_until is not None and user.locked_until > now:
-        raise TooManyRequests("登录失败次数过多，账户已临时锁定，请稍后再试")
+        wait = math.ceil((user.locked_until - now).total_seconds())
+        raise TooManyRequests("登录失败次数过多，账户已临时锁定，请稍后再试", retry_after_s=wait)
     if user is None or not user.is_active or not security.verify_password(user.password_hash, password):
         if user is not None:
             user.failed_logins += 1

@@ -237,6 +237,8 @@ def test_lockout_after_wrong_passwords_refuses_even_the_right_one(
     r = client.post(f"{API}/auth/token", json={"email": email, "password": factories.PASSWORD})
     assert r.status_code == 429, r.text
     assert "锁定" in r.json()["error"]["message"]
+    lockout_s = runtime.settings.auth.lockout_minutes * 60
+    assert lockout_s - 30 <= int(r.headers["retry-after"]) <= lockout_s
     session.expire_all()
     assert session.get(User, enterprise_user.id).locked_until is not None  # type: ignore[union-attr]
     assert session.scalar(

@@ -94,6 +94,7 @@ def test_the_21st_attempt_in_a_window_is_refused_the_20th_is_not(
     r = _api_login(client, enterprise_user.email, factories.PASSWORD)
     assert r.status_code == 429, r.text  # the 21st, even with the right password
     assert r.json() == {"error": {"code": "too_many_requests", "message": MESSAGE, "details": []}}
+    assert r.headers["retry-after"] == "1"  # the next window starts in one second
 
 
 def test_the_sign_in_page_refuses_the_21st_attempt_with_the_chinese_page(
