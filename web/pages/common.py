@@ -3,12 +3,14 @@ gates that answer with the Chinese 403 page, and the submitted form."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
-from market.errors import Forbidden, NotAuthenticated
+from market.errors import DomainError, Forbidden, NotAuthenticated
+from market.needs.models import Attachment
 from market.orgs.models import User
 from web.deps import OptionalUser
 
@@ -73,3 +75,24 @@ def int_or_none(value: Any) -> int | None:
         return int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+
+
+def store_upload(
+    form: FormData, max_bytes: int, store: Callable[[str, bytes], Attachment]
+) -> tuple[Attachment | None, dict[str, str], int]:
+    """Hand the form's ``file`` to ``store(filename, data)`` (a service that checks who may attach,
+    the size and the type). Returns the attachment, or None with the field error and the status to
+    re-render the page with; a refused file is not stored. One byte over the limit is read so the
+    store can say the file is too large."""
+    from web.pages.render import field_errors
+
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None, {"file": "请选择要上传的文件"}, 422
+    data = upload.file.read(max_bytes + 1)
+    try:
+        return store(upload.filename, data), {}, 200
+    except DomainError as exc:
+        if exc.status_code not in (409, 422):
+            raise
+        return None, {"file": field_errors(exc).get("file", exc.message)}, exc.status_code

@@ -15,7 +15,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
 
 from market import attachments
 from market.errors import DomainError
@@ -34,7 +33,7 @@ from market.recognitions.states import OPEN_STATUSES as REC_OPEN
 from market.vocab import REASON_CODES
 from web.deps import RuntimeDep, SessionDep
 from web.errors import validation_details
-from web.pages.common import EnterprisePage, Form, SignedIn, int_or_none
+from web.pages.common import EnterprisePage, Form, SignedIn, int_or_none, store_upload
 from web.pages.render import field_errors, form_dict, redirect, render, templates
 from web.runtime import Runtime
 
@@ -256,20 +255,13 @@ def need_upload(
     API); a refused file is not stored and the page says why."""
     service.need_for_owner(session, user, need_id)  # a stranger gets 404/403 before the form is read
     limit = runtime.settings.limits.max_upload_bytes
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        errors = {"file": "请选择要上传的文件"}
-        return _manage_page(request, session, runtime, user, need_id, errors=errors, status_code=422)
-    data = upload.file.read(limit + 1)
-    try:
-        att = service.add_attachment(session, user, need_id, filename=upload.filename, data=data, max_bytes=limit)
-    except DomainError as exc:
-        if exc.status_code not in (409, 422):
-            raise
-        errors = {"file": field_errors(exc).get("file", exc.message)}
-        return _manage_page(
-            request, session, runtime, user, need_id, errors=errors, status_code=exc.status_code
-        )
+    att, errors, status_code = store_upload(
+        form,
+        limit,
+        lambda name, data: service.add_attachment(session, user, need_id, filename=name, data=data, max_bytes=limit),
+    )
+    if att is None:
+        return _manage_page(request, session, runtime, user, need_id, errors=errors, status_code=status_code)
     return redirect(f"/enterprise/needs/{need_id}#attachments", f"附件「{att.filename}」已上传")
 
 

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup, escape
 from pydantic import ValidationError
-from starlette.datastructures import UploadFile
 
 from market.errors import DomainError
 from market.needs import queries as need_queries
@@ -23,7 +22,7 @@ from market.orgs.schemas import ProfileIn
 from market.vocab import INDUSTRIES
 from web.deps import RuntimeDep, SessionDep
 from web.downloads import attachment_download
-from web.pages.common import Form, ProviderPage, SignedIn, int_or_none
+from web.pages.common import Form, ProviderPage, SignedIn, int_or_none, store_upload
 from web.pages.render import CAPABILITY_KINDS, field_errors, form_dict, redirect, render
 
 log = logging.getLogger("jiebang.pages")
@@ -388,21 +387,14 @@ def response_upload(
     from market.responses import service as rs
 
     limit = runtime.settings.limits.max_upload_bytes
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        errors = {"file": "请选择要上传的文件"}
+    att, errors, status_code = store_upload(
+        form,
+        limit,
+        lambda name, data: rs.add_attachment(session, user, response_id, filename=name, data=data, max_bytes=limit),
+    )
+    if att is None:
         return _response_page(
-            request, session, user, response_id, max_upload_bytes=limit, errors=errors, status_code=422
-        )
-    data = upload.file.read(limit + 1)
-    try:
-        att = rs.add_attachment(session, user, response_id, filename=upload.filename, data=data, max_bytes=limit)
-    except DomainError as exc:
-        if exc.status_code not in (409, 422):
-            raise
-        errors = {"file": field_errors(exc).get("file", exc.message)}
-        return _response_page(
-            request, session, user, response_id, max_upload_bytes=limit, errors=errors, status_code=exc.status_code
+            request, session, user, response_id, max_upload_bytes=limit, errors=errors, status_code=status_code
         )
     return redirect(f"/provider/responses/{response_id}#attachments", f"附件「{att.filename}」已上传")
 
