@@ -144,7 +144,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
         if _wants_json(request):
-            response = error_json(exc.status_code, exc.code, exc.message, exc.details)
+            response: Response = error_json(exc.status_code, exc.code, exc.message, exc.details)
         else:
             response = error_page(request, exc.status_code, exc.message, exc.details)
         if isinstance(exc, TooManyRequests) and exc.retry_after_s is not None:
