@@ -28,6 +28,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# China Standard Time: the bureau's calendar (years, deadlines, "today" on reports). Stored
+# timestamps stay UTC; this is for reading them as dates.
+CST = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """Timezone-aware UTC datetimes on both SQLite (which drops tzinfo) and PostgreSQL."""
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from market.batches.models import Batch
+from market.db import CST
 from market.deals import queries as deal_queries
 from market.deals.queries import DealFilter
 from market.needs import access
@@ -36,7 +37,6 @@ from market.vocab import DISCLOSURES, REVIEW_CRITERIA, TRACKS
 MAX_EXPORT_ROWS = 5000
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-CST = dt.timezone(dt.timedelta(hours=8), "CST")
 
 Column = tuple[str, int]  # (Chinese header, width)
 

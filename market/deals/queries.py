@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from market.db import CST
 from market.deals.models import Deal, DealMilestone, DealStageChange
 from market.deals.schemas import DealDetail, DealOut, MilestoneOut, StageChangeOut
 from market.deals.states import deal_machine
 from market.needs.models import Need
 from market.orgs.models import Organisation, User
-
-CST = dt.timezone(dt.timedelta(hours=8), "CST")
 
 
 @dataclass

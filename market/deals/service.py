@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from market.audit import service as audit
-from market.db import utcnow
+from market.db import CST, utcnow
 from market.deals.exceptions import DealNotFound
 from market.deals.models import Deal, DealMilestone, DealStageChange
 from market.deals.schemas import DealAdvance, MilestoneDoneIn, MilestoneIn
@@ -26,7 +26,6 @@ from market.orgs.models import User
 from market.responses.models import Response
 
 D = DealStage
-CST = dt.timezone(dt.timedelta(hours=8), "CST")
 
 # Facts each target stage must record, and the ones it may record.
 REQUIRED: dict[str, tuple[str, ...]] = {

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from market import attachments
 from market.audit import service as audit
-from market.db import utcnow
+from market.db import CST, utcnow
 from market.deals import service as deals
 from market.deals.models import Deal
 from market.errors import Conflict, Forbidden, Invalid, NotFound
@@ -34,7 +34,6 @@ from market.responses.states import OPEN_STATUSES, ResponseStatus, response_mach
 from market.vocab import REASON_CODES
 
 S = ResponseStatus
-CST = dt.timezone(dt.timedelta(hours=8), "CST")
 
 
 def get_response(session: Session, response_id: int) -> Response:

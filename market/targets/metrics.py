@@ -37,14 +37,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from market.db import CST
 from market.deals.models import Deal
 from market.needs.models import Need
 from market.orgs.models import Organisation
 from market.recognitions.models import Recognition
 from market.recognitions.policy import policy_for_year
 from market.recognitions.states import RecognitionStatus
-
-CST = dt.timezone(dt.timedelta(hours=8), "CST")
 
 
 def local_day(moment: dt.datetime) -> dt.date:

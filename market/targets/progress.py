@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from market.db import utcnow
-from market.targets.metrics import CST, METRICS, Event
+from market.db import CST, utcnow
+from market.targets.metrics import METRICS, Event
 from market.targets.models import Target
 from market.targets.schemas import (
     CountyProgress,

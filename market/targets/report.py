@@ -7,7 +7,6 @@ lays the figures out. Completion rates are written as the same numbers with a pe
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from html import escape
 
@@ -17,6 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from market.db import CST
 from market.targets.schemas import ProgressReport, TargetProgress
 
 TITLE = "嘉兴市技术需求揭榜挂帅工作晾晒通报"
@@ -63,7 +63,7 @@ def excel_report(report: ProgressReport) -> bytes:
     ws["A1"] = report_title(report)
     ws["A1"].font = Font(bold=True, size=14)
     ws["A2"] = (
-        f"生成时间：{report.generated_at.astimezone(dt.timezone(dt.timedelta(hours=8))):%Y-%m-%d %H:%M}"
+        f"生成时间：{report.generated_at.astimezone(CST):%Y-%m-%d %H:%M}"
     )
     cols = [
         "指标",

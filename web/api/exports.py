@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from market import exports
 from market.batches import service as batches
+from market.db import CST
 from market.deals.queries import DealFilter
 from market.errors import NotFound
 from market.needs.queries import NeedFilter
@@ -29,7 +30,7 @@ def xlsx_response(data: bytes, filename: str) -> Response:
 
 
 def _stamp() -> str:
-    return dt.datetime.now(exports.CST).strftime("%Y%m%d")
+    return dt.datetime.now(CST).strftime("%Y%m%d")
 
 
 @router.get("/batches/{batch_id}/export.xlsx", response_class=Response, responses={**XLSX, **responses(404)})

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from market import attachments
+from market.db import CST
 from market.errors import DomainError
 from market.needs import queries, service
 from market.needs.queries import NeedFilter
@@ -513,7 +514,6 @@ RECOGNITION_FIELDS = tuple(k for k in RECOGNITION_FIELD_LABELS if k != "org_id")
 RECOGNITION_NUMBERS = ("year", "insured_value_wan", "premium_wan", "need_id", "deal_id")
 EVIDENCE_PARTS = {"title": "材料名称", "url": "链接", "note": "备注"}
 EVIDENCE_ROWS = 3
-CST = dt.timezone(dt.timedelta(hours=8))
 
 
 def _this_year() -> int:

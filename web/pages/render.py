@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ValidationError
 
+from market.db import CST
 from market.errors import DomainError
 from market.needs.states import LABELS as NEED_LABELS
 from market.vocab import (
@@ -66,7 +67,7 @@ def _fmt_dt(value: dt.datetime | dt.date | None, with_time: bool = True) -> str:
         return "—"
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone(dt.timedelta(hours=8)))
+            value = value.astimezone(CST)
         return value.strftime("%Y-%m-%d %H:%M") if with_time else value.strftime("%Y-%m-%d")
     return value.isoformat()
 
