@@ -144,3 +144,14 @@ def attachment_for_viewer(session: Session, user: User | None, need: Need, attac
     if att.owner_type != "need" or att.owner_id != need.id or not access.can_view_details(session, user, need):
         raise NotFound("附件不存在或无权查看")
     return att
+
+
+def assignments_of_expert(session: Session, expert: User) -> list[tuple[ExpertAssignment, Need]]:
+    """The expert's review assignments with their needs, newest first."""
+    rows = session.execute(
+        select(ExpertAssignment, Need)
+        .join(Need, Need.id == ExpertAssignment.need_id)
+        .where(ExpertAssignment.expert_id == expert.id)
+        .order_by(ExpertAssignment.id.desc())
+    ).all()
+    return [(a, n) for a, n in rows]

@@ -14,7 +14,7 @@ from market.orgs.models import Organisation, User
 from market.responses import access
 from market.responses.models import Response, ResponseScore
 from market.responses.schemas import PartnerOut, ResponseOut, ResponseReviewView, ScoreOut
-from market.responses.states import response_machine
+from market.responses.states import OPEN_STATUSES, response_machine
 from market.vocab import REASON_CODES, REVIEW_CRITERIA
 
 
@@ -95,3 +95,20 @@ def scores_by_expert(session: Session, expert: User, response_ids: Sequence[int]
         select(ResponseScore).where(ResponseScore.expert_id == expert.id, ResponseScore.response_id.in_(response_ids))
     )
     return {s.response_id: s for s in rows}
+
+
+def open_counts_by_need(session: Session, need_ids: Sequence[int]) -> dict[int, int]:
+    """How many proposals to each need are still under review (one query for a whole list)."""
+    if not need_ids:
+        return {}
+    rows = session.execute(
+        select(Response.need_id, func.count())
+        .where(Response.need_id.in_(need_ids), Response.status.in_(list(OPEN_STATUSES)))
+        .group_by(Response.need_id)
+    ).all()
+    return {int(need_id): int(n) for need_id, n in rows}
+
+
+def response_of_org(session: Session, need: Need, org_id: int) -> Response | None:
+    """The organisation's proposal to the need, if it responded (one per organisation and need)."""
+    return session.scalar(select(Response).where(Response.need_id == need.id, Response.org_id == org_id))

@@ -14,20 +14,13 @@ from market.needs import access, queries, service
 from market.needs.models import Need
 from market.needs.schemas import ScoresIn
 from market.needs.states import OPEN_FOR_RESPONSES
+from market.responses import queries as rq
 from web.deps import SessionDep
 from web.downloads import attachment_download
 from web.pages.common import ExpertPage, Form, PageUser, SignedIn
 from web.pages.render import field_errors, redirect, render
 
 router = APIRouter(tags=["页面 pages"], include_in_schema=False)
-
-
-def responses_available() -> bool:
-    try:
-        import market.responses.service  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 @router.get("/needs/{need_id}")
@@ -44,15 +37,10 @@ def need_page(need_id: int, request: Request, session: SessionDep, user: PageUse
         and user.org.is_verified
     )
     my_response = None
-    if is_provider and responses_available():
-        from sqlalchemy import select
-
-        from market.responses.models import Response as Resp
-
-        my_response = session.scalar(select(Resp).where(Resp.need_id == need.id, Resp.org_id == user.org_id))  # type: ignore[union-attr]
+    if is_provider and user is not None:
+        my_response = rq.response_of_org(session, need, user.org_id)
     can_respond = (
         is_provider
-        and responses_available()
         and need.status in OPEN_FOR_RESPONSES
         and view.can_view_details
         and my_response is None
@@ -100,46 +88,17 @@ def accept_terms(need_id: int, request: Request, form: Form, session: SessionDep
 
 @router.get("/expert")
 def expert_home(request: Request, session: SessionDep, user: ExpertPage) -> Response:
-    from sqlalchemy import select
-
-    from market.needs.models import ExpertAssignment, Need
-
-    rows = session.execute(
-        select(ExpertAssignment, Need)
-        .join(Need, Need.id == ExpertAssignment.need_id)
-        .where(ExpertAssignment.expert_id == user.id)
-        .order_by(ExpertAssignment.id.desc())
-    ).all()
+    rows = queries.assignments_of_expert(session, user)
     return render(
         request,
         "needs/expert_home.html",
-        {"rows": rows, "open_counts": _open_proposal_counts(session, [n.id for _, n in rows])},
+        {"rows": rows, "open_counts": rq.open_counts_by_need(session, [n.id for _, n in rows])},
         user=user,
     )
 
 
-def _open_proposal_counts(session: SessionDep, need_ids: list[int]) -> dict[int, int]:
-    """How many proposals to each need still await review (one query for the whole list)."""
-    if not need_ids or not responses_available():
-        return {}
-    from sqlalchemy import func, select
-
-    from market.responses.models import Response as Resp
-    from market.responses.states import OPEN_STATUSES
-
-    rows = session.execute(
-        select(Resp.need_id, func.count())
-        .where(Resp.need_id.in_(need_ids), Resp.status.in_(list(OPEN_STATUSES)))
-        .group_by(Resp.need_id)
-    ).all()
-    return {int(need_id): int(n) for need_id, n in rows}
-
-
 def _open_proposals(session: SessionDep, user: ExpertPage, need: Need) -> list[tuple[Any, Any]]:
     """The need's proposals still under review, each with this expert's own score (or None)."""
-    if not responses_available():
-        return []
-    from market.responses import queries as rq
     from market.responses.states import OPEN_STATUSES
 
     open_rows = sorted(
@@ -237,7 +196,6 @@ def _proposal_page(
     status_code: int = 200,
 ) -> Response:
     """Only an expert assigned to the proposal's need opens its scoring page."""
-    from market.responses import queries as rq
     from market.responses import service as rs
     from market.responses.states import OPEN_STATUSES
 
