@@ -20,6 +20,7 @@ _SIGNATURES: tuple[tuple[bytes, str, tuple[str, ...]], ...] = (
     (b"PK\x03\x04", "application/zip", (".docx", ".xlsx", ".pptx", ".zip")),
 )
 ALLOWED_LABEL = "PDF、PNG、JPEG、Word/Excel/PowerPoint（docx/xlsx/pptx）、ZIP"
+ALLOWED_EXTENSIONS: tuple[str, ...] = tuple(ext for _, _, exts in _SIGNATURES for ext in exts)
 
 
 def sniff(data: bytes, filename: str) -> str:

@@ -16,7 +16,6 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from market import attachments
 from market.db import CST
 from market.errors import DomainError
 from market.needs import queries, service
@@ -232,7 +231,6 @@ def _manage_page(
             in ("draft", "submitted", "returned", "approved", "published", "taken_up"),
             "FIELD_LABELS": NEED_FIELD_LABELS,
             "attachments": queries.list_attachments(session, user, need),
-            "allowed_types": attachments.ALLOWED_LABEL,
             "max_upload_mb": max(1, max_upload_bytes // (1024 * 1024)),
             "errors": errors or {},
         },

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ValidationError
 
+from market import attachments
 from market.db import CST
 from market.errors import DomainError
 from market.needs.states import LABELS as NEED_LABELS
@@ -93,6 +94,8 @@ templates.env.filters["wan"] = _fmt_wan
 templates.env.filters["pct"] = _pct
 templates.env.filters["wan1"] = lambda v: "—" if v is None else f"{v:g} 万元"
 templates.env.globals.update(
+    UPLOAD_TYPES=attachments.ALLOWED_LABEL,
+    UPLOAD_ACCEPT=",".join(attachments.ALLOWED_EXTENSIONS),
     COUNTIES=COUNTIES,
     INDUSTRIES=INDUSTRIES,
     TRACKS=TRACKS,
