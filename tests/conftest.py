@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy import Connection, Engine, delete, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from market.db import make_engine
 from market.migrate import upgrade
 from market.orgs import service as org_service
-from market.orgs.models import LoginAttemptCounter, Organisation, Role, User
+from market.orgs.models import Organisation, Role, User
 from market.settings import Settings
 from tests import factories
 from web.app import create_app
@@ -58,8 +58,27 @@ def engine(test_settings: Settings) -> Iterator[Engine]:
     else:
         eng = make_engine(f"sqlite:///{test_settings.paths.data_dir / 'test.db'}")
     upgrade(eng)
+    if eng.dialect.name == "sqlite":
+        _begin_transactions_for_real(eng)
     yield eng
     eng.dispose()
+
+
+def _begin_transactions_for_real(engine: Engine) -> None:
+    """pysqlite opens a transaction only at the first write, so a test's outer transaction did not
+    exist until then, and a commit by the app before any write (its savepoint released) was kept
+    for good. SQLAlchemy's recipe: let pysqlite leave transactions alone and emit BEGIN ourselves
+    (docs: "Serializable isolation / Savepoints / Transactional DDL" for pysqlite)."""
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN")
+
+    engine.dispose()  # connections made before the listeners (the migrations') are not reused
 
 
 @pytest.fixture(scope="session")
@@ -102,12 +121,7 @@ def runtime(test_settings: Settings, engine: Engine, session_factory: sessionmak
 
 
 @pytest.fixture
-def app(runtime: Runtime, connection: Connection) -> object:
-    # Sign-in attempts are counted in the database (market/orgs/ratelimit.py): each test starts
-    # with none, inside its rolled-back transaction. On SQLite this also opens that transaction for
-    # real: pysqlite begins it only at the first write, so an app commit that came first (the
-    # counter's own short transaction) would release the outermost savepoint and commit for good.
-    connection.execute(delete(LoginAttemptCounter))
+def app(runtime: Runtime) -> object:
     return create_app(runtime=runtime, start_worker=False)
 
 
