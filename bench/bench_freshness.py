@@ -30,7 +30,7 @@ from search.indexes import NEEDS, VECTOR_STORES, ensure_indexes, index_uid  # no
 from search.outbox import OutboxWorker, WorkerConfig  # noqa: E402
 from search.process import LocalMeilisearch  # noqa: E402
 from search.queries import NeedSearchParams, search_needs  # noqa: E402
-from search.testing import make_need, make_org  # noqa: E402
+from tests.factories import make_need, make_org  # noqa: E402
 
 
 def main() -> None:

@@ -68,8 +68,8 @@ def _seed(url: str, meili_url: str, meili_key: str, prefix: str, backend: str) -
     from sqlalchemy import select
 
     from market.db import make_engine, make_sessionmaker, session_scope
-    from market.demo.corpus import generate_corpus
-    from market.demo.seed import seed_demo
+    from demo.corpus import generate_corpus
+    from demo.seed import seed_demo
     from market.migrate import upgrade
     from market.needs.models import Need
     from market.orgs.models import Organisation

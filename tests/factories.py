@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from market.needs.models import Need, NeedTransition
 from market.orgs import security
 from market.orgs.models import CapabilityItem, Organisation, ProviderProfile, Role, User
+from market.outbox.service import enqueue
 
 _seq = itertools.count(1)
 PASSWORD = "Passw0rd!2026"
@@ -85,7 +88,7 @@ def create_need(session: Session, *, org: Organisation, user: User | None = None
     if isinstance(data.get("deadline"), str):
         data["deadline"] = dt.date.fromisoformat(str(data["deadline"]))
     need = Need(org_id=org.id, created_by=(user.id if user else _any_user(session, org).id), status=status, **data)
-    if status in ("published", "taken_up", "selected", "contracted", "converted", "closed"):
+    if status in ("published", "taken_up", "selected", "contracted", "converted", "closed") and need.published_at is None:
         need.published_at = dt.datetime.now(dt.UTC)
     session.add(need)
     session.flush()
@@ -96,18 +99,79 @@ def create_need(session: Session, *, org: Organisation, user: User | None = None
 
 
 def _any_user(session: Session, org: Organisation) -> User:
-    from sqlalchemy import select
-
     user = session.scalar(select(User).where(User.org_id == org.id))
     return user or create_user(session, org)
 
 
 def add_capability(session: Session, org: Organisation, title: str, description: str = "", kind: str = "project") -> CapabilityItem:
-    from sqlalchemy import select
-
     profile = session.scalar(select(ProviderProfile).where(ProviderProfile.org_id == org.id))
     assert profile is not None
     item = CapabilityItem(profile_id=profile.id, kind=kind, title=title, description=description)
     session.add(item)
     session.flush()
     return item
+
+
+# --- records the search tests index (published, with their outbox entries) -----------------------
+
+# The heat-recovery need the search tests query for (余热, 能耗监测), with every disclosure-tiered
+# field filled so that index tests can check which fields reach which index.
+INDEXED_NEED: dict[str, object] = {
+    "title": "注塑车间余热回收与能耗监测",
+    "summary": "希望对注塑机余热进行回收利用，并建立车间能耗在线监测平台。",
+    "industry": "装备制造",
+    "track": "green",
+    "county": "海宁市",
+    "budget_min_wan": 20.0,
+    "budget_max_wan": 80.0,
+    "deadline": dt.date(2027, 6, 30),
+    "cooperation_mode": "技术开发",
+    "description": "详细描述：车间共有注塑机48台。",
+    "problem": "机密问题：模温机能耗高。",
+    "indicators": "节能率≥15%",
+    "tried": "尝试过某公司方案，效果不佳",
+    "current_state": "",
+    "expected_outcome": "",
+    "contact_name": "张三",
+    "contact_phone": "13800000000",
+    "confidentiality_terms": "保密条款",
+}
+
+
+def make_org(session: Session, *, kind: str = "enterprise", verified: bool = True, **kw: Any) -> Organisation:
+    """An organisation as the search tests want it (no industry unless given)."""
+    return create_org(
+        session, kind=kind, verified=verified, county=str(kw.pop("county", "南湖区")),
+        industry=kw.pop("industry", None), name=kw.pop("name", None),
+    )
+
+
+def make_need(session: Session, org: Organisation | None = None, *, enqueue_it: bool = True, **kw: Any) -> Need:
+    """A need (published unless ``status`` says otherwise) with its outbox entry, so the worker indexes it."""
+    status = str(kw.pop("status", "published"))
+    need = create_need(session, org=org or make_org(session), status=status, **(INDEXED_NEED | kw))
+    if enqueue_it:
+        enqueue(session, "need", need.id)
+    return need
+
+
+def make_provider(session: Session, *, verified: bool = True, enqueue_it: bool = True, **kw: Any) -> Organisation:
+    """A provider with a profile and one capability item, with its outbox entry."""
+    org = create_org(
+        session, kind=str(kw.pop("kind", "university")), verified=verified, industry=None,
+        name=kw.pop("name", None) or f"嘉兴某大学{next(_seq)}",
+    )
+    profile = session.scalar(select(ProviderProfile).where(ProviderProfile.org_id == org.id))
+    assert profile is not None
+    profile.fields = kw.pop("fields", ["工业节能", "余热利用"])
+    profile.industries = kw.pop("industries", ["装备制造"])
+    profile.tracks = kw.pop("tracks", ["green"])
+    profile.summary = kw.pop("summary", "长期从事工业余热回收与能源管理研究。")
+    profile.typical_deal_min_wan, profile.typical_deal_max_wan = 10, 100
+    session.add(
+        CapabilityItem(profile_id=profile.id, kind="project", title=kw.pop("item", "印染废水余热回收示范工程"), description="回收率40%")
+    )
+    session.flush()
+    if enqueue_it:
+        enqueue(session, "provider", org.id)
+    return org

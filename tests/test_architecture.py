@@ -15,9 +15,10 @@ from market.models import metadata
 ROOT = Path(__file__).resolve().parent.parent
 # package -> packages it must never import
 FORBIDDEN = {
-    "market": {"search", "web"},
-    "matching": {"market", "search", "web"},
-    "search": {"web"},
+    "market": {"search", "web", "demo"},
+    "matching": {"market", "search", "web", "demo"},
+    "search": {"web", "demo"},
+    "demo": {"web"},
 }
 
 

@@ -34,7 +34,8 @@ from search.consistency import check_all
 from search.indexes import NEEDS, ensure_indexes, index_uid
 from search.outbox import OutboxWorker, WorkerConfig, drain_once
 from search.process import LocalMeilisearch
-from search.testing import make_need, make_provider, unique_prefix
+from tests.support.meili import unique_prefix
+from tests.factories import make_need, make_provider
 from tests import factories
 from web.app import create_app
 from web.runtime import Runtime

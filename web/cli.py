@@ -52,9 +52,9 @@ def migrate() -> None:
 @app.command("seed-demo")
 def seed_demo(seed: int = 2026) -> None:
     """Load the deterministic demo data set (does nothing if it is already there)."""
+    from demo.corpus import generate_corpus
+    from demo.seed import seed_demo as do_seed
     from market.db import session_scope
-    from market.demo.corpus import generate_corpus
-    from market.demo.seed import seed_demo as do_seed
 
     settings = get_settings()
     rt = _runtime(settings, meili=False)
@@ -85,9 +85,9 @@ def serve(
     assert rt.meili is not None
     rt.ensure_indexes()
     if demo:
+        from demo.corpus import generate_corpus
+        from demo.seed import seed_demo as do_seed
         from market.db import session_scope
-        from market.demo.corpus import generate_corpus
-        from market.demo.seed import seed_demo as do_seed
 
         with session_scope(rt.session_factory) as session:
             report = do_seed(session, generate_corpus(2026))

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from fastapi.responses import Response
 
-from market.needs.models import Attachment
+from market.attachments.models import Attachment
 
 
 def download(data: bytes, filename: str, media_type: str, *, ascii_fallback: str | None = None) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.db import Base, utcnow
@@ -83,24 +83,6 @@ class NeedAccessGrant(Base):
     kind: Mapped[str] = mapped_column(String(20))  # nda_accepted / invited
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     terms_version: Mapped[int | None]
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-
-class Attachment(Base):
-    """A stored file attached to a need, a response or a recognition (owner_type + owner_id)."""
-
-    __tablename__ = "attachments"
-    __table_args__ = (Index("ix_attachments_owner", "owner_type", "owner_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    owner_type: Mapped[str] = mapped_column(String(20))
-    owner_id: Mapped[int]
-    filename: Mapped[str] = mapped_column(String(200))
-    content_type: Mapped[str] = mapped_column(String(100))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(String(64))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-    uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

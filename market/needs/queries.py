@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
-from market import attachments
+from market.attachments import queries as attachments
+from market.attachments.models import Attachment
 from market.errors import NotFound
 from market.needs import access
-from market.needs.models import Attachment, ExpertAssignment, Need, NeedTransition
+from market.needs.models import ExpertAssignment, Need, NeedTransition
 from market.needs.schemas import NearDuplicateOut, NeedDetail, NeedOwnerView, NeedPublic, TransitionOut
 from market.needs.states import PUBLIC_STATUSES, NeedStatus
 from market.orgs.models import User

@@ -12,14 +12,14 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from market import attachments
+from market.attachments import service as attachments
+from market.attachments.models import Attachment
 from market.audit import service as audit
 from market.batches.models import Batch
 from market.db import utcnow
 from market.errors import Conflict, Forbidden, IllegalTransition, Invalid, NotFound
 from market.needs import access
 from market.needs.models import (
-    Attachment,
     ExpertAssignment,
     Need,
     NeedAccessGrant,

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from market import attachments
+from market.attachments import queries as attachments
+from market.attachments.models import Attachment
 from market.deals.models import Deal
-from market.needs.models import Attachment, Need
+from market.needs.models import Need
 from market.orgs.models import Organisation, User
 from market.responses import access
 from market.responses.models import Response, ResponseScore

@@ -14,7 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from market import attachments
+from market.attachments import queries as attachment_queries
+from market.attachments import service as attachments
+from market.attachments.models import Attachment
 from market.audit import service as audit
 from market.db import CST, utcnow
 from market.deals import service as deals
@@ -22,7 +24,7 @@ from market.deals.models import Deal
 from market.errors import Conflict, Forbidden, Invalid, NotFound
 from market.needs import access as need_access
 from market.needs import service as needs
-from market.needs.models import Attachment, Need
+from market.needs.models import Need
 from market.needs.states import OPEN_FOR_RESPONSES, NeedStatus, need_machine
 from market.notifications import service as notify
 from market.orgs.models import Organisation, User
@@ -237,7 +239,7 @@ def add_attachment(
 
 def attachment_for_viewer(session: Session, user: User, response_id: int, attachment_id: int) -> Attachment:
     response, _ = response_for_viewer(session, user, response_id)
-    att = attachments.get(session, attachment_id)
+    att = attachment_queries.get(session, attachment_id)
     if att.owner_type != "response" or att.owner_id != response.id:
         raise ResponseNotFound()
     return att

@@ -21,7 +21,7 @@ from search.consistency import VECTOR_FILTER_FEATURE, check_all, check_index, st
 from search.documents import need_public_text
 from search.indexes import NEEDS, NEEDS_ALL, ensure_indexes, index_uid
 from search.outbox import WorkerConfig, drain_once
-from search.testing import make_need
+from tests.factories import make_need
 
 pytestmark = pytest.mark.meili
 

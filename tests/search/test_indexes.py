@@ -26,7 +26,7 @@ from search.indexes import (
 from search.outbox import WorkerConfig, drain_once, run_worker
 from search.queries import NeedSearchParams, search_needs
 from search.reindex import reindex
-from search.testing import make_need
+from tests.factories import make_need
 
 pytestmark = pytest.mark.meili
 

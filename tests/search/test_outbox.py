@@ -17,7 +17,7 @@ from search.client import MeiliClient
 from search.documents import BUREAU_EXTRA_FIELDS, NEVER_INDEXED, PUBLIC_NEED_FIELDS
 from search.indexes import NEEDS, NEEDS_ALL, PROVIDERS, ensure_indexes, index_uid
 from search.outbox import OutboxWorker, WorkerConfig, backlog, drain_once, unpark
-from search.testing import make_need, make_org, make_provider
+from tests.factories import make_need, make_org, make_provider
 
 pytestmark = pytest.mark.meili
 
@@ -143,7 +143,7 @@ def test_failures_back_off_then_park_and_show_in_backlog(
 def test_meili_down_writes_queue_and_worker_catches_up(
     db_factory: sessionmaker[Session], tmp_path_factory: pytest.TempPathFactory, embedder: HashEmbedder
 ) -> None:
-    from search.testing import client_for, start_test_meili
+    from tests.support.meili import client_for, start_test_meili
 
     server = start_test_meili(tmp_path_factory)
     client = client_for(server, timeout=2)

@@ -20,7 +20,7 @@ from search.consistency import check_all
 from search.documents import need_public_text
 from search.indexes import NEEDS, NEEDS_ALL, ensure_indexes, index_uid
 from search.outbox import OutboxWorker, VectorGate, WorkerConfig, drain_once
-from search.testing import make_need
+from tests.factories import make_need
 
 pytestmark = pytest.mark.meili
 

@@ -15,11 +15,11 @@ from search.process import LocalMeilisearch
 pytestmark = pytest.mark.meili
 
 
-def test_server_is_healthy_and_key_is_required(search_meili_server: LocalMeilisearch) -> None:
-    with MeiliClient(search_meili_server.url, search_meili_server.master_key) as client:
+def test_server_is_healthy_and_key_is_required(meili_server: LocalMeilisearch) -> None:
+    with MeiliClient(meili_server.url, meili_server.master_key) as client:
         assert client.health() == {"status": "available"}
         assert client.version()["pkgVersion"].startswith("1.")
-    with MeiliClient(search_meili_server.url, "wrong-key-wrong-key") as bad:
+    with MeiliClient(meili_server.url, "wrong-key-wrong-key") as bad:
         with pytest.raises(MeiliRequestError) as info:
             bad.list_indexes()
         assert info.value.status_code in (401, 403)

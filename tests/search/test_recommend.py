@@ -10,7 +10,7 @@ from search.client import MeiliClient
 from search.indexes import ensure_indexes
 from search.outbox import WorkerConfig, drain_once
 from search.recommend import recommend_needs, recommend_providers
-from search.testing import make_need, make_provider
+from tests.factories import make_need, make_provider
 
 pytestmark = pytest.mark.meili
 

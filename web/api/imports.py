@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import Response
 
-from market import attachments
+from market.attachments import service as attachments
 from market.errors import Invalid
 from market.needs import importer
 from market.needs.importer import ImportReport

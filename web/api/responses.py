@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Query, UploadFile, status
 from fastapi.responses import Response as HttpResponse
 from pydantic import BaseModel
 
-from market import attachments
+from market.attachments import queries as attachments
 from market.deals.queries import present_detail
 from market.deals.schemas import DealDetail
 from market.responses import queries, service

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from starlette.datastructures import FormData, UploadFile
 
+from market.attachments.models import Attachment
 from market.errors import DomainError, Forbidden, NotAuthenticated
-from market.needs.models import Attachment
 from market.orgs.models import User
 from web.deps import OptionalUser
 

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ValidationError
 
-from market import attachments
+from market.attachments import service as attachments
 from market.db import CST
 from market.errors import DomainError
 from market.needs.states import LABELS as NEED_LABELS

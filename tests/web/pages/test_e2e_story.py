@@ -119,7 +119,7 @@ def live_app(tmp_path: Path, meili_server: Any) -> Iterator[str]:
 
     from matching.embedders import load_embedder
     from search.indexes import ensure_indexes
-    from search.testing import client_for, drop_indexes, unique_prefix
+    from tests.support.meili import client_for, drop_indexes, unique_prefix
     from web.app import create_app
     from web.runtime import Runtime
 

@@ -12,8 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from market.attachments.models import Attachment
 from market.needs import service as ns
-from market.needs.models import Attachment, Need
+from market.needs.models import Need
 from market.orgs.models import User
 from tests import factories
 from tests.web.pages.conftest import post_form

@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from market.needs.models import Attachment, ExpertAssignment, Need
+from market.attachments.models import Attachment
+from market.needs.models import ExpertAssignment, Need
 from market.orgs.models import Role, User
 from market.responses import service as rs
 from market.responses.models import Response, ResponseScore

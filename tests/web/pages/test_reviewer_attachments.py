@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from market.needs.models import Attachment, Need
+from market.attachments.models import Attachment
+from market.needs.models import Need
 from market.orgs.models import Role, User
 from tests import factories
 from tests.web.pages.conftest import post_form

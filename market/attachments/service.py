@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
+from market.attachments.models import Attachment
 from market.audit import service as audit
-from market.errors import Invalid, NotFound
-from market.needs.models import Attachment
+from market.errors import Invalid
 
 # (magic bytes, content type, extensions allowed with it)
 _SIGNATURES: tuple[tuple[bytes, str, tuple[str, ...]], ...] = (
@@ -66,23 +64,4 @@ def store(
     session.add(att)
     session.flush()
     audit.record(session, uploaded_by, "attachment.added", owner_type, owner_id, {"attachment_id": att.id, "filename": safe_name})
-    return att
-
-
-def list_for(session: Session, owner_type: str, owner_id: int) -> Sequence[Attachment]:
-    """An owner's attachments for a listing, oldest first. The stored bytes are deferred: a list
-    shows names and sizes, and only a download reads a file. Callers check the viewer may see the
-    owner."""
-    return session.scalars(
-        select(Attachment)
-        .options(defer(Attachment.data))
-        .where(Attachment.owner_type == owner_type, Attachment.owner_id == owner_id)
-        .order_by(Attachment.id)
-    ).all()
-
-
-def get(session: Session, attachment_id: int) -> Attachment:
-    att = session.get(Attachment, attachment_id)
-    if att is None:
-        raise NotFound("附件不存在")
     return att

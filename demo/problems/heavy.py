@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from market.demo.problems import make
+from demo.problems import make
 
 petro = partial(make, "石化")
 chem = partial(make, "化工")

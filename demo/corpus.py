@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
-from market.demo import vocab
-from market.demo.problems import Archetype, all_archetypes
+from demo import vocab
+from demo.problems import Archetype, all_archetypes
 
 T = TypeVar("T")
 

@@ -4,7 +4,7 @@ Each archetype is one kind of technical problem an enterprise in one industry re
 own vocabulary: title variants, current-state and problem sentences, indicator templates, what has
 been tried and the outcome sought. ``{slot}`` placeholders are filled from the archetype's own slot
 lists (the same choice throughout one need), ``{a-b}`` with a number in that range (decimals as
-written). The composer in ``market.demo.corpus`` varies structure and openings on top.
+written). The composer in ``demo.corpus`` varies structure and openings on top.
 """
 
 from __future__ import annotations
@@ -69,6 +69,6 @@ def make(
 
 
 def all_archetypes() -> list[Archetype]:
-    from market.demo.problems import heavy, manufacturing, textile_paper
+    from demo.problems import heavy, manufacturing, textile_paper
 
     return [*manufacturing.ARCHETYPES, *textile_paper.ARCHETYPES, *heavy.ARCHETYPES]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from market.demo.problems import make
+from demo.problems import make
 
 paper = partial(make, "造纸")
 knit = partial(make, "经编")

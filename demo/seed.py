@@ -24,10 +24,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
+from demo.corpus import BUREAU_KEY, DEMO_PASSWORD, DemoCorpus, DemoNeed, DemoResponse
 from market.audit import service as audit
 from market.batches.models import Batch
 from market.deals.models import Deal, DealStageChange
-from market.demo.corpus import BUREAU_KEY, DEMO_PASSWORD, DemoCorpus, DemoNeed, DemoResponse
 from market.needs.models import Need, NeedTransition
 from market.orgs.models import CapabilityItem, Organisation, ProviderProfile, User
 from market.orgs.security import hash_password

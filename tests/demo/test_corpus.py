@@ -9,8 +9,8 @@ from collections import Counter
 
 import pytest
 
-from market.demo import vocab
-from market.demo.corpus import (
+from demo import vocab
+from demo.corpus import (
     DEMO_BUREAU_LOGIN,
     DEMO_ENTERPRISE_LOGIN,
     DEMO_EXPERT_LOGIN,
@@ -20,7 +20,7 @@ from market.demo.corpus import (
     credit_code_is_valid,
     generate_corpus,
 )
-from market.demo.problems import all_archetypes
+from demo.problems import all_archetypes
 
 NEED_STATUSES = {
     "draft",

@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from demo.corpus import DEMO_ENTERPRISE_LOGIN, DEMO_PASSWORD, DEMO_PROVIDER_LOGIN, generate_corpus
+from demo.seed import seed_demo
 from market.audit.models import AuditEntry
 from market.deals.models import Deal
-from market.demo.corpus import DEMO_ENTERPRISE_LOGIN, DEMO_PASSWORD, DEMO_PROVIDER_LOGIN, generate_corpus
-from market.demo.seed import seed_demo
 from market.needs.models import Need, NeedTransition
 from market.orgs import service as org_service
 from market.orgs.models import CapabilityItem, Organisation, User

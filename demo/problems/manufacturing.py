@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from market.demo.problems import make
+from demo.problems import make
 
 auto = partial(make, "汽车制造")
 elec = partial(make, "电子信息")
