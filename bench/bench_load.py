@@ -67,9 +67,9 @@ def _seed(url: str, meili_url: str, meili_key: str, prefix: str, backend: str) -
     """Migrate, seed the demo corpus, build the indexes; return what the load needs to know."""
     from sqlalchemy import select
 
-    from market.db import make_engine, make_sessionmaker, session_scope
     from demo.corpus import generate_corpus
     from demo.seed import seed_demo
+    from market.db import make_engine, make_sessionmaker, session_scope
     from market.migrate import upgrade
     from market.needs.models import Need
     from market.orgs.models import Organisation

@@ -34,9 +34,9 @@ from search.consistency import check_all
 from search.indexes import NEEDS, ensure_indexes, index_uid
 from search.outbox import OutboxWorker, WorkerConfig, drain_once
 from search.process import LocalMeilisearch
-from tests.support.meili import unique_prefix
-from tests.factories import make_need, make_provider
 from tests import factories
+from tests.factories import make_need, make_provider
+from tests.support.meili import unique_prefix
 from web.app import create_app
 from web.runtime import Runtime
 

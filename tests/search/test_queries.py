@@ -17,8 +17,8 @@ from search.indexes import NEEDS, ensure_indexes, index_uid
 from search.outbox import WorkerConfig, drain_once
 from search.queries import NeedSearchParams, ProviderSearchParams, search_needs, search_providers
 from search.reindex import reindex, reindex_all
-from tests.support.meili import client_for, start_test_meili
 from tests.factories import make_need, make_provider
+from tests.support.meili import client_for, start_test_meili
 
 pytestmark = pytest.mark.meili
 

@@ -37,10 +37,10 @@ from search.client import MeiliClient
 from search.documents import build_plan
 from search.indexes import ensure_indexes
 from search.outbox import apply_plan
-from tests.support.meili import client_for, drop_indexes, unique_prefix
-from tests.factories import make_need, make_provider
 from tests import factories
 from tests.conftest import token_for
+from tests.factories import make_need, make_provider
+from tests.support.meili import client_for, drop_indexes, unique_prefix
 from web.app import create_app
 from web.runtime import Runtime
 
