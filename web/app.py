@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -14,36 +13,49 @@ from fastapi.staticfiles import StaticFiles
 
 from market.settings import Settings, get_settings
 from web import errors
+from web.api import auth as auth_api
+from web.api import awards as awards_api
+from web.api import batches as batches_api
+from web.api import deals as deals_api
+from web.api import exports as exports_api
+from web.api import health as health_api
+from web.api import imports as imports_api
+from web.api import needs as needs_api
+from web.api import notifications as notifications_api
+from web.api import orgs as orgs_api
+from web.api import progress as progress_api
+from web.api import recognitions as recognitions_api
+from web.api import responses as responses_api
+from web.api import search as search_api
+from web.pages import auth as auth_pages
+from web.pages import batches as batches_pages
+from web.pages import deals as deals_pages
+from web.pages import home as home_pages
+from web.pages import needs as needs_pages
+from web.pages import notifications as notifications_pages
+from web.pages import orgs as orgs_pages
+from web.pages import recognitions as recognitions_pages
+from web.pages import responses as responses_pages
+from web.pages import targets as targets_pages
+from web.pages import workbench as workbench_pages
 from web.runtime import Runtime, build_runtime
 
 log = logging.getLogger("jiebang")
 WEB_DIR = Path(__file__).resolve().parent
 REPO_ROOT = WEB_DIR.parent
 
-# Routers are mounted when their module exists; each concept owns one module.
-API_MODULES = (
-    "web.api.auth", "web.api.orgs", "web.api.needs", "web.api.batches", "web.api.responses", "web.api.deals",
-    "web.api.notifications", "web.api.exports", "web.api.imports", "web.api.search", "web.api.recognitions", "web.api.awards",
-    "web.api.progress", "web.api.health",
-)
 VENDOR_ASSETS = {"htmx": "htmx.org/dist", "echarts": "echarts/dist"}
-PAGE_MODULES = (
-    "web.pages.public", "web.pages.auth", "web.pages.needs", "web.pages.enterprise", "web.pages.provider",
-    "web.pages.bureau", "web.pages.dashboard", "web.pages.notifications",
+# Every router, in mounting order (a page route with a fixed segment comes before a parameter).
+API_ROUTERS: tuple[APIRouter, ...] = (
+    auth_api.router, orgs_api.router, needs_api.router, batches_api.router, responses_api.router, deals_api.router,
+    notifications_api.router, exports_api.router, imports_api.router, search_api.router, recognitions_api.router,
+    awards_api.router, progress_api.router, health_api.router,
 )
-
-
-def _include(app: FastAPI, modules: tuple[str, ...], prefix: str = "") -> None:
-    for name in modules:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        router = getattr(module, "router", None)
-        if isinstance(router, APIRouter):
-            app.include_router(router, prefix=prefix)
+PAGE_ROUTERS: tuple[APIRouter, ...] = (
+    home_pages.router, auth_pages.router, needs_pages.router, responses_pages.router, deals_pages.router,
+    batches_pages.router, recognitions_pages.router, orgs_pages.router, targets_pages.router,
+    notifications_pages.router, workbench_pages.router,
+)
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None, start_worker: bool | None = None) -> FastAPI:
@@ -99,11 +111,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
-    _include(app, API_MODULES, prefix="/api/v1")
-    from web.api import health
-
-    app.include_router(health.root_router)
-    _include(app, PAGE_MODULES)
+    for router in API_ROUTERS:
+        app.include_router(router, prefix="/api/v1")
+    app.include_router(health_api.root_router)
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
     static_dir = WEB_DIR / "static"
     app.mount("/static", StaticFiles(directory=static_dir), name="static")
     # Front-end assets come from the npm lock file; only their dist folders are served.

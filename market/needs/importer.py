@@ -27,7 +27,8 @@ from market.audit import service as audit
 from market.errors import Forbidden, Invalid
 from market.needs import service
 from market.needs.models import Need
-from market.needs.schemas import NeedCreate
+from market.needs.schemas import FIELD_LABELS, NeedCreate
+from market.needs.service import REQUIRED_FOR_REVIEW
 from market.needs.states import NeedStatus
 from market.notifications import service as notify
 from market.orgs.models import Organisation, OrgKind, User
@@ -35,30 +36,14 @@ from market.vocab import COOPERATION_MODES, COUNTIES, DISCLOSURES, INDUSTRIES, T
 
 MAX_ROWS = 1000
 
-# Column header → NeedCreate field ("发榜企业" names the organisation, not a field).
-COLUMNS: dict[str, str] = {
-    "需求名称": "title",
-    "需求摘要": "summary",
-    "行业": "industry",
-    "改造方向": "track",
-    "所在县（市、区）": "county",
-    "预算下限（万元）": "budget_min_wan",
-    "预算上限（万元）": "budget_max_wan",
-    "截止日期": "deadline",
-    "合作方式": "cooperation_mode",
-    "技术难题": "problem",
-    "指标要求": "indicators",
-    "已尝试方案": "tried",
-    "预期成果": "expected_outcome",
-    "联系人": "contact_name",
-    "联系电话": "contact_phone",
-    "发榜企业": "org_name",
-    "公开方式": "disclosure",
-}
+# Column header → NeedCreate field: the fields' own labels ("发榜企业" names the organisation).
+IMPORTED_FIELDS = (
+    "title", "summary", "industry", "track", "county", "budget_min_wan", "budget_max_wan", "deadline",
+    "cooperation_mode", "problem", "indicators", "tried", "expected_outcome", "contact_name", "contact_phone",
+)
+COLUMNS: dict[str, str] = {FIELD_LABELS[f]: f for f in IMPORTED_FIELDS} | {"发榜企业": "org_name", FIELD_LABELS["disclosure"]: "disclosure"}
 REQUIRED_COLUMNS = ("需求名称", "需求摘要", "行业", "改造方向", "所在县（市、区）", "合作方式", "技术难题", "指标要求", "发榜企业")
 FIELD_COLUMN = {v: k for k, v in COLUMNS.items()}
-# Imported needs go straight to review, which needs these (as ``needs.service.submit`` does).
-REQUIRED_FOR_REVIEW = ("problem", "indicators")
 
 _TRACK_WORDS = {**{v: k for k, v in TRACKS.items()}, "数字化": "digital", "绿色化": "green", "数字化+绿色化": "both", "两者": "both"}
 _DISCLOSURE_WORDS = {v: k for k, v in DISCLOSURES.items()}

@@ -156,3 +156,13 @@ def assignments_of_expert(session: Session, expert: User) -> list[tuple[ExpertAs
         .order_by(ExpertAssignment.id.desc())
     ).all()
     return [(a, n) for a, n in rows]
+
+
+def assignment_of(session: Session, expert: User, need_id: int) -> ExpertAssignment:
+    """The expert's own review assignment on a need; for anyone else there is none."""
+    assignment = session.scalar(
+        select(ExpertAssignment).where(ExpertAssignment.need_id == need_id, ExpertAssignment.expert_id == expert.id)
+    )
+    if assignment is None:
+        raise NotFound("没有分配给您的评审任务")
+    return assignment

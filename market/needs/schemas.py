@@ -9,6 +9,30 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from market.vocab import COOPERATION_MODES, COUNTIES, INDUSTRIES, REASON_CODES, REVIEW_CRITERIA, TRACKS
 
+# The one name of each need field, for forms, messages, exports and the Excel import's headers.
+FIELD_LABELS: dict[str, str] = {
+    "title": "需求名称",
+    "summary": "需求摘要",
+    "industry": "行业",
+    "track": "改造方向",
+    "county": "所在县（市、区）",
+    "budget_min_wan": "预算下限（万元）",
+    "budget_max_wan": "预算上限（万元）",
+    "deadline": "截止日期",
+    "cooperation_mode": "合作方式",
+    "anonymous": "匿名发布",
+    "description": "需求描述",
+    "problem": "技术难题",
+    "indicators": "指标要求",
+    "tried": "已尝试方案",
+    "current_state": "现状",
+    "expected_outcome": "预期成果",
+    "contact_name": "联系人",
+    "contact_phone": "联系电话",
+    "disclosure": "公开方式",
+    "confidentiality_terms": "保密条款",
+}
+
 
 class NeedBase(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

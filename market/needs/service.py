@@ -26,7 +26,7 @@ from market.needs.models import (
     NeedComment,
     NeedTransition,
 )
-from market.needs.schemas import CommentIn, NeedCreate, NeedUpdate, ScoresIn
+from market.needs.schemas import FIELD_LABELS, CommentIn, NeedCreate, NeedUpdate, ScoresIn
 from market.needs.states import EDITABLE_BY_OWNER, PUBLIC_STATUSES, NeedStatus, need_machine
 from market.notifications import service as notify
 from market.orgs.models import Organisation, OrgKind, Role, User
@@ -34,6 +34,8 @@ from market.outbox import service as outbox
 from market.vocab import REASON_CODES
 
 S = NeedStatus
+# What review needs beyond the schema's required fields (the Excel import checks the same).
+REQUIRED_FOR_REVIEW = ("problem", "indicators")
 
 
 def get_need(session: Session, need_id: int) -> Need:
@@ -143,10 +145,10 @@ def submit(session: Session, actor: User, need_id: int) -> Need:
         raise IllegalTransition(f"需求当前状态为「{need_machine.label(need.status)}」，不能提交审核")
     if not actor.org.is_verified:
         raise Forbidden("单位尚未通过科技局认证，暂不能提交需求")
-    missing = [f for f, label in (("problem", "技术难题"), ("indicators", "指标要求")) if not getattr(need, f).strip()]
+    missing = [f for f in REQUIRED_FOR_REVIEW if not getattr(need, f).strip()]
     if missing:
         raise Invalid(
-            "提交审核前请补充：" + "、".join(label for f, label in (("problem", "技术难题"), ("indicators", "指标要求")) if f in missing),
+            "提交审核前请补充：" + "、".join(FIELD_LABELS[f] for f in missing),
             details=[{"field": f, "message": "必填"} for f in missing],
         )
     _move(session, need, actor, S.submitted)

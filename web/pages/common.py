@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import Depends, Request
+from fastapi.responses import Response
 from starlette.datastructures import FormData, UploadFile
 
 from market.attachments.models import Attachment
@@ -96,3 +98,50 @@ def store_upload(
         if exc.status_code not in (409, 422):
             raise
         return None, {"file": field_errors(exc).get("file", exc.message)}, exc.status_code
+
+
+# Rows per page of the public lists (needs, providers).
+PER_PAGE = 10
+
+
+def soft_refusal(exc: DomainError, back: str) -> Response:
+    """A business refusal the user can act on goes back to the page as a message; anything else
+    is the error page."""
+    from web.pages.render import redirect
+
+    if exc.status_code in (403, 409, 422):
+        return redirect(back, exc.message, "error")
+    raise exc
+
+
+def facet_links(
+    params: dict[str, Any],
+    facets: dict[str, dict[str, int]],
+    titles: dict[str, str],
+    labels: dict[str, dict[str, str]],
+) -> list[dict[str, Any]]:
+    """Facet groups for a list page: each value with its count and the link that toggles it."""
+    out = []
+    for name, title in titles.items():
+        counts = facets.get(name)
+        if counts is None:
+            continue
+        options = []
+        for value, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            active = params.get(name) == value
+            q = {k: v for k, v in params.items() if v not in (None, "") and k != "page"}
+            if active:
+                q.pop(name, None)
+            else:
+                q[name] = value
+            options.append(
+                {
+                    "value": value,
+                    "label": labels.get(name, {}).get(value, value),
+                    "count": count,
+                    "active": active,
+                    "href": "?" + urlencode(q),
+                }
+            )
+        out.append({"name": name, "title": title, "options": options})
+    return out

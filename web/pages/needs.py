@@ -1,26 +1,241 @@
-"""A need's page (public summary; details and attachments when the viewer may see them; the
-confidentiality terms for nda needs), attachment downloads, and the expert's scoring pages."""
+"""Needs (发榜): the public list with search, facets, sorting and pagination; a need's page
+(summary, details and attachments as its disclosure allows); the enterprise's pages to post, edit,
+submit, withdraw and discuss its need; the bureau's review (comments, refine-together
+suggestions, expert assignment, decision); the assigned expert's scoring. Every rule is the
+services'; pages call them and show what ``need_actions`` allows."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup, escape
 from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from market.batches import service as batches
 from market.errors import DomainError
 from market.needs import access, queries, service
+from market.needs import queries as need_queries
 from market.needs.models import Need
-from market.needs.schemas import ScoresIn
-from market.needs.states import OPEN_FOR_RESPONSES
+from market.needs.queries import NeedFilter
+from market.needs.schemas import FIELD_LABELS, CommentIn, NeedCreate, NeedUpdate, ReasonIn, ScoresIn
+from market.needs.states import EDITABLE_BY_OWNER, OPEN_FOR_RESPONSES, PUBLIC_STATUSES
+from market.orgs.models import User
 from market.responses import queries as rq
-from web.deps import SessionDep
+from market.vocab import COOPERATION_MODES, COUNTIES, INDUSTRIES, TRACKS
+from web.deps import RuntimeDep, SessionDep
 from web.downloads import attachment_download
-from web.pages.common import ExpertPage, Form, PageUser, SignedIn
-from web.pages.render import field_errors, redirect, render
+from web.pages.common import (
+    PER_PAGE,
+    BureauPage,
+    EnterprisePage,
+    ExpertPage,
+    Form,
+    PageUser,
+    SignedIn,
+    facet_links,
+    int_or_none,
+    soft_refusal,
+    store_upload,
+)
+from web.pages.render import NEED_LABELS, field_errors, form_dict, redirect, render, templates
+from web.runtime import Runtime
 
 router = APIRouter(tags=["页面 pages"], include_in_schema=False)
+log = logging.getLogger("jiebang.pages")
+
+
+
+
+SORTS = {"relevance": "相关度", "newest": "最新发布", "deadline": "截止日期最近", "budget": "预算最高"}
+
+
+FACET_TITLES = {
+    "industry": "行业",
+    "county": "县（市、区）",
+    "track": "改造方向",
+    "cooperation_mode": "合作方式",
+    "status": "状态",
+}
+
+
+@dataclass
+class Row:
+    """One need in a list, the same shape whether it came from Meilisearch or the database."""
+
+    id: int
+    title: Markup
+    summary: Markup
+    industry: str
+    track: str
+    county: str
+    budget_min_wan: float | None
+    budget_max_wan: float | None
+    deadline: Any
+    status: str
+    org_name: str | None
+    cooperation_mode: str
+    disclosure: str = "public"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def row_from_hit(hit: Any) -> Row:
+    d, f = hit.document, hit.formatted
+    deadline = dt.date.fromisoformat(d["deadline"]) if d.get("deadline") else None
+    return Row(
+        id=int(d["id"]),
+        title=Markup(f.get("title") or escape(d.get("title", ""))),
+        summary=Markup(f.get("summary") or escape(d.get("summary", ""))),
+        industry=d.get("industry", ""),
+        track=d.get("track", ""),
+        county=d.get("county", ""),
+        budget_min_wan=d.get("budget_min_wan"),
+        budget_max_wan=d.get("budget_max_wan"),
+        deadline=deadline,
+        status=d.get("status", ""),
+        org_name=d.get("org_name"),
+        cooperation_mode=d.get("cooperation_mode", ""),
+        disclosure=d.get("disclosure", "public"),
+    )
+
+
+def row_from_view(view: Any) -> Row:
+    return Row(
+        id=view.id,
+        title=escape(view.title),
+        summary=escape(view.summary),
+        industry=view.industry,
+        track=view.track,
+        county=view.county,
+        budget_min_wan=view.budget_min_wan,
+        budget_max_wan=view.budget_max_wan,
+        deadline=view.deadline,
+        status=view.status,
+        org_name=view.org_name,
+        cooperation_mode=view.cooperation_mode,
+        disclosure=view.disclosure,
+    )
+
+
+@router.get("/needs")
+def needs_list(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    user: PageUser,
+    q: Annotated[str, Query(max_length=200)] = "",
+    industry: Annotated[str | None, Query(max_length=40)] = None,
+    county: Annotated[str | None, Query(max_length=20)] = None,
+    track: Annotated[str | None, Query(max_length=10)] = None,
+    cooperation_mode: Annotated[str | None, Query(max_length=20)] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    batch_id: Annotated[int | None, Query(ge=1)] = None,
+    sort: Annotated[str, Query(max_length=20)] = "",
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+) -> Response:
+    sort = sort if sort in SORTS else ("relevance" if q else "newest")
+    params = {
+        "q": q,
+        "industry": industry,
+        "county": county,
+        "track": track,
+        "cooperation_mode": cooperation_mode,
+        "status": status,
+        "batch_id": batch_id,
+        "sort": sort,
+    }
+    labels = {"track": dict(TRACKS), "status": {str(k): v for k, v in NEED_LABELS.items()}}
+    rows: list[Row] = []
+    facets: dict[str, dict[str, int]] = {}
+    fallback = False
+    total = 0
+    mode = "keyword"
+    if runtime.meili is not None:
+        try:
+            from search.queries import NeedSearchParams, search_needs
+
+            sp = NeedSearchParams(
+                q=q,
+                industry=[industry] if industry else [],
+                county=[county] if county else [],
+                track=[track] if track else [],
+                cooperation_mode=[cooperation_mode] if cooperation_mode else [],
+                status=[status] if status else [],
+                batch_id=batch_id,
+                sort=sort,
+                page=page,
+                per_page=PER_PAGE,  # type: ignore[arg-type]
+            )
+            embedder = None
+            try:
+                embedder = runtime.embedder
+            except Exception:  # noqa: BLE001 - keyword search still works without the model
+                log.warning("embedder unavailable; keyword search only")
+            result = search_needs(
+                runtime.meili,
+                sp,
+                prefix=runtime.index_prefix,
+                embedder=embedder,
+                semantic_ratio=runtime.settings.meili.semantic_ratio,
+            )
+            rows = [row_from_hit(h) for h in result.hits]
+            facets = result.facets
+            total = result.total
+            mode = result.mode
+        except Exception as exc:  # noqa: BLE001 - search down: fall back to the database
+            log.warning("search unavailable, falling back to database: %s", exc)
+            fallback = True
+    else:
+        fallback = True
+    if fallback:
+        order = {"newest": "newest", "deadline": "deadline", "budget": "budget"}.get(sort, "newest")
+        f = NeedFilter(
+            q=q or None, status=status, industry=industry, county=county, track=track, batch_id=batch_id
+        )
+        # The public list: published needs only, whoever looks.
+        if status and status not in {str(s) for s in PUBLIC_STATUSES}:
+            needs, total = [], 0
+        else:
+            needs, total = need_queries.list_needs(
+                session, None, f, offset=(page - 1) * PER_PAGE, limit=PER_PAGE, order=order
+            )
+        rows = [row_from_view(need_queries.present(session, user, n)) for n in needs]
+        facets = {
+            "industry": {i: 0 for i in INDUSTRIES},
+            "county": {c: 0 for c in COUNTIES},
+            "track": {t: 0 for t in TRACKS},
+            "cooperation_mode": {m: 0 for m in COOPERATION_MODES},
+        }
+    facet_groups = facet_links(params, facets, FACET_TITLES, labels)
+    base_query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    total_pages = max(1, -(-total // PER_PAGE))
+    batch = batches.get_batch(session, batch_id) if batch_id else None
+    return render(
+        request,
+        "needs/list.html",
+        {
+            "rows": rows,
+            "total": total,
+            "page": page,
+            "total_pages": total_pages,
+            "params": params,
+            "facets": facet_groups,
+            "fallback": fallback,
+            "sorts": SORTS,
+            "base_query": base_query,
+            "mode": mode,
+            "batch": batch,
+        },
+        user=user,
+    )
+
 
 
 @router.get("/needs/{need_id}")
@@ -83,18 +298,383 @@ def accept_terms(need_id: int, request: Request, form: Form, session: SessionDep
     return redirect(f"/needs/{need_id}", "已记录您的保密承诺，现在可以查看需求详情")
 
 
-# --- experts ---------------------------------------------------------------------------------
+
+NEED_FIELDS = tuple(FIELD_LABELS)
 
 
-@router.get("/expert")
-def expert_home(request: Request, session: SessionDep, user: ExpertPage) -> Response:
-    rows = queries.assignments_of_expert(session, user)
+DRAFT_ONLY = ("draft", "returned")
+
+
+def need_input(form: Any) -> dict[str, Any]:
+    data = form_dict(form, bools=("anonymous",), numbers=("budget_min_wan", "budget_max_wan", "deadline"))
+    return {k: data.get(k) for k in NEED_FIELDS if k in data or k == "anonymous"}
+
+
+def _validate(data: dict[str, Any]) -> dict[str, str]:
+    try:
+        NeedCreate.model_validate(data)
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        if "__all__" in errors and "预算" in errors["__all__"]:
+            errors["budget_max_wan"] = errors.pop("__all__")
+        return errors
+    return {}
+
+
+def _form_page(
+    request: Request,
+    user: Any,
+    *,
+    form: dict[str, Any],
+    errors: dict[str, str],
+    need: Any = None,
+    status_code: int = 200,
+) -> Response:
     return render(
         request,
-        "needs/expert_home.html",
-        {"rows": rows, "open_counts": rq.open_counts_by_need(session, [n.id for _, n in rows])},
+        "needs/form.html",
+        {"form": form, "errors": errors, "need": need, "FIELD_LABELS": FIELD_LABELS},
         user=user,
+        status_code=status_code,
     )
+
+
+@router.get("/enterprise/needs/new")
+def new_need(request: Request, user: EnterprisePage) -> Response:
+    form = {
+        "county": user.org.county or "",
+        "industry": user.org.industry or "",
+        "disclosure": "public",
+        "track": "digital",
+    }
+    return _form_page(request, user, form=form, errors={})
+
+
+@router.post("/enterprise/needs/validate")
+def validate_field(request: Request, form: Form, user: EnterprisePage) -> HTMLResponse:
+    """htmx, on blur: run the schema over the whole form and answer with this field's message."""
+    name = str(form.get("_field", ""))
+    errors = _validate(need_input(form))
+    message = errors.get(name)
+    html = f'<p class="field-error" id="{name}-error">{message}</p>' if message else ""
+    return HTMLResponse(html)
+
+
+@router.post("/enterprise/needs/duplicates")
+def duplicates(request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> HTMLResponse:
+    """htmx: needs already on the list or under review that read nearly the same."""
+    title = str(form.get("title", "")).strip()
+    text = f"{form.get('summary', '')}。{form.get('problem', '')}"
+    exclude = form.get("need_id")
+    dups = (
+        queries.near_duplicates(
+            session, title, text, exclude_id=int(exclude) if str(exclude or "").isdigit() else None
+        )
+        if len(title) >= 4
+        else []
+    )
+    return templates.TemplateResponse(request, "needs/_duplicates.html", {"dups": dups})
+
+
+@router.post("/enterprise/needs")
+def create_need(request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> Response:
+    data = need_input(form)
+    try:
+        need_in = NeedCreate.model_validate(data)
+        need = service.create_need(session, user, need_in)
+    except (ValidationError, DomainError) as exc:
+        errors = _validate(data) if isinstance(exc, ValidationError) else field_errors(exc)
+        return _form_page(
+            request,
+            user,
+            form=data,
+            errors=errors,
+            status_code=422 if isinstance(exc, ValidationError) else exc.status_code,
+        )
+    if form.get("then") == "submit":
+        try:
+            service.submit(session, user, need.id)
+            return redirect(f"/enterprise/needs/{need.id}", "需求已保存并提交科技局审核")
+        except DomainError as exc:
+            return redirect(
+                f"/enterprise/needs/{need.id}", f"需求已保存为草稿，但未能提交：{exc.message}", "error"
+            )
+    return redirect(f"/enterprise/needs/{need.id}", "需求已保存为草稿。检查无误后请提交审核。")
+
+
+def _manage_page(
+    request: Request,
+    session: Session,
+    runtime: Runtime,
+    user: User,
+    need_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    need = service.need_for_owner(session, user, need_id)
+    max_upload_bytes = runtime.settings.limits.max_upload_bytes
+    view = queries.present(session, user, need)
+    comments = service.list_comments(session, user, need_id)
+    # The duplicate hint matters while the enterprise can still reword the need.
+    dups = (
+        queries.near_duplicates(session, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id)
+        if need.status in DRAFT_ONLY
+        else []
+    )
+    responses: list[Any] = []
+    try:
+        from market.responses import queries as rq
+
+        rows, _ = rq.list_for_need(session, need)
+        responses = [rq.present(session, user, r, need) for r in rows]
+    except ImportError:
+        pass
+    recs: list[Any] = []
+    if runtime.meili is not None and need.status != "draft":
+        try:
+            from search.recommend import recommend_providers
+
+            recs = recommend_providers(
+                runtime.meili, session, need.id, runtime.embedder, prefix=runtime.index_prefix, limit=5
+            )
+        except Exception:  # noqa: BLE001 - recommendations are a hint, never a failure
+            recs = []
+    return render(
+        request,
+        "needs/manage.html",
+        {
+            "need": view,
+            "comments": comments,
+            "dups": dups,
+            "responses": responses,
+            "recs": recs,
+            "can_edit": need.status in EDITABLE_BY_OWNER,
+            "can_submit": need.status in DRAFT_ONLY,
+            "can_withdraw": need.status
+            in ("draft", "submitted", "returned", "approved", "published", "taken_up"),
+            "FIELD_LABELS": FIELD_LABELS,
+            "attachments": queries.list_attachments(session, user, need),
+            "max_upload_mb": max(1, max_upload_bytes // (1024 * 1024)),
+            "errors": errors or {},
+        },
+        user=user,
+        status_code=status_code,
+    )
+
+
+@router.get("/enterprise/needs/{need_id}")
+def need_manage(
+    need_id: int, request: Request, session: SessionDep, runtime: RuntimeDep, user: EnterprisePage
+) -> Response:
+    return _manage_page(request, session, runtime, user, need_id)
+
+
+@router.post("/enterprise/needs/{need_id}/attachments")
+def need_upload(
+    need_id: int, request: Request, form: Form, session: SessionDep, runtime: RuntimeDep, user: EnterprisePage
+) -> Response:
+    """Only the owning enterprise attaches files, in any status of its need (need_for_owner, as the
+    API); a refused file is not stored and the page says why."""
+    service.need_for_owner(session, user, need_id)  # a stranger gets 404/403 before the form is read
+    limit = runtime.settings.limits.max_upload_bytes
+    att, errors, status_code = store_upload(
+        form,
+        limit,
+        lambda name, data: service.add_attachment(session, user, need_id, filename=name, data=data, max_bytes=limit),
+    )
+    if att is None:
+        return _manage_page(request, session, runtime, user, need_id, errors=errors, status_code=status_code)
+    return redirect(f"/enterprise/needs/{need_id}#attachments", f"附件「{att.filename}」已上传")
+
+
+@router.get("/enterprise/needs/{need_id}/edit")
+def edit_need(need_id: int, request: Request, session: SessionDep, user: EnterprisePage) -> Response:
+    need = service.need_for_owner(session, user, need_id)
+    form = {k: getattr(need, k) for k in NEED_FIELDS}
+    return _form_page(request, user, form=form, errors={}, need=need)
+
+
+@router.post("/enterprise/needs/{need_id}/edit")
+def save_need(
+    need_id: int, request: Request, form: Form, session: SessionDep, user: EnterprisePage
+) -> Response:
+    need = service.need_for_owner(session, user, need_id)
+    data = need_input(form)
+    try:
+        need_in = NeedUpdate.model_validate(data)
+        was = need.status
+        service.update_need(session, user, need_id, need_in)
+    except (ValidationError, DomainError) as exc:
+        errors = _validate(data) if isinstance(exc, ValidationError) else field_errors(exc)
+        return _form_page(
+            request,
+            user,
+            form=data,
+            errors=errors,
+            need=need,
+            status_code=422 if isinstance(exc, ValidationError) else exc.status_code,
+        )
+    msg = "修改已保存" + ("，需求已重新进入审核" if was in ("approved", "published", "taken_up") else "")
+    if form.get("then") == "submit" and need.status in DRAFT_ONLY:
+        try:
+            service.submit(session, user, need_id)
+            msg = "修改已保存并提交审核"
+        except DomainError as exc:
+            return redirect(f"/enterprise/needs/{need_id}", f"修改已保存，但未能提交：{exc.message}", "error")
+    return redirect(f"/enterprise/needs/{need_id}", msg)
+
+
+@router.post("/enterprise/needs/{need_id}/submit")
+def submit_need(need_id: int, request: Request, session: SessionDep, user: EnterprisePage) -> Response:
+    try:
+        service.submit(session, user, need_id)
+    except DomainError as exc:
+        if exc.status_code in (403, 409, 422):
+            return redirect(f"/enterprise/needs/{need_id}", exc.message, "error")
+        raise
+    return redirect(f"/enterprise/needs/{need_id}", "已提交科技局审核")
+
+
+@router.post("/enterprise/needs/{need_id}/withdraw")
+def withdraw_need(
+    need_id: int, request: Request, form: Form, session: SessionDep, user: EnterprisePage
+) -> Response:
+    service.withdraw(session, user, need_id, str(form.get("reason_text", "")).strip())
+    return redirect(f"/enterprise/needs/{need_id}", "需求已撤回")
+
+
+@router.post("/enterprise/needs/{need_id}/comments")
+def reply(need_id: int, request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> Response:
+    try:
+        service.add_comment(session, user, need_id, CommentIn(body=str(form.get("body", "")).strip()))
+    except ValidationError:
+        return redirect(f"/enterprise/needs/{need_id}#comments", "请填写回复内容", "error")
+    return redirect(f"/enterprise/needs/{need_id}#comments", "回复已发送给科技局")
+
+
+@router.post("/enterprise/needs/{need_id}/comments/{comment_id}/accept")
+def accept_suggestion(
+    need_id: int, comment_id: int, request: Request, session: SessionDep, user: EnterprisePage
+) -> Response:
+    try:
+        service.accept_suggestion(session, user, need_id, comment_id)
+    except DomainError as exc:
+        if exc.status_code == 409:
+            return redirect(f"/enterprise/needs/{need_id}", exc.message, "error")
+        raise
+    return redirect(f"/enterprise/needs/{need_id}", "已采纳凝练建议，需求内容已更新")
+
+
+
+SUGGESTABLE = ("title", "summary", "problem", "indicators", "expected_outcome")
+
+
+def experts(session: Any) -> list[User]:
+    return [
+        u
+        for u in session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.id)).all()
+        if u.is_expert
+    ]
+
+
+def _review_page(
+    request: Request,
+    session: Any,
+    user: User,
+    need_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    need = service.get_need(session, need_id)
+    view = queries.present(session, user, need)
+    return render(
+        request,
+        "needs/review.html",
+        {
+            "need": view,
+            "comments": service.list_comments(session, user, need_id),
+            "assignments": service.assignments_for(session, user, need_id),
+            "experts": experts(session),
+            "dups": queries.near_duplicates(
+                session, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id
+            ),
+            "attachments": queries.list_attachments(session, user, need),
+            "FIELD_LABELS": FIELD_LABELS,
+            "SUGGESTABLE": SUGGESTABLE,
+            "errors": errors or {},
+            "form": form or {},
+        },
+        user=user,
+        status_code=status_code,
+    )
+
+
+@router.get("/bureau/review/{need_id}")
+def review(need_id: int, request: Request, session: SessionDep, user: BureauPage) -> Response:
+    return _review_page(request, session, user, need_id)
+
+
+@router.post("/bureau/review/{need_id}/comment")
+def comment(need_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+    suggested = {k: str(form.get(f"suggest_{k}", "")).strip() for k in SUGGESTABLE}
+    suggested = {k: v for k, v in suggested.items() if v}
+    try:
+        comment_in = CommentIn(body=str(form.get("body", "")).strip(), suggested_changes=suggested or None)
+        service.add_comment(session, user, need_id, comment_in)
+    except ValidationError as exc:
+        errs = field_errors(exc)
+        if "body" in errs:
+            errs["body"] = "请填写意见内容"
+        shown = {"body": form.get("body", "")} | {f"suggest_{k}": v for k, v in suggested.items()}
+        return _review_page(request, session, user, need_id, errors=errs, form=shown, status_code=422)
+    return redirect(
+        f"/bureau/review/{need_id}#comments",
+        "意见已发送给企业" + ("（含凝练建议，企业可一键采纳）" if suggested else ""),
+    )
+
+
+@router.post("/bureau/review/{need_id}/decide")
+def decide(need_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+    action = str(form.get("action", ""))
+    back = f"/bureau/review/{need_id}"
+    try:
+        if action == "approve":
+            service.approve(session, user, need_id, str(form.get("reason_text", "")).strip())
+            return redirect("/bureau", "审核通过，可列入榜单")
+        try:
+            reason = ReasonIn(
+                reason_code=str(form.get("reason_code", "")),
+                reason_text=str(form.get("reason_text", "")).strip(),
+            )
+        except ValidationError as exc:
+            return _review_page(
+                request, session, user, need_id, errors=field_errors(exc), form=dict(form), status_code=422
+            )
+        if action == "return":
+            service.return_for_changes(session, user, need_id, reason.reason_code, reason.reason_text)
+            return redirect("/bureau", "已退回企业修改")
+        if action == "reject":
+            service.reject(session, user, need_id, reason.reason_code, reason.reason_text)
+            return redirect("/bureau", "已驳回")
+    except DomainError as exc:
+        return soft_refusal(exc, back)
+    return redirect(back, "未知操作", "error")
+
+
+@router.post("/bureau/review/{need_id}/experts")
+def assign(need_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+    expert_id = int_or_none(form.get("expert_id"))
+    if expert_id is None:
+        return redirect(f"/bureau/review/{need_id}#experts", "请选择专家", "error")
+    try:
+        service.assign_expert(session, user, need_id, expert_id)
+    except DomainError as exc:
+        return soft_refusal(exc, f"/bureau/review/{need_id}#experts")
+    return redirect(f"/bureau/review/{need_id}#experts", "已分配评审专家并通知")
+
 
 
 def _open_proposals(session: SessionDep, user: ExpertPage, need: Need) -> list[tuple[Any, Any]]:
@@ -109,25 +689,9 @@ def _open_proposals(session: SessionDep, user: ExpertPage, need: Need) -> list[t
     return [(r, mine.get(r.id)) for r in open_rows]
 
 
-def _assignment(session: SessionDep, user: ExpertPage, need_id: int):  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-
-    from market.errors import NotFound
-    from market.needs.models import ExpertAssignment
-
-    a = session.scalar(
-        select(ExpertAssignment).where(
-            ExpertAssignment.need_id == need_id, ExpertAssignment.expert_id == user.id
-        )
-    )
-    if a is None:
-        raise NotFound("没有分配给您的评审任务")
-    return a
-
-
 @router.get("/expert/needs/{need_id}")
 def expert_need(need_id: int, request: Request, session: SessionDep, user: ExpertPage) -> Response:
-    a = _assignment(session, user, need_id)
+    a = queries.assignment_of(session, user, need_id)
     need = service.need_for_viewer(session, user, need_id)
     form = {f"score_{k}": v for k, v in (a.scores or {}).items()} | {"comment": a.comment}
     return render(
@@ -148,7 +712,7 @@ def expert_need(need_id: int, request: Request, session: SessionDep, user: Exper
 def expert_score(
     need_id: int, request: Request, form: Form, session: SessionDep, user: ExpertPage
 ) -> Response:
-    a = _assignment(session, user, need_id)
+    a = queries.assignment_of(session, user, need_id)
     need = service.need_for_viewer(session, user, need_id)
     from market.vocab import REVIEW_CRITERIA
 
@@ -179,84 +743,4 @@ def expert_score(
         },
         user=user,
         status_code=422,
-    )
-
-
-# --- experts: scoring proposals (揭榜方案评审) ---------------------------------------------------
-
-
-def _proposal_page(
-    request: Request,
-    session: SessionDep,
-    user: ExpertPage,
-    response_id: int,
-    *,
-    form: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> Response:
-    """Only an expert assigned to the proposal's need opens its scoring page."""
-    from market.responses import service as rs
-    from market.responses.states import OPEN_STATUSES
-
-    response, need = rs.response_for_viewer(session, user, response_id)
-    _assignment(session, user, need.id)
-    mine = rq.scores_by_expert(session, user, [response.id]).get(response.id)
-    if form is None:
-        form = {f"score_{k}": v for k, v in ((mine.scores if mine else None) or {}).items()}
-        form["comment"] = mine.comment if mine else ""
-    return render(
-        request,
-        "needs/expert_response.html",
-        {
-            "r": rq.present(session, user, response, need),
-            "need": need,
-            "mine": mine,
-            "is_open": response.status in OPEN_STATUSES,
-            "attachments": rq.list_attachments(session, response),
-            "form": form,
-            "errors": errors or {},
-        },
-        user=user,
-        status_code=status_code,
-    )
-
-
-@router.get("/expert/responses/{response_id}")
-def expert_proposal(response_id: int, request: Request, session: SessionDep, user: ExpertPage) -> Response:
-    return _proposal_page(request, session, user, response_id)
-
-
-@router.post("/expert/responses/{response_id}")
-def expert_proposal_score(
-    response_id: int, request: Request, form: Form, session: SessionDep, user: ExpertPage
-) -> Response:
-    """The service decides: recusal (same organisation as the responder) and closed proposals come
-    back as its Chinese message on the form; a resubmission replaces the expert's scores."""
-    from market.responses import service as rs
-    from market.responses.schemas import ResponseScoresIn
-    from market.vocab import REVIEW_CRITERIA
-
-    raw = {k: str(form.get(f"score_{k}", "")).strip() for k in REVIEW_CRITERIA}
-    comment = str(form.get("comment", ""))
-    errors = {f"score_{k}": "请填写 0–100 的整数" for k, v in raw.items() if not v.isdigit()}
-    status_code = 422
-    if not errors:
-        try:
-            scores_in = ResponseScoresIn(scores={k: int(v) for k, v in raw.items()}, comment=comment)
-            score = rs.submit_scores(session, user, response_id, scores_in)
-        except (ValidationError, DomainError) as exc:
-            if isinstance(exc, DomainError) and exc.status_code not in (409, 422):
-                raise
-            errors = field_errors(exc)
-            if "scores" in errors:
-                errors["__all__"] = errors.pop("scores")
-            if isinstance(exc, DomainError):
-                status_code = exc.status_code
-        else:
-            response = rs.get_response(session, score.response_id)
-            return redirect(f"/expert/needs/{response.need_id}#proposals", "方案评分已提交")
-    shown = {f"score_{k}": v for k, v in raw.items()} | {"comment": comment}
-    return _proposal_page(
-        request, session, user, response_id, form=shown, errors=errors, status_code=status_code
     )

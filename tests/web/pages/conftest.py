@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from market.orgs import service as org_service
 from market.orgs.models import User
+from tests import factories
 
 CSRF = "test-csrf-token"
 
@@ -35,3 +36,10 @@ def post_form(
     if csrf:
         body["csrf_token"] = CSRF
     return client.post(url, data=body, follow_redirects=False, **kw)  # type: ignore[arg-type]
+
+
+def need_form(**overrides: object) -> dict[str, object]:
+    """The need form as a browser submits it (checkbox "on", blanks for empty values)."""
+    data = factories.need_fields(**overrides)
+    data["anonymous"] = "on" if data.pop("anonymous") else ""
+    return {k: ("" if v is None else v) for k, v in data.items()}

@@ -175,7 +175,7 @@ def dashboard(
     items = list(zip(report.targets, _charts(report), strict=True))
     return render(
         request,
-        "dashboard/dashboard.html",
+        "targets/dashboard.html",
         {
             "report": report,
             "items": items,
@@ -212,7 +212,7 @@ def printable(
     items = list(zip(report.targets, _charts(report), strict=True))
     return render(
         request,
-        "dashboard/report.html",
+        "targets/report.html",
         {"report": report, "items": items, "title": report_title(report), "target_name": target_name},
         user=user,
     )

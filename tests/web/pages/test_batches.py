@@ -1,0 +1,31 @@
+"""Batch pages: verification, approval and publication as the bureau does it."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from market.orgs.models import User
+from tests import factories
+from tests.web.pages.conftest import post_form
+
+
+def test_bureau_verifies_org_approves_and_publishes_batch(login, session: Session, bureau_user: User) -> None:
+    org = factories.create_org(session, kind="enterprise", verified=False, name="待认证的页面测试企业")
+    user = factories.create_user(session, org)
+    c = login(bureau_user)
+    assert "待认证的页面测试企业" in c.get("/bureau/orgs").text
+    r = post_form(c, f"/bureau/orgs/{org.id}/verify", {"decision": "rejected", "note": ""})
+    assert r.status_code == 303 and org.verification == "pending"
+    assert post_form(c, f"/bureau/orgs/{org.id}/verify", {"decision": "verified"}).status_code == 303
+    session.refresh(org)
+    assert org.verification == "verified"
+    need = factories.create_need(session, org=org, user=user, status="submitted")
+    assert post_form(c, f"/bureau/review/{need.id}/decide", {"action": "approve"}).status_code == 303
+    r = post_form(c, "/bureau/batches", {"year": "2026"})
+    batch_url = r.headers["location"]
+    assert c.get(batch_url).status_code == 200
+    assert post_form(c, f"{batch_url}/needs", {"need_ids": str(need.id)}).status_code == 303
+    assert post_form(c, f"{batch_url}/publish").status_code == 303
+    session.refresh(need)
+    assert need.status == "published"
+    assert "已发布" in c.get(batch_url).text

@@ -1,0 +1,135 @@
+"""Batches (榜单): the bureau composes a batch, puts it on public notice (公示), resolves objections and publishes it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from market.batches import service as batches
+from market.batches.schemas import BatchCreate, NoticeIn
+from market.errors import DomainError
+from market.needs import queries
+from market.needs.queries import NeedFilter
+from web.deps import SessionDep
+from web.pages.common import BureauPage, Form, int_or_none, soft_refusal
+from web.pages.render import field_errors, redirect, render
+
+router = APIRouter(tags=["页面 pages"], include_in_schema=False)
+
+
+@router.get("/bureau/batches")
+def batch_list(request: Request, session: SessionDep, user: BureauPage) -> Response:
+    rows = batches.list_batches(session, published_only=False)
+    counts = batches.need_counts(session)
+    return render(
+        request,
+        "batches/list.html",
+        {"batches": rows, "counts": counts, "year": dt.date.today().year},
+        user=user,
+    )
+
+
+@router.post("/bureau/batches")
+def batch_create(request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+    try:
+        b = batches.create_batch(
+            session, user, BatchCreate(year=int_or_none(form.get("year")) or dt.date.today().year)
+        )
+    except ValidationError:
+        return redirect("/bureau/batches", "年度须在 2020–2100 之间", "error")
+    return redirect(f"/bureau/batches/{b.id}", f"已创建{b.title}，请加入审核通过的需求")
+
+
+@router.get("/bureau/batches/{batch_id}")
+def batch_detail(batch_id: int, request: Request, session: SessionDep, user: BureauPage) -> Response:
+    batch = batches.get_batch(session, batch_id)
+    in_batch, _ = queries.list_needs(session, user, NeedFilter(batch_id=batch.id), limit=500)
+    approved, _ = queries.list_needs(session, user, NeedFilter(status="approved"), limit=500)
+    candidates = [n for n in approved if n.batch_id is None]
+    from market.needs.models import NeedObjection
+
+    ids = [n.id for n in in_batch]
+    objections = (
+        session.scalars(
+            select(NeedObjection).where(NeedObjection.need_id.in_(ids)).order_by(NeedObjection.id)
+        ).all()
+        if ids
+        else []
+    )
+    return render(
+        request,
+        "batches/batch.html",
+        {
+            "batch": batch,
+            "needs": in_batch,
+            "candidates": candidates,
+            "objections": objections,
+            "today": dt.date.today(),
+        },
+        user=user,
+    )
+
+
+@router.post("/bureau/batches/{batch_id}/needs")
+def batch_add(batch_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+    ids = [i for i in (int_or_none(v) for v in form.getlist("need_ids")) if i is not None]
+    back = f"/bureau/batches/{batch_id}"
+    if not ids:
+        return redirect(back, "请勾选要加入榜单的需求", "error")
+    try:
+        batches.add_needs(session, user, batch_id, ids)
+    except DomainError as exc:
+        return soft_refusal(exc, back)
+    return redirect(back, f"已加入 {len(ids)} 项需求")
+
+
+@router.post("/bureau/batches/{batch_id}/needs/{need_id}/remove")
+def batch_remove(
+    batch_id: int, need_id: int, request: Request, session: SessionDep, user: BureauPage
+) -> Response:
+    try:
+        batches.remove_need(session, user, batch_id, need_id)
+    except DomainError as exc:
+        return soft_refusal(exc, f"/bureau/batches/{batch_id}")
+    return redirect(f"/bureau/batches/{batch_id}", "已移出榜单")
+
+
+@router.post("/bureau/batches/{batch_id}/notice")
+def batch_notice(
+    batch_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage
+) -> Response:
+    back = f"/bureau/batches/{batch_id}"
+    try:
+        n = NoticeIn(notice_start=form.get("notice_start"), notice_end=form.get("notice_end"))  # type: ignore[arg-type]
+        batches.start_notice(session, user, batch_id, n.notice_start, n.notice_end)
+    except ValidationError as exc:
+        return redirect(back, "公示日期：" + "；".join(field_errors(exc).values()), "error")
+    except DomainError as exc:
+        return soft_refusal(exc, back)
+    return redirect(back, "已开始公示")
+
+
+@router.post("/bureau/batches/{batch_id}/publish")
+def batch_publish(batch_id: int, request: Request, session: SessionDep, user: BureauPage) -> Response:
+    try:
+        b = batches.publish(session, user, batch_id)
+    except DomainError as exc:
+        return soft_refusal(exc, f"/bureau/batches/{batch_id}")
+    return redirect(f"/bureau/batches/{batch_id}", f"{b.title}已发布，已通知已认证的揭榜方")
+
+
+@router.post("/bureau/objections/{objection_id}/resolve")
+def resolve_objection(
+    objection_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage
+) -> Response:
+    resolution = str(form.get("resolution", "")).strip()
+    back = str(form.get("back", "/bureau/batches"))
+    back = back if back.startswith("/bureau/") else "/bureau/batches"
+    if not resolution:
+        return redirect(back, "请填写处理意见", "error")
+    batches.resolve_objection(session, user, objection_id, resolution)
+    return redirect(back, "异议已处理")
