@@ -162,7 +162,7 @@ class DemoResponse:
     price: int  # 万元
     duration_months: int
     status: str  # submitted / shortlisted / selected / declined / withdrawn
-    decline_reason: str | None  # 描述不清 / 指标不明确 / 超出范围 / 已有成熟方案 / 预算不匹配
+    decline_reason: str | None  # a label of market.vocab.DECLINE_REASONS
     decline_note: str | None
     submitted_at: dt.datetime
     decided_at: dt.datetime | None
@@ -1029,17 +1029,14 @@ _STEPS = {
     ),
 }
 _DECLINE_NOTES = {
-    "描述不清": (
-        "方案对核心算法和实施路径描述过于笼统，无法评估可行性。",
-        "方案未说明与现有设备的接口方式。",
-    ),
-    "指标不明确": (
+    "能力不匹配": ("团队主要方向与本需求差异较大。", "方案侧重整线新建，超出本次改造范围，现有团队缺少现场实施经验。"),
+    "方案不满足指标要求": (
         "方案未承诺需求中的关键指标，仅给出定性描述。",
         "验收指标与我方需求口径不一致，未给出测试方法。",
+        "方案对核心算法和实施路径描述过于笼统，无法评估可行性。",
     ),
-    "超出范围": ("方案侧重整线新建，超出本次改造范围。", "团队主要方向与本需求差异较大。"),
-    "已有成熟方案": ("我方已与其他揭榜方达成合作。", "经评估后公司决定采购成熟商业产品。"),
-    "预算不匹配": ("报价超出预算上限较多，且无法分期实施。", "报价明显低于合理成本，担心交付质量。"),
+    "报价超出预算": ("报价超出预算上限较多，且无法分期实施。", "报价明显高于同类方案，性价比不足。"),
+    "周期不满足要求": ("方案工期超过我方停产检修窗口。", "交付周期比需求要求晚半年以上。"),
 }
 _FAIL_REASONS = (
     "试点阶段关键指标未达到合同约定，双方协商终止。",
@@ -1107,7 +1104,7 @@ def _make_responses_and_deals(
         if status == "declined":
             reason = _pick(rng, vocab.DECLINE_REASONS)
             if price > need.budget_max and rng.random() < 0.6:
-                reason = "预算不匹配"
+                reason = "报价超出预算"
             note = _pick(rng, _DECLINE_NOTES[reason])
         submitted = min(DEMO_TODAY, base_day + dt.timedelta(days=rng.randint(3, 45)))
         if status in ("selected", "declined", "shortlisted", "withdrawn"):

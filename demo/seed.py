@@ -35,12 +35,12 @@ from market.outbox import service as outbox
 from market.recognitions.models import Recognition, RecognitionTransition
 from market.responses.models import Response
 from market.targets.models import Target
-from market.vocab import REASON_CODES
+from market.vocab import DECLINE_REASONS
 
 T = TypeVar("T")
 
 SEED_ACTION = "demo.seeded"
-_REASON_CODE_BY_LABEL = {label: code for code, label in REASON_CODES.items()}
+_REASON_CODE_BY_LABEL = {label: code for code, label in DECLINE_REASONS.items()}
 _GREEN_FIELDS = {"能源管理与碳核算", "余热余压利用", "电机系统节能", "水处理与回用", "VOCs与废气治理", "固废资源化",
                  "印染节能减排", "储能与微电网"}  # fmt: skip
 _RETURN_CODES = ("indicators_unclear", "unclear", "other", "unclear", "out_of_scope")

@@ -10,16 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# 县（市、区） -> administrative division code used in the 统一社会信用代码.
-COUNTIES: dict[str, str] = {
-    "南湖区": "330402",
-    "秀洲区": "330411",
-    "嘉善县": "330421",
-    "海盐县": "330424",
-    "海宁市": "330481",
-    "平湖市": "330482",
-    "桐乡市": "330483",
-}
+from market.vocab import COUNTY_CODES
+
+# 县（市、区） -> administrative division code used in the 统一社会信用代码 (the market's own table).
+COUNTIES: dict[str, str] = COUNTY_CODES
 
 # Place prefix used in company names registered in each county.
 COUNTY_NAME_PREFIX: dict[str, tuple[str, ...]] = {
@@ -626,4 +620,4 @@ SERVICE_CITY_PREFIX: tuple[str, ...] = (
 
 COOPERATION_MODES: tuple[str, ...] = ("技术开发", "技术转让", "技术许可", "技术服务", "联合攻关")
 
-DECLINE_REASONS: tuple[str, ...] = ("描述不清", "指标不明确", "超出范围", "已有成熟方案", "预算不匹配")
+DECLINE_REASONS: tuple[str, ...] = ("能力不匹配", "方案不满足指标要求", "报价超出预算", "周期不满足要求")

@@ -26,7 +26,7 @@ from market.needs import access
 from market.needs import queries as need_queries
 from market.needs.models import Need
 from market.needs.queries import NeedFilter
-from market.needs.schemas import NeedDetail
+from market.needs.schemas import FIELD_LABELS, NeedDetail
 from market.needs.states import need_machine
 from market.orgs.models import User
 from market.responses import queries as response_queries
@@ -96,12 +96,15 @@ def _budget(lo: float | None, hi: float | None) -> str:
 
 # --- batches and needs --------------------------------------------------------------------------
 
+L = FIELD_LABELS
 PUBLIC_COLUMNS: list[Column] = [
-    ("序号", 6), ("需求编号", 10), ("需求名称", 36), ("发榜企业", 30), ("行业", 12), ("改造方向", 14),
-    ("所在县（市、区）", 14), ("预算（万元）", 14), ("截止日期", 12), ("合作方式", 12), ("需求摘要", 50),
-    ("公开方式", 16), ("状态", 12),
+    ("序号", 6), ("需求编号", 10), (L["title"], 36), ("发榜企业", 30), (L["industry"], 12), (L["track"], 14),
+    (L["county"], 14), ("预算（万元）", 14), (L["deadline"], 12), (L["cooperation_mode"], 12), (L["summary"], 50),
+    (L["disclosure"], 16), ("状态", 12),
 ]
-DETAIL_COLUMNS: list[Column] = [("技术难题", 40), ("指标要求", 36), ("预期成果", 36), ("联系人", 10), ("联系电话", 16)]
+DETAIL_COLUMNS: list[Column] = [
+    (L["problem"], 40), (L["indicators"], 36), (L["expected_outcome"], 36), (L["contact_name"], 10), (L["contact_phone"], 16)
+]
 
 
 def _need_row(n: int, session: Session, user: User | None, need: Need) -> list[Any]:
@@ -113,12 +116,16 @@ def _need_row(n: int, session: Session, user: User | None, need: Need) -> list[A
     ]
 
 
-def batch_export(session: Session, batch: Batch) -> bytes:
-    """A published batch as the public list (公开字段 only, numbered in batch order)."""
+def batch_export(session: Session, user: User | None, batch: Batch) -> bytes:
+    """A batch as the public list (公开字段 only, numbered in batch order): exactly the needs of the
+    batch the viewer may see (``visible_needs``), as their pages show them."""
     needs = session.scalars(
-        select(Need).where(Need.batch_id == batch.id).options(selectinload(Need.org)).order_by(Need.id)
+        select(Need)
+        .where(Need.batch_id == batch.id, access.visible_needs(user))
+        .options(selectinload(Need.org))
+        .order_by(Need.id)
     ).all()
-    rows = [_need_row(i, session, None, need) for i, need in enumerate(needs, start=1)]
+    rows = [_need_row(i, session, user, need) for i, need in enumerate(needs, start=1)]
     return workbook(f"嘉兴市技术需求榜单·{batch.title}", batch.title, PUBLIC_COLUMNS, rows, note=f"共 {len(rows)} 项需求")
 
 

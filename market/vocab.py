@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 COUNTIES = ("南湖区", "秀洲区", "嘉善县", "平湖市", "海盐县", "海宁市", "桐乡市")
+# Administrative division code of each county (digits 3–8 of a 统一社会信用代码 registered there).
+COUNTY_CODES = {
+    "南湖区": "330402", "秀洲区": "330411", "嘉善县": "330421", "平湖市": "330482",
+    "海盐县": "330424", "海宁市": "330481", "桐乡市": "330483",
+}
 
 INDUSTRIES = (
     "汽车制造", "电子信息", "家电", "光伏", "造纸", "经编", "化工化纤",
@@ -17,16 +22,31 @@ COOPERATION_MODES = ("技术开发", "技术转让", "技术许可", "技术服�
 DISCLOSURES = {"public": "公开", "nda": "签署保密承诺后可见", "invite": "仅受邀方可见"}
 
 # Structured reasons for every return, rejection or decline: no party is left without feedback.
-REASON_CODES = {
+# Each decision has its own reasons. Returning or rejecting a need under review:
+REVIEW_REASONS = {
     "unclear": "描述不清",
     "indicators_unclear": "指标不明确",
     "out_of_scope": "超出范围",
     "mature_solution_exists": "已有成熟方案",
-    "budget_mismatch": "预算不匹配",
-    "capability_mismatch": "能力不匹配",
     "duplicate": "重复需求",
     "other": "其他",
 }
+# Declining a proposal (揭榜方案未入选), chosen by the enterprise or set by the platform when the
+# need closes or another partner is selected:
+DECLINE_REASONS = {
+    "capability_mismatch": "能力不匹配",
+    "approach_insufficient": "方案不满足指标要求",
+    "budget_mismatch": "报价超出预算",
+    "timeline_mismatch": "周期不满足要求",
+    "partner_selected": "已选定其他揭榜方",
+    "need_withdrawn": "需求已撤回",
+    "need_expired": "需求已过截止日期",
+    "other": "其他",
+}
+# Reasons the platform sets itself; the enterprise does not pick these from the list.
+SYSTEM_DECLINE_REASONS = frozenset({"partner_selected", "need_withdrawn", "need_expired"})
+# Labels of every stored reason code (old records included), for timelines and exports.
+REASON_LABELS = {**REVIEW_REASONS, **DECLINE_REASONS}
 
 # Expert review criteria for needs (and responses), each scored 0–100.
 REVIEW_CRITERIA = {
@@ -51,3 +71,8 @@ ROLE_LABELS = {
     "bureau_admin": "科技局管理员",
     "expert": "评审专家",
 }
+
+# A provider's capability items (能力画像 → 代表成果).
+CAPABILITY_KINDS = {"project": "项目", "paper": "论文", "patent": "专利", "product": "产品", "case": "案例"}
+# Bureau verification of an organisation.
+VERIFICATION_LABELS = {"pending": "待认证", "verified": "已认证", "rejected": "未通过认证"}

@@ -9,6 +9,8 @@ so a restart opens the same database with the same key.
 from __future__ import annotations
 
 import ctypes
+import fcntl
+import json
 import logging
 import os
 import secrets
@@ -17,6 +19,9 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -27,6 +32,60 @@ from search.errors import MeiliBinaryMissing, MeiliUnavailable
 log = logging.getLogger(__name__)
 
 _PR_SET_PDEATHSIG = 1
+# A managed instance records itself here, so other processes on the same data directory connect to
+# it instead of starting a second server on the same files.
+STATE_FILE = "running.json"
+
+
+@dataclass(frozen=True)
+class RunningMeili:
+    url: str
+    master_key: str
+    pid: int
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextmanager
+def start_lock(data_dir: Path) -> Iterator[None]:
+    """Held while a process looks for a running instance and, finding none, starts one: two
+    processes starting at once on one data directory end up sharing one server."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / ".start.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def find_running(data_dir: Path) -> RunningMeili | None:
+    """The managed Meilisearch already serving ``data_dir``, if one is (its process alive and
+    answering ``/health``)."""
+    path = Path(data_dir) / STATE_FILE
+    try:
+        state = json.loads(path.read_text())
+        url, pid = str(state["url"]), int(state["pid"])
+        key = (Path(data_dir) / "master_key").read_text().strip()
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not _alive(pid):
+        return None
+    try:
+        if httpx.get(f"{url}/health", timeout=1.0).status_code != 200:
+            return None
+    except httpx.HTTPError:
+        return None
+    return RunningMeili(url=url, master_key=key, pid=pid)
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
@@ -189,8 +248,25 @@ class LocalMeilisearch:
         finally:
             log_fh.close()
         self._wait_healthy()
+        self._write_state()
         log.info("Meilisearch started at %s (pid %s)", self.url, self._proc.pid)
         return self
+
+    def _write_state(self) -> None:
+        assert self._proc is not None
+        path = self.data_dir / STATE_FILE
+        tmp = path.with_name(f"{STATE_FILE}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"url": self.url, "pid": self._proc.pid}))
+        tmp.chmod(0o600)
+        os.replace(tmp, path)
+
+    def _clear_state(self, pid: int) -> None:
+        path = self.data_dir / STATE_FILE
+        try:
+            if int(json.loads(path.read_text()).get("pid", -1)) == pid:
+                path.unlink()
+        except (OSError, ValueError):
+            pass
 
     def _log_tail(self, n: int = 2000) -> str:
         try:
@@ -233,7 +309,10 @@ class LocalMeilisearch:
 
     def stop(self, timeout: float = 10.0) -> None:
         proc, self._proc = self._proc, None
-        if proc is None or proc.poll() is not None:
+        if proc is None:
+            return
+        self._clear_state(proc.pid)
+        if proc.poll() is not None:
             return
         proc.terminate()
         try:
@@ -249,6 +328,7 @@ class LocalMeilisearch:
         if proc is not None and proc.poll() is None:
             proc.kill()
             proc.wait(timeout=10)
+        # The state file stays, as after a crash: find_running sees the process is gone.
 
     def restart(self) -> LocalMeilisearch:
         """Stop and start again on the same port with the same key and data."""

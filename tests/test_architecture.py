@@ -49,3 +49,42 @@ def test_migrations_match_the_models(engine: Engine) -> None:
         ctx = MigrationContext.configure(conn, opts={"compare_type": False})
         diff = compare_metadata(ctx, metadata)
     assert diff == []
+
+
+# Concept packages of market/ (DESIGN.md); the modules beside them (flows, views, exports, models)
+# compose concepts and may import any of them.
+CONCEPTS = sorted(p.name for p in (ROOT / "market").iterdir() if p.is_dir() and (p / "__init__.py").exists())
+
+
+def _concept_imports(concept: str) -> set[str]:
+    """The other market concepts a concept's modules import, function-level imports included."""
+    found: set[str] = set()
+    for path in (ROOT / "market" / concept).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            for name in names:
+                parts = name.split(".")
+                if len(parts) >= 2 and parts[0] == "market" and parts[1] in CONCEPTS and parts[1] != concept:
+                    found.add(parts[1])
+    return found
+
+
+def test_market_concepts_do_not_import_each_other_in_circles() -> None:
+    """One direction between any two concepts; steps that cross them live in market/flows.py."""
+    graph = {c: _concept_imports(c) for c in CONCEPTS}
+    cycles = []
+
+    def visit(node: str, path: list[str]) -> None:
+        for nxt in sorted(graph[node]):
+            if nxt in path:
+                cycles.append(" → ".join(path[path.index(nxt):] + [nxt]))
+            elif len(path) < len(CONCEPTS):
+                visit(nxt, [*path, nxt])
+
+    for concept in CONCEPTS:
+        visit(concept, [concept])
+    assert sorted(set(cycles)) == []

@@ -38,7 +38,7 @@ from web.pages import recognitions as recognitions_pages
 from web.pages import responses as responses_pages
 from web.pages import targets as targets_pages
 from web.pages import workbench as workbench_pages
-from web.runtime import Runtime, build_runtime
+from web.runtime import Runtime, open_runtime
 
 log = logging.getLogger("jiebang")
 WEB_DIR = Path(__file__).resolve().parent
@@ -63,21 +63,23 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        owned = runtime is None
-        rt = runtime or build_runtime(settings)
-        app.state.runtime = rt
-        if owned:
-            from market.migrate import upgrade
-
-            upgrade(rt.engine)
-            rt.ensure_indexes()
-        if start_worker if start_worker is not None else (owned and settings.embedded_worker):
-            rt.start_worker()
-        try:
+        """An app given a runtime (``jiebang serve``, tests) uses it as it is; one built from
+        settings (``uvicorn web.asgi:app``) opens and prepares its own the same way and closes it."""
+        if runtime is not None:
+            app.state.runtime = runtime
+            if start_worker:
+                runtime.start_worker()
+            try:
+                yield
+            finally:
+                if start_worker:
+                    runtime.stop_worker()
+            return
+        with open_runtime(settings) as rt:
+            app.state.runtime = rt
+            if start_worker if start_worker is not None else settings.embedded_worker:
+                rt.start_worker()
             yield
-        finally:
-            if owned:
-                rt.close()
 
     app = FastAPI(
         title="揭榜 Jiebang API",

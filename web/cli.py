@@ -3,66 +3,76 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
 from market.settings import Settings, get_settings
+from web.runtime import MeiliMode, Runtime, health, open_runtime
 
 app = typer.Typer(help="揭榜 Jiebang — 嘉兴“两化”改造技术需求揭榜平台", no_args_is_help=True, add_completion=False)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(1)
 
 
-def _runtime(settings: Settings, *, meili: bool = True):  # type: ignore[no-untyped-def]
+@contextmanager
+def _runtime(settings: Settings, *, meili: MeiliMode = MeiliMode.managed, prepare: bool = True) -> Iterator[Runtime]:
+    """The one way a command opens the runtime (``web.runtime.open_runtime``), closed however the
+    command ends; a Meilisearch that cannot start is a clear message, not a traceback."""
     from search.errors import SearchError
-    from web.runtime import build_runtime
 
     try:
-        return build_runtime(settings, start_local_meili=meili)
+        with open_runtime(settings, meili=meili, prepare=prepare) as rt:
+            if rt.meili_source:
+                typer.echo(f"Meilisearch：{rt.meili_source}")
+            yield rt
     except SearchError as exc:
-        _fail(f"Meilisearch 启动失败 / could not start Meilisearch: {exc}")
-
-
-def _migrate(runtime) -> None:  # type: ignore[no-untyped-def]
-    from market.migrate import upgrade
-
-    upgrade(runtime.engine)
+        _fail(f"Meilisearch 不可用 / Meilisearch unavailable: {exc}")
 
 
 @app.command()
 def migrate() -> None:
     """Apply database migrations (数据库迁移)."""
     settings = get_settings()
-    rt = _runtime(settings, meili=False)
-    _migrate(rt)
-    typer.echo(f"数据库已是最新结构：{settings.sqlalchemy_url.split('@')[-1]}")
-    rt.close()
+    with _runtime(settings, meili=MeiliMode.none):
+        typer.echo(f"数据库已是最新结构：{settings.sqlalchemy_url.split('@')[-1]}")
+
+
+def _seed(rt: Runtime, *, reset: bool = False) -> None:
+    """Load the demo data once; a first load is indexed at once, with progress bars, instead of
+    being left to the worker."""
+    from demo.corpus import generate_corpus
+    from demo.seed import seed_demo as do_seed
+    from market.db import session_scope, utcnow
+
+    with session_scope(rt.session_factory) as session:
+        report = do_seed(session, generate_corpus(2026))
+    typer.echo(str(report))
+    if report.already_present or rt.meili is None:
+        return
+    from search.reindex import reindex_all, settle_outbox
+
+    started = utcnow()
+    typer.echo("正在为演示数据建立搜索索引（含向量）……")
+    reindex_all(rt.session_factory, rt.meili, rt.embedder, prefix=rt.index_prefix, vector_store=rt.settings.meili.vector_store)
+    settle_outbox(rt.session_factory, started)
 
 
 @app.command("seed-demo")
-def seed_demo(seed: int = 2026) -> None:
-    """Load the deterministic demo data set (does nothing if it is already there)."""
-    from demo.corpus import generate_corpus
-    from demo.seed import seed_demo as do_seed
-    from market.db import session_scope
-
-    settings = get_settings()
-    rt = _runtime(settings, meili=False)
-    _migrate(rt)
-    with session_scope(rt.session_factory) as session:
-        report = do_seed(session, generate_corpus(seed))
-    typer.echo(str(report))
-    rt.close()
+def seed_demo() -> None:
+    """Load the deterministic demo data set (does nothing if it is already there) and index it."""
+    with _runtime(get_settings()) as rt:
+        _seed(rt)
 
 
 @app.command()
@@ -72,61 +82,24 @@ def serve(
     workers: Annotated[int, typer.Option(help="Web 进程数")] = 1,
     demo: Annotated[bool, typer.Option(help="首次启动时载入演示数据")] = False,
 ) -> None:
-    """Start the web service (and, in the embedded mode, a supervised local Meilisearch)."""
+    """Start the web service (and, in the embedded mode, a supervised local Meilisearch). One
+    process serves with this runtime; with several, each uvicorn worker opens its own and finds the
+    managed Meilisearch through its data directory."""
     import uvicorn
+
+    from web.app import create_app
 
     settings = get_settings()
     host = host or settings.host
     port = port or settings.port
-    from search.process import free_port  # noqa: F401 - importable check
-
-    rt = _runtime(settings)
-    _migrate(rt)
-    assert rt.meili is not None
-    rt.ensure_indexes()
-    if demo:
-        from demo.corpus import generate_corpus
-        from demo.seed import seed_demo as do_seed
-        from market.db import session_scope
-
-        with session_scope(rt.session_factory) as session:
-            report = do_seed(session, generate_corpus(2026))
-        typer.echo(str(report))
-        if not report.already_present:
-            # Index the demo corpus once, with progress bars, instead of leaving it to the worker.
-            from market.db import utcnow
-            from search.reindex import reindex_all, settle_outbox
-
-            started = utcnow()
-            typer.echo("正在为演示数据建立搜索索引（含向量）……")
-            reindex_all(
-                rt.session_factory, rt.meili, rt.embedder, prefix=rt.index_prefix,
-                vector_store=settings.meili.vector_store,
-            )
-            settle_outbox(rt.session_factory, started)
-    # Worker processes find the (possibly managed) Meilisearch through the environment.
-    os.environ["MEILI_URL"] = rt.meili.url
-    if rt.local_meili is not None:
-        os.environ["MEILI_MASTER_KEY"] = rt.local_meili.master_key
-    get_settings.cache_clear()
-    typer.secho(f"揭榜 Jiebang 已启动：http://{host}:{port}  （Meilisearch: {rt.meili.url}）", fg=typer.colors.GREEN)
-    try:
+    with _runtime(settings) as rt:
+        if demo:
+            _seed(rt)
+        typer.secho(f"揭榜 Jiebang 已启动：http://{host}:{port}", fg=typer.colors.GREEN)
         if workers > 1:
             uvicorn.run("web.asgi:app", host=host, port=port, workers=workers, log_level="warning")
         else:
-            from web.app import create_app
-
-            rt.meili.close()
-            local, rt.local_meili = rt.local_meili, None
-            rt.close()
-            try:
-                uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="warning")
-            finally:
-                if local is not None:
-                    local.stop()
-            return
-    finally:
-        rt.close()
+            uvicorn.run(create_app(runtime=rt, start_worker=settings.embedded_worker), host=host, port=port, log_level="warning")
 
 
 @app.command()
@@ -134,53 +107,43 @@ def worker(poll_interval: float = 0.5) -> None:
     """Run the outbox worker on its own (several may run side by side on PostgreSQL)."""
     from search.outbox import run_worker
 
-    settings = get_settings()
-    rt = _runtime(settings)
-    _migrate(rt)
-    assert rt.meili is not None
-    rt.ensure_indexes()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    typer.echo("outbox worker 运行中（Ctrl+C 停止）")
-    run_worker(
-        session_factory=rt.session_factory, client=rt.meili, embedder=rt.embedder, stop_event=stop,
-        poll_interval=poll_interval, config=rt.worker_config(),
-    )
-    rt.close()
+    with _runtime(get_settings()) as rt:
+        assert rt.meili is not None
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        typer.echo("outbox worker 运行中（Ctrl+C 停止）")
+        run_worker(
+            session_factory=rt.session_factory, client=rt.meili, embedder=rt.embedder, stop_event=stop,
+            poll_interval=poll_interval, config=rt.worker_config(),
+        )
 
 
 @app.command()
 def reindex(index: Annotated[str, typer.Argument(help="needs | needs_all | providers | all")] = "all") -> None:
-    """Rebuild search indexes from the database into new indexes and swap them in."""
+    """Rebuild search indexes from the database into new indexes and swap them in (on the running
+    service's Meilisearch when one is running)."""
     from search.reindex import reindex as do_reindex
 
-    settings = get_settings()
-    rt = _runtime(settings)
-    _migrate(rt)
-    assert rt.meili is not None
-    names = ["needs", "needs_all", "providers"] if index == "all" else [index]
-    for name in names:
-        result = do_reindex(
-            rt.session_factory, rt.meili, rt.embedder, rt.index_prefix, name, vector_store=settings.meili.vector_store
-        )
-        typer.echo(f"{name}: {result.documents} 条文档已重建，用时 {result.seconds:.1f} 秒")
-    rt.close()
+    with _runtime(get_settings()) as rt:
+        assert rt.meili is not None
+        names = ["needs", "needs_all", "providers"] if index == "all" else [index]
+        for name in names:
+            result = do_reindex(
+                rt.session_factory, rt.meili, rt.embedder, rt.index_prefix, name, vector_store=rt.settings.meili.vector_store
+            )
+            typer.echo(f"{name}: {result.documents} 条文档已重建，用时 {result.seconds:.1f} 秒")
 
 
 @app.command()
 def check() -> None:
     """Verify configuration and that every component answers."""
-    from web.api.health import component_health
-
     settings = get_settings()
     typer.echo(f"数据目录: {settings.paths.data_dir}")
     typer.echo(f"数据库: {settings.sqlalchemy_url.split('@')[-1]}")
-    typer.echo(f"Meilisearch: {settings.meili.url or '本地托管（自动启动）'}")
     typer.echo(f"向量模型: {settings.embedding.backend} {settings.embedding.model}")
-    rt = _runtime(settings)
-    _migrate(rt)
-    result = component_health(rt)
+    with _runtime(settings) as rt:
+        result = health(rt)
     ok = True
     for name, info in result.items():
         status = info.get("status")
@@ -188,7 +151,6 @@ def check() -> None:
         ok &= good
         typer.secho(f"  {name:12s} {status}  {json.dumps({k: v for k, v in info.items() if k != 'status'}, ensure_ascii=False)}",
                     fg=typer.colors.GREEN if good else typer.colors.RED)
-    rt.close()
     if not ok:
         raise typer.Exit(1)
 
@@ -198,19 +160,19 @@ def evaluate(
     data_dir: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="评测数据目录（docs.jsonl / queries.jsonl / qrels.tsv）")],
     out: Annotated[Path, typer.Option("--out", help="输出目录")],
 ) -> None:
-    """Evaluate keyword, vector, hybrid and final ranking on a data folder; writes metrics.json and ranked lists."""
+    """Evaluate keyword, vector, hybrid and final ranking on a data folder; writes metrics.json and
+    ranked lists. Uses the running service's Meilisearch (in an index of its own), else a
+    throwaway one outside the service's data; it says which."""
     from search.evaluation import run_evaluation
 
     settings = get_settings()
-    rt = _runtime(settings)
-    assert rt.meili is not None
-    started = time.time()
-    metrics = run_evaluation(
-        data_dir, out, rt.meili, rt.embedder, f"{rt.index_prefix}eval_{int(started)}",
-        cache_dir=settings.paths.data_dir / "cache",
-    )
+    with _runtime(settings, meili=MeiliMode.scratch, prepare=False) as rt:
+        assert rt.meili is not None
+        metrics = run_evaluation(
+            data_dir, out, rt.meili, rt.embedder, f"{rt.index_prefix}eval_{int(time.time())}",
+            cache_dir=settings.paths.data_dir / "cache",
+        )
     typer.echo(json.dumps(metrics, ensure_ascii=False, indent=2))
-    rt.close()
 
 
 @app.command()
@@ -261,18 +223,14 @@ def consistency(
     from search.consistency import check_all
     from search.errors import SearchError
 
-    settings = get_settings()
-    rt = _runtime(settings)
-    _migrate(rt)
-    assert rt.meili is not None
-    try:
-        with session_scope(rt.session_factory) as session:
-            reports = check_all(rt.meili, session, prefix=rt.index_prefix, repair=repair, progress=True)
-    except SearchError as exc:
-        rt.close()
-        _fail(f"Meilisearch 不可用：{exc}")
-        return
-    rt.close()
+    with _runtime(get_settings()) as rt:
+        assert rt.meili is not None
+        try:
+            with session_scope(rt.session_factory) as session:
+                reports = check_all(rt.meili, session, prefix=rt.index_prefix, repair=repair, progress=True)
+        except SearchError as exc:
+            _fail(f"Meilisearch 不可用：{exc}")
+            return
     clean = True
     for r in reports:
         clean &= r.consistent

@@ -35,7 +35,7 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
         yield session
         session.commit()
         if session.info.pop("outbox_dirty", False):
-            runtime.worker_wake.set()
+            runtime.notify_worker()
     except BaseException:
         session.rollback()
         raise

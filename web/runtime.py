@@ -1,16 +1,28 @@
 """The process-wide parts an app instance runs with: database, Meilisearch, embedder, worker.
 
-Built from settings in the app lifespan (or handed in by tests and the CLI), never at import time.
+There is one way to open them (``open_runtime``) and one way to prepare them (``Runtime.prepare``:
+migrations and index settings), used by ``jiebang serve``, the app lifespan, the ``worker``
+command and every other CLI command; tests hand in runtimes of their own. Built from settings,
+never at import time.
+
+Meilisearch is the configured one (``MEILI_URL``), else the managed local one under the data
+directory. A managed instance records itself in ``<data>/meili/running.json``, so every other
+process on that data directory (uvicorn workers, ``jiebang reindex``, ``jiebang worker``) connects
+to it instead of starting a second server on the same files.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from market.db import make_engine, make_sessionmaker
@@ -19,10 +31,18 @@ from search.client import MeiliClient
 
 if TYPE_CHECKING:
     from matching.embedders import Embedder
-    from search.outbox import WorkerConfig
+    from search.outbox import OutboxWorker, WorkerConfig
     from search.process import LocalMeilisearch
 
 log = logging.getLogger("jiebang")
+
+
+class MeiliMode(StrEnum):
+    """How a runtime finds Meilisearch when no ``MEILI_URL`` is configured."""
+
+    managed = "managed"  # connect to the instance running on the data directory, or start it
+    scratch = "scratch"  # connect to the running instance, or start a throwaway one elsewhere
+    none = "none"  # no search at all (migrations, backups)
 
 
 @dataclass
@@ -33,12 +53,12 @@ class Runtime:
     meili: MeiliClient | None = None
     local_meili: LocalMeilisearch | None = None
     index_prefix: str = "jiebang_"
+    # Where the Meilisearch came from, in words (shown by the CLI).
+    meili_source: str = ""
     _embedder: Embedder | None = None
     _embedder_lock: threading.Lock = field(default_factory=threading.Lock)
-    worker_stop: threading.Event = field(default_factory=threading.Event)
-    # Set after a commit that wrote outbox entries, so the worker need not wait for its next poll.
-    worker_wake: threading.Event = field(default_factory=threading.Event)
-    worker_thread: threading.Thread | None = None
+    worker: OutboxWorker | None = None
+    jobs_stop: threading.Event = field(default_factory=threading.Event)
     jobs_thread: threading.Thread | None = None
 
     @property
@@ -61,6 +81,13 @@ class Runtime:
     def set_embedder(self, embedder: Embedder) -> None:
         self._embedder = embedder
 
+    # -- preparing --------------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        from market.migrate import upgrade
+
+        upgrade(self.engine)
+
     def ensure_indexes(self) -> None:
         """Apply the declared index settings, with the configured vector store (idempotent)."""
         if self.meili is None:
@@ -69,6 +96,13 @@ class Runtime:
 
         m = self.settings.meili
         ensure_indexes(self.meili, self.index_prefix, timeout=m.settings_timeout_s, vector_store=m.vector_store)
+
+    def prepare(self) -> None:
+        """Bring the database and the indexes to the shape this code expects."""
+        self.migrate()
+        self.ensure_indexes()
+
+    # -- the worker ------------------------------------------------------------------------
 
     def worker_config(self) -> WorkerConfig:
         from search.outbox import WorkerConfig
@@ -83,53 +117,51 @@ class Runtime:
             vector_max_wait_s=m.vector_max_wait_s,
         )
 
-    def start_worker(self, poll_interval: float = 0.2) -> None:
-        """Run the outbox worker and the scheduled jobs in threads of this process."""
-        if self.meili is None or self.worker_thread is not None:
-            return
-        from search.outbox import run_worker
+    def notify_worker(self) -> None:
+        """Something was committed to the outbox: the worker looks now instead of at its next poll."""
+        if self.worker is not None:
+            self.worker.notify()
 
-        self.worker_stop.clear()
-        embedder = self.embedder
-        self.worker_thread = threading.Thread(
-            target=run_worker,
-            kwargs={
-                "session_factory": self.session_factory,
-                "client": self.meili,
-                "embedder": embedder,
-                "stop_event": self.worker_stop,
-                "poll_interval": poll_interval,
-                "config": self.worker_config(),
-                "wake": self.worker_wake,
-            },
-            name="outbox-worker",
-            daemon=True,
-        )
-        self.worker_thread.start()
+    def start_worker(self, poll_interval: float = 0.2) -> None:
+        """Run the outbox worker (``search.outbox.OutboxWorker``, the one the tests drive) and the
+        scheduled jobs in threads of this process."""
+        if self.meili is None or self.worker is not None:
+            return
+        from search.outbox import OutboxWorker
+
+        self.worker = OutboxWorker(
+            self.session_factory, self.meili, self.embedder, self.worker_config(), poll_interval=poll_interval
+        ).start()
+        self.jobs_stop.clear()
         self.jobs_thread = threading.Thread(target=self._scheduled_jobs, name="scheduled-jobs", daemon=True)
         self.jobs_thread.start()
 
     def _scheduled_jobs(self, interval_s: float = 60.0) -> None:
         """Publish batches whose date has come and expire needs past their deadline."""
-        from market.batches.service import publish_due
-        from market.db import session_scope, utcnow
-        from market.needs.service import expire_overdue
+        from market import flows
+        from market.db import CST, session_scope, utcnow
 
-        while not self.worker_stop.is_set():
+        while not self.jobs_stop.is_set():
             try:
                 with session_scope(self.session_factory) as session:
-                    today = utcnow().date()
-                    publish_due(session, today)
-                    expire_overdue(session, today)
+                    today = utcnow().astimezone(CST).date()
+                    flows.publish_due(session, today)
+                    flows.expire_overdue(session, today)
             except Exception:  # noqa: BLE001 - a failed round is logged and retried next round
                 log.exception("scheduled jobs failed")
-            self.worker_stop.wait(interval_s)
+            self.jobs_stop.wait(interval_s)
+
+    def stop_worker(self) -> None:
+        self.jobs_stop.set()
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
+        if self.jobs_thread is not None:
+            self.jobs_thread.join(timeout=10)
+            self.jobs_thread = None
 
     def close(self) -> None:
-        self.worker_stop.set()
-        if self.worker_thread is not None:
-            self.worker_thread.join(timeout=10)
-            self.worker_thread = None
+        self.stop_worker()
         if self.meili is not None:
             self.meili.close()
         if self.local_meili is not None:
@@ -137,23 +169,99 @@ class Runtime:
         self.engine.dispose()
 
 
-def build_runtime(settings: Settings, *, start_local_meili: bool = True) -> Runtime:
-    """Database engine, and Meilisearch: the configured one, else a supervised local one."""
+def _connect_meili(runtime: Runtime, mode: MeiliMode) -> None:
+    from search.process import LocalMeilisearch, find_running, start_lock
+
+    settings = runtime.settings
+    m = settings.meili
+    if m.url:
+        key = m.master_key.get_secret_value() if m.master_key else None
+        runtime.meili = MeiliClient(m.url, key)
+        runtime.meili_source = f"外部 Meilisearch {m.url}"
+        return
+    if mode is MeiliMode.none:
+        return
+    with start_lock(settings.paths.meili_dir):
+        running = find_running(settings.paths.meili_dir)
+        if running is not None:
+            runtime.meili = MeiliClient(running.url, running.master_key)
+            runtime.meili_source = f"正在运行的托管 Meilisearch {running.url}（数据目录 {settings.paths.meili_dir}）"
+            return
+        data_dir: Path = (
+            settings.paths.meili_dir if mode is MeiliMode.managed else settings.paths.data_dir / "cache" / "meili-scratch"
+        )
+        local = LocalMeilisearch(data_dir, m.binary, max_indexing_memory=m.max_indexing_memory or None).start()
+    runtime.local_meili = local
+    runtime.meili = MeiliClient(local.url, local.master_key)
+    runtime.meili_source = (
+        f"新启动的托管 Meilisearch {local.url}（数据目录 {data_dir}）"
+        if mode is MeiliMode.managed
+        else f"临时 Meilisearch {local.url}（独立目录 {data_dir}，不影响服务的索引）"
+    )
+
+
+def build_runtime(settings: Settings, *, meili: MeiliMode = MeiliMode.managed) -> Runtime:
+    """Database engine, and Meilisearch as ``meili`` says (see ``MeiliMode``)."""
     settings.paths.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.sqlalchemy_url, settings.database.echo)
     runtime = Runtime(
         settings=settings, engine=engine, session_factory=make_sessionmaker(engine), index_prefix=settings.meili.index_prefix
     )
-    m = settings.meili
-    if m.url:
-        key = m.master_key.get_secret_value() if m.master_key else None
-        runtime.meili = MeiliClient(m.url, key)
-    elif start_local_meili:
-        from search.process import LocalMeilisearch
-
-        local = LocalMeilisearch(
-            settings.paths.meili_dir, m.binary, max_indexing_memory=m.max_indexing_memory or None
-        ).start()
-        runtime.local_meili = local
-        runtime.meili = MeiliClient(local.url, local.master_key)
+    try:
+        _connect_meili(runtime, meili)
+    except BaseException:
+        engine.dispose()
+        raise
     return runtime
+
+
+@contextmanager
+def open_runtime(settings: Settings, *, meili: MeiliMode = MeiliMode.managed, prepare: bool = True) -> Iterator[Runtime]:
+    """A prepared runtime for the length of a command or an app's life, closed however it ends."""
+    runtime = build_runtime(settings, meili=meili)
+    try:
+        if prepare:
+            runtime.prepare()
+        yield runtime
+    finally:
+        runtime.close()
+
+
+# -- health ---------------------------------------------------------------------------------------
+
+
+def health(runtime: Runtime, *, load_embedder: bool = True) -> dict[str, Any]:
+    """One entry per component, each ``{"status": "ok", ...}`` or the problem in Chinese: what
+    ``/healthz``, ``jiebang check`` and the tests read."""
+    from sqlalchemy import func, select
+
+    from market.outbox.models import OutboxEntry
+
+    result: dict[str, Any] = {}
+    try:
+        with runtime.session_factory() as session:
+            session.execute(text("SELECT 1"))
+            pending = session.scalar(select(func.count(OutboxEntry.id)).where(OutboxEntry.status == "pending")) or 0
+            parked = session.scalar(select(func.count(OutboxEntry.id)).where(OutboxEntry.status == "parked")) or 0
+        result["database"] = {"status": "ok", "dialect": runtime.engine.dialect.name}
+        outbox_status = "ok" if parked == 0 else f"{parked} 条同步任务已搁置（parked），请查看 jiebang check"
+        result["outbox"] = {"status": outbox_status, "pending": pending, "parked": parked}
+    except Exception as exc:  # noqa: BLE001 - reported, not raised
+        result["database"] = {"status": f"数据库不可用：{type(exc).__name__}: {exc}"[:300]}
+        result["outbox"] = {"status": "未知（数据库不可用）"}
+    if runtime.meili is None:
+        result["meilisearch"] = {"status": "未配置"}
+    else:
+        try:
+            runtime.meili.health()
+            result["meilisearch"] = {"status": "ok", "url": runtime.meili.url}
+        except Exception as exc:  # noqa: BLE001
+            result["meilisearch"] = {"status": f"Meilisearch 不可用：{exc}"[:300]}
+    if load_embedder:
+        try:
+            emb = runtime.embedder
+            vec = emb.embed_queries(["健康检查"])
+            result["embedder"] = {"status": "ok", "name": emb.name, "dim": int(vec.shape[1])}
+        except Exception as exc:  # noqa: BLE001
+            result["embedder"] = {"status": f"向量模型不可用：{exc}"[:300]}
+    return result

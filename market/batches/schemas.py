@@ -4,6 +4,8 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from market.actions import Action
+
 
 class BatchCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -35,6 +37,16 @@ class ScheduleIn(BaseModel):
     publish_on: dt.date
 
 
+class BatchActions(BaseModel):
+    """What the viewer may do with the batch (market.batches.access)."""
+
+    add_needs: Action
+    remove_need: Action
+    start_notice: Action
+    schedule: Action
+    publish: Action
+
+
 class BatchOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
@@ -46,4 +58,6 @@ class BatchOut(BaseModel):
     notice_end: dt.date | None
     publish_on: dt.date | None
     published_at: dt.datetime | None
+    status_label: str = ""
     need_count: int = 0
+    actions: BatchActions | None = None

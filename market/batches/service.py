@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from market.audit import service as audit
+from market.batches import access
+from market.batches.exceptions import BatchNotFound
 from market.batches.models import Batch
 from market.batches.schemas import BatchCreate
 from market.batches.states import BatchStatus, batch_machine
@@ -18,7 +20,7 @@ from market.needs import service as needs
 from market.needs.models import Need, NeedObjection
 from market.needs.states import NeedStatus
 from market.notifications import service as notify
-from market.orgs.models import Organisation, OrgKind, User
+from market.orgs.models import User
 
 B = BatchStatus
 
@@ -31,7 +33,15 @@ def _require_bureau(actor: User) -> None:
 def get_batch(session: Session, batch_id: int) -> Batch:
     batch = session.get(Batch, batch_id)
     if batch is None:
-        raise NotFound("榜单不存在")
+        raise BatchNotFound()
+    return batch
+
+
+def batch_for_viewer(session: Session, user: User | None, batch_id: int) -> Batch:
+    """A batch the viewer may see (``access.can_view``); for anyone else it does not exist."""
+    batch = get_batch(session, batch_id)
+    if not access.can_view(user, batch):
+        raise BatchNotFound()
     return batch
 
 
@@ -48,10 +58,8 @@ def create_batch(session: Session, actor: User, batch_in: BatchCreate) -> Batch:
 
 def add_needs(session: Session, actor: User, batch_id: int, need_ids: Sequence[int]) -> Batch:
     """Only approved needs enter a batch, and only while it is not yet published."""
-    _require_bureau(actor)
     batch = get_batch(session, batch_id)
-    if batch.status == B.published:
-        raise Conflict("榜单已发布，不能再加入需求")
+    access.compose(actor, batch).require()
     for need_id in need_ids:
         need = needs.get_need(session, need_id)
         if need.status != NeedStatus.approved:
@@ -65,10 +73,8 @@ def add_needs(session: Session, actor: User, batch_id: int, need_ids: Sequence[i
 
 
 def remove_need(session: Session, actor: User, batch_id: int, need_id: int) -> Batch:
-    _require_bureau(actor)
     batch = get_batch(session, batch_id)
-    if batch.status == B.published:
-        raise Conflict("榜单已发布，不能移除需求")
+    access.compose(actor, batch).require()
     need = needs.get_need(session, need_id)
     if need.batch_id != batch.id:
         raise NotFound("该需求不在此榜单中")
@@ -79,6 +85,8 @@ def remove_need(session: Session, actor: User, batch_id: int, need_id: int) -> B
 
 
 def _move(session: Session, actor: User | None, batch: Batch, target: str, data: dict[str, object] | None = None) -> None:
+    if actor is not None:
+        access.move_to(actor, batch, target, f"不能变为「{batch_machine.label(target)}」").require()
     batch_machine.check(batch.status, target)
     old = batch.status
     batch.status = target
@@ -87,8 +95,8 @@ def _move(session: Session, actor: User | None, batch: Batch, target: str, data:
 
 def start_notice(session: Session, actor: User, batch_id: int, start: dt.date, end: dt.date) -> Batch:
     """Public notice (公示) of the shortlisted needs; objections may be raised until the end date."""
-    _require_bureau(actor)
     batch = get_batch(session, batch_id)
+    access.move_to(actor, batch, B.notice, "不能开始公示").require()
     if not batch_need_ids(session, batch.id):
         raise Conflict("榜单中还没有需求")
     batch.notice_start, batch.notice_end = start, end
@@ -126,20 +134,20 @@ def resolve_objection(session: Session, actor: User, objection_id: int, resoluti
 
 
 def schedule(session: Session, actor: User, batch_id: int, publish_on: dt.date) -> Batch:
-    _require_bureau(actor)
     batch = get_batch(session, batch_id)
+    access.move_to(actor, batch, B.scheduled, "不能定时发布").require()
     batch.publish_on = publish_on
     _move(session, actor, batch, B.scheduled, {"publish_on": str(publish_on)})
     session.flush()
     return batch
 
 
-def publish(session: Session, actor: User | None, batch_id: int, now: dt.datetime | None = None) -> Batch:
-    """Publishing needs every objection resolved; all approved needs in the batch go on the list and
-    providers are told."""
-    if actor is not None:
-        _require_bureau(actor)
+def publish(session: Session, actor: User | None, batch_id: int, now: dt.datetime | None = None) -> tuple[Batch, list[Need]]:
+    """Publishing needs every objection resolved. Returns the batch and its approved needs, which
+    ``market.flows.publish_batch`` puts on the list (and tells everyone)."""
     batch = get_batch(session, batch_id)
+    if actor is not None:
+        access.move_to(actor, batch, B.published, "不能发布").require()
     now = now or utcnow()
     need_ids = batch_need_ids(session, batch.id)
     if not need_ids:
@@ -151,44 +159,23 @@ def publish(session: Session, actor: User | None, batch_id: int, now: dt.datetim
         raise Conflict(f"还有 {open_objections} 条公示异议未处理，不能发布")
     _move(session, actor, batch, B.published)
     batch.published_at = now
-    for need in session.scalars(select(Need).where(Need.id.in_(need_ids))).all():
-        if need.status == NeedStatus.approved:
-            needs.publish_in_batch(session, need, actor, now)
-            # Providers' saved searches (subscriptions) hear about each newly published need.
-            notify.notify_matching_subscriptions(session, need)
-    provider_orgs = session.scalars(
-        select(Organisation.id).where(
-            Organisation.kind.in_([OrgKind.university, OrgKind.institute, OrgKind.provider]),
-            Organisation.verification == "verified",
-        )
-    ).all()
-    for org_id in provider_orgs:
-        notify.notify_org(session, org_id, "batch.published", f"新榜单发布：{batch.title}", f"共 {len(need_ids)} 项需求", f"/needs?batch_id={batch.id}")
     session.flush()
-    return batch
+    approved = session.scalars(select(Need).where(Need.id.in_(need_ids), Need.status == NeedStatus.approved).order_by(Need.id))
+    return batch, list(approved)
 
 
-def publish_due(session: Session, today: dt.date) -> list[int]:
-    """Scheduled batches whose date has come are published (the worker loop calls this)."""
-    due = session.scalars(select(Batch).where(Batch.status == B.scheduled, Batch.publish_on <= today)).all()
-    published = []
-    for batch in due:
-        try:
-            publish(session, None, batch.id)
-            published.append(batch.id)
-        except Conflict:
-            continue
-    return published
+def due(session: Session, today: dt.date) -> Sequence[Batch]:
+    """Scheduled batches whose publication date has come."""
+    return session.scalars(select(Batch).where(Batch.status == B.scheduled, Batch.publish_on <= today)).all()
 
 
 def batch_need_ids(session: Session, batch_id: int) -> list[int]:
     return list(session.scalars(select(Need.id).where(Need.batch_id == batch_id).order_by(Need.id)).all())
 
 
-def list_batches(session: Session, *, published_only: bool) -> Sequence[Batch]:
-    stmt = select(Batch).order_by(Batch.year.desc(), Batch.seq.desc())
-    if published_only:
-        stmt = stmt.where(Batch.status == B.published)
+def list_batches(session: Session, user: User | None) -> Sequence[Batch]:
+    """The batches the viewer may see, newest first."""
+    stmt = select(Batch).where(access.visible_batches(user)).order_by(Batch.year.desc(), Batch.seq.desc())
     return session.scalars(stmt).all()
 
 

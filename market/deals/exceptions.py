@@ -6,5 +6,5 @@ from market.errors import NotFound
 
 
 class DealNotFound(NotFound):
-    def __init__(self) -> None:
-        super().__init__("对接项目不存在")
+    def __init__(self, message: str = "对接项目不存在") -> None:
+        super().__init__(message)

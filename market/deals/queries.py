@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from market.db import CST
+from market.deals import access
 from market.deals.models import Deal, DealMilestone, DealStageChange
 from market.deals.schemas import DealDetail, DealOut, MilestoneOut, StageChangeOut
 from market.deals.states import deal_machine
@@ -71,7 +72,8 @@ def present_many(session: Session, deals: Sequence[Deal]) -> list[DealOut]:
     return out
 
 
-def present_detail(session: Session, deal: Deal) -> DealDetail:
+def present_detail(session: Session, deal: Deal, user: User | None) -> DealDetail:
+    """A deal with its milestones, stage history and the viewer's actions."""
     base = present_many(session, [deal])[0]
     milestones = session.scalars(select(DealMilestone).where(DealMilestone.deal_id == deal.id).order_by(DealMilestone.id)).all()
     changes = session.scalars(select(DealStageChange).where(DealStageChange.deal_id == deal.id).order_by(DealStageChange.id)).all()
@@ -79,6 +81,7 @@ def present_detail(session: Session, deal: Deal) -> DealDetail:
         **base.model_dump(),
         milestones=[MilestoneOut.model_validate(m) for m in milestones],
         stage_changes=[StageChangeOut.model_validate(c) for c in changes],
+        actions=access.deal_actions(user, deal),
     )
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from market.actions import Action
 from market.deals.states import DealStage
 
 
@@ -78,6 +79,17 @@ class DealOut(BaseModel):
     updated_at: dt.datetime
 
 
+class DealActions(BaseModel):
+    """What the viewer may do with the deal (market.deals.access)."""
+
+    advance: Action
+    next_stages: list[str] = Field([], description="可推进到的阶段（不含未成交）")
+    fail: Action
+    plan_milestone: Action
+    complete_milestone: Action
+
+
 class DealDetail(DealOut):
     milestones: list[MilestoneOut] = []
     stage_changes: list[StageChangeOut] = []
+    actions: DealActions | None = None

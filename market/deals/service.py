@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from market.audit import service as audit
 from market.db import CST, utcnow
+from market.deals import access
 from market.deals.exceptions import DealNotFound
 from market.deals.models import Deal, DealMilestone, DealStageChange
 from market.deals.schemas import DealAdvance, MilestoneDoneIn, MilestoneIn
-from market.deals.states import FINAL, NEED_STATUS_FOR_STAGE, DealStage, deal_machine
+from market.deals.states import FINAL, DealStage, deal_machine
 from market.errors import Conflict, Invalid, NotFound
-from market.needs import service as needs
 from market.needs.models import Need
-from market.needs.states import NeedStatus
 from market.notifications import service as notify
 from market.orgs.models import User
 from market.responses.models import Response
@@ -56,25 +56,12 @@ def get_deal(session: Session, deal_id: int) -> Deal:
     return deal
 
 
-def is_party(user: User | None, deal: Deal) -> bool:
-    return user is not None and user.org_id in (deal.enterprise_org_id, deal.provider_org_id)
-
-
-def can_view(user: User | None, deal: Deal) -> bool:
-    return user is not None and (user.is_bureau_staff or is_party(user, deal))
-
-
 def deal_for_viewer(session: Session, user: User | None, deal_id: int) -> Deal:
     """Only the two parties and the bureau know a deal exists."""
     deal = get_deal(session, deal_id)
-    if not can_view(user, deal):
+    if not access.can_view(user, deal):
         raise DealNotFound()
     return deal
-
-
-def deal_for_recorder(session: Session, user: User, deal_id: int) -> Deal:
-    """Both parties may record progress; the bureau may record on their behalf."""
-    return deal_for_viewer(session, user, deal_id)
 
 
 def _change(session: Session, deal: Deal, actor: User | None, old: str, new: str, note: str) -> None:
@@ -125,11 +112,10 @@ def _validate(deal: Deal, advance_in: DealAdvance) -> None:
 def advance(session: Session, actor: User, deal_id: int, advance_in: DealAdvance) -> Deal:
     """Move a deal one stage on (or to failed), recording the facts that stage requires: signing
     needs the contract amount and date, acceptance its date and outcome, conversion its date,
-    failure a reason. The need follows: signed → contracted, converted → converted, failed → back
-    to taken up when the need has not been contracted yet."""
-    deal = deal_for_recorder(session, actor, deal_id)
+    failure a reason. The need follows through ``market.flows.advance_deal``."""
+    deal = deal_for_viewer(session, actor, deal_id)
     target = advance_in.stage
-    deal_machine.check(deal.stage, target)
+    access.advance_to(actor, deal, target).require()
     _validate(deal, advance_in)
     old = deal.stage
     for field in ALLOWED.get(target, ()):
@@ -140,30 +126,28 @@ def advance(session: Session, actor: User, deal_id: int, advance_in: DealAdvance
     deal.updated_at = utcnow()
     note = advance_in.note or (advance_in.failure_reason or "")
     _change(session, deal, actor, old, target, note)
-    need = needs.get_need(session, deal.need_id)
-    if target in NEED_STATUS_FOR_STAGE:
-        needs.move_with_deal(session, need, actor, NEED_STATUS_FOR_STAGE[target])
-    elif target == D.failed and need.status == NeedStatus.selected:
-        needs.move_with_deal(session, need, actor, NeedStatus.taken_up)
+    title = session.scalar(select(Need.title).where(Need.id == deal.need_id)) or ""
     label = deal_machine.label(target)
     body = advance_in.failure_reason or advance_in.note or ""
     link = f"/deals/{deal.id}"
     for org_id in (deal.enterprise_org_id, deal.provider_org_id):
         if org_id != actor.org_id:
-            notify.notify_org(session, org_id, "deal.stage", f"对接项目「{need.title}」进入：{label}", body, link)
+            notify.notify_org(session, org_id, "deal.stage", f"对接项目「{title}」进入：{label}", body, link)
     session.flush()
     return deal
 
 
-def _require_open(deal: Deal) -> None:
-    if deal.stage in FINAL:
-        raise Conflict(f"对接项目当前阶段为「{deal_machine.label(deal.stage)}」，不能再修改")
+def open_deal_of_need(session: Session, need_id: int) -> Deal | None:
+    """The need's deal that is still going (one selected partner at a time)."""
+    return session.scalar(
+        select(Deal).where(Deal.need_id == need_id, Deal.stage.not_in(list(FINAL))).order_by(Deal.id.desc())
+    )
 
 
 def add_milestone(session: Session, actor: User, deal_id: int, milestone_in: MilestoneIn) -> DealMilestone:
     """Either party (or the bureau) plans milestones while the deal is open."""
-    deal = deal_for_recorder(session, actor, deal_id)
-    _require_open(deal)
+    deal = deal_for_viewer(session, actor, deal_id)
+    access.record(actor, deal).require()
     milestone = DealMilestone(deal_id=deal.id, title=milestone_in.title, due_on=milestone_in.due_on, note=milestone_in.note)
     session.add(milestone)
     session.flush()
@@ -174,8 +158,8 @@ def add_milestone(session: Session, actor: User, deal_id: int, milestone_in: Mil
 def complete_milestone(
     session: Session, actor: User, deal_id: int, milestone_id: int, done_in: MilestoneDoneIn
 ) -> DealMilestone:
-    deal = deal_for_recorder(session, actor, deal_id)
-    _require_open(deal)
+    deal = deal_for_viewer(session, actor, deal_id)
+    access.record(actor, deal).require()
     milestone = session.get(DealMilestone, milestone_id)
     if milestone is None or milestone.deal_id != deal.id:
         raise NotFound("里程碑不存在")

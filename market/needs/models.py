@@ -127,3 +127,27 @@ class NeedObjection(Base):
     resolved: Mapped[bool] = mapped_column(default=False)
     resolution: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class NeedRevision(Base):
+    """A change to a published need. A revision (kind ``revision``) waits for the bureau's review
+    while the published version stays visible; a correction (kind ``correction``: contact details,
+    a later deadline) applies at once. Both stay in the need's timeline."""
+
+    __tablename__ = "need_revisions"
+    __table_args__ = (Index("ix_need_revisions_status", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12), default="revision")  # revision / correction
+    # pending → approved | returned | superseded (a newer edit replaced it); corrections: applied
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)  # field → new value (JSON)
+    previous: Mapped[dict[str, Any]] = mapped_column(default=dict)  # field → value it replaces
+    base_version: Mapped[int] = mapped_column(default=1)
+    proposed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[dt.datetime | None]
+    reason_code: Mapped[str | None] = mapped_column(String(30))
+    reason_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

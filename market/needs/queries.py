@@ -13,11 +13,21 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 from market.attachments import queries as attachments
 from market.attachments.models import Attachment
 from market.errors import NotFound
-from market.needs import access
-from market.needs.models import ExpertAssignment, Need, NeedTransition
-from market.needs.schemas import NearDuplicateOut, NeedDetail, NeedOwnerView, NeedPublic, TransitionOut
-from market.needs.states import PUBLIC_STATUSES, NeedStatus
+from market.needs import access, service
+from market.needs.exceptions import AssignmentNotFound
+from market.needs.models import ExpertAssignment, Need, NeedRevision, NeedTransition
+from market.needs.schemas import (
+    NearDuplicateOut,
+    NeedActions,
+    NeedDetail,
+    NeedOwnerView,
+    NeedPublic,
+    RevisionOut,
+    TransitionOut,
+)
+from market.needs.states import REVISION_LABELS, NeedStatus, need_machine
 from market.orgs.models import User
+from market.vocab import REASON_LABELS
 
 
 @dataclass
@@ -32,21 +42,48 @@ class NeedFilter:
     mine: bool = False
 
 
-def present(session: Session, user: User | None, need: Need) -> NeedPublic:
-    """The read schema this viewer is entitled to (owner/bureau > details > public summary)."""
-    shows_name = access.shows_org_name(session, user, need)
-    org_name = need.org.name if shows_name else None
-    base = {"org_name": org_name}
+def present(
+    session: Session,
+    user: User | None,
+    need: Need,
+    *,
+    actions: NeedActions | None = None,
+    batch_title: str | None = None,
+    responded: bool = False,
+) -> NeedPublic:
+    """The read schema this viewer is entitled to (owner/bureau > details > public summary), with
+    the viewer's actions when given (``market.views.need_view`` gives them)."""
+    org_name = need.org.name if access.shows_org_name(session, user, need) else None
+    base: dict[str, Any] = {
+        "org_name": org_name,
+        "status_label": need_machine.label(need.status),
+        "batch_title": batch_title,
+        "actions": actions,
+    }
     if user is not None and (access.is_owner(user, need) or user.is_bureau_staff):
         transitions = session.scalars(
             select(NeedTransition).where(NeedTransition.need_id == need.id).order_by(NeedTransition.id)
         ).all()
-        data = {k: getattr(need, k) for k in NeedOwnerView.model_fields if k not in ("transitions", "org_name", "can_view_details")}
+        revisions = [
+            RevisionOut.model_validate(r).model_copy(update={"status_label": REVISION_LABELS.get(r.status, r.status)})
+            for r in service.revisions_of(session, need)
+        ]
+        returned_reason = None
+        if need.status == NeedStatus.returned and transitions:
+            last = transitions[-1]
+            returned_reason = "。".join(p for p in (REASON_LABELS.get(last.reason_code or "", ""), last.reason_text) if p)
+        skip = {"transitions", "revisions", "pending_revision", "returned_reason", "edit_note", "can_view_details", *base}
+        data = {k: getattr(need, k) for k in NeedOwnerView.model_fields if k not in skip}
         return NeedOwnerView(
-            **data, org_name=org_name, can_view_details=True, transitions=[TransitionOut.model_validate(t) for t in transitions]
+            **data, **base, can_view_details=True, transitions=[TransitionOut.model_validate(t) for t in transitions],
+            revisions=revisions, pending_revision=next((r for r in revisions if r.status == "pending"), None),
+            returned_reason=returned_reason, edit_note=access.edit_note(need),
         )
     if access.can_view_details(session, user, need):
-        return NeedDetail.model_validate(need, from_attributes=True).model_copy(update={**base, "can_view_details": True})
+        view = NeedDetail.model_validate(need, from_attributes=True).model_copy(update={**base, "can_view_details": True})
+        if not access.shows_contact(session, user, need, responded=responded):
+            view = view.model_copy(update={"contact_name": "", "contact_phone": ""})
+        return view
     return NeedPublic.model_validate(need, from_attributes=True).model_copy(update=base)
 
 
@@ -55,17 +92,9 @@ def list_needs(
 ) -> tuple[Sequence[Need], int]:
     """Bureau staff see everything; an enterprise sees the public list plus its own; experts their
     assigned needs; everyone else the published needs only."""
-    stmt = select(Need)
-    if user is not None and user.is_bureau_staff:
-        pass
-    elif user is not None and f.mine:
-        stmt = stmt.where(Need.org_id == user.org_id)
-    else:
-        visible: ColumnElement[bool] = Need.status.in_([s.value for s in PUBLIC_STATUSES])
-        if user is not None:
-            assigned = select(ExpertAssignment.need_id).where(ExpertAssignment.expert_id == user.id)
-            visible = or_(visible, Need.org_id == user.org_id, Need.id.in_(assigned))
-        stmt = stmt.where(visible)
+    stmt = select(Need).where(access.visible_needs(user))
+    if f.mine:
+        stmt = stmt.where(Need.org_id == (user.org_id if user is not None else -1))
     if f.status:
         stmt = stmt.where(Need.status == f.status)
     if f.industry:
@@ -101,6 +130,17 @@ def review_queue(session: Session) -> Sequence[Need]:
         .options(selectinload(Need.org))
         .order_by(Need.updated_at)
     ).all()
+
+
+def revision_queue(session: Session) -> Sequence[tuple[NeedRevision, Need]]:
+    """Edits of published needs waiting for the bureau, oldest first."""
+    rows = session.execute(
+        select(NeedRevision, Need)
+        .join(Need, Need.id == NeedRevision.need_id)
+        .where(NeedRevision.status == "pending")
+        .order_by(NeedRevision.created_at)
+    ).all()
+    return [(r, n) for r, n in rows]
 
 
 def near_duplicates(
@@ -164,5 +204,19 @@ def assignment_of(session: Session, expert: User, need_id: int) -> ExpertAssignm
         select(ExpertAssignment).where(ExpertAssignment.need_id == need_id, ExpertAssignment.expert_id == expert.id)
     )
     if assignment is None:
-        raise NotFound("没有分配给您的评审任务")
+        raise AssignmentNotFound()
     return assignment
+
+
+def assignments_with_experts(session: Session, need: Need) -> list[tuple[ExpertAssignment, str]]:
+    """A need's review assignments with each expert's name and organisation, for the bureau."""
+    from market.orgs.models import Organisation
+
+    rows = session.execute(
+        select(ExpertAssignment, User.display_name, Organisation.name)
+        .join(User, User.id == ExpertAssignment.expert_id)
+        .join(Organisation, Organisation.id == User.org_id)
+        .where(ExpertAssignment.need_id == need.id)
+        .order_by(ExpertAssignment.id)
+    ).all()
+    return [(a, f"{name}（{org}）") for a, name, org in rows]

@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from market.vocab import COOPERATION_MODES, COUNTIES, INDUSTRIES, REASON_CODES, REVIEW_CRITERIA, TRACKS
+from market.actions import Action
+from market.vocab import COOPERATION_MODES, COUNTIES, INDUSTRIES, REVIEW_CRITERIA, REVIEW_REASONS, TRACKS
 
 # The one name of each need field, for forms, messages, exports and the Excel import's headers.
 FIELD_LABELS: dict[str, str] = {
@@ -119,6 +120,46 @@ class TransitionOut(BaseModel):
     at: dt.datetime
 
 
+class RevisionOut(BaseModel):
+    """An edit of a published need: a revision under review, or a correction already applied."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    kind: str
+    status: str
+    changes: dict[str, Any]
+    previous: dict[str, Any]
+    reason_code: str | None
+    reason_text: str
+    created_at: dt.datetime
+    reviewed_at: dt.datetime | None
+    status_label: str = ""
+
+
+class NeedActions(BaseModel):
+    """What the viewer may do with the need; each refusal carries its reason (market.needs.access)."""
+
+    view_details: Action
+    respond: Action
+    edit: Action
+    submit: Action
+    withdraw: Action
+    comment: Action
+    upload: Action
+    view_responses: Action
+    invite: Action
+    accept_terms: Action
+    approve: Action
+    send_back: Action
+    reject: Action
+    assign_expert: Action
+    score: Action
+    recommend: Action
+    review_revision: Action
+    manage: Action
+    open_review: Action
+
+
 class NeedPublic(BaseModel):
     """What anyone may read: the public summary."""
 
@@ -135,14 +176,18 @@ class NeedPublic(BaseModel):
     cooperation_mode: str
     disclosure: str
     status: str
+    status_label: str = ""
     batch_id: int | None
+    batch_title: str | None = Field(None, description="所在榜单，如 2026年第5批")
     published_at: dt.datetime | None
     org_name: str | None = Field(None, description="发榜单位；匿名发布时为空")
     can_view_details: bool = False
+    actions: NeedActions | None = Field(None, description="查看者可执行的操作及不可执行的原因")
 
 
 class NeedDetail(NeedPublic):
-    """For viewers allowed to see details (granted provider, bureau, assigned expert)."""
+    """For viewers allowed to see details (granted provider, bureau, assigned expert). The contact
+    of an anonymous need is empty until the provider has responded."""
 
     description: str
     problem: str
@@ -164,6 +209,10 @@ class NeedOwnerView(NeedDetail):
     created_at: dt.datetime
     updated_at: dt.datetime
     transitions: list[TransitionOut] = []
+    revisions: list[RevisionOut] = Field([], description="发榜后的修改与更正，最新在前")
+    returned_reason: str | None = Field(None, description="退回修改时科技局给出的原因")
+    edit_note: str | None = Field(None, description="修改此需求时会发生什么（如：重新审核、修改待审核）")
+    pending_revision: RevisionOut | None = Field(None, description="待科技局审核的修改（审核通过前公开页面仍显示当前版本）")
 
 
 class ReasonIn(BaseModel):
@@ -174,8 +223,8 @@ class ReasonIn(BaseModel):
     @field_validator("reason_code")
     @classmethod
     def _code(cls, v: str) -> str:
-        if v not in REASON_CODES:
-            raise ValueError(f"原因须为：{'、'.join(REASON_CODES)}")
+        if v not in REVIEW_REASONS:
+            raise ValueError("请从列表中选择原因：" + "、".join(REVIEW_REASONS.values()))
         return v
 
 

@@ -49,15 +49,28 @@ need_machine = StateMachine(
         S.submitted: frozenset({S.returned, S.approved, S.rejected, S.withdrawn}),
         S.returned: frozenset({S.submitted, S.withdrawn}),
         S.approved: frozenset({S.published, S.returned, S.submitted, S.withdrawn}),
-        # An edit of a published need goes back to review (submitted).
-        S.published: frozenset({S.taken_up, S.submitted}) | _OPEN_EXITS,
-        S.taken_up: frozenset({S.selected, S.submitted}) | _OPEN_EXITS,
+        # A published need stays published while an edit of it is reviewed (NeedRevision).
+        S.published: frozenset({S.taken_up}) | _OPEN_EXITS,
+        S.taken_up: frozenset({S.selected}) | _OPEN_EXITS,
         S.selected: frozenset({S.contracted, S.taken_up, S.withdrawn}),
         S.contracted: frozenset({S.converted, S.closed}),
         S.converted: frozenset({S.closed}),
     },
 )
 
-EDITABLE_BY_OWNER = frozenset({S.draft, S.returned, S.published, S.taken_up, S.approved, S.submitted})
+# The owner edits these directly (an approved or submitted need goes back to review) …
+EDITABLE_DIRECTLY = frozenset({S.draft, S.returned, S.submitted, S.approved})
+# … and proposes a revision of these, reviewed while the published version stays visible.
+REVISED_UNDER_REVIEW = frozenset({S.published, S.taken_up})
+EDITABLE_BY_OWNER = EDITABLE_DIRECTLY | REVISED_UNDER_REVIEW
+SUBMITTABLE = frozenset({S.draft, S.returned})
 PUBLIC_STATUSES = frozenset({S.published, S.taken_up, S.selected, S.contracted, S.converted, S.closed})
 OPEN_FOR_RESPONSES = frozenset({S.published, S.taken_up})
+
+REVISION_LABELS: dict[str, str] = {
+    "pending": "待审核",
+    "approved": "已通过",
+    "returned": "已退回",
+    "superseded": "已被新的修改替代",
+    "applied": "已生效",
+}

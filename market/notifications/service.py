@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -10,7 +11,6 @@ from sqlalchemy.orm import Session
 from market.audit import service as audit
 from market.db import utcnow
 from market.errors import Conflict, Forbidden, NotFound
-from market.needs.models import Need
 from market.notifications.models import Notification, SavedSearch
 from market.notifications.schemas import SavedSearchIn
 from market.orgs.models import PROVIDER_KINDS, Organisation, OrgKind, Role, User
@@ -81,6 +81,18 @@ def mark_all_read(session: Session, user: User) -> int:
 
 # --- saved searches (subscriptions) -----------------------------------------------------------
 
+
+class PublishedNeed(Protocol):
+    """What a saved search is matched against (a need, without this package depending on needs)."""
+
+    id: int
+    org_id: int
+    title: str
+    summary: str
+    industry: str
+    county: str
+    track: str
+
 MAX_SAVED_SEARCHES = 20
 
 
@@ -134,7 +146,7 @@ def delete_saved_search(session: Session, user: User, search_id: int) -> None:
     session.flush()
 
 
-def search_matches(saved: SavedSearch, need: Need) -> bool:
+def search_matches(saved: SavedSearch, need: PublishedNeed) -> bool:
     """Every keyword appears in the title or summary, and every filter set agrees with the need
     (a digital or green subscription also matches needs that are both)."""
     text = f"{need.title} {need.summary}".lower()
@@ -151,7 +163,7 @@ def search_matches(saved: SavedSearch, need: Need) -> bool:
     return True
 
 
-def notify_matching_subscriptions(session: Session, need: Need) -> int:
+def notify_matching_subscriptions(session: Session, need: PublishedNeed) -> int:
     """When a need is published, each provider user whose subscription matches it hears once."""
     rows = session.execute(
         select(SavedSearch, User)

@@ -5,7 +5,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from market.vocab import COUNTIES, INDUSTRIES
+from market.vocab import CAPABILITY_KINDS, COUNTIES, INDUSTRIES
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -109,7 +109,7 @@ class VerificationIn(BaseModel):
 
 class CapabilityItemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kind: str = Field(pattern="^(project|paper|patent|product|case)$")
+    kind: str = Field(pattern="^(" + "|".join(CAPABILITY_KINDS) + ")$")
     title: str = Field(min_length=2, max_length=300)
     description: str = Field("", max_length=5000)
     year: int | None = Field(None, ge=1950, le=2100)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from market.audit import service as audit
 from market.db import utcnow
 from market.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound, TooManyRequests
-from market.orgs import security
+from market.orgs import access, security
 from market.orgs.models import (
     PROVIDER_KINDS,
     ApiToken,
@@ -163,6 +163,22 @@ def get_profile(session: Session, org_id: int) -> ProviderProfile:
     if profile is None:
         raise NotFound("能力画像不存在")
     return profile
+
+
+def profile_for_viewer(session: Session, user: User | None, org_id: int) -> ProviderProfile:
+    """A provider's profile as the viewer may see it (``access.can_view_org``); an unverified
+    provider's profile does not exist for anyone else."""
+    profile = get_profile(session, org_id)
+    if not access.can_view_org(user, profile.org):
+        raise NotFound("揭榜方不存在或尚未认证")
+    return profile
+
+
+def org_for_viewer(session: Session, user: User | None, org_id: int) -> Organisation:
+    org = get_org(session, org_id)
+    if not access.can_view_org(user, org):
+        raise NotFound("单位不存在")
+    return org
 
 
 def update_profile(session: Session, actor: User, org_id: int, profile_in: ProfileIn) -> ProviderProfile:

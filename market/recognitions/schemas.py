@@ -7,8 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from market.actions import Action
 from market.recognitions.policy import policy_for_year
-from market.recognitions.states import LABELS
+from market.recognitions.states import LABELS, RecognitionStatus
 
 
 class EvidenceItem(BaseModel):
@@ -77,6 +78,14 @@ class AwardLineOut(BaseModel):
     explanation: str
 
 
+class RecognitionActions(BaseModel):
+    """What the viewer may do with the application (market.recognitions.access)."""
+
+    review: Action
+    recognise: Action
+    reject: Action
+
+
 class RecognitionRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -105,9 +114,11 @@ class RecognitionRead(BaseModel):
     recognised_at: dt.datetime | None
     decided_at: dt.datetime | None
     created_at: dt.datetime
+    recognised: bool = Field(False, description="已认定（奖励已确定）")
+    actions: RecognitionActions | None = None
 
     @classmethod
-    def of(cls, rec: Any) -> RecognitionRead:
+    def of(cls, rec: Any, actions: RecognitionActions | None = None) -> RecognitionRead:
         policy = policy_for_year(rec.year)
         cat = policy.categories.get(rec.category)
         award = cat.awards.get(rec.level) if cat else None
@@ -140,6 +151,8 @@ class RecognitionRead(BaseModel):
             recognised_at=rec.recognised_at,
             decided_at=rec.decided_at,
             created_at=rec.created_at,
+            recognised=rec.status == RecognitionStatus.recognised,
+            actions=actions,
         )
 
 

@@ -20,6 +20,7 @@ from market.deals.models import Deal
 from market.errors import Forbidden, Invalid, NotFound
 from market.needs.models import Need
 from market.orgs.models import Organisation, OrgKind, User
+from market.recognitions import access
 from market.recognitions.models import Recognition, RecognitionTransition
 from market.recognitions.policy import (
     ZERO,
@@ -52,20 +53,9 @@ def normalise_product(name: str) -> str:
     return " ".join(name.split())
 
 
-def can_view(user: User, rec: Recognition) -> bool:
-    """The bureau sees every application; an organisation sees its own."""
-    return user.is_bureau_staff or user.org_id == rec.org_id
-
-
-def ensure_bureau(user: User, action_zh: str) -> None:
-    """Only bureau staff (审核员 or 管理员) review, recognise or reject."""
-    if not user.is_bureau_staff:
-        raise Forbidden(f"只有科技局工作人员可以{action_zh}")
-
-
 def get_for_view(session: Session, user: User, rec_id: int) -> Recognition:
     rec = session.get(Recognition, rec_id)
-    if rec is None or not can_view(user, rec):
+    if rec is None or not access.can_view(user, rec):
         # Another organisation's application is not revealed to exist.
         raise NotFound("认定申报不存在")
     return rec
@@ -179,8 +169,8 @@ def _move(
 
 def review(session: Session, actor: User, rec_id: int, review_in: RecognitionReview) -> Recognition:
     """Only the bureau passes an application's first review (applied → reviewed)."""
-    ensure_bureau(actor, "初审认定申报")
     rec = get_for_view(session, actor, rec_id)
+    access.decide(actor, rec, S.reviewed, "初审认定申报").require()
     rec.review_notes = review_in.notes
     rec.reviewed_by = actor.id
     rec.reviewed_at = utcnow()
@@ -190,8 +180,8 @@ def review(session: Session, actor: User, rec_id: int, review_in: RecognitionRev
 
 def reject(session: Session, actor: User, rec_id: int, rejection: RecognitionRejection) -> Recognition:
     """Only the bureau rejects, and always says why."""
-    ensure_bureau(actor, "驳回认定申报")
     rec = get_for_view(session, actor, rec_id)
+    access.decide(actor, rec, S.rejected, "驳回认定申报").require()
     rec.reason = rejection.reason
     rec.decided_by = actor.id
     rec.decided_at = utcnow()
@@ -274,9 +264,8 @@ def price(session: Session, rec: Recognition, level: str | None = None) -> Quote
 def recognise(session: Session, actor: User, rec_id: int, decision: RecognitionDecision) -> Recognition:
     """Only the bureau recognises (reviewed → recognised), optionally at another level; the award
     is computed from the policy table and stored with its lines and policy version."""
-    ensure_bureau(actor, "认定")
     rec = get_for_view(session, actor, rec_id)
-    recognition_machine.check(rec.status, S.recognised)
+    access.decide(actor, rec, S.recognised, "认定").require()
     result = price(session, rec, decision.level)
     if decision.level is not None:
         rec.level = decision.level

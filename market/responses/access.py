@@ -1,4 +1,5 @@
-"""Who may see and act on a response. Routes and queries ask here, nowhere else.
+"""Who may see and act on a response, and who may respond to a need. Services, routes and pages
+ask here, nowhere else.
 
 - the responding organisation (and its team partners, read-only) sees its own responses;
 - the enterprise that posted the need sees the responses to it and decides on them;
@@ -9,12 +10,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from market.actions import Action, allow, deny, refuse_state
+from market.db import CST
 from market.needs import access as need_access
 from market.needs.models import Need
+from market.needs.states import OPEN_FOR_RESPONSES, NeedStatus, need_machine
 from market.orgs.models import User
+from market.responses.exceptions import DuplicateResponse, ExpertRecused, NotOpenForResponses
 from market.responses.models import Response
+from market.responses.schemas import ResponseActions
+from market.responses.states import OPEN_STATUSES, ResponseStatus, response_machine
+from market.vocab import SYSTEM_DECLINE_REASONS
+
+S = ResponseStatus
 
 
 def is_responder(user: User | None, response: Response) -> bool:
@@ -44,3 +58,157 @@ def can_review(session: Session, user: User | None, response: Response, need: Ne
     if user is None:
         return False
     return user.is_bureau_staff or is_need_owner(user, need) or need_access.is_assigned_expert(session, user, need)
+
+
+def today_local() -> dt.date:
+    return dt.datetime.now(CST).date()
+
+
+def response_of_org(session: Session, need: Need, org_id: int) -> Response | None:
+    """The organisation's proposal to the need, if it responded (one per organisation and need)."""
+    return session.scalar(select(Response).where(Response.need_id == need.id, Response.org_id == org_id))
+
+
+def respond(session: Session, user: User | None, need: Need, today: dt.date | None = None) -> Action:
+    """A verified provider that may read the need's details responds, once per need, while the need
+    is open (已发榜/已揭榜) and before its deadline."""
+    if user is None:
+        return deny("请先登录后揭榜")
+    if not user.org.is_provider:
+        return deny("只有高校、科研院所和服务商可以揭榜")
+    if need_access.is_owner(user, need):
+        return deny("不能对本单位发布的需求揭榜")
+    if not user.org.is_verified:
+        return deny("单位尚未通过科技局认证，暂不能揭榜")
+    details = need_access.details_refusal(session, user, need)
+    if not details.allowed:
+        return deny(f"{details.reason}，查看需求详情后再揭榜")
+    if need.status not in OPEN_FOR_RESPONSES:
+        return deny(f"需求当前状态为「{need_machine.label(need.status)}」，不接受揭榜", NotOpenForResponses)
+    today = today or today_local()
+    if need.deadline is not None and need.deadline < today:
+        return deny(f"已过揭榜截止日期（{need.deadline.isoformat()}）", NotOpenForResponses)
+    if response_of_org(session, need, user.org_id) is not None:
+        return deny(DuplicateResponse().message, DuplicateResponse)
+    return allow()
+
+
+@dataclass(frozen=True)
+class Facts:
+    user: User | None
+    response: Response
+    need: Need
+    responder: bool
+    need_owner: bool
+    assigned: bool
+
+
+def _facts(session: Session, user: User | None, response: Response, need: Need) -> Facts:
+    return Facts(
+        user=user,
+        response=response,
+        need=need,
+        responder=is_responder(user, response),
+        need_owner=is_need_owner(user, need),
+        assigned=need_access.is_assigned_expert(session, user, need),
+    )
+
+
+def _state(response: Response, verb: str) -> Action:
+    return refuse_state(f"揭榜方案当前状态为「{response_machine.label(response.status)}」，{verb}")
+
+
+def _decide(f: Facts, target: str, verb: str) -> Action:
+    if not f.need_owner:
+        return deny("只有发榜企业可以评选揭榜方案")
+    if not response_machine.can(f.response.status, target):
+        return _state(f.response, verb)
+    return allow()
+
+
+def shortlist(f: Facts) -> Action:
+    """The enterprise shortlists a proposal while its need is still open."""
+    answer = _decide(f, S.shortlisted, "不能列入入围")
+    if answer.allowed and f.response.status == S.declined:
+        return _state(f.response, "不能列入入围")
+    if answer.allowed and f.need.status not in OPEN_FOR_RESPONSES:
+        return refuse_state(f"需求当前状态为「{need_machine.label(f.need.status)}」，不能再评选方案")
+    return answer
+
+
+def decline(f: Facts) -> Action:
+    """Declining always tells the provider why (a reason from the list and an explanation)."""
+    return _decide(f, S.declined, "不能设为未入选")
+
+
+def select_(f: Facts) -> Action:
+    """Selecting a partner opens the deal; a need has one selected partner at a time: another may
+    be chosen only after that deal fails."""
+    answer = _decide(f, S.selected, "不能选定")
+    if answer.allowed and not need_machine.can(f.need.status, NeedStatus.selected):
+        return refuse_state(f"需求当前状态为「{need_machine.label(f.need.status)}」，不能选定揭榜方")
+    return answer
+
+
+def reconsider(f: Facts) -> Action:
+    """A proposal set aside because another partner was selected is reconsidered once the need is
+    open again (that deal failed)."""
+    if not f.need_owner:
+        return deny("只有发榜企业可以评选揭榜方案")
+    if f.response.status != S.declined or f.response.reason_code not in SYSTEM_DECLINE_REASONS - {"need_withdrawn"}:
+        return _state(f.response, "不能重新考虑")
+    if f.need.status not in OPEN_FOR_RESPONSES:
+        return refuse_state(f"需求当前状态为「{need_machine.label(f.need.status)}」，不能重新考虑方案")
+    return allow()
+
+
+def withdraw(f: Facts) -> Action:
+    """The responding organisation withdraws its own proposal while it is under review."""
+    if not f.responder:
+        return deny("只有揭榜单位可以撤回方案")
+    if not response_machine.can(f.response.status, S.withdrawn):
+        return _state(f.response, "不能撤回")
+    return allow()
+
+
+def upload(f: Facts) -> Action:
+    """The responding organisation attaches documents while its proposal is under review."""
+    if not f.responder:
+        return deny("只有揭榜单位可以上传方案附件")
+    if f.response.status not in OPEN_STATUSES:
+        return _state(f.response, "不能再上传附件")
+    return allow()
+
+
+def score(f: Facts) -> Action:
+    """Experts assigned to the need score its open proposals; an expert from a responding
+    organisation is recused."""
+    user = f.user
+    if user is None or not (user.is_expert and f.assigned):
+        return deny("只有该需求的评审专家可以为揭榜方案打分")
+    if user.org_id in [f.response.org_id, *(f.response.partner_org_ids or [])]:
+        return deny("专家与揭榜单位属于同一单位，须回避", ExpertRecused)
+    if f.response.status not in OPEN_STATUSES:
+        return _state(f.response, "不能再打分")
+    return allow()
+
+
+RULES = {
+    "shortlist": shortlist,
+    "decline": decline,
+    "select": select_,
+    "reconsider": reconsider,
+    "withdraw": withdraw,
+    "upload": upload,
+    "score": score,
+}
+
+
+def response_actions(session: Session, user: User | None, response: Response, need: Need) -> ResponseActions:
+    """Every action of this viewer on this proposal, each allowed or refused with its reason."""
+    f = _facts(session, user, response, need)
+    return ResponseActions(**{name: rule(f) for name, rule in RULES.items()})
+
+
+def require(session: Session, user: User | None, response: Response, need: Need, action: str) -> None:
+    RULES[action](_facts(session, user, response, need)).require()

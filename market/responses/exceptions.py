@@ -6,16 +6,20 @@ from market.errors import Conflict, NotFound
 
 
 class ResponseNotFound(NotFound):
-    def __init__(self) -> None:
-        super().__init__("揭榜方案不存在")
+    def __init__(self, message: str = "揭榜方案不存在") -> None:
+        super().__init__(message)
 
 
 class DuplicateResponse(Conflict):
     code = "duplicate_response"
 
-    def __init__(self) -> None:
-        super().__init__("本单位已对该需求提交过揭榜方案，每个单位每项需求只能揭榜一次")
+    def __init__(self, message: str = "本单位已对该需求提交过揭榜方案，每个单位每项需求只能揭榜一次") -> None:
+        super().__init__(message)
 
 
 class NotOpenForResponses(Conflict):
     code = "not_open_for_responses"
+
+
+class ExpertRecused(Conflict):
+    code = "expert_recused"

@@ -9,14 +9,13 @@ from sqlalchemy.orm import Session
 
 from market.attachments import queries as attachments
 from market.attachments.models import Attachment
-from market.deals.models import Deal
 from market.needs.models import Need
 from market.orgs.models import Organisation, User
 from market.responses import access
 from market.responses.models import Response, ResponseScore
-from market.responses.schemas import PartnerOut, ResponseOut, ResponseReviewView, ScoreOut
-from market.responses.states import OPEN_STATUSES, response_machine
-from market.vocab import REASON_CODES, REVIEW_CRITERIA
+from market.responses.schemas import PartnerOut, ResponseActions, ResponseOut, ResponseReviewView, ScoreOut
+from market.responses.states import OPEN_STATUSES, ResponseStatus, response_machine
+from market.vocab import REASON_LABELS, REVIEW_CRITERIA
 
 
 def list_for_need(
@@ -57,27 +56,47 @@ def _averages(scores: Sequence[ResponseScore]) -> tuple[dict[str, float], float 
     return avg, round(sum(avg.values()) / len(avg), 1)
 
 
-def present(session: Session, user: User | None, response: Response, need: Need | None = None) -> ResponseOut:
-    """The read schema this viewer is entitled to: reviewers also see the experts' scores."""
+def present(
+    session: Session,
+    user: User | None,
+    response: Response,
+    need: Need | None = None,
+    *,
+    deal_id: int | None = None,
+    actions: ResponseActions | None = None,
+) -> ResponseOut:
+    """The read schema this viewer is entitled to: reviewers also see the experts' scores (by name).
+    ``market.views`` adds the proposal's deal and the viewer's actions."""
     need = need or session.get(Need, response.need_id)
     assert need is not None
     partner_ids = [int(o) for o in response.partner_org_ids or []]
     names = dict(session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(partner_ids))).all())
-    deal_id = session.scalar(select(Deal.id).where(Deal.response_id == response.id))
     data = {
         **{k: getattr(response, k) for k in ResponseOut.model_fields if hasattr(response, k) and k != "partners"},
         "need_title": need.title,
         "org_name": response.org.name,
         "partners": [PartnerOut(id=o, name=names.get(o, "")) for o in partner_ids],
         "status_label": response_machine.label(response.status),
-        "reason_label": REASON_CODES.get(response.reason_code) if response.reason_code else None,
+        "reason_label": REASON_LABELS.get(response.reason_code) if response.reason_code else None,
+        "declined_reason": (
+            "。".join(p for p in (REASON_LABELS.get(response.reason_code or "", ""), response.reason_text) if p)
+            if response.status == ResponseStatus.declined
+            else None
+        ),
         "deal_id": deal_id,
+        "actions": actions,
     }
     if access.can_review(session, user, response, need):
         scores = session.scalars(select(ResponseScore).where(ResponseScore.response_id == response.id).order_by(ResponseScore.id)).all()
         avg, total = _averages(scores)
+        experts = dict(
+            session.execute(select(User.id, User.display_name).where(User.id.in_([s.expert_id for s in scores]))).all()
+        )
         return ResponseReviewView(
-            **data, scores=[ScoreOut.model_validate(s) for s in scores], average_scores=avg, average_total=total
+            **data,
+            scores=[ScoreOut.model_validate(s).model_copy(update={"expert_name": experts.get(s.expert_id, "")}) for s in scores],
+            average_scores=avg,
+            average_total=total,
         )
     return ResponseOut(**data)
 
@@ -110,6 +129,3 @@ def open_counts_by_need(session: Session, need_ids: Sequence[int]) -> dict[int, 
     return {int(need_id): int(n) for need_id, n in rows}
 
 
-def response_of_org(session: Session, need: Need, org_id: int) -> Response | None:
-    """The organisation's proposal to the need, if it responded (one per organisation and need)."""
-    return session.scalar(select(Response).where(Response.need_id == need.id, Response.org_id == org_id))

@@ -7,8 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from market.actions import Action
 from market.needs.schemas import ScoresIn
-from market.vocab import REASON_CODES
+from market.vocab import DECLINE_REASONS, SYSTEM_DECLINE_REASONS
 
 
 class ResponseCreate(BaseModel):
@@ -41,8 +42,8 @@ class DeclineIn(BaseModel):
     @field_validator("reason_code")
     @classmethod
     def _code(cls, v: str) -> str:
-        if v not in REASON_CODES:
-            raise ValueError(f"原因须为：{'、'.join(REASON_CODES)}")
+        if v not in DECLINE_REASONS or v in SYSTEM_DECLINE_REASONS:
+            raise ValueError("请从列表中选择未入选原因")
         return v
 
 
@@ -53,6 +54,18 @@ class NoteIn(BaseModel):
 
 class ResponseScoresIn(ScoresIn):
     """An expert scores a response on the same criteria as the need (REVIEW_CRITERIA)."""
+
+
+class ResponseActions(BaseModel):
+    """What the viewer may do with the proposal; each refusal carries its reason (market.responses.access)."""
+
+    shortlist: Action
+    decline: Action
+    select: Action
+    reconsider: Action
+    withdraw: Action
+    upload: Action
+    score: Action
 
 
 class PartnerOut(BaseModel):
@@ -80,14 +93,17 @@ class ResponseOut(BaseModel):
     reason_code: str | None
     reason_label: str | None = None
     reason_text: str
+    declined_reason: str | None = Field(None, description="未入选时的原因与说明")
     deal_id: int | None = None
     created_at: dt.datetime
     updated_at: dt.datetime
+    actions: ResponseActions | None = None
 
 
 class ScoreOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     expert_id: int
+    expert_name: str = ""
     scores: dict[str, Any] | None
     comment: str
     submitted_at: dt.datetime | None

@@ -1,7 +1,9 @@
 """The response lifecycle (DESIGN.md): submitted → shortlisted → selected | declined | withdrawn.
 
-The enterprise may also decide at first sight (submitted → selected / declined). Selected,
-declined and withdrawn are final; a declined provider is always told why (structured reason).
+The enterprise may also decide at first sight (submitted → selected / declined). Selected and
+withdrawn are final; a declined provider is always told why (structured reason). A proposal
+declined because another partner was selected may be reconsidered (declined → shortlisted) when
+that deal fails and the need is open again.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ response_machine = StateMachine(
     {
         S.submitted: frozenset({S.shortlisted, S.selected, S.declined, S.withdrawn}),
         S.shortlisted: frozenset({S.selected, S.declined, S.withdrawn}),
+        S.declined: frozenset({S.shortlisted}),
     },
 )
 

@@ -106,3 +106,23 @@ def test_synonyms_and_hybrid_search(search_client: MeiliClient, prefix: str) -> 
         {"q": "", "vector": [0, 1, 0.1], "hybrid": {"embedder": "default", "semanticRatio": 1.0}, "limit": 1},
     )
     assert res["hits"][0]["id"] == "2"
+
+
+def test_a_managed_instance_is_found_by_other_processes_and_forgotten_when_gone(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``find_running`` is how every other process on a data directory finds the managed server;
+    a stopped or crashed one is not found."""
+    from market.settings import get_settings
+    from search.process import LocalMeilisearch, find_running
+
+    assert find_running(tmp_path) is None
+    server = LocalMeilisearch(tmp_path, get_settings().meili.binary).start()
+    try:
+        found = find_running(tmp_path)
+        assert found is not None and found.url == server.url and found.master_key == server.master_key
+    finally:
+        server.kill()  # as a crash: the state file stays behind
+    assert (tmp_path / "running.json").exists() and find_running(tmp_path) is None
+    server.start()
+    assert find_running(tmp_path) is not None
+    server.stop()
+    assert find_running(tmp_path) is None and not (tmp_path / "running.json").exists()

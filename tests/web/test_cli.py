@@ -62,6 +62,30 @@ def test_evaluate_writes_metrics_and_one_ranked_list_per_method(tmp_path: Path) 
     assert top == {"q1": "d1", "q2": "d2"}
 
 
+def test_evaluate_never_starts_a_second_meilisearch_on_a_running_services_data(tmp_path: Path) -> None:
+    """With the service's managed Meilisearch running on the data directory, evaluate uses it (in
+    an index of its own); with none running, a throwaway one outside the service's data. It says
+    which either way."""
+    from market.settings import get_settings
+    from search.process import LocalMeilisearch, find_running
+
+    data = tmp_path / "set"
+    _tiny_dataset(data)
+    home = tmp_path / "home"
+    alone = _jiebang(["evaluate", str(data), "--out", str(tmp_path / "out1")], home)
+    assert alone.returncode == 0, alone.stderr[-3000:]
+    assert "临时 Meilisearch" in alone.stdout and "meili-scratch" in alone.stdout
+    assert find_running(home / "meili") is None  # nothing left behind on the service's directory
+    with LocalMeilisearch(home / "meili", get_settings().meili.binary) as service_meili:
+        running = find_running(home / "meili")
+        assert running is not None and running.url == service_meili.url
+        shared = _jiebang(["evaluate", str(data), "--out", str(tmp_path / "out2")], home)
+        assert shared.returncode == 0, shared.stderr[-3000:]
+        assert "正在运行的托管 Meilisearch" in shared.stdout and service_meili.url in shared.stdout
+        assert service_meili.is_running()
+    assert find_running(home / "meili") is None
+
+
 def test_check_reports_every_component_and_a_missing_binary_clearly(tmp_path: Path) -> None:
     ok = _jiebang(["check"], tmp_path / "a")
     assert ok.returncode == 0, ok.stdout + ok.stderr

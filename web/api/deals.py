@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from market import flows
 from market.deals import queries, service
 from market.deals.queries import DealFilter
 from market.deals.schemas import DealAdvance, DealDetail, DealOut, MilestoneDoneIn, MilestoneIn, MilestoneOut
@@ -39,13 +40,13 @@ def list_deals(
 @router.get("/{deal_id}", response_model=DealDetail, responses=RESPONSES_READ)
 def get_deal(deal_id: int, session: SessionDep, user: CurrentUser) -> DealDetail:
     """对接项目详情（含里程碑与阶段变更记录）：仅双方和科技局可见。"""
-    return queries.present_detail(session, service.deal_for_viewer(session, user, deal_id))
+    return queries.present_detail(session, service.deal_for_viewer(session, user, deal_id), user)
 
 
 @router.post("/{deal_id}/advance", response_model=DealDetail, responses=RESPONSES_WRITE)
 def advance(deal_id: int, advance_in: DealAdvance, session: SessionDep, user: CurrentUser) -> DealDetail:
     """推进对接阶段。签约须填合同金额与签约日期；验收须填验收日期与结论；转化须填转化日期；未成交须填原因。"""
-    return queries.present_detail(session, service.advance(session, user, deal_id, advance_in))
+    return queries.present_detail(session, flows.advance_deal(session, user, deal_id, advance_in), user)
 
 
 @router.post(

@@ -13,7 +13,6 @@ from market import exports
 from market.batches import service as batches
 from market.db import CST
 from market.deals.queries import DealFilter
-from market.errors import NotFound
 from market.needs.queries import NeedFilter
 from market.responses import service as responses_service
 from web.deps import BureauUser, CurrentUser, OptionalUser, SessionDep
@@ -36,10 +35,8 @@ def _stamp() -> str:
 @router.get("/batches/{batch_id}/export.xlsx", response_class=Response, responses={**XLSX, **responses(404)})
 def export_batch(batch_id: int, session: SessionDep, user: OptionalUser) -> Response:
     """导出榜单（公开字段，按序编号）：已发布榜单人人可导出，未发布的仅科技局。"""
-    batch = batches.get_batch(session, batch_id)
-    if batch.status != "published" and not (user is not None and user.is_bureau_staff):
-        raise NotFound("榜单不存在")
-    return xlsx_response(exports.batch_export(session, batch), f"榜单_{batch.title}.xlsx")
+    batch = batches.batch_for_viewer(session, user, batch_id)
+    return xlsx_response(exports.batch_export(session, user, batch), f"榜单_{batch.title}.xlsx")
 
 
 @router.get("/exports/needs.xlsx", response_class=Response, responses={**XLSX, **responses(422)})

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile, status
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from market import flows, views
 from market.errors import NotFound
 from market.needs import queries, service
 from market.needs.access import can_view_details
@@ -51,7 +52,7 @@ class AttachmentOut(BaseModel):
 
 def _saved(session: SessionDep, user: CurrentUser, need: Need) -> NeedSaved:
     dups = queries.near_duplicates(session, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id)
-    view = queries.present(session, user, need)
+    view = views.need_view(session, user, need)
     assert isinstance(view, NeedOwnerView)
     return NeedSaved(need=view, near_duplicates=dups)
 
@@ -73,7 +74,7 @@ def list_needs(
     """需求列表：未登录只见已发榜需求；企业可加 mine=true 查看本单位全部需求；科技局可见全部。"""
     f = NeedFilter(q=q, status=status_, industry=industry, county=county, track=track, batch_id=batch_id, mine=mine)
     rows, total = queries.list_needs(session, user, f, offset=page.offset, limit=page.per_page, order=order)
-    return Paginated(items=[queries.present(session, user, n) for n in rows], total=total, page=page.page, per_page=page.per_page)
+    return Paginated(items=views.need_list(session, user, rows), total=total, page=page.page, per_page=page.per_page)
 
 
 @router.post("", response_model=NeedSaved, status_code=status.HTTP_201_CREATED, responses=RESPONSES_WRITE)
@@ -92,52 +93,66 @@ def check_duplicates(need_in: NeedCreate, session: SessionDep, user: CurrentUser
 @router.get("/review-queue", response_model=list[NeedOwnerView], responses=responses(401, 403))
 def review_queue(session: SessionDep, user: BureauUser) -> list[NeedPublic]:
     """科技局待审核需求队列（按提交先后）。"""
-    return [queries.present(session, user, n) for n in queries.review_queue(session)]
+    return views.need_list(session, user, queries.review_queue(session))
 
 
 @router.get("/{need_id}", response_model=NeedOwnerView | NeedDetail | NeedPublic, responses=RESPONSES_READ)
 def get_need(need_id: int, session: SessionDep, user: OptionalUser) -> NeedPublic:
     """需求详情：按查看者权限返回公开摘要、完整内容或发榜方视图。"""
     need = service.need_for_viewer(session, user, need_id)
-    return queries.present(session, user, need)
+    return views.need_view(session, user, need)
 
 
 @router.put("/{need_id}", response_model=NeedSaved, responses=RESPONSES_WRITE)
 def update_need(need_id: int, need_in: NeedUpdate, session: SessionDep, user: CurrentUser) -> NeedSaved:
-    """修改需求。已发榜的需求修改后重新进入审核。"""
-    need = service.update_need(session, user, need_id, need_in)
-    return _saved(session, user, need)
+    """修改需求。已发榜需求的修改提交科技局审核，审核通过前公开内容保持不变；联系人、联系电话和延后截止日期立即生效。"""
+    outcome = service.update_need(session, user, need_id, need_in)
+    return _saved(session, user, outcome.need)
 
 
 @router.post("/{need_id}/submit", response_model=NeedOwnerView, responses=RESPONSES_WRITE)
 def submit(need_id: int, session: SessionDep, user: CurrentUser) -> NeedPublic:
-    return queries.present(session, user, service.submit(session, user, need_id))
+    return views.need_view(session, user, service.submit(session, user, need_id))
 
 
 @router.post("/{need_id}/return", response_model=NeedOwnerView, responses=RESPONSES_WRITE)
 def return_for_changes(need_id: int, reason_in: ReasonIn, session: SessionDep, user: CurrentUser) -> NeedPublic:
     """科技局退回修改，须给出结构化原因。"""
     need = service.return_for_changes(session, user, need_id, reason_in.reason_code, reason_in.reason_text)
-    return queries.present(session, user, need)
+    return views.need_view(session, user, need)
 
 
 @router.post("/{need_id}/reject", response_model=NeedOwnerView, responses=RESPONSES_WRITE)
 def reject(need_id: int, reason_in: ReasonIn, session: SessionDep, user: CurrentUser) -> NeedPublic:
     need = service.reject(session, user, need_id, reason_in.reason_code, reason_in.reason_text)
-    return queries.present(session, user, need)
+    return views.need_view(session, user, need)
 
 
 @router.post("/{need_id}/approve", response_model=NeedOwnerView, responses=RESPONSES_WRITE)
 def approve(need_id: int, session: SessionDep, user: CurrentUser, body: OptionalReasonIn | None = None) -> NeedPublic:
     """审核通过（所有已分配专家评分完成后）。"""
     need = service.approve(session, user, need_id, body.reason_text if body else "")
-    return queries.present(session, user, need)
+    return views.need_view(session, user, need)
 
 
 @router.post("/{need_id}/withdraw", response_model=NeedOwnerView, responses=RESPONSES_WRITE)
 def withdraw(need_id: int, session: SessionDep, user: CurrentUser, body: OptionalReasonIn | None = None) -> NeedPublic:
-    need = service.withdraw(session, user, need_id, body.reason_text if body else "")
-    return queries.present(session, user, need)
+    need = flows.withdraw_need(session, user, need_id, body.reason_text if body else "")
+    return views.need_view(session, user, need)
+
+
+@router.post("/{need_id}/revision/approve", response_model=NeedOwnerView, responses=RESPONSES_WRITE)
+def approve_revision(need_id: int, session: SessionDep, user: CurrentUser, body: OptionalReasonIn | None = None) -> NeedPublic:
+    """科技局审核通过已发榜需求的修改：公开内容随之更新，已揭榜的单位收到通知。"""
+    need, _ = flows.approve_revision(session, user, need_id, body.reason_text if body else "")
+    return views.need_view(session, user, need)
+
+
+@router.post("/{need_id}/revision/return", response_model=NeedOwnerView, responses=RESPONSES_WRITE)
+def return_revision(need_id: int, reason_in: ReasonIn, session: SessionDep, user: CurrentUser) -> NeedPublic:
+    """科技局退回已发榜需求的修改（公开内容保持原样），须给出原因。"""
+    service.return_revision(session, user, need_id, reason_in.reason_code, reason_in.reason_text)
+    return views.need_view(session, user, service.get_need(session, need_id))
 
 
 @router.get("/{need_id}/comments", response_model=list[CommentOut], responses=RESPONSES_READ)
@@ -154,7 +169,7 @@ def add_comment(need_id: int, comment_in: CommentIn, session: SessionDep, user: 
 @router.post("/{need_id}/comments/{comment_id}/accept", response_model=NeedOwnerView, responses=RESPONSES_WRITE)
 def accept_suggestion(need_id: int, comment_id: int, session: SessionDep, user: CurrentUser) -> NeedPublic:
     """企业采纳凝练建议。"""
-    return queries.present(session, user, service.accept_suggestion(session, user, need_id, comment_id))
+    return views.need_view(session, user, service.accept_suggestion(session, user, need_id, comment_id))
 
 
 @router.get("/{need_id}/experts", response_model=list[ExpertAssignmentOut], responses=responses(401, 403, 404, 422))

@@ -10,7 +10,7 @@ from market.needs import service as need_service
 from market.orgs import queries, service
 from market.orgs.schemas import OrgDetail, OrgPublic, ProfileIn, ProfileOut, UserOut, VerificationIn
 from web.api.common import Paginated
-from web.deps import BureauUser, CurrentUser, PageDep, SessionDep
+from web.deps import BureauUser, CurrentUser, OptionalUser, PageDep, SessionDep
 from web.errors import RESPONSES_READ, RESPONSES_WRITE, responses
 
 router = APIRouter(tags=["单位 organisations"])
@@ -30,8 +30,9 @@ def list_orgs(
 
 
 @router.get("/orgs/{org_id}", response_model=OrgPublic, responses=RESPONSES_READ)
-def get_org(org_id: int, session: SessionDep) -> OrgPublic:
-    return OrgPublic.model_validate(service.get_org(session, org_id))
+def get_org(org_id: int, session: SessionDep, user: OptionalUser) -> OrgPublic:
+    """单位公开信息：已认证单位公开；未认证的单位仅本单位成员和科技局可见。"""
+    return OrgPublic.model_validate(service.org_for_viewer(session, user, org_id))
 
 
 @router.post("/orgs/{org_id}/verification", response_model=OrgDetail, responses=RESPONSES_WRITE)
@@ -48,8 +49,9 @@ def list_providers(session: SessionDep, page: PageDep) -> Paginated[ProfileOut]:
 
 
 @router.get("/providers/{org_id}", response_model=ProfileOut, responses=RESPONSES_READ)
-def get_provider(org_id: int, session: SessionDep) -> ProfileOut:
-    return ProfileOut.model_validate(service.get_profile(session, org_id))
+def get_provider(org_id: int, session: SessionDep, user: OptionalUser) -> ProfileOut:
+    """揭榜方能力画像：与揭榜方页面同一规则，未认证的揭榜方仅本单位成员和科技局可见。"""
+    return ProfileOut.model_validate(service.profile_for_viewer(session, user, org_id))
 
 
 @router.put("/providers/{org_id}", response_model=ProfileOut, responses=RESPONSES_WRITE)

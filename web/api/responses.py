@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Query, UploadFile, status
 from fastapi.responses import Response as HttpResponse
 from pydantic import BaseModel
 
+from market import flows, views
 from market.attachments import queries as attachments
 from market.deals.queries import present_detail
 from market.deals.schemas import DealDetail
@@ -49,8 +50,8 @@ class SelectionOut(BaseModel):
 )
 def submit_response(need_id: int, response_in: ResponseCreate, session: SessionDep, user: CurrentUser) -> ResponseOut:
     """揭榜：已认证的高校、科研院所、服务商（可联合揭榜）对可查看详情的在榜需求提交方案；每单位每项需求限一次。"""
-    response = service.submit(session, user, need_id, response_in)
-    return queries.present(session, user, response)
+    response = flows.submit_response(session, user, need_id, response_in)
+    return views.response_view(session, user, response)
 
 
 @router.get("/needs/{need_id}/responses", response_model=Paginated[ResponseReviewView], responses=RESPONSES_READ)
@@ -61,7 +62,7 @@ def list_need_responses(
     need = service.need_for_reviewer(session, user, need_id)
     rows, total = queries.list_for_need(session, need, status=status_, offset=page.offset, limit=page.per_page)
     return Paginated(
-        items=[queries.present(session, user, r, need) for r in rows], total=total, page=page.page, per_page=page.per_page
+        items=views.response_list(session, user, rows, need, with_actions=True), total=total, page=page.page, per_page=page.per_page
     )
 
 
@@ -69,44 +70,50 @@ def list_need_responses(
 def my_responses(session: SessionDep, user: CurrentUser, page: PageDep, status_: StatusQuery = None) -> Paginated[ResponseOut]:
     """本单位的揭榜方案（含作为联合揭榜合作单位的方案），最新在前。"""
     rows, total = queries.list_mine(session, user, status=status_, offset=page.offset, limit=page.per_page)
-    return Paginated(items=[queries.present(session, user, r) for r in rows], total=total, page=page.page, per_page=page.per_page)
+    return Paginated(items=views.response_list(session, user, rows), total=total, page=page.page, per_page=page.per_page)
 
 
 @router.get("/responses/{response_id}", response_model=ResponseView, responses=RESPONSES_READ)
 def get_response(response_id: int, session: SessionDep, user: CurrentUser) -> ResponseOut:
     """揭榜方案详情：揭榜单位、发榜企业、评审专家和科技局可见，其他人视为不存在。"""
     response, need = service.response_for_viewer(session, user, response_id)
-    return queries.present(session, user, response, need)
+    return views.response_view(session, user, response, need)
 
 
 @router.post("/responses/{response_id}/shortlist", response_model=ResponseReviewView, responses=RESPONSES_WRITE)
 def shortlist(response_id: int, session: SessionDep, user: CurrentUser, body: NoteIn | None = None) -> ResponseOut:
     """发榜企业将方案列入入围名单，揭榜方收到通知。"""
     response = service.shortlist(session, user, response_id, body.note if body else "")
-    return queries.present(session, user, response)
+    return views.response_view(session, user, response)
 
 
 @router.post("/responses/{response_id}/decline", response_model=ResponseReviewView, responses=RESPONSES_WRITE)
 def decline(response_id: int, decline_in: DeclineIn, session: SessionDep, user: CurrentUser) -> ResponseOut:
     """发榜企业不选该方案，须给出结构化原因和说明，揭榜方收到通知。"""
     response = service.decline(session, user, response_id, decline_in.reason_code, decline_in.reason_text)
-    return queries.present(session, user, response)
+    return views.response_view(session, user, response)
 
 
 @router.post("/responses/{response_id}/select", response_model=SelectionOut, responses=RESPONSES_WRITE)
 def select(response_id: int, session: SessionDep, user: CurrentUser, body: NoteIn | None = None) -> SelectionOut:
     """发榜企业选定揭榜方：开启对接项目，需求进入「已选定揭榜方」。"""
-    response, deal = service.select_response(session, user, response_id, body.note if body else "")
-    view = queries.present(session, user, response)
+    response, deal = flows.select_response(session, user, response_id, body.note if body else "")
+    view = views.response_view(session, user, response)
     assert isinstance(view, ResponseReviewView)
-    return SelectionOut(response=view, deal=present_detail(session, deal))
+    return SelectionOut(response=view, deal=present_detail(session, deal, user))
+
+
+@router.post("/responses/{response_id}/reconsider", response_model=ResponseReviewView, responses=RESPONSES_WRITE)
+def reconsider(response_id: int, session: SessionDep, user: CurrentUser) -> ResponseOut:
+    """选定的揭榜方未成交、需求重新开放后，发榜企业可将因「已选定其他揭榜方」未入选的方案重新列入入围。"""
+    return views.response_view(session, user, service.reconsider(session, user, response_id))
 
 
 @router.post("/responses/{response_id}/withdraw", response_model=ResponseOut, responses=RESPONSES_WRITE)
 def withdraw(response_id: int, session: SessionDep, user: CurrentUser, body: NoteIn | None = None) -> ResponseOut:
     """揭榜单位在评选结束前撤回本单位的方案。"""
     response = service.withdraw(session, user, response_id, body.note if body else "")
-    return queries.present(session, user, response)
+    return views.response_view(session, user, response)
 
 
 @router.put("/responses/{response_id}/scores", response_model=ScoreOut, responses=RESPONSES_WRITE)

@@ -96,7 +96,7 @@ def search_providers_route(
 
 
 @router.get(
-    "/needs/{need_id}/recommended-providers", response_model=list[Recommendation], responses=responses(401, 404, 422, 503)
+    "/needs/{need_id}/recommended-providers", response_model=list[Recommendation], responses=responses(401, 404, 409, 422, 503)
 )
 def recommended_providers(
     need_id: int,
@@ -107,8 +107,10 @@ def recommended_providers(
 ) -> list[Recommendation]:
     """为需求推荐揭榜方（仅发榜企业与科技局）：混合检索候选 + 结构化匹配重排，并给出推荐理由。"""
     need = need_service.need_for_viewer(session, user, need_id)
-    if not (access.is_owner(user, need) or user.is_bureau_staff):
+    answer = access.recommend(access.Facts.read(session, user, need))
+    if not answer.allowed and not answer.by_state:
         raise NotFound("需求不存在")
+    answer.require()
     if runtime.meili is None:
         raise SearchUnavailable()
     return recommend_providers(

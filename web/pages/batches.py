@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from market import flows
+from market.batches import queries as batch_queries
 from market.batches import service as batches
 from market.batches.schemas import BatchCreate, NoticeIn
 from market.errors import DomainError
 from market.needs import queries
+from market.needs.models import NeedObjection
 from market.needs.queries import NeedFilter
+from market.targets.progress import today_local
 from web.deps import SessionDep
 from web.pages.common import BureauPage, Form, int_or_none, soft_refusal
 from web.pages.render import field_errors, redirect, render
@@ -23,12 +25,12 @@ router = APIRouter(tags=["页面 pages"], include_in_schema=False)
 
 @router.get("/bureau/batches")
 def batch_list(request: Request, session: SessionDep, user: BureauPage) -> Response:
-    rows = batches.list_batches(session, published_only=False)
     counts = batches.need_counts(session)
+    rows = [batch_queries.present(session, user, b, counts.get(b.id, 0)) for b in batches.list_batches(session, user)]
     return render(
         request,
         "batches/list.html",
-        {"batches": rows, "counts": counts, "year": dt.date.today().year},
+        {"batches": rows, "year": today_local().year},
         user=user,
     )
 
@@ -37,7 +39,7 @@ def batch_list(request: Request, session: SessionDep, user: BureauPage) -> Respo
 def batch_create(request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
     try:
         b = batches.create_batch(
-            session, user, BatchCreate(year=int_or_none(form.get("year")) or dt.date.today().year)
+            session, user, BatchCreate(year=int_or_none(form.get("year")) or today_local().year)
         )
     except ValidationError:
         return redirect("/bureau/batches", "年度须在 2020–2100 之间", "error")
@@ -50,8 +52,6 @@ def batch_detail(batch_id: int, request: Request, session: SessionDep, user: Bur
     in_batch, _ = queries.list_needs(session, user, NeedFilter(batch_id=batch.id), limit=500)
     approved, _ = queries.list_needs(session, user, NeedFilter(status="approved"), limit=500)
     candidates = [n for n in approved if n.batch_id is None]
-    from market.needs.models import NeedObjection
-
     ids = [n.id for n in in_batch]
     objections = (
         session.scalars(
@@ -64,11 +64,11 @@ def batch_detail(batch_id: int, request: Request, session: SessionDep, user: Bur
         request,
         "batches/batch.html",
         {
-            "batch": batch,
+            "batch": batch_queries.present(session, user, batch, len(in_batch)),
             "needs": in_batch,
             "candidates": candidates,
             "objections": objections,
-            "today": dt.date.today(),
+            "today": today_local(),
         },
         user=user,
     )
@@ -116,7 +116,7 @@ def batch_notice(
 @router.post("/bureau/batches/{batch_id}/publish")
 def batch_publish(batch_id: int, request: Request, session: SessionDep, user: BureauPage) -> Response:
     try:
-        b = batches.publish(session, user, batch_id)
+        b = flows.publish_batch(session, user, batch_id)
     except DomainError as exc:
         return soft_refusal(exc, f"/bureau/batches/{batch_id}")
     return redirect(f"/bureau/batches/{batch_id}", f"{b.title}已发布，已通知已认证的揭榜方")

@@ -7,8 +7,15 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
+from market import flows
+from market.deals import queries as dq
+from market.deals import service as ds
+from market.deals.schemas import DealAdvance
+from market.deals.states import LABELS, ORDER, DealStage, deal_machine
 from market.errors import DomainError
+from market.orgs.models import User
 from web.deps import SessionDep
 from web.pages.common import BureauPage, Form, SignedIn
 from web.pages.render import field_errors, form_dict, redirect, render
@@ -21,33 +28,27 @@ DEAL_FIELDS = ("contract_amount_wan", "signed_on", "accepted_on", "converted_on"
 
 def _deal_page(
     request: Request,
-    session: Any,
-    user: Any,
+    session: Session,
+    user: User,
     deal_id: int,
     *,
     form: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    from market.deals import queries as dq
-    from market.deals import service as ds
-    from market.deals.states import FINAL, LABELS, ORDER, deal_machine
-
     deal = ds.deal_for_viewer(session, user, deal_id)
-    detail = dq.present_detail(session, deal)
-    nexts = [s for s in ORDER if deal_machine.can(deal.stage, s)] if deal.stage not in FINAL else []
-    can_fail = deal.stage not in FINAL
+    detail = dq.present_detail(session, deal, user)
+    assert detail.actions is not None
+    nexts = detail.actions.next_stages
     return render(
         request,
         "deals/deal.html",
         {
             "deal": detail,
-            "nexts": nexts,
-            "can_fail": can_fail,
             "STAGES": {str(k): v for k, v in LABELS.items()},
             "ORDER": [str(s) for s in ORDER],
             "REQUIRED": {str(k): v for k, v in ds.REQUIRED.items()},
-            "form": form or {"stage": str(nexts[0]) if nexts else ""},
+            "form": form or {"stage": nexts[0] if nexts else ""},
             "errors": errors or {},
             "FIELD_LABELS": ds.FIELD_LABELS,
         },
@@ -63,38 +64,26 @@ def deal_page(deal_id: int, request: Request, session: SessionDep, user: SignedI
 
 @router.post("/deals/{deal_id}/advance")
 def deal_advance(deal_id: int, request: Request, form: Form, session: SessionDep, user: SignedIn) -> Response:
-    from market.deals import service as ds
-    from market.deals.schemas import DealAdvance
-    from market.deals.service import ALLOWED
-
     data = form_dict(form, numbers=DEAL_FIELDS)
     stage = str(data.get("stage", ""))
-    allowed = ALLOWED.get(stage, ())
+    allowed = ds.ALLOWED.get(stage, ())
     payload = {"stage": stage, "note": data.get("note", "") or ""}
     for k in DEAL_FIELDS:
         if k in allowed and data.get(k) not in (None, ""):
             payload[k] = data[k]
     try:
-        ds.advance(session, user, deal_id, DealAdvance.model_validate(payload))
+        flows.advance_deal(session, user, deal_id, DealAdvance.model_validate(payload))
     except (ValidationError, DomainError) as exc:
         if isinstance(exc, DomainError) and exc.status_code not in (409, 422):
             raise
-        return _deal_page(
-            request, session, user, deal_id, form=data, errors=field_errors(exc), status_code=422
-        )
-    from market.deals.states import LABELS
-
-    return redirect(f"/deals/{deal_id}", f"已记录：{LABELS.get(stage, stage)}")  # type: ignore[call-overload]
-
+        return _deal_page(request, session, user, deal_id, form=data, errors=field_errors(exc), status_code=422)
+    return redirect(f"/deals/{deal_id}", f"已记录：{deal_machine.label(stage)}")
 
 
 @router.get("/bureau/deals")
 def deals_board(
     request: Request, session: SessionDep, user: BureauPage, county: str = "", industry: str = ""
 ) -> Response:
-    from market.deals import queries as dq
-    from market.deals.states import LABELS, ORDER, DealStage
-
     rows, total = dq.list_deals(
         session, user, dq.DealFilter(county=county or None, industry=industry or None), limit=500
     )

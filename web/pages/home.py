@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from market.batches import service as batches
+from market.batches.models import Batch
 from market.needs import queries as need_queries
 from market.needs.queries import NeedFilter
 from market.orgs import queries as org_queries
@@ -22,8 +23,8 @@ from web.pages.render import render
 router = APIRouter(tags=["页面 pages"], include_in_schema=False)
 
 
-def current_batch(session: Any) -> Any:
-    published = batches.list_batches(session, published_only=True)
+def current_batch(session: Session) -> Batch | None:
+    published = batches.list_batches(session, None)
     return published[0] if published else None
 
 

@@ -19,17 +19,28 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from market import flows, views
 from market.batches import service as batches
 from market.errors import DomainError
-from market.needs import access, queries, service
+from market.needs import queries, service
 from market.needs import queries as need_queries
 from market.needs.models import Need
 from market.needs.queries import NeedFilter
-from market.needs.schemas import FIELD_LABELS, CommentIn, NeedCreate, NeedUpdate, ReasonIn, ScoresIn
-from market.needs.states import EDITABLE_BY_OWNER, OPEN_FOR_RESPONSES, PUBLIC_STATUSES
+from market.needs.schemas import (
+    FIELD_LABELS,
+    CommentIn,
+    NeedCreate,
+    NeedOwnerView,
+    NeedUpdate,
+    ReasonIn,
+    ScoresIn,
+)
+from market.needs.states import PUBLIC_STATUSES, SUBMITTABLE
 from market.orgs.models import User
+from market.responses import access as response_access
 from market.responses import queries as rq
-from market.vocab import COOPERATION_MODES, COUNTIES, INDUSTRIES, TRACKS
+from market.responses.states import OPEN_STATUSES
+from market.vocab import COOPERATION_MODES, COUNTIES, INDUSTRIES, REVIEW_CRITERIA, TRACKS
 from web.deps import RuntimeDep, SessionDep
 from web.downloads import attachment_download
 from web.pages.common import (
@@ -241,41 +252,13 @@ def needs_list(
 @router.get("/needs/{need_id}")
 def need_page(need_id: int, request: Request, session: SessionDep, user: PageUser) -> Response:
     need = service.need_for_viewer(session, user, need_id)
-    view = queries.present(session, user, need)
-    is_owner = access.is_owner(user, need)
-    is_provider = user is not None and user.org.is_provider
-    can_accept_terms = (
-        is_provider
-        and not view.can_view_details
-        and need.disclosure == "nda"
-        and user is not None
-        and user.org.is_verified
-    )
-    my_response = None
-    if is_provider and user is not None:
-        my_response = rq.response_of_org(session, need, user.org_id)
-    can_respond = (
-        is_provider
-        and need.status in OPEN_FOR_RESPONSES
-        and view.can_view_details
-        and my_response is None
-    )
-    batch = None
-    if need.batch_id:
-        from market.batches.service import get_batch
-
-        batch = get_batch(session, need.batch_id)
+    my_response = response_access.response_of_org(session, need, user.org_id) if user is not None else None
     return render(
         request,
         "needs/detail.html",
         {
-            "need": view,
-            "is_owner": is_owner,
-            "can_accept_terms": can_accept_terms,
-            "can_respond": can_respond,
+            "need": views.need_view(session, user, need),
             "my_response": my_response,
-            "batch": batch,
-            "is_provider": is_provider,
             "attachments": queries.list_attachments(session, user, need),
         },
         user=user,
@@ -302,9 +285,6 @@ def accept_terms(need_id: int, request: Request, form: Form, session: SessionDep
 NEED_FIELDS = tuple(FIELD_LABELS)
 
 
-DRAFT_ONLY = ("draft", "returned")
-
-
 def need_input(form: Any) -> dict[str, Any]:
     data = form_dict(form, bools=("anonymous",), numbers=("budget_min_wan", "budget_max_wan", "deadline"))
     return {k: data.get(k) for k in NEED_FIELDS if k in data or k == "anonymous"}
@@ -323,7 +303,7 @@ def _validate(data: dict[str, Any]) -> dict[str, str]:
 
 def _form_page(
     request: Request,
-    user: Any,
+    user: User,
     *,
     form: dict[str, Any],
     errors: dict[str, str],
@@ -414,24 +394,20 @@ def _manage_page(
 ) -> Response:
     need = service.need_for_owner(session, user, need_id)
     max_upload_bytes = runtime.settings.limits.max_upload_bytes
-    view = queries.present(session, user, need)
-    comments = service.list_comments(session, user, need_id)
-    # The duplicate hint matters while the enterprise can still reword the need.
+    view = views.need_view(session, user, need)
+    assert view.actions is not None
+    # The duplicate hint matters while the enterprise can still reword the need before review.
     dups = (
         queries.near_duplicates(session, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id)
-        if need.status in DRAFT_ONLY
+        if need.status in SUBMITTABLE
         else []
     )
-    responses: list[Any] = []
-    try:
-        from market.responses import queries as rq
-
+    responses = []
+    if view.actions.view_responses.allowed:
         rows, _ = rq.list_for_need(session, need)
-        responses = [rq.present(session, user, r, need) for r in rows]
-    except ImportError:
-        pass
+        responses = views.response_list(session, user, rows, need)
     recs: list[Any] = []
-    if runtime.meili is not None and need.status != "draft":
+    if runtime.meili is not None and view.actions.recommend.allowed:
         try:
             from search.recommend import recommend_providers
 
@@ -445,14 +421,10 @@ def _manage_page(
         "needs/manage.html",
         {
             "need": view,
-            "comments": comments,
+            "comments": service.list_comments(session, user, need_id),
             "dups": dups,
             "responses": responses,
             "recs": recs,
-            "can_edit": need.status in EDITABLE_BY_OWNER,
-            "can_submit": need.status in DRAFT_ONLY,
-            "can_withdraw": need.status
-            in ("draft", "submitted", "returned", "approved", "published", "taken_up"),
             "FIELD_LABELS": FIELD_LABELS,
             "attachments": queries.list_attachments(session, user, need),
             "max_upload_mb": max(1, max_upload_bytes // (1024 * 1024)),
@@ -491,8 +463,11 @@ def need_upload(
 @router.get("/enterprise/needs/{need_id}/edit")
 def edit_need(need_id: int, request: Request, session: SessionDep, user: EnterprisePage) -> Response:
     need = service.need_for_owner(session, user, need_id)
+    view = views.need_view(session, user, need)
     form = {k: getattr(need, k) for k in NEED_FIELDS}
-    return _form_page(request, user, form=form, errors={}, need=need)
+    if isinstance(view, NeedOwnerView) and view.pending_revision is not None:
+        form |= view.pending_revision.changes  # go on from the edit under review
+    return _form_page(request, user, form=form, errors={}, need=view)
 
 
 @router.post("/enterprise/needs/{need_id}/edit")
@@ -503,8 +478,7 @@ def save_need(
     data = need_input(form)
     try:
         need_in = NeedUpdate.model_validate(data)
-        was = need.status
-        service.update_need(session, user, need_id, need_in)
+        outcome = service.update_need(session, user, need_id, need_in)
     except (ValidationError, DomainError) as exc:
         errors = _validate(data) if isinstance(exc, ValidationError) else field_errors(exc)
         return _form_page(
@@ -512,17 +486,32 @@ def save_need(
             user,
             form=data,
             errors=errors,
-            need=need,
+            need=views.need_view(session, user, need),
             status_code=422 if isinstance(exc, ValidationError) else exc.status_code,
         )
-    msg = "修改已保存" + ("，需求已重新进入审核" if was in ("approved", "published", "taken_up") else "")
-    if form.get("then") == "submit" and need.status in DRAFT_ONLY:
+    msg = edit_message(outcome)
+    after = views.need_view(session, user, need)
+    if form.get("then") == "submit" and after.actions is not None and after.actions.submit.allowed:
         try:
             service.submit(session, user, need_id)
             msg = "修改已保存并提交审核"
         except DomainError as exc:
             return redirect(f"/enterprise/needs/{need_id}", f"修改已保存，但未能提交：{exc.message}", "error")
     return redirect(f"/enterprise/needs/{need_id}", msg)
+
+
+def edit_message(outcome: service.EditOutcome) -> str:
+    """What the enterprise is told after saving: what changed now and what waits for review."""
+    if outcome.proposed:
+        said = "修改已提交科技局审核，审核通过前公开页面仍显示当前版本"
+        if outcome.applied:
+            said = "、".join(FIELD_LABELS[f] for f in outcome.applied) + "的更正已生效；其余" + said
+        return said
+    if outcome.back_to_review and outcome.applied:
+        return "修改已保存，需求已重新进入审核"
+    if outcome.applied:
+        return "修改已保存"
+    return "内容没有变化"
 
 
 @router.post("/enterprise/needs/{need_id}/submit")
@@ -540,8 +529,11 @@ def submit_need(need_id: int, request: Request, session: SessionDep, user: Enter
 def withdraw_need(
     need_id: int, request: Request, form: Form, session: SessionDep, user: EnterprisePage
 ) -> Response:
-    service.withdraw(session, user, need_id, str(form.get("reason_text", "")).strip())
-    return redirect(f"/enterprise/needs/{need_id}", "需求已撤回")
+    try:
+        flows.withdraw_need(session, user, need_id, str(form.get("reason_text", "")).strip())
+    except DomainError as exc:
+        return soft_refusal(exc, f"/enterprise/needs/{need_id}")
+    return redirect(f"/enterprise/needs/{need_id}", "需求已撤回，已告知所有揭榜单位")
 
 
 @router.post("/enterprise/needs/{need_id}/comments")
@@ -570,7 +562,7 @@ def accept_suggestion(
 SUGGESTABLE = ("title", "summary", "problem", "indicators", "expected_outcome")
 
 
-def experts(session: Any) -> list[User]:
+def experts(session: Session) -> list[User]:
     return [
         u
         for u in session.scalars(select(User).where(User.is_active.is_(True)).order_by(User.id)).all()
@@ -580,7 +572,7 @@ def experts(session: Any) -> list[User]:
 
 def _review_page(
     request: Request,
-    session: Any,
+    session: Session,
     user: User,
     need_id: int,
     *,
@@ -589,14 +581,14 @@ def _review_page(
     status_code: int = 200,
 ) -> Response:
     need = service.get_need(session, need_id)
-    view = queries.present(session, user, need)
+    view = views.need_view(session, user, need)
     return render(
         request,
         "needs/review.html",
         {
             "need": view,
             "comments": service.list_comments(session, user, need_id),
-            "assignments": service.assignments_for(session, user, need_id),
+            "assignments": queries.assignments_with_experts(session, need),
             "experts": experts(session),
             "dups": queries.near_duplicates(
                 session, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id
@@ -676,11 +668,27 @@ def assign(need_id: int, request: Request, form: Form, session: SessionDep, user
     return redirect(f"/bureau/review/{need_id}#experts", "已分配评审专家并通知")
 
 
+@router.post("/bureau/review/{need_id}/revision")
+def decide_revision(need_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+    """The bureau accepts or returns an edit of a published need."""
+    back = f"/bureau/review/{need_id}#revision"
+    try:
+        if form.get("action") == "approve":
+            flows.approve_revision(session, user, need_id, str(form.get("reason_text", "")).strip())
+            return redirect(f"/bureau/review/{need_id}", "修改已审核通过，公开内容已更新并通知已揭榜的单位")
+        try:
+            reason = ReasonIn(reason_code=str(form.get("reason_code", "")), reason_text=str(form.get("reason_text", "")).strip())
+        except ValidationError as exc:
+            return _review_page(request, session, user, need_id, errors=field_errors(exc), form=dict(form), status_code=422)
+        service.return_revision(session, user, need_id, reason.reason_code, reason.reason_text)
+    except DomainError as exc:
+        return soft_refusal(exc, back)
+    return redirect(f"/bureau/review/{need_id}", "修改已退回企业，公开内容保持不变")
+
+
 
 def _open_proposals(session: SessionDep, user: ExpertPage, need: Need) -> list[tuple[Any, Any]]:
     """The need's proposals still under review, each with this expert's own score (or None)."""
-    from market.responses.states import OPEN_STATUSES
-
     open_rows = sorted(
         (r for status in OPEN_STATUSES for r in rq.list_for_need(session, need, status=status, limit=500)[0]),
         key=lambda r: r.id,
@@ -698,7 +706,7 @@ def expert_need(need_id: int, request: Request, session: SessionDep, user: Exper
         request,
         "needs/expert_score.html",
         {
-            "need": queries.present(session, user, need),
+            "need": views.need_view(session, user, need),
             "a": a,
             "form": form,
             "attachments": queries.list_attachments(session, user, need),
@@ -714,8 +722,6 @@ def expert_score(
 ) -> Response:
     a = queries.assignment_of(session, user, need_id)
     need = service.need_for_viewer(session, user, need_id)
-    from market.vocab import REVIEW_CRITERIA
-
     raw = {k: str(form.get(f"score_{k}", "")).strip() for k in REVIEW_CRITERIA}
     errors = {f"score_{k}": "请填写 0–100 的整数" for k, v in raw.items() if not v.isdigit()}
     if not errors:
@@ -734,7 +740,7 @@ def expert_score(
         request,
         "needs/expert_score.html",
         {
-            "need": queries.present(session, user, need),
+            "need": views.need_view(session, user, need),
             "a": a,
             "form": shown,
             "errors": errors,

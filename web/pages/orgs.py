@@ -18,10 +18,10 @@ from market.notifications import service as notify
 from market.orgs import queries as org_queries
 from market.orgs import service as orgs
 from market.orgs.schemas import ProfileIn
-from market.vocab import TRACKS
+from market.vocab import CAPABILITY_KINDS, ORG_KIND_LABELS, TRACKS
 from web.deps import RuntimeDep, SessionDep
 from web.pages.common import PER_PAGE, BureauPage, Form, PageUser, ProviderPage, facet_links, int_or_none
-from web.pages.render import CAPABILITY_KINDS, field_errors, form_dict, redirect, render
+from web.pages.render import field_errors, form_dict, redirect, render
 
 router = APIRouter(tags=["页面 pages"], include_in_schema=False)
 log = logging.getLogger("jiebang.pages")
@@ -120,7 +120,6 @@ def providers(
                     "track_record": p.track_record,
                 }
             )
-    from market.vocab import ORG_KIND_LABELS
 
     facet_groups = facet_links(
         params,
@@ -148,16 +147,9 @@ def providers(
 
 @router.get("/providers/{org_id}")
 def provider_detail(org_id: int, request: Request, session: SessionDep, user: PageUser) -> Response:
-    from market.errors import NotFound
-
-    profile = orgs.get_profile(session, org_id)
-    viewer_is_member = user is not None and user.org_id == org_id
-    if (
-        not profile.org.is_verified
-        and not viewer_is_member
-        and not (user is not None and user.is_bureau_staff)
-    ):
-        raise NotFound("揭榜方不存在或尚未认证")
+    """The same rule as the API (``orgs.profile_for_viewer``): an unverified provider's profile
+    exists only for its members and the bureau."""
+    profile = orgs.profile_for_viewer(session, user, org_id)
     return render(request, "orgs/provider_detail.html", {"profile": profile, "org": profile.org}, user=user)
 
 

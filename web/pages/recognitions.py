@@ -11,16 +11,27 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from market.db import CST
+from market.deals import queries as deal_queries
+from market.deals import service as deal_service
 from market.errors import DomainError
 from market.needs import queries, service
 from market.needs.queries import NeedFilter
 from market.needs.states import LABELS as NEED_STATUS_LABELS
+from market.orgs.models import Organisation, User
+from market.recognitions import access as recognition_access
 from market.recognitions import queries as rec_queries
 from market.recognitions import service as rec_service
 from market.recognitions.policy import policy_for_year
-from market.recognitions.schemas import RecognitionCreate, RecognitionRead
+from market.recognitions.schemas import (
+    RecognitionCreate,
+    RecognitionDecision,
+    RecognitionRead,
+    RecognitionRejection,
+    RecognitionReview,
+)
 from market.recognitions.states import LABELS as REC_STATUS_LABELS
 from market.recognitions.states import OPEN_STATUSES as REC_OPEN
 from web.deps import SessionDep
@@ -119,10 +130,8 @@ def _policy_choices(year: int) -> dict[str, Any]:
     }
 
 
-def _link_choices(session: Any, user: Any) -> tuple[dict[int, str], dict[int, str]]:
+def _link_choices(session: Session, user: User) -> tuple[dict[int, str], dict[int, str]]:
     """The enterprise's own needs and deals, for the optional 来源 selects."""
-    from market.deals import queries as deal_queries
-
     needs, _ = queries.list_needs(session, user, NeedFilter(mine=True), limit=200, order="updated")
     rows, _ = deal_queries.list_deals(session, user, deal_queries.DealFilter(), limit=100)
     return (
@@ -136,8 +145,8 @@ def _link_choices(session: Any, user: Any) -> tuple[dict[int, str], dict[int, st
 
 def _recognition_form(
     request: Request,
-    session: Any,
-    user: Any,
+    session: Session,
+    user: User,
     *,
     form: dict[str, Any],
     errors: dict[str, str],
@@ -198,9 +207,6 @@ def apply_recognition(request: Request, form: Form, session: SessionDep, user: E
 
 @router.get("/enterprise/recognitions/{rec_id}")
 def recognition_page(rec_id: int, request: Request, session: SessionDep, user: EnterprisePage) -> Response:
-    from market.deals import queries as deal_queries
-    from market.deals import service as deal_service
-
     rec = rec_service.get_for_view(session, user, rec_id)
     quote = None
     if rec.status in REC_OPEN:
@@ -233,9 +239,7 @@ def recognition_page(rec_id: int, request: Request, session: SessionDep, user: E
 
 
 
-def _org_names(session: Any, ids: set[int]) -> dict[int, str]:
-    from market.orgs.models import Organisation
-
+def _org_names(session: Session, ids: set[int]) -> dict[int, str]:
     return (
         dict(
             session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))).all()
@@ -249,11 +253,7 @@ def _org_names(session: Any, ids: set[int]) -> dict[int, str]:
 def recognitions_list(
     request: Request, session: SessionDep, user: BureauPage, status: str = "", year: str = ""
 ) -> Response:
-    from market.recognitions import queries as rq
-    from market.recognitions.schemas import RecognitionRead
-    from market.recognitions.states import LABELS
-
-    rows, total = rq.list_for(session, user, status=status or None, year=int_or_none(year), limit=200)
+    rows, total = rec_queries.list_for(session, user, status=status or None, year=int_or_none(year), limit=200)
     names = _org_names(session, {r.org_id for r in rows})
     items = [(RecognitionRead.of(r), names.get(r.org_id, "")) for r in rows]
     return render(
@@ -264,7 +264,7 @@ def recognitions_list(
             "total": total,
             "status": status,
             "year": year,
-            "STATUS": {str(k): v for k, v in LABELS.items()},
+            "STATUS": {str(k): v for k, v in REC_STATUS_LABELS.items()},
         },
         user=user,
     )
@@ -272,15 +272,11 @@ def recognitions_list(
 
 @router.get("/bureau/recognitions/{rec_id}")
 def recognition_detail(rec_id: int, request: Request, session: SessionDep, user: BureauPage) -> Response:
-    from market.recognitions import service as rs
-    from market.recognitions.policy import policy_for_year
-    from market.recognitions.schemas import RecognitionRead
-
-    rec = rs.get_for_view(session, user, rec_id)
-    view = RecognitionRead.of(rec)
+    rec = rec_service.get_for_view(session, user, rec_id)
+    view = RecognitionRead.of(rec, recognition_access.recognition_actions(user, rec))
     quote = None
     try:
-        quote = rs.price(session, rec) if rec.status in ("applied", "reviewed") else None
+        quote = rec_service.price(session, rec) if rec.status in REC_OPEN else None
     except DomainError:
         quote = None
     policy = policy_for_year(rec.year)
@@ -303,22 +299,19 @@ def recognition_detail(rec_id: int, request: Request, session: SessionDep, user:
 def recognition_decide(
     rec_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage
 ) -> Response:
-    from market.recognitions import service as rs
-    from market.recognitions.schemas import RecognitionDecision, RecognitionRejection, RecognitionReview
-
     action = str(form.get("action", ""))
     notes = str(form.get("notes", "")).strip()
     back = f"/bureau/recognitions/{rec_id}"
     try:
         if action == "review":
-            rs.review(session, user, rec_id, RecognitionReview(notes=notes))
+            rec_service.review(session, user, rec_id, RecognitionReview(notes=notes))
             return redirect(back, "已通过初审")
         if action == "recognise":
             level = str(form.get("level", "")).strip() or None
-            rec = rs.recognise(session, user, rec_id, RecognitionDecision(level=level, notes=notes))
+            rec = rec_service.recognise(session, user, rec_id, RecognitionDecision(level=level, notes=notes))
             return redirect(back, f"已认定，奖励 {rec.award_wan:g} 万元")
         if action == "reject":
-            rs.reject(session, user, rec_id, RecognitionRejection(reason=notes))
+            rec_service.reject(session, user, rec_id, RecognitionRejection(reason=notes))
             return redirect(back, "已驳回")
     except ValidationError:
         return redirect(back, "驳回须填写原因（至少 2 个字）", "error")

@@ -18,19 +18,27 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ValidationError
 
 from market.attachments import service as attachments
+from market.batches.states import batch_machine
 from market.db import CST
+from market.deals.states import deal_machine
 from market.errors import DomainError
 from market.needs.states import LABELS as NEED_LABELS
+from market.responses.states import response_machine
 from market.vocab import (
+    CAPABILITY_KINDS,
     COOPERATION_MODES,
     COUNTIES,
+    DECLINE_REASONS,
     DISCLOSURES,
     INDUSTRIES,
     ORG_KIND_LABELS,
-    REASON_CODES,
+    REASON_LABELS,
     REVIEW_CRITERIA,
+    REVIEW_REASONS,
     ROLE_LABELS,
+    SYSTEM_DECLINE_REASONS,
     TRACKS,
+    VERIFICATION_LABELS,
 )
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -50,17 +58,9 @@ _TITLES = {
     500: "系统出错了",
 }
 
-VERIFICATION_LABELS = {"pending": "待认证", "verified": "已认证", "rejected": "未通过认证"}
-BATCH_LABELS = {"draft": "编制中", "notice": "公示中", "scheduled": "待发布", "published": "已发布"}
-try:
-    from market.deals.states import LABELS as _DEAL_LABELS
-    from market.responses.states import LABELS as _RESPONSE_LABELS
-
-    RESPONSE_LABELS = {str(k): v for k, v in _RESPONSE_LABELS.items()}
-    DEAL_LABELS = {str(k): v for k, v in _DEAL_LABELS.items()}
-except ImportError:  # responses and deals not installed yet
-    RESPONSE_LABELS, DEAL_LABELS = {}, {}
-CAPABILITY_KINDS = {"project": "项目", "paper": "论文", "patent": "专利", "product": "产品", "case": "案例"}
+BATCH_LABELS = {str(k): v for k, v in batch_machine.labels.items()}
+RESPONSE_LABELS = {str(k): v for k, v in response_machine.labels.items()}
+DEAL_LABELS = {str(k): v for k, v in deal_machine.labels.items()}
 
 
 def _fmt_dt(value: dt.datetime | dt.date | None, with_time: bool = True) -> str:
@@ -101,7 +101,9 @@ templates.env.globals.update(
     TRACKS=TRACKS,
     COOPERATION_MODES=COOPERATION_MODES,
     DISCLOSURES=DISCLOSURES,
-    REASON_CODES=REASON_CODES,
+    REASON_LABELS=REASON_LABELS,
+    REVIEW_REASONS=REVIEW_REASONS,
+    DECLINE_REASONS={k: v for k, v in DECLINE_REASONS.items() if k not in SYSTEM_DECLINE_REASONS},
     REVIEW_CRITERIA=REVIEW_CRITERIA,
     ORG_KIND_LABELS=ORG_KIND_LABELS,
     ROLE_LABELS=ROLE_LABELS,

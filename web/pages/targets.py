@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from market.errors import DomainError
 from market.targets import service as targets
@@ -158,7 +159,7 @@ def _charts(report: ProgressReport) -> list[dict[str, str]]:
     ]
 
 
-def _report(session: Any, year: int | None, as_of: dt.date | None) -> ProgressReport:
+def _report(session: Session, year: int | None, as_of: dt.date | None) -> ProgressReport:
     today = today_local()
     return progress_report(session, year or today.year, as_of or today)
 

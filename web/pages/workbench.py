@@ -11,7 +11,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup, escape
 
+from market import views
+from market.batches import queries as batch_queries
 from market.batches import service as batches
+from market.deals import queries as deal_queries
 from market.errors import DomainError
 from market.needs import queries
 from market.needs.queries import NeedFilter
@@ -34,14 +37,9 @@ log = logging.getLogger("jiebang.pages")
 @router.get("/enterprise")
 def my_needs(request: Request, session: SessionDep, user: EnterprisePage) -> Response:
     needs, total = queries.list_needs(session, user, NeedFilter(mine=True), limit=100, order="updated")
-    deals: list[Any] = []
-    try:
-        from market.deals import queries as deal_queries
-
-        rows, _ = deal_queries.list_deals(session, user, deal_queries.DealFilter(), limit=50)
-        deals = deal_queries.present_many(session, rows)
-    except ImportError:
-        pass
+    rows, _ = deal_queries.list_deals(session, user, deal_queries.DealFilter(), limit=50)
+    deals = deal_queries.present_many(session, rows)
+    needs = views.need_list(session, user, needs, with_actions=True)
     return render(
         request, "workbench/enterprise.html", {"needs": needs, "total": total, "deals": deals}, user=user
     )
@@ -60,8 +58,6 @@ def highlight(text: str, terms: list[str]) -> Markup:
 
 @router.get("/provider")
 def provider_home(request: Request, session: SessionDep, runtime: RuntimeDep, user: ProviderPage) -> Response:
-    from market.responses import queries as rq
-
     recs: list[dict[str, Any]] = []
     rec_error = None
     if not user.org.is_verified:
@@ -102,7 +98,7 @@ def provider_home(request: Request, session: SessionDep, runtime: RuntimeDep, us
             log.exception("recommendations failed")
             rec_error = "推荐服务暂时不可用，请稍后再试。"
     rows, _ = rq.list_mine(session, user, limit=50)
-    mine = [rq.present(session, user, r) for r in rows]
+    mine = views.response_list(session, user, rows)
     saved = notify.list_saved_searches(session, user)
     return render(
         request,
@@ -127,7 +123,8 @@ def overview(request: Request, session: SessionDep, user: BureauPage) -> Respons
             "pending": pending,
             "pending_total": pending_total,
             "unbatched": unbatched,
-            "batches": batches.list_batches(session, published_only=False)[:5],
+            "revisions": queries.revision_queue(session),
+            "batches": [batch_queries.present(session, user, b) for b in batches.list_batches(session, user)[:5]],
         },
         user=user,
     )

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from market.needs import service
+from market import flows
 from market.notifications.models import Notification
 from market.orgs.models import Organisation, User
 from market.responses.models import Response
@@ -19,8 +19,8 @@ def _respond(session: Session, need_id: int, provider: User, status: str = "subm
     session.flush()
 
 
-def _titles(session: Session, user: User) -> list[str]:
-    return list(session.scalars(select(Notification.title).where(Notification.user_id == user.id)))
+def _notes(session: Session, user: User) -> list[Notification]:
+    return list(session.scalars(select(Notification).where(Notification.user_id == user.id)))
 
 
 def test_withdrawing_a_need_tells_providers_with_open_proposals_only(
@@ -29,9 +29,10 @@ def test_withdrawing_a_need_tells_providers_with_open_proposals_only(
     need = factories.create_need(session, org=enterprise_org, user=enterprise_user, status="taken_up")
     _respond(session, need.id, provider_user, "shortlisted")
     _respond(session, need.id, other_provider_user, "withdrawn")
-    service.withdraw(session, enterprise_user, need.id, "项目取消")
-    assert any("需求已撤回" in t for t in _titles(session, provider_user))
-    assert not any("需求已撤回" in t for t in _titles(session, other_provider_user))
+    flows.withdraw_need(session, enterprise_user, need.id, "项目取消")
+    told = _notes(session, provider_user)
+    assert any(n.kind == "response.declined" and "需求已撤回" in n.body and "项目取消" in n.body for n in told)
+    assert not any(n.kind == "response.declined" for n in _notes(session, other_provider_user))
 
 
 def test_expiry_closes_overdue_open_needs_and_tells_responders(
@@ -40,6 +41,6 @@ def test_expiry_closes_overdue_open_needs_and_tells_responders(
     overdue = factories.create_need(session, org=enterprise_org, status="taken_up", deadline="2026-01-31")
     current = factories.create_need(session, org=enterprise_org, status="published", deadline="2027-12-31")
     _respond(session, overdue.id, provider_user)
-    assert service.expire_overdue(session, dt.date(2026, 6, 1)) >= 1
+    assert flows.expire_overdue(session, dt.date(2026, 6, 1)) >= 1
     assert overdue.status == "expired" and current.status == "published"
-    assert any("需求已过期" in t for t in _titles(session, provider_user))
+    assert any(n.kind == "response.declined" and "需求已过截止日期" in n.body for n in _notes(session, provider_user))

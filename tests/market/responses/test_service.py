@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from market import flows, views
 from market.audit.models import AuditEntry
 from market.deals.models import Deal, DealStageChange
 from market.errors import Conflict, Forbidden, IllegalTransition, Invalid, NotFound
@@ -41,20 +42,20 @@ def _notes(session: Session, user: User) -> list[Notification]:
 def test_first_response_takes_up_the_need_and_tells_the_enterprise(
     session: Session, need: Need, provider_user: User, other_provider_user: User, enterprise_user: User
 ) -> None:
-    r = service.submit(session, provider_user, need.id, PROPOSAL)
+    r = flows.submit_response(session, provider_user, need.id, PROPOSAL)
     assert r.status == "submitted" and r.org_id == provider_user.org_id
     assert need.status == "taken_up"
     assert any(n.kind == "response.submitted" for n in _notes(session, enterprise_user))
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "response.submitted", AuditEntry.object_id == r.id))
-    service.submit(session, other_provider_user, need.id, PROPOSAL)
+    flows.submit_response(session, other_provider_user, need.id, PROPOSAL)
     assert need.status == "taken_up"
 
 
 def test_one_response_per_organisation_per_need(session: Session, need: Need, provider_user: User) -> None:
-    service.submit(session, provider_user, need.id, PROPOSAL)
+    flows.submit_response(session, provider_user, need.id, PROPOSAL)
     colleague = factories.create_user(session, provider_user.org)
     with pytest.raises(Conflict) as exc:
-        service.submit(session, colleague, need.id, PROPOSAL)
+        flows.submit_response(session, colleague, need.id, PROPOSAL)
     assert exc.value.code == "duplicate_response"
 
 
@@ -62,34 +63,34 @@ def test_one_response_per_organisation_per_need(session: Session, need: Need, pr
 def test_only_needs_open_for_responses_accept_them(session: Session, enterprise_user: User, provider_user: User, status: str) -> None:
     need = factories.create_need(session, org=enterprise_user.org, status=status)
     with pytest.raises((Conflict, NotFound)):
-        service.submit(session, provider_user, need.id, PROPOSAL)
+        flows.submit_response(session, provider_user, need.id, PROPOSAL)
 
 
 def test_past_deadline_is_refused(session: Session, need: Need, provider_user: User) -> None:
     need.deadline = dt.date(2020, 1, 1)
     with pytest.raises(Conflict, match="截止日期"):
-        service.submit(session, provider_user, need.id, PROPOSAL)
+        flows.submit_response(session, provider_user, need.id, PROPOSAL)
 
 
 def test_enterprises_and_unverified_providers_cannot_respond(
     session: Session, need: Need, other_enterprise_user: User
 ) -> None:
     with pytest.raises(Forbidden):
-        service.submit(session, other_enterprise_user, need.id, PROPOSAL)
+        flows.submit_response(session, other_enterprise_user, need.id, PROPOSAL)
     pending = factories.create_user(session, factories.create_org(session, kind="provider", verified=False, industry=None))
     with pytest.raises(Forbidden, match="认证"):
-        service.submit(session, pending, need.id, PROPOSAL)
+        flows.submit_response(session, pending, need.id, PROPOSAL)
 
 
 def test_nda_and_invite_needs_require_the_details_first(
     session: Session, enterprise_user: User, provider_user: User
 ) -> None:
     nda = factories.create_need(session, org=enterprise_user.org, status="published", disclosure="nda")
-    with pytest.raises(Forbidden, match="保密条款"):
-        service.submit(session, provider_user, nda.id, PROPOSAL)
+    with pytest.raises(Forbidden, match="保密承诺"):
+        flows.submit_response(session, provider_user, nda.id, PROPOSAL)
     session.add(NeedAccessGrant(need_id=nda.id, org_id=provider_user.org_id, kind="nda_accepted", user_id=provider_user.id))
     session.flush()
-    assert service.submit(session, provider_user, nda.id, PROPOSAL).status == "submitted"
+    assert flows.submit_response(session, provider_user, nda.id, PROPOSAL).status == "submitted"
 
 
 def test_team_response_checks_partners_and_partners_can_read_it(
@@ -97,11 +98,11 @@ def test_team_response_checks_partners_and_partners_can_read_it(
 ) -> None:
     bad = PROPOSAL.model_copy(update={"partner_org_ids": [enterprise_user.org_id]})
     with pytest.raises(Invalid):
-        service.submit(session, provider_user, need.id, bad)
+        flows.submit_response(session, provider_user, need.id, bad)
     with pytest.raises(Invalid):
-        service.submit(session, provider_user, need.id, PROPOSAL.model_copy(update={"partner_org_ids": [provider_user.org_id]}))
+        flows.submit_response(session, provider_user, need.id, PROPOSAL.model_copy(update={"partner_org_ids": [provider_user.org_id]}))
     team = PROPOSAL.model_copy(update={"partner_org_ids": [other_provider_user.org_id]})
-    r = service.submit(session, provider_user, need.id, team)
+    r = flows.submit_response(session, provider_user, need.id, team)
     rows, total = queries.list_mine(session, other_provider_user)
     assert total == 1 and rows[0].id == r.id
     view = queries.present(session, other_provider_user, r)
@@ -114,7 +115,7 @@ def test_team_response_checks_partners_and_partners_can_read_it(
 def test_decline_needs_a_structured_reason_and_tells_the_provider(
     session: Session, need: Need, provider_user: User, enterprise_user: User
 ) -> None:
-    r = service.submit(session, provider_user, need.id, PROPOSAL)
+    r = flows.submit_response(session, provider_user, need.id, PROPOSAL)
     with pytest.raises(Invalid):
         service.decline(session, enterprise_user, r.id, "nonsense", "原因")
     with pytest.raises(Invalid):
@@ -122,9 +123,9 @@ def test_decline_needs_a_structured_reason_and_tells_the_provider(
     service.decline(session, enterprise_user, r.id, "budget_mismatch", "报价超出预算上限")
     assert r.status == "declined" and r.reason_code == "budget_mismatch"
     note = [n for n in _notes(session, provider_user) if n.kind == "response.declined"][0]
-    assert "预算不匹配" in note.body and "报价超出预算上限" in note.body
+    assert "报价超出预算" in note.body and "报价超出预算上限" in note.body
     view = queries.present(session, provider_user, r)
-    assert view.reason_label == "预算不匹配" and not isinstance(view, ResponseReviewView)
+    assert view.reason_label == "报价超出预算" and not isinstance(view, ResponseReviewView)
     with pytest.raises(IllegalTransition):
         service.shortlist(session, enterprise_user, r.id)
 
@@ -132,18 +133,18 @@ def test_decline_needs_a_structured_reason_and_tells_the_provider(
 def test_only_the_need_owner_decides(
     session: Session, need: Need, provider_user: User, bureau_user: User
 ) -> None:
-    r = service.submit(session, provider_user, need.id, PROPOSAL)
+    r = flows.submit_response(session, provider_user, need.id, PROPOSAL)
     for actor in (provider_user, bureau_user):
         with pytest.raises(Forbidden):
             service.shortlist(session, actor, r.id)
         with pytest.raises(Forbidden):
-            service.select_response(session, actor, r.id)
+            flows.select_response(session, actor, r.id)
 
 
 def test_strangers_do_not_see_a_response(
     session: Session, need: Need, provider_user: User, other_provider_user: User, other_enterprise_user: User, expert_user: User
 ) -> None:
-    r = service.submit(session, provider_user, need.id, PROPOSAL)
+    r = flows.submit_response(session, provider_user, need.id, PROPOSAL)
     for stranger in (other_provider_user, other_enterprise_user, expert_user):
         with pytest.raises(NotFound):
             service.response_for_viewer(session, stranger, r.id)
@@ -154,26 +155,26 @@ def test_strangers_do_not_see_a_response(
 def test_select_opens_a_deal_and_moves_the_need(
     session: Session, need: Need, provider_user: User, other_provider_user: User, enterprise_user: User
 ) -> None:
-    r1 = service.submit(session, provider_user, need.id, PROPOSAL)
-    r2 = service.submit(session, other_provider_user, need.id, PROPOSAL)
+    r1 = flows.submit_response(session, provider_user, need.id, PROPOSAL)
+    r2 = flows.submit_response(session, other_provider_user, need.id, PROPOSAL)
     service.shortlist(session, enterprise_user, r1.id, "进入答辩")
     assert r1.status == "shortlisted"
     assert any(n.kind == "response.shortlisted" for n in _notes(session, provider_user))
-    response, deal = service.select_response(session, enterprise_user, r1.id)
+    response, deal = flows.select_response(session, enterprise_user, r1.id)
     assert response.status == "selected" and need.status == "selected"
     assert deal.stage == "matched" and deal.enterprise_org_id == need.org_id and deal.provider_org_id == provider_user.org_id
     assert session.scalar(select(DealStageChange).where(DealStageChange.deal_id == deal.id)).to_stage == "matched"
     assert any(n.kind == "response.selected" for n in _notes(session, provider_user))
     # One partner at a time.
     with pytest.raises(Conflict):
-        service.select_response(session, enterprise_user, r2.id)
-    assert queries.present(session, provider_user, response).deal_id == deal.id
+        flows.select_response(session, enterprise_user, r2.id)
+    assert views.response_view(session, provider_user, response).deal_id == deal.id
 
 
 def test_withdraw_own_response_while_under_review(
     session: Session, need: Need, provider_user: User, enterprise_user: User
 ) -> None:
-    r = service.submit(session, provider_user, need.id, PROPOSAL)
+    r = flows.submit_response(session, provider_user, need.id, PROPOSAL)
     with pytest.raises(Forbidden):
         service.withdraw(session, enterprise_user, r.id)
     service.withdraw(session, provider_user, r.id, "团队调整")
@@ -182,13 +183,13 @@ def test_withdraw_own_response_while_under_review(
     with pytest.raises(IllegalTransition):
         service.withdraw(session, provider_user, r.id)
     with pytest.raises(IllegalTransition):
-        service.select_response(session, enterprise_user, r.id)
+        flows.select_response(session, enterprise_user, r.id)
 
 
 def test_assigned_experts_score_and_reviewers_see_averages(
     session: Session, need: Need, provider_user: User, enterprise_user: User, expert_user: User, bureau_user: User
 ) -> None:
-    r = service.submit(session, provider_user, need.id, PROPOSAL)
+    r = flows.submit_response(session, provider_user, need.id, PROPOSAL)
     with pytest.raises(NotFound):
         service.submit_scores(session, expert_user, r.id, ResponseScoresIn(scores=SCORES))
     session.add(ExpertAssignment(need_id=need.id, expert_id=expert_user.id, assigned_by=bureau_user.id))
@@ -207,7 +208,7 @@ def test_assigned_experts_score_and_reviewers_see_averages(
 def test_expert_from_the_responding_org_is_recused(
     session: Session, need: Need, provider_user: User, bureau_user: User
 ) -> None:
-    r = service.submit(session, provider_user, need.id, PROPOSAL)
+    r = flows.submit_response(session, provider_user, need.id, PROPOSAL)
     expert = factories.create_user(session, provider_user.org, roles=["member", "expert"])
     session.add(ExpertAssignment(need_id=need.id, expert_id=expert.id, assigned_by=bureau_user.id))
     session.flush()
@@ -224,6 +225,6 @@ def test_scores_must_cover_every_criterion() -> None:
 
 
 def test_no_deal_without_selection(session: Session, need: Need, provider_user: User) -> None:
-    service.submit(session, provider_user, need.id, PROPOSAL)
+    flows.submit_response(session, provider_user, need.id, PROPOSAL)
     assert session.scalar(select(Deal.id).where(Deal.need_id == need.id)) is None
     assert session.scalar(select(Response.id).where(Response.need_id == need.id))

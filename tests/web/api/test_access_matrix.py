@@ -19,11 +19,11 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy.orm import Session
 
+from market import flows
 from market.deals.models import DealMilestone
 from market.needs.models import ExpertAssignment
 from market.orgs import security
 from market.orgs.models import Role, User
-from market.responses import service as responses
 from market.responses.schemas import ResponseCreate
 from tests import factories
 
@@ -66,9 +66,9 @@ def world(
     published = factories.create_need(session, org=org, user=enterprise_user, status="published", title="在榜需求一项测试")
     deal_need = factories.create_need(session, org=org, user=enterprise_user, status="published", title="已选定揭榜方的需求")
     proposal = ResponseCreate(**PROPOSAL)  # type: ignore[arg-type]
-    response = responses.submit(session, provider_user, published.id, proposal)
-    selected = responses.submit(session, provider_user, deal_need.id, proposal)
-    _, deal = responses.select_response(session, enterprise_user, selected.id)
+    response = flows.submit_response(session, provider_user, published.id, proposal)
+    selected = flows.submit_response(session, provider_user, deal_need.id, proposal)
+    _, deal = flows.select_response(session, enterprise_user, selected.id)
     session.add(ExpertAssignment(need_id=published.id, expert_id=expert_user.id, assigned_by=bureau_user.id))
     other_expert = factories.create_user(
         session, factories.create_org(session, kind="institute", industry=None), roles=[Role.member.value, Role.expert.value]
@@ -216,8 +216,8 @@ def test_ids_swapped_across_organisations_are_not_found(
     """A party of one deal cannot reach another deal's milestone, nor one response's attachment
     through another response, by putting the foreign id in its own path."""
     other_need = factories.create_need(session, org=other_enterprise_user.org, status="published", title="另一企业的在榜需求")
-    r = responses.submit(session, other_provider_user, other_need.id, ResponseCreate(**PROPOSAL))  # type: ignore[arg-type]
-    _, other_deal = responses.select_response(session, other_enterprise_user, r.id)
+    r = flows.submit_response(session, other_provider_user, other_need.id, ResponseCreate(**PROPOSAL))  # type: ignore[arg-type]
+    _, other_deal = flows.select_response(session, other_enterprise_user, r.id)
     milestone = DealMilestone(deal_id=world.deal, title="原项目的里程碑")
     session.add(milestone)
     session.flush()

@@ -117,7 +117,16 @@ def test_recommendations_both_ways_are_ranked_and_explained_in_chinese(
 
 
 def test_a_committed_change_wakes_the_worker(runtime: Runtime, client: TestClient, enterprise_user: User, auth) -> None:
-    runtime.worker_wake.clear()
-    r = client.post("/api/v1/needs", json=factories.need_fields(), headers=auth(enterprise_user))
-    assert r.status_code == 201
-    assert runtime.worker_wake.is_set()
+    from search.client import MeiliClient
+    from search.outbox import OutboxWorker
+
+    # The production worker, not started: its wake-up event is what a commit sets.
+    runtime.worker = OutboxWorker(runtime.session_factory, MeiliClient("http://127.0.0.1:9", None), None)
+    try:
+        r = client.get("/api/v1/needs")
+        assert r.status_code == 200 and not runtime.worker.wake.is_set()
+        r = client.post("/api/v1/needs", json=factories.need_fields(), headers=auth(enterprise_user))
+        assert r.status_code == 201
+        assert runtime.worker.wake.is_set()
+    finally:
+        runtime.worker = None

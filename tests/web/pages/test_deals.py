@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from market import flows
 from market.orgs.models import User
 from tests import factories
 from tests.web.pages.conftest import post_form
@@ -64,12 +65,11 @@ def test_respond_select_and_record_deal(
 def test_deal_hidden_from_outsiders(
     login, session: Session, enterprise_user: User, other_enterprise_user: User, provider_user: User
 ) -> None:
-    from market.responses import service as rs
     from market.responses.schemas import ResponseCreate
 
     need = factories.create_need(session, org=enterprise_user.org, user=enterprise_user, status="published")
-    resp = rs.submit(session, provider_user, need.id, ResponseCreate(approach="一个足够长的技术方案描述文字"))
-    _, deal = rs.select_response(session, enterprise_user, resp.id)
+    resp = flows.submit_response(session, provider_user, need.id, ResponseCreate(approach="一个足够长的技术方案描述文字"))
+    _, deal = flows.select_response(session, enterprise_user, resp.id)
     session.flush()
     c = login(other_enterprise_user)
     r = c.get(f"/deals/{deal.id}")

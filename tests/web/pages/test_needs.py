@@ -170,7 +170,7 @@ def test_refine_together_bureau_suggests_enterprise_accepts(
     r = post_form(
         c, f"/bureau/review/{need.id}/decide", {"action": "return", "reason_code": "", "reason_text": ""}
     )
-    assert r.status_code == 422 and "原因须为" in r.text
+    assert r.status_code == 422 and "请从列表中选择原因" in r.text
     r = post_form(
         c,
         f"/bureau/review/{need.id}/decide",

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from market import flows
 from market.orgs.models import User
 from market.recognitions import service as rs
 from market.recognitions.models import Recognition
@@ -107,7 +108,6 @@ def test_other_roles_are_refused_and_visitors_sent_to_login(
 def test_apply_through_the_form_creates_and_redirects(
     login, session: Session, enterprise_user: User, provider_user: User
 ) -> None:
-    from market.responses import service as resp_service
     from market.responses.schemas import ResponseCreate
 
     need = factories.create_need(
@@ -117,10 +117,10 @@ def test_apply_through_the_form_creates_and_redirects(
         status="published",
         title="一体化压铸单元工艺攻关",
     )
-    resp = resp_service.submit(
+    resp = flows.submit_response(
         session, provider_user, need.id, ResponseCreate(approach="真空压铸与模温闭环控制的一体化方案")
     )
-    _, deal = resp_service.select_response(session, enterprise_user, resp.id)
+    _, deal = flows.select_response(session, enterprise_user, resp.id)
     session.flush()
     c = login(enterprise_user)
     page = c.get("/enterprise/recognitions/new")
