@@ -244,7 +244,7 @@ def view_responses(f: Facts) -> Action:
     """The responses to a need are read by its enterprise, its assigned experts and the bureau."""
     if not (f.owner or f.bureau or f.assigned):
         return deny("需求不存在或无权查看其揭榜方案", NeedNotFound)
-    if f.need.status not in PUBLIC_STATUSES:
+    if f.need.published_at is None:
         return _state(f.need, "尚无揭榜方案")
     return allow()
 

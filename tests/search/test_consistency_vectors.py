@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -242,9 +243,8 @@ def test_cli_lists_vectorless_ids_and_repairs_them(
 ) -> None:
     from web import cli
 
-    runtime = SimpleNamespace(meili=search_client, session_factory=db_factory, index_prefix=prefix, close=lambda: None)
-    monkeypatch.setattr(cli, "_runtime", lambda *_a, **_k: runtime)
-    monkeypatch.setattr(cli, "_migrate", lambda _rt: None)
+    runtime = SimpleNamespace(meili=search_client, session_factory=db_factory, index_prefix=prefix)
+    monkeypatch.setattr(cli, "_runtime", lambda *_a, **_k: contextlib.nullcontext(runtime))
     _strip_vector(search_client, prefix, NEEDS, needs[2])
     _drop_pending(db_factory)
     runner = CliRunner()

@@ -17,7 +17,7 @@ from market.needs.queries import NeedFilter
 from market.responses import service as responses_service
 from web.deps import BureauUser, CurrentUser, OptionalUser, SessionDep
 from web.downloads import download
-from web.errors import RESPONSES_READ, responses
+from web.errors import responses
 
 router = APIRouter(tags=["导出 exports"])
 
@@ -57,7 +57,7 @@ def export_needs(
     return xlsx_response(exports.needs_export(session, user, f, order=order), f"需求清单_{_stamp()}.xlsx")
 
 
-@router.get("/exports/needs/{need_id}/responses.xlsx", response_class=Response, responses={**XLSX, **RESPONSES_READ})
+@router.get("/exports/needs/{need_id}/responses.xlsx", response_class=Response, responses={**XLSX, **responses(401, 404, 409, 422)})
 def export_responses(need_id: int, session: SessionDep, user: CurrentUser) -> Response:
     """导出某需求收到的揭榜方案（发榜企业、评审专家、科技局）。"""
     need = responses_service.need_for_reviewer(session, user, need_id)

@@ -54,7 +54,7 @@ def submit_response(need_id: int, response_in: ResponseCreate, session: SessionD
     return views.response_view(session, user, response)
 
 
-@router.get("/needs/{need_id}/responses", response_model=Paginated[ResponseReviewView], responses=RESPONSES_READ)
+@router.get("/needs/{need_id}/responses", response_model=Paginated[ResponseReviewView], responses=responses(401, 404, 409, 422))
 def list_need_responses(
     need_id: int, session: SessionDep, user: CurrentUser, page: PageDep, status_: StatusQuery = None
 ) -> Paginated[ResponseOut]:
