@@ -13,6 +13,7 @@ from market.audit import service as audit
 from market.db import utcnow
 from market.errors import Conflict, Forbidden, Invalid, NotAuthenticated, NotFound, TooManyRequests
 from market.orgs import access, security
+from market.orgs.exceptions import OrgNotFound, ProfileNotFound
 from market.orgs.models import (
     PROVIDER_KINDS,
     ApiToken,
@@ -134,7 +135,7 @@ def verify_org(session: Session, actor: User, org_id: int, decision: str, note: 
         raise Forbidden("只有科技局工作人员可以认证单位")
     org = session.get(Organisation, org_id)
     if org is None:
-        raise NotFound("单位不存在")
+        raise OrgNotFound()
     if decision not in (Verification.verified, Verification.rejected):
         raise Invalid.field("decision", "只能是 verified 或 rejected")
     old = org.verification
@@ -150,7 +151,7 @@ def verify_org(session: Session, actor: User, org_id: int, decision: str, note: 
 def get_org(session: Session, org_id: int) -> Organisation:
     org = session.get(Organisation, org_id)
     if org is None:
-        raise NotFound("单位不存在")
+        raise OrgNotFound()
     return org
 
 
@@ -161,7 +162,7 @@ def get_profile(session: Session, org_id: int) -> ProviderProfile:
         .options(selectinload(ProviderProfile.items), selectinload(ProviderProfile.org))
     )
     if profile is None:
-        raise NotFound("能力画像不存在")
+        raise ProfileNotFound()
     return profile
 
 
@@ -177,7 +178,7 @@ def profile_for_viewer(session: Session, user: User | None, org_id: int) -> Prov
 def org_for_viewer(session: Session, user: User | None, org_id: int) -> Organisation:
     org = get_org(session, org_id)
     if not access.can_view_org(user, org):
-        raise NotFound("单位不存在")
+        raise OrgNotFound()
     return org
 
 

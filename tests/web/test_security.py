@@ -70,6 +70,21 @@ def test_provider_profile_only_by_its_own_members(
     assert client.get(f"{API}/providers/{provider_user.org_id}").json()["summary"] == "工业视觉检测"
 
 
+def test_an_unverified_providers_profile_exists_only_for_its_members_and_the_bureau(
+    client: TestClient, session: Session, bureau_user: User, enterprise_user: User, auth
+) -> None:
+    """Issue 14, finding 7: the API follows the page's rule (一处规则)."""
+    org = factories.create_org(session, kind="provider", verified=False, industry=None, name="尚未认证的某服务商")
+    member = factories.create_user(session, org)
+    for path in (f"{API}/providers/{org.id}", f"{API}/orgs/{org.id}"):
+        assert client.get(path).status_code == 404
+        assert client.get(path, headers=auth(enterprise_user)).status_code == 404
+        assert client.get(path, headers=auth(member)).status_code == 200
+        assert client.get(path, headers=auth(bureau_user)).status_code == 200
+    page = client.get(f"/providers/{org.id}")
+    assert page.status_code == 404 and "尚未认证的某服务商" not in page.text
+
+
 def test_recognitions_of_another_org_do_not_exist(
     client: TestClient, enterprise_user: User, other_enterprise_user: User, auth
 ) -> None:

@@ -12,9 +12,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from market.errors import Forbidden, NotFound
+from market.errors import Forbidden
 from market.needs import access
 from market.needs import service as need_service
+from market.needs.exceptions import NeedNotFound
+from market.orgs.exceptions import ProfileNotFound
 from search.errors import SearchUnavailable
 from search.queries import (
     NeedSearchParams,
@@ -109,7 +111,7 @@ def recommended_providers(
     need = need_service.need_for_viewer(session, user, need_id)
     answer = access.recommend(access.Facts.read(session, user, need))
     if not answer.allowed and not answer.by_state:
-        raise NotFound("需求不存在")
+        raise NeedNotFound()
     answer.require()
     if runtime.meili is None:
         raise SearchUnavailable()
@@ -131,7 +133,7 @@ def recommended_needs(
 ) -> list[Recommendation]:
     """为揭榜方推荐在榜需求（本单位成员与科技局可见），每条附匹配理由。"""
     if user.org_id != org_id and not user.is_bureau_staff:
-        raise NotFound("能力画像不存在")
+        raise ProfileNotFound()
     if runtime.meili is None:
         raise SearchUnavailable()
     return recommend_needs(

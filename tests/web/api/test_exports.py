@@ -98,3 +98,26 @@ def test_responses_and_deals_exports_are_scoped(
     rows = _values(_sheet(r.content))
     assert rows[0][:3] == ["序号", "项目编号", "需求名称"]
     assert any(row[2] == need.title and row[7] == "对接中" for row in rows[1:])
+
+
+def test_a_batch_export_shows_what_the_public_pages_show_in_their_reviewed_form(
+    client: TestClient, session: Session, enterprise_user: User, auth
+) -> None:
+    """Issue 14, finding 5: no expired need the need page hides, and no unreviewed edit."""
+    from market.needs.schemas import NeedUpdate
+    from market.needs.service import update_need
+
+    shown = factories.create_need(session, org=enterprise_user.org, status="published", title="在榜的冲压模具监测需求")
+    expired = factories.create_need(session, org=enterprise_user.org, status="expired", title="已过期不应公开的需求")
+    batch = _batch(session, "published", shown, expired)
+    assert client.get(f"/api/v1/needs/{expired.id}").status_code == 404
+    update_need(
+        session, enterprise_user, shown.id,
+        NeedUpdate.model_validate(factories.need_fields(title="未经审核的新标题一项", summary="未经审核的新摘要，不能出现在公开榜单里。")),
+    )
+    session.flush()
+    rows = _values(_sheet(client.get(f"/api/v1/batches/{batch.id}/export.xlsx").content))
+    text = repr(rows)
+    assert [r[1] for r in rows[1:]] == [shown.id]
+    assert "已过期不应公开的需求" not in text and "未经审核" not in text and "在榜的冲压模具监测需求" in text
+    assert "待审核" not in text
