@@ -37,7 +37,8 @@ postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 
 test: install browser postgres
-	$(PY) -m pytest -q
+	@# Two processes (one per core here); a file's tests stay together on one worker.
+	$(PY) -m pytest -q -n 2 --dist loadfile
 	JIEBANG_TEST_DATABASE_URL=$(PG_URL) $(PY) -m pytest -q tests/market tests/web/api -m "not browser"
 
 lint: install
