@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Interval
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -31,6 +32,12 @@ def utcnow() -> dt.datetime:
 # China Standard Time: the bureau's calendar (years, deadlines, "today" on reports). Stored
 # timestamps stay UTC; this is for reading them as dates.
 CST = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+# A row id as a client may send it: a positive 64-bit integer (issue 14, finding 13). A larger
+# number cannot name a row and would overflow the database driver (a 500); it is a 422 instead.
+DB_INT_MAX = 2**63 - 1
+DbId = Annotated[int, Interval(ge=1, le=DB_INT_MAX)]
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from market.attachments.models import Attachment
 from market.audit import service as audit
 from market.errors import Invalid
+from market.text import TextRefused, clean_filename
 
 # (magic bytes, content type, extensions allowed with it)
 _SIGNATURES: tuple[tuple[bytes, str, tuple[str, ...]], ...] = (
@@ -49,7 +50,10 @@ def store(
         raise Invalid.field("file", "文件为空")
     if len(data) > max_bytes:
         raise Invalid.field("file", f"文件过大，单个文件不超过 {max_bytes // (1024 * 1024)} MB")
-    safe_name = filename.replace("/", "_").replace("\\", "_")[-200:] or "file"
+    try:
+        safe_name = clean_filename(filename)
+    except TextRefused as exc:
+        raise Invalid.field("file", f"文件名{exc}") from exc
     ctype = sniff(data, safe_name)
     att = Attachment(
         owner_type=owner_type,

@@ -5,6 +5,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from market.text import InputModel
 from market.vocab import CAPABILITY_KINDS, COUNTIES, INDUSTRIES
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -22,7 +23,7 @@ def _check_industry(v: str | None) -> str | None:
     return v
 
 
-class RegistrationIn(BaseModel):
+class RegistrationIn(InputModel):
     """A new organisation with its first (admin) user."""
 
     model_config = ConfigDict(extra="forbid")
@@ -47,7 +48,7 @@ class RegistrationIn(BaseModel):
         return v.lower()
 
 
-class LoginIn(BaseModel):
+class LoginIn(InputModel):
     model_config = ConfigDict(extra="forbid")
     email: str = Field(max_length=200)
     password: str = Field(max_length=128)
@@ -59,7 +60,7 @@ class TokenOut(BaseModel):
     expires_at: dt.datetime
 
 
-class UserIn(BaseModel):
+class UserIn(InputModel):
     """An org admin adds a colleague."""
 
     model_config = ConfigDict(extra="forbid")
@@ -101,13 +102,13 @@ class UserOut(BaseModel):
     org: OrgPublic
 
 
-class VerificationIn(BaseModel):
+class VerificationIn(InputModel):
     model_config = ConfigDict(extra="forbid")
     decision: str = Field(pattern="^(verified|rejected)$")
     note: str = Field("", max_length=500)
 
 
-class CapabilityItemIn(BaseModel):
+class CapabilityItemIn(InputModel):
     model_config = ConfigDict(extra="forbid")
     kind: str = Field(pattern="^(" + "|".join(CAPABILITY_KINDS) + ")$")
     title: str = Field(min_length=2, max_length=300)
@@ -120,7 +121,7 @@ class CapabilityItemOut(CapabilityItemIn):
     id: int
 
 
-class ProfileIn(BaseModel):
+class ProfileIn(InputModel):
     model_config = ConfigDict(extra="forbid")
     fields: list[str] = Field(default_factory=list, max_length=30)
     industries: list[str] = Field(default_factory=list, max_length=20)

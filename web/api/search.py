@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from market.db import DB_INT_MAX, DbId
 from market.errors import Forbidden
 from market.needs import access
 from market.needs import service as need_service
@@ -49,7 +50,7 @@ def search_needs_route(
     budget_max: Annotated[float | None, Query(ge=0, le=1e6)] = None,
     deadline_from: dt.date | None = None,
     deadline_to: dt.date | None = None,
-    batch_id: Annotated[int | None, Query(ge=1)] = None,
+    batch_id: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None,
     sort: Literal["relevance", "newest", "deadline", "budget"] = "relevance",
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -101,7 +102,7 @@ def search_providers_route(
     "/needs/{need_id}/recommended-providers", response_model=list[Recommendation], responses=responses(401, 404, 409, 422, 503)
 )
 def recommended_providers(
-    need_id: int,
+    need_id: DbId,
     session: SessionDep,
     user: CurrentUser,
     runtime: RuntimeDep,
@@ -125,7 +126,7 @@ def recommended_providers(
     "/providers/{org_id}/recommended-needs", response_model=list[Recommendation], responses=responses(401, 404, 422, 503)
 )
 def recommended_needs(
-    org_id: int,
+    org_id: DbId,
     session: SessionDep,
     user: CurrentUser,
     runtime: RuntimeDep,

@@ -1,0 +1,128 @@
+"""Issue 14 (hardening, second round): each finding's defence as a client would meet it.
+
+Findings 5 and 7 are in tests/web/api/test_exports.py and tests/web/test_security.py; the cost
+bounds of findings 1-4 are measured by bench/bench_worst_requests.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from market.orgs.models import User
+from tests import factories
+
+API = "/api/v1"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+SECURITY_HEADERS = ("X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy")
+
+
+def _field_messages(r) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {d["field"]: d["message"] for d in r.json()["error"]["details"]}
+
+
+# --- 14, 16: text sanitised at the edge --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "words"),
+    [
+        ("冲压模具\x01磨损监测需求", "控制字符"),
+        ("冲压模具\u202e磨损监测需求", "方向控制"),
+        ("\u200b\u200b\u200b\u200b\u200b\u200b", "不可见"),
+    ],
+)
+def test_refused_characters_in_a_title_are_a_chinese_field_message(
+    client: TestClient, enterprise_user: User, auth, title: str, words: str
+) -> None:
+    r = client.post(f"{API}/needs", json=factories.need_fields(title=title), headers=auth(enterprise_user))
+    assert r.status_code == 422
+    assert words in _field_messages(r)["title"]
+
+
+def test_private_use_characters_and_carriage_returns_are_stripped(
+    client: TestClient, enterprise_user: User, auth
+) -> None:
+    """Finding 16: U+E000/U+E001 are the highlighter's own markers; they never get stored."""
+    body = factories.need_fields(title="冲压\ue000模具\ue001磨损监测", description="第一行\r\n第二行")
+    r = client.post(f"{API}/needs", json=body, headers=auth(enterprise_user))
+    assert r.status_code == 201, r.text
+    need = r.json()["need"]
+    assert need["title"] == "冲压模具磨损监测" and need["description"] == "第一行\n第二行"
+
+
+def test_a_stored_control_character_does_not_break_the_bureaus_export(
+    client: TestClient, session: Session, enterprise_user: User, bureau_user: User, auth
+) -> None:
+    """Finding 14: a draft with U+0001 in its title (stored before these rules) made the export 500."""
+    factories.create_need(session, org=enterprise_user.org, status="submitted", title="旧数据\x01里的标题")
+    session.flush()
+    r = client.get(f"{API}/exports/needs.xlsx", headers=auth(bureau_user))
+    assert r.status_code == 200
+    assert b"PK" == r.content[:2]
+
+
+def test_a_file_name_with_a_bidi_override_is_refused(
+    client: TestClient, session: Session, enterprise_user: User, auth
+) -> None:
+    need = factories.create_need(session, org=enterprise_user.org, status="draft")
+    r = client.post(
+        f"{API}/needs/{need.id}/attachments",
+        files={"file": ("report\u202etxt.exe.pdf", PDF, "application/pdf")},
+        headers=auth(enterprise_user),
+    )
+    assert r.status_code == 422
+    assert "方向控制" in _field_messages(r)["file"]
+
+
+# --- 13: integers too big for the database are 404/422, never 500 ------------------------------
+
+
+def _routes_with_int_params() -> list[tuple[str, str]]:
+    from fastapi.routing import APIRoute
+
+    from web.app import API_ROUTERS, PAGE_ROUTERS
+
+    found = []
+    for prefix, routers in (("/api/v1", API_ROUTERS), ("", PAGE_ROUTERS)):
+        for router in routers:
+            for route in router.routes:
+                if isinstance(route, APIRoute) and "{" in route.path:
+                    for method in sorted(route.methods - {"HEAD"}):
+                        found.append((method, prefix + route.path))
+    return found
+
+
+def test_integers_of_2_63_and_more_are_refused_not_500(
+    client: TestClient, session: Session, bureau_user: User, auth
+) -> None:
+    """Finding 13: any integer path parameter >= 2^63 answered 500 and reset the connection."""
+    import re
+
+    from web.deps import SESSION_COOKIE
+
+    big = str(2**63)
+    token = auth(bureau_user)["Authorization"].removeprefix("Bearer ")
+    client.cookies.set(SESSION_COOKIE, token)
+    routes = _routes_with_int_params()
+    assert len(routes) > 40
+    seen = []
+    for method, path in routes:
+        url = re.sub(r"\{[^}]+\}", big, path)
+        is_api = path.startswith("/api")
+        headers = auth(bureau_user) if is_api else {}
+        if not is_api and method != "GET":
+            continue  # page writes stop at the CSRF check first
+        r = client.request(method, url, headers=headers, json={} if method != "GET" else None)
+        seen.append((method, path, r.status_code))
+        # A page for another audience refuses the bureau before it reads the id (403).
+        allowed = (404, 422) if is_api else (403, 404, 422)
+        assert r.status_code in allowed, (method, path, r.status_code, r.text[:200])
+    for query in ("/api/v1/needs?batch_id=" + big, "/api/v1/search/needs?batch_id=" + big, "/needs?batch_id=" + big):
+        r = client.get(query, headers=auth(bureau_user))
+        assert r.status_code in (200, 404, 422), (query, r.status_code)
+    body = {"expert_id": 2**63}
+    need = factories.create_need(session, org=bureau_user.org, status="submitted")
+    r = client.post(f"{API}/needs/{need.id}/experts", json=body, headers=auth(bureau_user))
+    assert r.status_code == 422 and "expert_id" in _field_messages(r)
