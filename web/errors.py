@@ -17,6 +17,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from market.errors import DomainError, TooManyRequests
+from web.limits import secure
 
 log = logging.getLogger("jiebang.web")
 
@@ -167,7 +168,8 @@ def install(app: FastAPI) -> None:
             return error_json(422, "invalid", "请求体格式错误，无法解析", [{"field": None, "message": "请求体格式错误"}])
         message = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else _STATUS_MESSAGES.get(exc.status_code, "请求失败")
         if _wants_json(request):
-            return error_json(exc.status_code, f"http_{exc.status_code}", message)
+            code = "payload_too_large" if exc.status_code == 413 else f"http_{exc.status_code}"
+            return error_json(exc.status_code, code, message)
         return error_page(request, exc.status_code, message)
 
     @app.exception_handler(SQLAlchemyTimeout)
@@ -181,9 +183,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
+        # Answered by Starlette's outermost middleware, outside the one that adds the headers.
         if _wants_json(request):
-            return error_json(500, "internal_error", _STATUS_MESSAGES[500])
-        return error_page(request, 500, _STATUS_MESSAGES[500])
+            return secure(error_json(500, "internal_error", _STATUS_MESSAGES[500]))
+        return secure(error_page(request, 500, _STATUS_MESSAGES[500]))
 
 
 __all__ = ["install", "error_json", "RESPONSES_READ", "RESPONSES_WRITE", "RESPONSES_PUBLIC", "responses", "HTMLResponse"]

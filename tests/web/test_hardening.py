@@ -126,3 +126,98 @@ def test_integers_of_2_63_and_more_are_refused_not_500(
     need = factories.create_need(session, org=bureau_user.org, status="submitted")
     r = client.post(f"{API}/needs/{need.id}/experts", json=body, headers=auth(bureau_user))
     assert r.status_code == 422 and "expert_id" in _field_messages(r)
+
+
+# --- 15, 19: body limit on the bytes received; headers on 413 and 500 ---------------------------
+
+
+def _chunks(data: bytes, size: int = 64 * 1024):  # type: ignore[no-untyped-def]
+    for i in range(0, len(data), size):
+        yield data[i : i + size]
+
+
+def test_a_chunked_body_over_the_limit_is_413(client: TestClient, enterprise_user: User, auth, runtime) -> None:  # type: ignore[no-untyped-def]
+    """Finding 15: with no Content-Length a 3 MB JSON body created a need (201)."""
+    import json
+
+    body = factories.need_fields(description="很长的描述" * 10)
+    body["description"] = "长" * 1000
+    raw = json.dumps(body).encode()
+    padded = raw[:-1] + b"," + b'"pad": "' + b"x" * (runtime.settings.limits.max_body_bytes + 10) + b'"}'
+    r = client.post(
+        f"{API}/needs", content=_chunks(padded), headers={**auth(enterprise_user), "content-type": "application/json"}
+    )
+    assert r.status_code == 413, r.text[:200]
+    assert r.json()["error"]["code"] == "payload_too_large"
+    for name in SECURITY_HEADERS:
+        assert name in r.headers
+
+
+def test_a_chunked_upload_over_the_limit_is_413(
+    client: TestClient, session: Session, enterprise_user: User, auth, runtime  # type: ignore[no-untyped-def]
+) -> None:
+    need = factories.create_need(session, org=enterprise_user.org, status="draft")
+    boundary = "jiebangboundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    ).encode()
+    data = head + PDF + b"0" * (runtime.settings.limits.max_upload_bytes + 200 * 1024) + f"\r\n--{boundary}--\r\n".encode()
+    r = client.post(
+        f"{API}/needs/{need.id}/attachments",
+        content=_chunks(data),
+        headers={**auth(enterprise_user), "content-type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert r.status_code == 413
+
+
+def test_413_and_500_carry_the_security_headers(client: TestClient, app, runtime) -> None:  # type: ignore[no-untyped-def]
+    big = b"x" * (runtime.settings.limits.max_body_bytes + 1)
+    r = client.post(f"{API}/needs", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert all(name in r.headers for name in SECURITY_HEADERS)
+
+    @app.get("/api/v1/_boom")
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get("/api/v1/_boom")
+    assert r.status_code == 500 and "boom" not in r.text
+    assert all(name in r.headers for name in SECURITY_HEADERS)
+
+
+def test_the_meilisearch_key_is_not_on_the_command_line(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Finding 19: ``ps`` showed the master key."""
+    import subprocess
+
+    from search import process
+    from search.errors import MeiliUnavailable
+
+    seen: dict[str, object] = {}
+
+    def fake_popen(args, **kw):  # type: ignore[no-untyped-def]
+        seen["args"], seen["env"] = args, kw.get("env")
+        raise OSError("not started in this test")
+
+    monkeypatch.setattr(subprocess, "Popen", fake_popen)
+    meili = process.LocalMeilisearch(data_dir=tmp_path, binary=tmp_path / "meilisearch")
+    (tmp_path / "meilisearch").write_bytes(b"#!/bin/sh\n")
+    (tmp_path / "meilisearch").chmod(0o755)
+    with pytest.raises(MeiliUnavailable):
+        meili.start()
+    assert not any(meili.master_key in str(a) for a in seen["args"])  # type: ignore[attr-defined]
+    assert seen["env"]["MEILI_MASTER_KEY"] == meili.master_key  # type: ignore[index]
+    assert (tmp_path / "master_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_sqlite_file_is_private(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from market.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'jiebang.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("create table t (x int)"))
+    engine.dispose()
+    assert (tmp_path / "jiebang.db").stat().st_mode & 0o777 == 0o600
