@@ -221,3 +221,52 @@ def test_the_sqlite_file_is_private(tmp_path) -> None:  # type: ignore[no-untype
         conn.execute(text("create table t (x int)"))
     engine.dispose()
     assert (tmp_path / "jiebang.db").stat().st_mode & 0o777 == 0o600
+
+
+# --- 18: every message Chinese, naming the field ------------------------------------------------
+
+
+def _all_chinese(r) -> None:  # type: ignore[no-untyped-def]
+    err = r.json()["error"]
+    assert not err["message"].isascii(), err
+    for d in err["details"]:
+        assert d["field"] and not d["message"].isascii(), err
+
+
+def test_bad_input_is_answered_in_chinese_naming_the_field(
+    client: TestClient, session: Session, enterprise_user: User, auth
+) -> None:
+    headers = {**auth(enterprise_user), "content-type": "application/json"}
+    # A list where an object is expected.
+    r = client.post(f"{API}/needs", content=b"[1, 2]", headers=headers)
+    assert r.status_code == 422
+    _all_chinese(r)
+    # Malformed JSON is not reported as field "1".
+    r = client.post(f"{API}/needs", content=b'{"title": ', headers=headers)
+    assert r.status_code == 422
+    _all_chinese(r)
+    assert all(not d["field"].isdigit() for d in r.json()["error"]["details"])
+    # Bytes that are not UTF-8.
+    r = client.post(f"{API}/needs", content=b'{"title": "\xff\xfe"}', headers=headers)
+    assert r.status_code == 422
+    _all_chinese(r)
+    # NaN is not "数值过大".
+    body = factories.need_fields()
+    raw = __import__("json").dumps(body)[:-1] + ', "budget_min_wan": NaN}'
+    r = client.post(f"{API}/needs", content=raw.encode(), headers=headers)
+    assert r.status_code == 422
+    assert _field_messages(r)["budget_min_wan"] == "须为有限数字"
+    # A text field where a file is expected.
+    need = factories.create_need(session, org=enterprise_user.org, status="draft")
+    r = client.post(f"{API}/needs/{need.id}/attachments", data={"file": "not a file"}, headers=auth(enterprise_user))
+    assert r.status_code == 422
+    _all_chinese(r)
+    assert "file" in _field_messages(r)
+
+
+def test_an_illegal_transition_says_it_in_chinese(client: TestClient, session: Session, enterprise_user: User, auth) -> None:
+    need = factories.create_need(session, org=enterprise_user.org, status="withdrawn")
+    r = client.post(f"{API}/needs/{need.id}/withdraw", json={"reason_text": ""}, headers=auth(enterprise_user))
+    assert r.status_code == 409
+    assert "withdrawn" not in r.text
+    _all_chinese(r)
