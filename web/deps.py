@@ -77,7 +77,10 @@ async def optional_user_token(request: Request) -> tuple[str | None, bool]:
     return token, from_cookie
 
 
-def optional_user(session: SessionDep, token_info: Annotated[tuple[str | None, bool], Depends(optional_user_token)]) -> User | None:
+TokenInfo = Annotated[tuple[str | None, bool], Depends(optional_user_token)]
+
+
+def optional_user(session: SessionDep, token_info: TokenInfo) -> User | None:
     token, _ = token_info
     if not token:
         return None

@@ -270,3 +270,173 @@ def test_an_illegal_transition_says_it_in_chinese(client: TestClient, session: S
     assert r.status_code == 409
     assert "withdrawn" not in r.text
     _all_chinese(r)
+
+
+# --- 9, 11, 20: sign-in, lockout, passwords, sign-out -------------------------------------------
+
+
+def test_wrong_guesses_slow_down_their_address_not_the_account(
+    client: TestClient, app, session: Session, bureau_user: User, runtime  # type: ignore[no-untyped-def]
+) -> None:
+    """Finding 11: five wrong passwords locked the bureau's account for everyone for 15 minutes."""
+    limit = runtime.settings.auth.max_failed_logins
+    for _ in range(limit):
+        assert client.post(f"{API}/auth/token", json={"email": bureau_user.email, "password": "wrong-one"}).status_code == 401
+    r = client.post(f"{API}/auth/token", json={"email": bureau_user.email, "password": factories.PASSWORD})
+    assert r.status_code == 429
+    first = int(r.headers["retry-after"])
+    # The bureau signs in from its own address all the same.
+    with TestClient(app, client=("10.1.2.3", 40000)) as elsewhere:
+        r = elsewhere.post(f"{API}/auth/token", json={"email": bureau_user.email, "password": factories.PASSWORD})
+        assert r.status_code == 200, r.text
+    # The delay grows with each further failure (after it has passed).
+    from market.orgs import service as orgs
+
+    delays = [orgs._delay_s(n, limit, runtime.settings.auth.lockout_minutes) for n in range(limit, limit + 8)]
+    assert delays == sorted(delays) and delays[0] == first >= 1 and delays[-1] <= runtime.settings.auth.lockout_minutes * 60
+    assert delays[1] > delays[0]
+
+
+def test_unknown_and_known_e_mails_get_the_same_lockout_answer(client: TestClient, enterprise_user: User, runtime) -> None:  # type: ignore[no-untyped-def]
+    """Finding 9: the lockout answered 429 only for existing accounts."""
+    answers = {}
+    for email in (enterprise_user.email, "nobody-here@test.jiebang.cn"):
+        codes = [
+            client.post(f"{API}/auth/token", json={"email": email, "password": "wrong-one"}).status_code
+            for _ in range(runtime.settings.auth.max_failed_logins + 1)
+        ]
+        last = client.post(f"{API}/auth/token", json={"email": email, "password": "wrong-one"})
+        answers[email] = (codes, last.status_code, last.json()["error"]["message"])
+    assert len(set(map(repr, answers.values()))) == 1, answers
+
+
+def test_an_unknown_e_mail_is_checked_against_a_hash_too(monkeypatch: pytest.MonkeyPatch, session: Session) -> None:
+    """Finding 9: timing told whether an e-mail exists (27-55 ms vs 739-1,441 ms): both now verify one argon2 hash."""
+    from market.errors import NotAuthenticated
+    from market.orgs import security
+    from market.orgs import service as orgs
+
+    calls: list[str] = []
+    real = security.verify_password
+    monkeypatch.setattr(security, "verify_password", lambda h, p: calls.append(h) or real(h, p))
+    with pytest.raises(NotAuthenticated):
+        orgs.authenticate(session, "nobody-at-all@test.jiebang.cn", "whatever-password")
+    assert calls == [security.dummy_hash()] and calls[0].startswith("$argon2")
+
+
+@pytest.mark.parametrize(
+    ("password", "words"),
+    [("aaaaaaaa", "简单"), ("12345678", "简单"), ("password1", "简单"), ("zhangwei2026x", "邮箱")],
+)
+def test_weak_passwords_are_refused_at_registration(client: TestClient, password: str, words: str) -> None:
+    body = {
+        "org_name": "嘉兴某某测试科技有限公司", "org_kind": "enterprise", "email": "zhangwei2026x@example.com",
+        "display_name": "张伟", "password": password,
+    }
+    r = client.post(f"{API}/auth/register", json=body)
+    assert r.status_code == 422
+    assert words in _field_messages(r)["password"]
+
+
+def test_api_sign_out_revokes_the_token(client: TestClient, enterprise_user: User, auth) -> None:
+    headers = auth(enterprise_user)
+    assert client.get(f"{API}/auth/me", headers=headers).status_code == 200
+    assert client.post(f"{API}/auth/logout", headers=headers).status_code == 204
+    assert client.get(f"{API}/auth/me", headers=headers).status_code == 401
+    # Everywhere at once.
+    one, two = auth(enterprise_user), auth(enterprise_user)
+    assert client.post(f"{API}/auth/logout?all_sessions=true", headers=one).status_code == 204
+    assert client.get(f"{API}/auth/me", headers=two).status_code == 401
+
+
+# --- 1-3: bounded inputs and per-client limits on expensive calls -------------------------------
+
+
+def test_capability_profiles_are_bounded(client: TestClient, provider_user: User, auth) -> None:
+    """Finding 2: 50 items of 300 characters, then recommended-needs, took 46.5 s."""
+    from market.orgs.schemas import ITEM_TITLE_MAX, ITEMS_MAX
+
+    item = {"kind": "project", "title": "工业视觉检测项目", "description": ""}
+    headers = auth(provider_user)
+    r = client.put(f"{API}/providers/{provider_user.org_id}", json={"items": [item] * (ITEMS_MAX + 1)}, headers=headers)
+    assert r.status_code == 422 and "items" in _field_messages(r)
+    long_title = {**item, "title": "长" * (ITEM_TITLE_MAX + 1)}
+    r = client.put(f"{API}/providers/{provider_user.org_id}", json={"items": [long_title]}, headers=headers)
+    assert r.status_code == 422
+    assert client.put(f"{API}/providers/{provider_user.org_id}", json={"items": [item] * ITEMS_MAX}, headers=headers).status_code == 200
+
+
+def test_registration_is_limited_per_address(client: TestClient, runtime, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Finding 3: POST /auth/register (argon2) was unlimited."""
+    monkeypatch.setattr(runtime.settings.limits.register, "calls", 3)
+    codes = []
+    for i in range(5):
+        body = {
+            "org_name": f"嘉兴限流测试{i}号有限公司", "org_kind": "enterprise", "email": f"limit{i}@example.com",
+            "display_name": "张工", "password": factories.PASSWORD,
+        }
+        codes.append(client.post(f"{API}/auth/register", json=body).status_code)
+    assert codes == [202, 202, 202, 429, 429]
+
+
+def test_registration_answers_the_same_whether_the_e_mail_exists(client: TestClient, enterprise_user: User) -> None:
+    """Finding 9: registration answered 409 "该邮箱已注册"."""
+    answers = []
+    for email in (enterprise_user.email, "fresh-one@example.com"):
+        body = {
+            "org_name": f"嘉兴{email[:5]}有限公司", "org_kind": "enterprise", "email": email,
+            "display_name": "张工", "password": factories.PASSWORD,
+        }
+        r = client.post(f"{API}/auth/register", json=body)
+        answers.append((r.status_code, r.json()))
+    assert answers[0] == answers[1] and answers[0][0] == 202 and "已提交" in answers[0][1]["message"]
+
+
+def test_anonymous_hybrid_search_is_limited_per_address(client: TestClient, runtime, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Finding 3: each new random query costs an embedding (0.9-2.1 s)."""
+    from web.ratelimit import limit_expensive
+
+    monkeypatch.setattr(runtime.settings.limits.anonymous_search, "calls", 2)
+    # Counted before the search itself (which needs Meilisearch, absent here: 503).
+    codes = [client.get(f"{API}/search/needs", params={"q": f"随机查询{i}"}).status_code for i in range(4)]
+    assert codes[2:] == [429, 429] and 429 not in codes[:2]
+    assert callable(limit_expensive)
+
+
+def test_the_duplicate_check_of_an_unverified_account_is_limited(
+    client: TestClient, session: Session, auth, runtime, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    """Finding 1: an unverified account's 5,000-character duplicate checks cost a core each."""
+    monkeypatch.setattr(runtime.settings.limits.unverified_duplicates, "calls", 2)
+    org = factories.create_org(session, kind="enterprise", verified=False, name="未认证的测试企业")
+    user = factories.create_user(session, org)
+    codes = [
+        client.post(f"{API}/needs/duplicates", json=factories.need_fields(), headers=auth(user)).status_code for _ in range(4)
+    ]
+    assert codes == [200, 200, 429, 429]
+
+
+# --- 6: duplicates only as the caller may see them ----------------------------------------------
+
+
+def test_duplicates_show_only_needs_the_caller_may_see_and_only_public_terms(
+    client: TestClient, session: Session, enterprise_user: User, other_enterprise_user: User, bureau_user: User, auth
+) -> None:
+    title = "冲压模具在线磨损监测系统需求"
+    hidden = factories.create_need(
+        session, org=other_enterprise_user.org, status="approved", title=title, problem="钛合金涡轮叶片激光熔覆修复工艺参数"
+    )
+    nda = factories.create_need(
+        session, org=other_enterprise_user.org, status="published", title="冲压模具磨损在线监测", disclosure="nda",
+        problem="保密难题：钛合金涡轮叶片激光熔覆修复工艺参数",
+    )
+    session.flush()
+    body = factories.need_fields(title=title, problem="钛合金涡轮叶片激光熔覆修复工艺参数")
+    mine = client.post(f"{API}/needs/duplicates", json=body, headers=auth(enterprise_user)).json()
+    ids = [d["id"] for d in mine]
+    assert hidden.id not in ids
+    for d in mine:
+        if d["id"] == nda.id:
+            assert not {"钛合金", "涡轮", "叶片", "熔覆"} & set(d["shared_terms"]), d
+    seen_by_bureau = client.post(f"{API}/needs/duplicates", json=body, headers=auth(bureau_user)).json()
+    assert hidden.id in [d["id"] for d in seen_by_bureau], (seen_by_bureau, mine)

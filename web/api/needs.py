@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -35,6 +35,7 @@ from web.api.common import Paginated
 from web.deps import BureauUser, CurrentUser, OptionalUser, PageDep, RuntimeDep, SessionDep
 from web.downloads import attachment_download
 from web.errors import RESPONSES_READ, RESPONSES_WRITE, responses
+from web.ratelimit import limit_expensive
 
 router = APIRouter(prefix="/needs", tags=["需求 needs"])
 
@@ -52,7 +53,7 @@ class AttachmentOut(BaseModel):
 
 
 def _saved(session: SessionDep, user: CurrentUser, need: Need) -> NeedSaved:
-    dups = queries.near_duplicates(session, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id)
+    dups = views.duplicates_for_viewer(session, user, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id)
     view = views.need_view(session, user, need)
     assert isinstance(view, NeedOwnerView)
     return NeedSaved(need=view, near_duplicates=dups)
@@ -85,10 +86,14 @@ def create_need(need_in: NeedCreate, session: SessionDep, user: CurrentUser) -> 
     return _saved(session, user, need)
 
 
-@router.post("/duplicates", response_model=list[NearDuplicateOut], responses=responses(401, 422))
-def check_duplicates(need_in: NeedCreate, session: SessionDep, user: CurrentUser) -> list[NearDuplicateOut]:
+@router.post("/duplicates", response_model=list[NearDuplicateOut], responses=responses(401, 422, 429))
+def check_duplicates(
+    need_in: NeedCreate, request: Request, session: SessionDep, runtime: RuntimeDep, user: CurrentUser
+) -> list[NearDuplicateOut]:
     """保存前查重：列出与输入相近的在榜或在审需求。"""
-    return queries.near_duplicates(session, need_in.title, f"{need_in.summary}。{need_in.problem}")
+    if not user.org.is_verified:
+        limit_expensive(request, runtime, "unverified_duplicates")
+    return views.duplicates_for_viewer(session, user, need_in.title, f"{need_in.summary}。{need_in.problem}")
 
 
 @router.get("/review-queue", response_model=list[NeedOwnerView], responses=responses(401, 403))

@@ -58,6 +58,7 @@ from web.pages.common import (
     store_upload,
 )
 from web.pages.render import NEED_LABELS, field_errors, form_dict, redirect, render, templates
+from web.ratelimit import limit_expensive
 from web.runtime import Runtime
 
 router = APIRouter(tags=["页面 pages"], include_in_schema=False)
@@ -342,14 +343,18 @@ def validate_field(request: Request, form: Form, user: EnterprisePage) -> HTMLRe
 
 
 @router.post("/enterprise/needs/duplicates")
-def duplicates(request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> HTMLResponse:
+def duplicates(
+    request: Request, form: Form, session: SessionDep, runtime: RuntimeDep, user: EnterprisePage
+) -> HTMLResponse:
     """htmx: needs already on the list or under review that read nearly the same."""
+    if not user.org.is_verified:
+        limit_expensive(request, runtime, "unverified_duplicates")
     title = str(form.get("title", "")).strip()
     text = f"{form.get('summary', '')}。{form.get('problem', '')}"
     exclude = form.get("need_id")
     dups = (
-        queries.near_duplicates(
-            session, title, text, exclude_id=int(exclude) if str(exclude or "").isdigit() else None
+        views.duplicates_for_viewer(
+            session, user, title, text, exclude_id=int(exclude) if str(exclude or "").isdigit() and len(str(exclude)) < 19 else None
         )
         if len(title) >= 4
         else []
@@ -399,7 +404,7 @@ def _manage_page(
     assert view.actions is not None
     # The duplicate hint matters while the enterprise can still reword the need before review.
     dups = (
-        queries.near_duplicates(session, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id)
+        views.duplicates_for_viewer(session, user, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id)
         if need.status in SUBMITTABLE
         else []
     )
@@ -591,8 +596,8 @@ def _review_page(
             "comments": service.list_comments(session, user, need_id),
             "assignments": queries.assignments_with_experts(session, need),
             "experts": experts(session),
-            "dups": queries.near_duplicates(
-                session, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id
+            "dups": views.duplicates_for_viewer(
+                session, user, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id
             ),
             "attachments": queries.list_attachments(session, user, need),
             "FIELD_LABELS": FIELD_LABELS,
