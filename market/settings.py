@@ -82,6 +82,10 @@ class AuthSettings(BaseModel):
     max_failed_logins: int = 5
     lockout_minutes: int = 15
     cookie_secure: bool = False
+    # The site's address as browsers see it (``JIEBANG_AUTH__SITE_URL``, e.g. https://jiebang.example.cn):
+    # cookie-authenticated writes whose Origin or Referer is another site are refused. Empty: the
+    # address the request was sent to.
+    site_url: str = ""
     # Sign-in attempts one client address may make per window (``JIEBANG_AUTH__LOGIN_ATTEMPTS_PER_ADDRESS``,
     # ``JIEBANG_AUTH__LOGIN_WINDOW_S``). Counted in the database, so the limit holds across server
     # processes (market/orgs/ratelimit.py).

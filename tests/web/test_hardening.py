@@ -440,3 +440,77 @@ def test_duplicates_show_only_needs_the_caller_may_see_and_only_public_terms(
             assert not {"钛合金", "涡轮", "叶片", "熔覆"} & set(d["shared_terms"]), d
     seen_by_bureau = client.post(f"{API}/needs/duplicates", json=body, headers=auth(bureau_user)).json()
     assert hidden.id in [d["id"] for d in seen_by_bureau], (seen_by_bureau, mine)
+
+
+# --- 20: an expert's scores are locked once the decision is made ---------------------------------
+
+
+SCORES = {"industry_impact": 80, "research_basis": 70, "technical_indicators": 85, "financial_indicators": 65}
+
+
+def test_expert_scores_cannot_be_rewritten_after_the_decision(
+    client: TestClient, session: Session, enterprise_user: User, expert_user: User, bureau_user: User, auth
+) -> None:
+    from market.needs.models import ExpertAssignment
+
+    need = factories.create_need(session, org=enterprise_user.org, status="submitted")
+    session.add(ExpertAssignment(need_id=need.id, expert_id=expert_user.id, assigned_by=bureau_user.id))
+    session.flush()
+    url = f"{API}/needs/{need.id}/scores"
+    assert client.put(url, json={"scores": SCORES}, headers=auth(expert_user)).status_code == 200
+    for decided in ("approved", "returned", "rejected", "published"):
+        need.status = decided
+        session.flush()
+        r = client.put(url, json={"scores": {**SCORES, "industry_impact": 10}}, headers=auth(expert_user))
+        assert r.status_code == 409, (decided, r.text)
+    session.refresh(need)
+    row = session.query(ExpertAssignment).filter_by(need_id=need.id).one()
+    assert row.scores == SCORES
+
+
+# --- 12: CSRF bound to the session, cross-origin writes refused ---------------------------------
+
+
+def test_a_planted_csrf_cookie_does_not_pass(
+    client: TestClient, session: Session, enterprise_user: User, auth
+) -> None:
+    """Finding 12: a planted jiebang_csrf cookie plus the same value in the form withdrew a need."""
+    from web.deps import SESSION_COOKIE
+
+    need = factories.create_need(session, org=enterprise_user.org, status="draft")
+    token = auth(enterprise_user)["Authorization"].removeprefix("Bearer ")
+    client.cookies.set(SESSION_COOKIE, token)
+    client.cookies.set("jiebang_csrf", "planted-by-the-attacker")
+    r = client.post(
+        f"/enterprise/needs/{need.id}/withdraw", data={"csrf_token": "planted-by-the-attacker"}, follow_redirects=False
+    )
+    assert r.status_code == 403
+    # A token issued for another session does not pass either.
+    client.cookies.clear()
+    client.cookies.set(SESSION_COOKIE, token)
+    page = client.get("/enterprise")
+    assert page.status_code == 200
+    issued = client.cookies.get("jiebang_csrf") or ""
+    assert issued and issued != "planted-by-the-attacker"
+    other = auth(enterprise_user)["Authorization"].removeprefix("Bearer ")
+    client.cookies.set(SESSION_COOKIE, other)
+    r = client.post(f"{API}/needs/{need.id}/submit", headers={"X-CSRF-Token": issued})
+    assert r.status_code == 403
+
+
+def test_a_cross_origin_write_is_refused_whatever_its_token(
+    client: TestClient, session: Session, enterprise_user: User, auth
+) -> None:
+    from web.deps import SESSION_COOKIE
+
+    need = factories.create_need(session, org=enterprise_user.org, status="draft")
+    client.cookies.set(SESSION_COOKIE, auth(enterprise_user)["Authorization"].removeprefix("Bearer "))
+    client.get("/enterprise")
+    token = client.cookies.get("jiebang_csrf") or ""
+    url = f"{API}/needs/{need.id}/submit"
+    r = client.post(url, headers={"X-CSRF-Token": token, "Origin": "http://evil.example"})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "csrf_failed"
+    r = client.post(url, headers={"X-CSRF-Token": token, "Referer": "http://evil.example/page"})
+    assert r.status_code == 403
+    r = client.post(url, headers={"X-CSRF-Token": token, "Origin": "http://testserver"})
+    assert r.status_code == 200, r.text

@@ -5,7 +5,6 @@ that every cookie-authenticated write must echo (double submit, checked in ``web
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -17,6 +16,7 @@ from market.errors import DomainError, NotAuthenticated, TooManyRequests
 from market.orgs import service as orgs
 from market.orgs.models import User
 from market.orgs.schemas import RegistrationIn
+from web import csrf
 from web.deps import SESSION_COOKIE, RuntimeDep, SessionDep
 from web.pages.common import Form, PageUser
 from web.pages.render import check_form_csrf, field_errors, form_dict, redirect, render, set_csrf_cookie
@@ -69,8 +69,8 @@ def _sign_in(request: Request, runtime: RuntimeDep, session: Session, user: User
         secure=auth.cookie_secure,
         path="/",
     )
-    # A fresh CSRF token per sign-in.
-    set_csrf_cookie(request, response, secrets.token_urlsafe(32))
+    # A fresh CSRF token per sign-in, bound to the new session.
+    set_csrf_cookie(request, response, csrf.issue(request, token))
     return response
 
 
