@@ -21,13 +21,19 @@ from market.responses import access as response_access
 from market.responses import queries as response_queries
 from market.responses.models import Response
 from market.responses.schemas import ResponseOut
+from market.responses.states import ResponseStatus
+
+TALKING = frozenset({ResponseStatus.shortlisted, ResponseStatus.selected})
 
 
 def need_view(session: Session, user: User | None, need: Need) -> NeedPublic:
     """One need for its viewer: the fields the disclosure rules allow, the batch it was published
     in, and every action (responding included) with the reason when refused."""
     respond = response_access.respond(session, user, need)
-    responded = user is not None and response_access.response_of_org(session, need, user.org_id) is not None
+    # The contact of an anonymous need goes to a provider once the enterprise has chosen to talk to
+    # it: its proposal shortlisted or selected (issue 14, finding 8), not merely sent.
+    own = response_access.response_of_org(session, need, user.org_id) if user is not None else None
+    responded = own is not None and own.status in TALKING
     actions = need_access.need_actions(session, user, need, respond=respond)
     batch = session.get(Batch, need.batch_id) if need.batch_id else None
     return need_queries.present(

@@ -514,3 +514,67 @@ def test_a_cross_origin_write_is_refused_whatever_its_token(
     assert r.status_code == 403
     r = client.post(url, headers={"X-CSRF-Token": token, "Origin": "http://testserver"})
     assert r.status_code == 200, r.text
+
+
+# --- 10: X-Forwarded-For only from configured proxies -------------------------------------------
+
+
+def _client_seen_by_app(options: dict, peer: str, forwarded: str) -> str:  # type: ignore[type-arg]
+    """The client address the app sees behind uvicorn's proxy handling as ``jiebang serve`` configures it."""
+    import asyncio
+
+    import uvicorn
+
+    seen: list[str] = []
+
+    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+        seen.append(scope["client"][0])
+
+    config = uvicorn.Config(app, **options)
+    config.load()
+    scope = {
+        "type": "http", "client": (peer, 5000), "headers": [(b"x-forwarded-for", forwarded.encode())],
+        "scheme": "http", "path": "/", "method": "GET", "query_string": b"",
+    }
+    asyncio.run(config.loaded_app(scope, None, None))  # type: ignore[arg-type]
+    return seen[0]
+
+
+def test_forwarded_headers_are_believed_only_from_configured_proxies(test_settings) -> None:  # type: ignore[no-untyped-def]
+    """Finding 10: rotating X-Forwarded-For reset the per-address sign-in limit."""
+    from web.proxies import uvicorn_proxy_options
+
+    default = uvicorn_proxy_options(test_settings)
+    assert _client_seen_by_app(default, "127.0.0.1", "203.0.113.9") == "127.0.0.1"
+    behind = test_settings.model_copy(deep=True)
+    behind.limits.trusted_proxies = ["10.0.0.5"]
+    options = uvicorn_proxy_options(behind)
+    assert _client_seen_by_app(options, "10.0.0.5", "203.0.113.9") == "203.0.113.9"
+    assert _client_seen_by_app(options, "127.0.0.1", "203.0.113.9") == "127.0.0.1"
+
+
+# --- 8: an anonymous need's contact only once the enterprise chooses to talk -------------------
+
+
+def test_an_anonymous_needs_contact_waits_for_the_enterprise(
+    client: TestClient, session: Session, enterprise_user: User, provider_user: User, other_provider_user: User, auth
+) -> None:
+    from market.responses.models import Response
+
+    need = factories.create_need(
+        session, org=enterprise_user.org, status="published", anonymous=True, contact_name="王经理", contact_phone="0573-12345678"
+    )
+    session.flush()
+    url = f"{API}/needs/{need.id}"
+    for viewer in (provider_user, other_provider_user):
+        body = client.get(url, headers=auth(viewer)).json()
+        assert body.get("contact_name", "") == "" and body.get("contact_phone", "") == "", body
+    r = client.post(f"{API}/needs/{need.id}/responses", json={"approach": "我们有成熟的模具磨损监测方案，视觉加振动传感融合，可在三个月内交付试点。"}, headers=auth(provider_user))
+    assert r.status_code in (200, 201), r.text
+    # Responding alone does not reveal who is behind the need.
+    assert client.get(url, headers=auth(provider_user)).json()["contact_name"] == ""
+    response = session.query(Response).filter_by(need_id=need.id, org_id=provider_user.org_id).one()
+    response.status = "shortlisted"
+    session.flush()
+    assert client.get(url, headers=auth(provider_user)).json()["contact_name"] == "王经理"
+    assert client.get(url, headers=auth(other_provider_user)).json().get("contact_name", "") == ""
