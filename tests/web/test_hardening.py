@@ -578,3 +578,94 @@ def test_an_anonymous_needs_contact_waits_for_the_enterprise(
     session.flush()
     assert client.get(url, headers=auth(provider_user)).json()["contact_name"] == "王经理"
     assert client.get(url, headers=auth(other_provider_user)).json().get("contact_name", "") == ""
+
+
+# --- 17: containers checked for real; an upload quota per organisation ---------------------------
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("报告.docx", b"PK\x03\x04word/<script>alert(1)</script>"),
+        ("报告.docx", _zip({"word/document.xml": b"<w/>", "index.html": b"<script>alert(1)</script>"})),
+        ("报告.docx", _zip({"word/document.xml": b"<w/>"})),  # no [Content_Types].xml
+        ("资料.zip", _zip({"readme.txt": b"hi", "page.html": b"<script>alert(1)</script>"})),
+        ("方案.pdf", PDF + b"<html><script>alert(1)</script></html>"),
+    ],
+)
+def test_disguised_files_are_refused(
+    client: TestClient, session: Session, enterprise_user: User, auth, name: str, data: bytes
+) -> None:
+    need = factories.create_need(session, org=enterprise_user.org, status="draft")
+    r = client.post(f"{API}/needs/{need.id}/attachments", files={"file": (name, data, "application/octet-stream")}, headers=auth(enterprise_user))
+    assert r.status_code == 422, r.text
+    assert "file" in _field_messages(r)
+
+
+def test_a_real_office_file_is_accepted(client: TestClient, session: Session, enterprise_user: User, auth) -> None:
+    need = factories.create_need(session, org=enterprise_user.org, status="draft")
+    docx = _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})
+    r = client.post(f"{API}/needs/{need.id}/attachments", files={"file": ("报告.docx", docx, "application/octet-stream")}, headers=auth(enterprise_user))
+    assert r.status_code == 201, r.text
+
+
+def test_an_organisation_has_an_upload_quota(
+    client: TestClient, session: Session, enterprise_user: User, auth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from market.attachments import service as attachments
+
+    monkeypatch.setattr(attachments, "ORG_UPLOAD_QUOTA_BYTES", 2 * len(PDF))
+    need = factories.create_need(session, org=enterprise_user.org, status="draft")
+    codes = [
+        client.post(f"{API}/needs/{need.id}/attachments", files={"file": (f"{i}.pdf", PDF, "application/pdf")}, headers=auth(enterprise_user)).status_code
+        for i in range(3)
+    ]
+    assert codes == [201, 201, 422]
+
+
+# --- 4: an Excel import's rows (empty ones too) and unpacked bytes are capped -------------------
+
+
+def _import(client: TestClient, headers: dict[str, str], data: bytes):  # type: ignore[no-untyped-def]
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return client.post(f"{API}/imports/needs", files={"file": ("needs.xlsx", data, xlsx)}, headers=headers)
+
+
+def test_an_import_full_of_empty_rows_stops_at_the_row_cap(client: TestClient, bureau_user: User, auth) -> None:
+    import io
+
+    from openpyxl import Workbook
+
+    from market.needs.importer import COLUMNS, MAX_SHEET_ROWS
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(list(COLUMNS))
+    for _ in range(MAX_SHEET_ROWS + 5):
+        ws.append([" "])
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = _import(client, auth(bureau_user), buf.getvalue())
+    assert r.status_code in (200, 422), r.text
+    text = r.text
+    assert "空行" in text
+
+
+def test_an_import_that_unpacks_too_large_is_refused(client: TestClient, bureau_user: User, auth) -> None:
+    from market.needs.importer import MAX_UNPACKED_BYTES
+
+    bomb = _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>", "xl/padding.xml": b"\x00" * (MAX_UNPACKED_BYTES + 1)})
+    r = _import(client, auth(bureau_user), bomb)
+    assert r.status_code == 422 and "解压后过大" in _field_messages(r)["file"]
