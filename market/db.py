@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from annotated_types import Interval
+from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -31,6 +33,12 @@ def utcnow() -> dt.datetime:
 # China Standard Time: the bureau's calendar (years, deadlines, "today" on reports). Stored
 # timestamps stay UTC; this is for reading them as dates.
 CST = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+# A row id as a client may send it: a positive 64-bit integer (issue 14, finding 13). A larger
+# number cannot name a row and would overflow the database driver (a 500); it is a 422 instead.
+DB_INT_MAX = 2**63 - 1
+DbId = Annotated[int, Interval(ge=1, le=DB_INT_MAX)]
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -55,8 +63,21 @@ class Base(DeclarativeBase):
     type_annotation_map = {dt.datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}
 
 
+def _private_sqlite_file(url: str) -> None:
+    """The database file is readable by its owner only (0600; SQLite gives its -wal and -shm files
+    the same mode): it holds password hashes and confidential needs (issue 14, finding 19)."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.parent.is_dir():
+        path.touch(mode=0o600, exist_ok=True)
+        path.chmod(0o600)
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
+        _private_sqlite_file(url)
         engine = create_engine(
             url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
         )

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from market import text
 from market.batches.models import Batch
 from market.db import CST
 from market.deals import queries as deal_queries
@@ -50,10 +51,10 @@ def workbook(title: str, sheet: str, columns: Sequence[Column], rows: Iterable[S
     assert ws is not None
     ws.title = sheet[:31]
     generated = dt.datetime.now(CST).strftime("%Y-%m-%d %H:%M")
-    wb.properties.title = title
+    wb.properties.title = text.for_export(title)
     wb.properties.creator = "揭榜平台"
     wb.properties.description = f"导出时间：{generated}。{note}"
-    ws.oddHeader.center.text = title
+    ws.oddHeader.center.text = text.for_export(title)
     ws.oddFooter.center.text = f"导出时间：{generated}　{note}　第 &P 页，共 &N 页"
     ws.print_title_rows = "1:1"
     for col, (name, width) in enumerate(columns, start=1):
@@ -83,6 +84,8 @@ def workbook(title: str, sheet: str, columns: Sequence[Column], rows: Iterable[S
 def _cell(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.astimezone(CST).replace(tzinfo=None)
+    if isinstance(value, str):
+        return text.for_export(value)
     return value
 
 

@@ -82,6 +82,10 @@ class AuthSettings(BaseModel):
     max_failed_logins: int = 5
     lockout_minutes: int = 15
     cookie_secure: bool = False
+    # The site's address as browsers see it (``JIEBANG_AUTH__SITE_URL``, e.g. https://jiebang.example.cn):
+    # cookie-authenticated writes whose Origin or Referer is another site are refused. Empty: the
+    # address the request was sent to.
+    site_url: str = ""
     # Sign-in attempts one client address may make per window (``JIEBANG_AUTH__LOGIN_ATTEMPTS_PER_ADDRESS``,
     # ``JIEBANG_AUTH__LOGIN_WINDOW_S``). Counted in the database, so the limit holds across server
     # processes (market/orgs/ratelimit.py).
@@ -89,9 +93,24 @@ class AuthSettings(BaseModel):
     login_window_s: int = Field(default=60, ge=1)
 
 
+class CallLimit(BaseModel):
+    calls: int = Field(ge=1)
+    window_s: int = Field(ge=1)
+
+
 class LimitSettings(BaseModel):
     max_body_bytes: int = 2 * 1024 * 1024
     max_upload_bytes: int = 10 * 1024 * 1024
+    # Expensive calls per client address and window, counted in the database like the sign-in limit
+    # (``JIEBANG_LIMITS__REGISTER__CALLS`` ...; issue 14, findings 1-3).
+    register: CallLimit = CallLimit(calls=10, window_s=3600)
+    anonymous_search: CallLimit = CallLimit(calls=30, window_s=60)
+    unverified_duplicates: CallLimit = CallLimit(calls=20, window_s=60)
+    # Uploads one organisation may keep in all (issue 14, finding 17).
+    org_upload_quota_bytes: int = 200 * 1024 * 1024
+    # Client addresses whose X-Forwarded-For is believed (``JIEBANG_LIMITS__TRUSTED_PROXIES``,
+    # e.g. ``["127.0.0.1"]`` behind a local nginx); empty: none, the peer's address is the client's.
+    trusted_proxies: list[str] = []
 
 
 class Settings(BaseSettings):

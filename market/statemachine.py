@@ -23,7 +23,7 @@ class StateMachine:
         if not self.can(current, target):
             raise IllegalTransition(
                 f"{self.name_zh}当前状态为「{self.label(current)}」，不能变为「{self.label(target)}」",
-                details=[{"field": "status", "message": f"from={current} to={target}"}],
+                details=[{"field": "status", "message": f"「{self.label(current)}」不能变为「{self.label(target)}」"}],
             )
 
     def label(self, state: str) -> str:

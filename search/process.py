@@ -219,8 +219,6 @@ class LocalMeilisearch:
             "--dump-dir", str(self.data_dir / "dumps"),
             "--snapshot-dir", str(self.data_dir / "snapshots"),
             "--http-addr", f"{self.host}:{chosen_port}",
-            # One argument: a generated key may start with "-", which would read as a flag.
-            f"--master-key={self.master_key}",
             "--env", "production",
             "--no-analytics",
             "--log-level", "WARN",
@@ -230,6 +228,9 @@ class LocalMeilisearch:
         if self.max_indexing_memory:
             args += ["--max-indexing-memory", self.max_indexing_memory]
         env = {k: v for k, v in os.environ.items() if not k.startswith("MEILI_")}
+        # The key goes by environment, not on the command line, where ``ps`` shows it to every
+        # user of the machine (issue 14, finding 19).
+        env["MEILI_MASTER_KEY"] = self.master_key
         log_fh = open(self._log_file, "ab")  # noqa: SIM115 - the child owns it
         try:
             self._proc = subprocess.Popen(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from web.api import progress as progress_api
 from web.api import recognitions as recognitions_api
 from web.api import responses as responses_api
 from web.api import search as search_api
+from web.limits import BodyLimitMiddleware, message
 from web.pages import auth as auth_pages
 from web.pages import batches as batches_pages
 from web.pages import deals as deals_pages
@@ -94,24 +95,19 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         app.state.runtime = runtime
     errors.install(app)
 
-    max_body = settings.limits.max_body_bytes
-    max_upload = settings.limits.max_upload_bytes
+    def too_large(request: Request, limit: int, multipart: bool) -> Response:
+        if request.url.path.startswith("/api"):
+            return errors.error_json(413, "payload_too_large", f"请求体过大（上限 {limit // 1024} KB）")
+        return errors.error_page(request, 413, message(limit, multipart))
 
-    @app.middleware("http")
-    async def limits_and_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        ctype = request.headers.get("content-type", "")
-        limit = max_upload + 64 * 1024 if ctype.startswith("multipart/form-data") else max_body
-        if length is not None and length.isdigit() and int(length) > limit:
-            if request.url.path.startswith("/api"):
-                return errors.error_json(413, "payload_too_large", f"请求体过大（上限 {limit // 1024} KB）")
-            what = "上传的文件" if ctype.startswith("multipart/form-data") else "提交的内容"
-            return errors.error_page(request, 413, f"{what}过大（上限 {limit / 1024 / 1024:.0f} MB），请压缩或拆分后重新提交")
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    # Counts the bytes actually received (a chunked body has no length; past the limit the route's
+    # body read raises BodyTooLarge, answered as a 413) and adds the security headers.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body=settings.limits.max_body_bytes,
+        max_upload=settings.limits.max_upload_bytes,
+        refuse=too_large,
+    )
 
     for router in API_ROUTERS:
         app.include_router(router, prefix="/api/v1")

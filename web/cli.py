@@ -88,8 +88,10 @@ def serve(
     import uvicorn
 
     from web.app import create_app
+    from web.proxies import uvicorn_proxy_options
 
     settings = get_settings()
+    proxies = uvicorn_proxy_options(settings)
     host = host or settings.host
     port = port or settings.port
     with _runtime(settings) as rt:
@@ -97,9 +99,10 @@ def serve(
             _seed(rt)
         typer.secho(f"揭榜 Jiebang 已启动：http://{host}:{port}", fg=typer.colors.GREEN)
         if workers > 1:
-            uvicorn.run("web.asgi:app", host=host, port=port, workers=workers, log_level="warning")
+            uvicorn.run("web.asgi:app", host=host, port=port, workers=workers, log_level="warning", **proxies)
         else:
-            uvicorn.run(create_app(runtime=rt, start_worker=settings.embedded_worker), host=host, port=port, log_level="warning")
+            app = create_app(runtime=rt, start_worker=settings.embedded_worker)
+            uvicorn.run(app, host=host, port=port, log_level="warning", **proxies)
 
 
 @app.command()

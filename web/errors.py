@@ -6,6 +6,7 @@ Error shape: ``{"error": {"code": str, "message": str (Chinese), "details": [{"f
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from market.errors import DomainError, TooManyRequests
+from web.limits import secure
 
 log = logging.getLogger("jiebang.web")
 
@@ -62,19 +64,44 @@ _FIELD_MESSAGES = {
     "bool_parsing": "须为 true 或 false", "json_invalid": "JSON 格式错误", "too_long": "条目过多", "too_short": "条目过少",
     "literal_error": "取值不在允许范围内", "enum": "取值不在允许范围内", "model_type": "格式不正确", "list_type": "须为列表",
     "dict_type": "须为对象", "int_type": "须为整数", "string_type": "须为文本", "float_type": "须为数字", "finite_number": "须为有限数字",
+    "model_attributes_type": "须为对象", "string_unicode": "须为有效的 UTF-8 文本", "int_from_float": "须为整数",
+    "bool_type": "须为 true 或 false", "date_type": "日期格式应为 YYYY-MM-DD", "url_parsing": "网址格式不正确",
+    "missing_argument": "必填", "is_instance_of": "格式不正确", "union_tag_invalid": "取值不在允许范围内",
+    "greater_than": "数值过小", "less_than": "数值过大", "too_big": "数值过大", "string_sub_type": "须为文本",
+    "dict_attributes_type": "须为对象", "mapping_type": "须为对象", "list_dict_type": "须为列表",
 }
+# What a person reads when pydantic or Starlette only has an English sentence.
+_GENERIC = "格式不正确"
+
+
+def _not_finite(value: Any) -> bool:
+    return isinstance(value, float) and (math.isnan(value) or math.isinf(value))
+
+
+def _message(err: Any) -> str:
+    kind = err.get("type", "")
+    msg = str(err.get("msg", ""))
+    if kind == "value_error":
+        msg = msg.removeprefix("Value error, ")
+        if "UploadFile" in msg:
+            return "须为上传的文件"
+    elif _not_finite(err.get("input")):
+        return "须为有限数字"
+    else:
+        msg = _FIELD_MESSAGES.get(kind, msg)
+    # Never an English (internal) sentence: every message a client reads is Chinese.
+    return msg if not msg.isascii() else _GENERIC
 
 
 def validation_details(errors: list[Any]) -> list[dict[str, str]]:
     details = []
     for err in errors:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
-        msg = err.get("msg", "")
-        if err.get("type") == "value_error":
-            msg = msg.removeprefix("Value error, ")
-        else:
-            msg = _FIELD_MESSAGES.get(err.get("type", ""), msg)
-        details.append({"field": ".".join(loc) or None, "message": msg})
+        if err.get("type") == "json_invalid":
+            # Its "location" is a character offset in the body, not a field.
+            details.append({"field": "请求体", "message": "JSON 格式错误，无法解析"})
+            continue
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header", "cookie")]
+        details.append({"field": ".".join(loc) or "请求体", "message": _message(err)})
     return details
 
 
@@ -164,10 +191,11 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 400 and _wants_json(request):
             # A body that cannot be parsed at all (bad JSON bytes, broken multipart) is invalid
             # input like any other: 422 with the declared error model, not an undocumented 400.
-            return error_json(422, "invalid", "请求体格式错误，无法解析", [{"field": None, "message": "请求体格式错误"}])
+            return error_json(422, "invalid", "请求体格式错误，无法解析", [{"field": "请求体", "message": "格式错误，无法解析（须为 UTF-8 编码的 JSON 或表单）"}])
         message = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else _STATUS_MESSAGES.get(exc.status_code, "请求失败")
         if _wants_json(request):
-            return error_json(exc.status_code, f"http_{exc.status_code}", message)
+            code = "payload_too_large" if exc.status_code == 413 else f"http_{exc.status_code}"
+            return error_json(exc.status_code, code, message)
         return error_page(request, exc.status_code, message)
 
     @app.exception_handler(SQLAlchemyTimeout)
@@ -181,9 +209,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
+        # Answered by Starlette's outermost middleware, outside the one that adds the headers.
         if _wants_json(request):
-            return error_json(500, "internal_error", _STATUS_MESSAGES[500])
-        return error_page(request, 500, _STATUS_MESSAGES[500])
+            return secure(error_json(500, "internal_error", _STATUS_MESSAGES[500]))
+        return secure(error_page(request, 500, _STATUS_MESSAGES[500]))
 
 
 __all__ = ["install", "error_json", "RESPONSES_READ", "RESPONSES_WRITE", "RESPONSES_PUBLIC", "responses", "HTMLResponse"]

@@ -5,20 +5,22 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from market.actions import Action
+from market.db import DbId
+from market.text import InputModel
 
 
-class BatchCreate(BaseModel):
+class BatchCreate(InputModel):
     model_config = ConfigDict(extra="forbid")
     year: int = Field(ge=2020, le=2100, examples=[2026])
     publish_on: dt.date | None = Field(None, examples=["2026-12-15"])
 
 
-class BatchNeedsIn(BaseModel):
+class BatchNeedsIn(InputModel):
     model_config = ConfigDict(extra="forbid")
-    need_ids: list[int] = Field(min_length=1, max_length=500)
+    need_ids: list[DbId] = Field(min_length=1, max_length=500)
 
 
-class NoticeIn(BaseModel):
+class NoticeIn(InputModel):
     """Start the public notice (公示) with its objection window."""
 
     model_config = ConfigDict(extra="forbid")
@@ -32,7 +34,7 @@ class NoticeIn(BaseModel):
         return self
 
 
-class ScheduleIn(BaseModel):
+class ScheduleIn(InputModel):
     model_config = ConfigDict(extra="forbid")
     publish_on: dt.date
 

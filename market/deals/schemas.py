@@ -9,9 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from market.actions import Action
 from market.deals.states import DealStage
+from market.text import InputModel
 
 
-class DealAdvance(BaseModel):
+class DealAdvance(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     stage: DealStage = Field(examples=["signed"], description="目标阶段：intent / signed / in_progress / accepted / converted / failed")
@@ -24,14 +25,14 @@ class DealAdvance(BaseModel):
     note: str = Field("", max_length=2000, description="备注（如意向协议要点）")
 
 
-class MilestoneIn(BaseModel):
+class MilestoneIn(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     title: str = Field(min_length=2, max_length=200, examples=["样机上线试运行"])
     due_on: dt.date | None = None
     note: str = Field("", max_length=2000)
 
 
-class MilestoneDoneIn(BaseModel):
+class MilestoneDoneIn(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     done_on: dt.date | None = Field(None, description="完成日期，缺省为今天")
     note: str | None = Field(None, max_length=2000)

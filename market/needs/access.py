@@ -102,7 +102,8 @@ def shows_org_name(session: Session, user: User | None, need: Need) -> bool:
 
 def shows_contact(session: Session, user: User | None, need: Need, *, responded: bool = False) -> bool:
     """Contact details go with the details, except that an anonymous need shows its contact only
-    once the provider has responded (the enterprise then chooses to talk), or to the bureau."""
+    to a provider the enterprise has chosen to talk to (``responded``: its proposal shortlisted or
+    selected, market.views.need_view), or to the bureau."""
     if not can_view_details(session, user, need):
         return False
     if not need.anonymous or _insider(session, user, need):

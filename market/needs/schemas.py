@@ -8,6 +8,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from market.actions import Action
+from market.db import DbId
+from market.text import InputModel
 from market.vocab import COOPERATION_MODES, COUNTIES, INDUSTRIES, REVIEW_CRITERIA, REVIEW_REASONS, TRACKS
 
 # The one name of each need field, for forms, messages, exports and the Excel import's headers.
@@ -35,7 +37,7 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
-class NeedBase(BaseModel):
+class NeedBase(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     title: str = Field(min_length=5, max_length=100, examples=["高速冲压线模具在线磨损监测与寿命预测"])
@@ -215,7 +217,7 @@ class NeedOwnerView(NeedDetail):
     pending_revision: RevisionOut | None = Field(None, description="待科技局审核的修改（审核通过前公开页面仍显示当前版本）")
 
 
-class ReasonIn(BaseModel):
+class ReasonIn(InputModel):
     model_config = ConfigDict(extra="forbid")
     reason_code: str = Field(examples=["indicators_unclear"])
     reason_text: str = Field("", max_length=2000, examples=["请给出可量化的验收指标"])
@@ -228,12 +230,12 @@ class ReasonIn(BaseModel):
         return v
 
 
-class OptionalReasonIn(BaseModel):
+class OptionalReasonIn(InputModel):
     model_config = ConfigDict(extra="forbid")
     reason_text: str = Field("", max_length=2000)
 
 
-class CommentIn(BaseModel):
+class CommentIn(InputModel):
     model_config = ConfigDict(extra="forbid")
     body: str = Field(min_length=1, max_length=5000)
     suggested_changes: dict[str, str] | None = Field(
@@ -258,12 +260,12 @@ class CommentOut(BaseModel):
     at: dt.datetime
 
 
-class ExpertAssignIn(BaseModel):
+class ExpertAssignIn(InputModel):
     model_config = ConfigDict(extra="forbid")
-    expert_id: int
+    expert_id: DbId
 
 
-class ScoresIn(BaseModel):
+class ScoresIn(InputModel):
     model_config = ConfigDict(extra="forbid")
     scores: dict[str, int] = Field(examples=[{"industry_impact": 80, "research_basis": 70, "technical_indicators": 85, "financial_indicators": 60}])
     comment: str = Field("", max_length=2000)
@@ -288,17 +290,17 @@ class ExpertAssignmentOut(BaseModel):
     submitted_at: dt.datetime | None
 
 
-class InviteIn(BaseModel):
+class InviteIn(InputModel):
     model_config = ConfigDict(extra="forbid")
-    org_id: int
+    org_id: DbId
 
 
-class ObjectionIn(BaseModel):
+class ObjectionIn(InputModel):
     model_config = ConfigDict(extra="forbid")
     body: str = Field(min_length=5, max_length=2000)
 
 
-class ObjectionResolveIn(BaseModel):
+class ObjectionResolveIn(InputModel):
     model_config = ConfigDict(extra="forbid")
     resolution: str = Field(min_length=1, max_length=2000)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from market.text import InputModel
 from market.vocab import COUNTIES, INDUSTRIES, TRACKS
 
 
@@ -21,7 +22,7 @@ class NotificationOut(BaseModel):
     created_at: dt.datetime
 
 
-class SearchFilters(BaseModel):
+class SearchFilters(InputModel):
     """The structured part of a subscription; an empty filter matches everything."""
 
     model_config = ConfigDict(extra="forbid")
@@ -51,7 +52,7 @@ class SearchFilters(BaseModel):
         return v
 
 
-class SavedSearchIn(BaseModel):
+class SavedSearchIn(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name: str = Field(min_length=1, max_length=100, examples=["冲压模具监测"])
     query: str = Field("", max_length=200, examples=["模具 磨损"], description="关键词，空格分隔，须全部出现在标题或摘要中")

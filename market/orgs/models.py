@@ -161,3 +161,20 @@ class LoginAttemptCounter(Base):
     address: Mapped[str] = mapped_column(String(100), primary_key=True)
     window_start: Mapped[dt.datetime] = mapped_column(primary_key=True, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
+
+
+class LoginFailure(Base):
+    """Wrong passwords for one e-mail from one client address (issue 14, finding 11).
+
+    The delay grows with each failure past the allowance and holds for this pair only: someone
+    guessing at the bureau's account from one address slows down themselves, not the bureau's own
+    sign-ins from elsewhere. Kept for unknown e-mails too, so the answer does not tell whether an
+    account exists."""
+
+    __tablename__ = "login_failures"
+
+    email: Mapped[str] = mapped_column(String(200), primary_key=True)
+    address: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[dt.datetime] = mapped_column(index=True)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(default=None)

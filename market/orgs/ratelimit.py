@@ -26,6 +26,7 @@ from market.errors import TooManyRequests
 from market.orgs.models import LoginAttemptCounter
 
 ADDRESS_MAX = 100  # LoginAttemptCounter.address
+KIND_SEPARATOR = "|"  # never in an address (IPv4, IPv6 or a host name)
 
 
 def window_start(now: dt.datetime, window_s: int) -> dt.datetime:
@@ -35,12 +36,16 @@ def window_start(now: dt.datetime, window_s: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(epoch - epoch % window_s, dt.UTC)
 
 
-def record_attempt(session: Session, address: str, *, window_s: int, now: dt.datetime | None = None) -> int:
-    """Count one sign-in attempt from ``address``; returns the attempts in the current window, this
-    one included. Refused attempts count too."""
+def record_attempt(
+    session: Session, address: str, *, window_s: int, now: dt.datetime | None = None, kind: str = ""
+) -> int:
+    """Count one sign-in attempt from ``address`` (or, with ``kind``, one call of that expensive kind:
+    registration, anonymous hybrid search, the duplicate check); returns the attempts in the current
+    window, this one included. Refused attempts count too."""
     start = window_start(now or utcnow(), window_s)
     table = LoginAttemptCounter
-    values = {"address": address[:ADDRESS_MAX], "window_start": start, "attempts": 1}
+    key = f"{kind}{KIND_SEPARATOR}{address}" if kind else address
+    values = {"address": key[:ADDRESS_MAX], "window_start": start, "attempts": 1}
     keys = [table.address, table.window_start]
     bump = {"attempts": table.attempts + 1}
     dialect = session.get_bind().dialect.name
@@ -56,8 +61,10 @@ def record_attempt(session: Session, address: str, *, window_s: int, now: dt.dat
         # The first attempt of an address in a window sweeps the windows that no longer count, so
         # the table stays small without a scheduled job. The previous window is kept for a process
         # whose clock runs a little behind.
+        # Only this kind's rows: the kinds have windows of different lengths.
+        same_kind = table.address.startswith(f"{kind}{KIND_SEPARATOR}", autoescape=True) if kind else ~table.address.contains(KIND_SEPARATOR)
         session.execute(
-            delete(table).where(table.window_start < start - dt.timedelta(seconds=window_s)),
+            delete(table).where(same_kind, table.window_start < start - dt.timedelta(seconds=window_s)),
             execution_options={"synchronize_session": False},
         )
     return attempts
@@ -69,6 +76,15 @@ def _wait_words(window_s: int) -> str:
     if window_s % 60 == 0:
         return f"{window_s // 60}分钟"
     return f"{window_s}秒"
+
+
+def check_calls(attempts: int, *, limit: int, window_s: int, now: dt.datetime | None = None) -> None:
+    """An expensive call (registration, anonymous hybrid search, the duplicate check of an unverified
+    account) at most ``limit`` times per window from one client (issue 14, findings 1-3)."""
+    if attempts > limit:
+        moment = now or utcnow()
+        wait = math.ceil((window_start(moment, window_s) + dt.timedelta(seconds=window_s) - moment).total_seconds())
+        raise TooManyRequests(f"请求过于频繁，请{_wait_words(window_s)}后再试", retry_after_s=wait)
 
 
 def check_attempts(attempts: int, *, limit: int, window_s: int, now: dt.datetime | None = None) -> None:

@@ -3,8 +3,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from market.orgs.security import password_problem
+from market.text import InputModel
 from market.vocab import CAPABILITY_KINDS, COUNTIES, INDUSTRIES
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -22,7 +24,23 @@ def _check_industry(v: str | None) -> str | None:
     return v
 
 
-class RegistrationIn(BaseModel):
+def _check_password(v: str, info: ValidationInfo) -> str:
+    """A new password: see ``security.password_problem`` (the fields before it are in ``info.data``)."""
+    problem = password_problem(v, email=str(info.data.get("email", "")), name=str(info.data.get("display_name", "")))
+    if problem:
+        raise ValueError(problem)
+    return v
+
+
+# A capability profile's bounds (issue 14, finding 2): 50 items of 300 characters made the provider's
+# recommendations take 46 s. The profile's text for matching is its summary and items; the embedding
+# model reads 512 tokens of it, so more items only cost time.
+ITEMS_MAX = 30
+ITEM_TITLE_MAX = 120
+ITEM_DESCRIPTION_MAX = 1000
+
+
+class RegistrationIn(InputModel):
     """A new organisation with its first (admin) user."""
 
     model_config = ConfigDict(extra="forbid")
@@ -46,8 +64,10 @@ class RegistrationIn(BaseModel):
             raise ValueError("邮箱格式不正确")
         return v.lower()
 
+    _password = field_validator("password")(_check_password)
 
-class LoginIn(BaseModel):
+
+class LoginIn(InputModel):
     model_config = ConfigDict(extra="forbid")
     email: str = Field(max_length=200)
     password: str = Field(max_length=128)
@@ -59,7 +79,7 @@ class TokenOut(BaseModel):
     expires_at: dt.datetime
 
 
-class UserIn(BaseModel):
+class UserIn(InputModel):
     """An org admin adds a colleague."""
 
     model_config = ConfigDict(extra="forbid")
@@ -74,6 +94,8 @@ class UserIn(BaseModel):
         if not _EMAIL.match(v):
             raise ValueError("邮箱格式不正确")
         return v.lower()
+
+    _password = field_validator("password")(_check_password)
 
 
 class OrgPublic(BaseModel):
@@ -101,26 +123,33 @@ class UserOut(BaseModel):
     org: OrgPublic
 
 
-class VerificationIn(BaseModel):
+class VerificationIn(InputModel):
     model_config = ConfigDict(extra="forbid")
     decision: str = Field(pattern="^(verified|rejected)$")
     note: str = Field("", max_length=500)
 
 
-class CapabilityItemIn(BaseModel):
+class CapabilityItemIn(InputModel):
     model_config = ConfigDict(extra="forbid")
     kind: str = Field(pattern="^(" + "|".join(CAPABILITY_KINDS) + ")$")
-    title: str = Field(min_length=2, max_length=300)
-    description: str = Field("", max_length=5000)
+    # Bounded so that a profile's text stays within what the model reads (issue 14, finding 2).
+    title: str = Field(min_length=2, max_length=ITEM_TITLE_MAX)
+    description: str = Field("", max_length=ITEM_DESCRIPTION_MAX)
     year: int | None = Field(None, ge=1950, le=2100)
 
 
-class CapabilityItemOut(CapabilityItemIn):
-    model_config = ConfigDict(from_attributes=True, extra="ignore")
+class CapabilityItemOut(BaseModel):
+    """An item as stored (an item saved before the input bounds still reads)."""
+
+    model_config = ConfigDict(from_attributes=True)
     id: int
+    kind: str
+    title: str
+    description: str
+    year: int | None
 
 
-class ProfileIn(BaseModel):
+class ProfileIn(InputModel):
     model_config = ConfigDict(extra="forbid")
     fields: list[str] = Field(default_factory=list, max_length=30)
     industries: list[str] = Field(default_factory=list, max_length=20)
@@ -130,7 +159,7 @@ class ProfileIn(BaseModel):
     typical_deal_min_wan: float | None = Field(None, ge=0, le=100000)
     typical_deal_max_wan: float | None = Field(None, ge=0, le=100000)
     track_record: int = Field(0, ge=0, le=100000)
-    items: list[CapabilityItemIn] | None = Field(None, max_length=200)
+    items: list[CapabilityItemIn] | None = Field(None, max_length=ITEMS_MAX)
 
     @field_validator("industries")
     @classmethod

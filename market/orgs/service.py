@@ -18,6 +18,7 @@ from market.orgs.models import (
     PROVIDER_KINDS,
     ApiToken,
     CapabilityItem,
+    LoginFailure,
     Organisation,
     ProviderProfile,
     Role,
@@ -28,12 +29,25 @@ from market.orgs.schemas import ProfileIn, RegistrationIn, UserIn
 from market.outbox import service as outbox
 
 
-def register(session: Session, reg_in: RegistrationIn) -> User:
-    """A new organisation starts unverified; its first user is its admin."""
+def on_duplicate_registration(session: Session, user: User) -> None:
+    """Someone registered again with ``user``'s e-mail. The answer to them says nothing more than
+    已提交 (issue 14, finding 9); the owner of the address is the one to hear of it. The mail of
+    issue 16 plugs in here; until then the attempt is audited."""
+    audit.record(session, None, "user.duplicate_registration", "user", user.id, {})
+
+
+def register(session: Session, reg_in: RegistrationIn) -> User | None:
+    """A new organisation starts unverified; its first user is its admin. An e-mail that already has
+    an account gets no second one and the same answer (None: the caller says 已提交, not 已注册);
+    its password is hashed all the same, so the answer takes as long."""
+    existing = session.scalar(select(User).where(User.email == reg_in.email))
+    if existing is not None:
+        security.hash_password(reg_in.password)
+        on_duplicate_registration(session, existing)
+        return None
     if session.scalar(select(Organisation.id).where(Organisation.name == reg_in.org_name)):
+        # Organisation names are public (the lists and pages show them): saying so tells nothing.
         raise Conflict("该单位名称已注册", details=[{"field": "org_name", "message": "已存在"}])
-    if session.scalar(select(User.id).where(User.email == reg_in.email)):
-        raise Conflict("该邮箱已注册", details=[{"field": "email", "message": "已存在"}])
     org = Organisation(
         name=reg_in.org_name,
         kind=reg_in.org_kind,
@@ -82,24 +96,57 @@ def add_user(session: Session, actor: User, user_in: UserIn) -> User:
     return user
 
 
+# Wrong passwords from one address for one e-mail before the delay starts, and the first delay; each
+# further failure doubles it, up to ``lockout_minutes``. A pair quiet for a day starts afresh.
+FIRST_DELAY_S = 30
+FORGET_AFTER = dt.timedelta(days=1)
+
+
+def _delay_s(failures: int, max_failed: int, lockout_minutes: int) -> int:
+    if failures < max_failed:
+        return 0
+    return int(min(FIRST_DELAY_S * 2 ** min(failures - max_failed, 20), lockout_minutes * 60))
+
+
 def authenticate(
-    session: Session, email: str, password: str, *, max_failed: int = 5, lockout_minutes: int = 15
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    address: str = "unknown",
+    max_failed: int = 5,
+    lockout_minutes: int = 15,
 ) -> User:
-    """Repeated wrong passwords lock the account for a while; the error never says which part was wrong."""
-    user = session.scalar(select(User).where(User.email == email.lower()))
+    """Wrong passwords slow down the (e-mail, address) pair that makes them, with a delay that grows
+    with each failure (issue 14, finding 11): a stranger cannot lock anyone else out. The answer and
+    its time are the same whether the e-mail exists or not (finding 9): an unknown e-mail is checked
+    against a dummy hash and counted like a known one."""
+    email = email.lower()[:200]
+    address = address[:100]
     now = utcnow()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        wait = math.ceil((user.locked_until - now).total_seconds())
-        raise TooManyRequests("登录失败次数过多，账户已临时锁定，请稍后再试", retry_after_s=wait)
-    if user is None or not user.is_active or not security.verify_password(user.password_hash, password):
-        if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= max_failed:
-                user.locked_until = now + dt.timedelta(minutes=lockout_minutes)
-                user.failed_logins = 0
-                audit.record(session, user.id, "user.locked", "user", user.id, {})
-            session.flush()
+    failure = session.get(LoginFailure, (email, address))
+    if failure is not None and now - failure.last_failed_at > FORGET_AFTER:
+        failure.failures, failure.locked_until = 0, None
+    if failure is not None and failure.locked_until is not None and failure.locked_until > now:
+        wait = math.ceil((failure.locked_until - now).total_seconds())
+        raise TooManyRequests("登录失败次数过多，请稍后再试", retry_after_s=wait)
+    user = session.scalar(select(User).where(User.email == email))
+    matches = security.verify_password(user.password_hash if user is not None else security.dummy_hash(), password)
+    if user is None or not user.is_active or not matches:
+        if failure is None:
+            failure = LoginFailure(email=email, address=address, failures=0, last_failed_at=now)
+            session.add(failure)
+        failure.failures += 1
+        failure.last_failed_at = now
+        delay = _delay_s(failure.failures, max_failed, lockout_minutes)
+        if delay:
+            failure.locked_until = now + dt.timedelta(seconds=delay)
+            if user is not None and failure.failures == max_failed:
+                audit.record(session, user.id, "user.locked", "user", user.id, {"address": address})
+        session.flush()
         raise NotAuthenticated("邮箱或密码错误")
+    if failure is not None:
+        session.delete(failure)
     user.failed_logins = 0
     user.locked_until = None
     return user
@@ -117,6 +164,15 @@ def revoke_token(session: Session, token: str) -> None:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == security.token_digest(token)))
     if row is not None:
         row.revoked = True
+
+
+def revoke_all_tokens(session: Session, user: User) -> int:
+    """Sign a person out everywhere: every token of theirs stops working."""
+    rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))).all()
+    for row in rows:
+        row.revoked = True
+    session.flush()
+    return len(rows)
 
 
 def user_for_token(session: Session, token: str) -> User | None:

@@ -8,22 +8,24 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from market.actions import Action
+from market.db import DB_INT_MAX
 from market.recognitions.policy import policy_for_year
 from market.recognitions.states import LABELS, RecognitionStatus
+from market.text import InputModel
 
 
-class EvidenceItem(BaseModel):
+class EvidenceItem(InputModel):
     """One piece of evidence: an uploaded attachment (``attachment_id``) or a reference (``url``)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     title: str = Field(min_length=1, max_length=200, examples=["省经信厅认定文件"])
-    attachment_id: int | None = Field(None, ge=1)
+    attachment_id: int | None = Field(None, ge=1, le=DB_INT_MAX)
     url: str | None = Field(None, max_length=500)
     note: str = Field("", max_length=500)
 
 
-class RecognitionCreate(BaseModel):
+class RecognitionCreate(InputModel):
     """Category, level and insurance are checked against the policy table by the service, which
     names the offending field."""
 
@@ -44,20 +46,20 @@ class RecognitionCreate(BaseModel):
         None, ge=0, le=1e9, description="投保金额（万元），与保费同时填写"
     )
     premium_wan: float | None = Field(None, ge=0, le=1e9, description="实际保费（万元）")
-    need_id: int | None = Field(None, ge=1, description="来源需求（发榜）")
-    deal_id: int | None = Field(None, ge=1, description="来源对接项目")
+    need_id: int | None = Field(None, ge=1, le=DB_INT_MAX, description="来源需求（发榜）")
+    deal_id: int | None = Field(None, ge=1, le=DB_INT_MAX, description="来源对接项目")
     evidence: list[EvidenceItem] = Field(default_factory=list, max_length=50)
     description: str = Field("", max_length=5000)
-    org_id: int | None = Field(None, ge=1, description="仅科技局代为登记时填写；企业申报时自动为本单位")
+    org_id: int | None = Field(None, ge=1, le=DB_INT_MAX, description="仅科技局代为登记时填写；企业申报时自动为本单位")
 
 
-class RecognitionReview(BaseModel):
+class RecognitionReview(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     notes: str = Field("", max_length=5000)
 
 
-class RecognitionDecision(BaseModel):
+class RecognitionDecision(InputModel):
     """The bureau recognises, optionally at a different level than applied for."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -66,7 +68,7 @@ class RecognitionDecision(BaseModel):
     notes: str = Field("", max_length=5000)
 
 
-class RecognitionRejection(BaseModel):
+class RecognitionRejection(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     reason: str = Field(min_length=2, max_length=5000, examples=["证明材料不足"])
@@ -156,7 +158,7 @@ class RecognitionRead(BaseModel):
         )
 
 
-class AwardQuoteIn(BaseModel):
+class AwardQuoteIn(InputModel):
     """A hypothetical case to price; nothing is stored."""
 
     model_config = ConfigDict(extra="forbid")

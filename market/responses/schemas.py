@@ -8,11 +8,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from market.actions import Action
+from market.db import DbId
 from market.needs.schemas import ScoresIn
+from market.text import InputModel
 from market.vocab import DECLINE_REASONS, SYSTEM_DECLINE_REASONS
 
 
-class ResponseCreate(BaseModel):
+class ResponseCreate(InputModel):
     """A proposal (揭榜方案). ``partner_org_ids`` makes it a team response (联合揭榜)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -22,17 +24,17 @@ class ResponseCreate(BaseModel):
     track_record: str = Field("", max_length=5000, examples=["为 3 家汽车零部件企业实施过冲压在线监测项目。"])
     timeline: str = Field("", max_length=5000, examples=["3 个月样机，6 个月上线验收。"])
     price_wan: float | None = Field(None, ge=0, le=100000, examples=[90])
-    partner_org_ids: list[int] = Field(default_factory=list, max_length=10, description="联合揭榜的合作单位")
+    partner_org_ids: list[DbId] = Field(default_factory=list, max_length=10, description="联合揭榜的合作单位")
 
     @field_validator("partner_org_ids")
     @classmethod
-    def _partners(cls, v: list[int]) -> list[int]:
+    def _partners(cls, v: list[DbId]) -> list[DbId]:
         if len(set(v)) != len(v):
             raise ValueError("合作单位不能重复")
         return v
 
 
-class DeclineIn(BaseModel):
+class DeclineIn(InputModel):
     """Declining always carries a structured reason and an explanation for the provider."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -47,7 +49,7 @@ class DeclineIn(BaseModel):
         return v
 
 
-class NoteIn(BaseModel):
+class NoteIn(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     note: str = Field("", max_length=2000)
 

@@ -7,8 +7,10 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from market.text import InputModel
 
-class TargetCreate(BaseModel):
+
+class TargetCreate(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     metric: str = Field(examples=["needs_published"])
@@ -20,7 +22,7 @@ class TargetCreate(BaseModel):
     note: str = Field("", max_length=1000)
 
 
-class TargetUpdate(BaseModel):
+class TargetUpdate(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     value: int | None = Field(None, ge=0, le=1_000_000)

@@ -128,14 +128,20 @@ def test_a_returned_revision_leaves_the_public_need_as_it_was(session: Session, 
     assert "超出范围" in note.body and "另行发布" in note.body
 
 
-def test_an_anonymous_need_shows_its_contact_only_after_the_provider_responded(
+def test_an_anonymous_need_shows_its_contact_only_once_the_enterprise_chooses_to_talk(
     session: Session, enterprise_user: User, provider_user: User
 ) -> None:
+    """Issue 14, finding 8: responding alone no longer reveals the contact; shortlisting does."""
+    from market.responses import service as response_service
+
     need = factories.create_need(session, org=enterprise_user.org, user=enterprise_user, status="published", anonymous=True)
     before = views.need_view(session, provider_user, need)
     assert before.can_view_details and before.org_name is None
     assert (before.contact_name, before.contact_phone) == ("", "")
-    flows.submit_response(session, provider_user, need.id, PROPOSAL)
+    r = flows.submit_response(session, provider_user, need.id, PROPOSAL)
+    responded = views.need_view(session, provider_user, need)
+    assert (responded.contact_name, responded.contact_phone) == ("", "")
+    response_service.shortlist(session, enterprise_user, r.id)
     after = views.need_view(session, provider_user, need)
     assert after.contact_name == need.contact_name and after.org_name is None
 

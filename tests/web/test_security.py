@@ -243,6 +243,8 @@ def test_update_and_registration_refuse_server_owned_fields(
 def test_lockout_after_wrong_passwords_refuses_even_the_right_one(
     client: TestClient, session: Session, enterprise_user: User, runtime: Runtime
 ) -> None:
+    """From the address that made the wrong guesses (issue 14, finding 11: per e-mail and address,
+    tests/web/test_hardening.py)."""
     limit = runtime.settings.auth.max_failed_logins
     email = enterprise_user.email
     for _ in range(limit):
@@ -251,11 +253,8 @@ def test_lockout_after_wrong_passwords_refuses_even_the_right_one(
         assert r.json()["error"]["message"] == "邮箱或密码错误"
     r = client.post(f"{API}/auth/token", json={"email": email, "password": factories.PASSWORD})
     assert r.status_code == 429, r.text
-    assert "锁定" in r.json()["error"]["message"]
-    lockout_s = runtime.settings.auth.lockout_minutes * 60
-    assert lockout_s - 30 <= int(r.headers["retry-after"]) <= lockout_s
-    session.expire_all()
-    assert session.get(User, enterprise_user.id).locked_until is not None  # type: ignore[union-attr]
+    assert "登录失败次数过多" in r.json()["error"]["message"]
+    assert 1 <= int(r.headers["retry-after"]) <= 30
     assert session.scalar(
         select(AuditEntry).where(
             AuditEntry.action == "user.locked", AuditEntry.object_id == enterprise_user.id

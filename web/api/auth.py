@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
+from pydantic import BaseModel
 
 from market.errors import NotAuthenticated
 from market.orgs import service as orgs
 from market.orgs.schemas import LoginIn, RegistrationIn, TokenOut, UserIn, UserOut
-from web.deps import CurrentUser, RuntimeDep, SessionDep
+from web.deps import CurrentUser, RuntimeDep, SessionDep, TokenInfo
 from web.errors import responses
-from web.ratelimit import limit_login_attempts
+from web.ratelimit import client_address, limit_expensive, limit_login_attempts
+
+REGISTRATION_ACCEPTED = "已提交。请使用该邮箱和密码登录；新单位须经科技局认证后才能发榜或揭榜。"
 
 router = APIRouter(prefix="/auth", tags=["认证 auth"])
 
 
-@router.post("/register", response_model=UserOut, status_code=status.HTTP_201_CREATED, responses=responses(409, 422))
-def register(reg_in: RegistrationIn, session: SessionDep) -> UserOut:
-    """注册单位及其管理员账号。新单位须经科技局认证后才能发榜或揭榜。"""
-    user = orgs.register(session, reg_in)
-    return UserOut.model_validate(user)
+class RegistrationAccepted(BaseModel):
+    message: str
+
+
+@router.post(
+    "/register", response_model=RegistrationAccepted, status_code=status.HTTP_202_ACCEPTED, responses=responses(409, 422, 429)
+)
+def register(reg_in: RegistrationIn, request: Request, session: SessionDep, runtime: RuntimeDep) -> RegistrationAccepted:
+    """注册单位及其管理员账号，答复“已提交”（无论该邮箱是否已有账号，答复相同）。新单位须经科技局认证后才能发榜或揭榜。
+    同一地址的注册次数有限，超出返回 429。"""
+    limit_expensive(request, runtime, "register")
+    orgs.register(session, reg_in)
+    return RegistrationAccepted(message=REGISTRATION_ACCEPTED)
 
 
 @router.post("/token", response_model=TokenOut, responses=responses(401, 422, 429))
@@ -28,7 +39,8 @@ def login(login_in: LoginIn, request: Request, session: SessionDep, runtime: Run
     auth = runtime.settings.auth
     try:
         user = orgs.authenticate(
-            session, login_in.email, login_in.password, max_failed=auth.max_failed_logins, lockout_minutes=auth.lockout_minutes
+            session, login_in.email, login_in.password, address=client_address(request),
+            max_failed=auth.max_failed_logins, lockout_minutes=auth.lockout_minutes
         )
     except NotAuthenticated:
         # A refused attempt must still count: keep the failed-login counter and the lock.
@@ -36,6 +48,16 @@ def login(login_in: LoginIn, request: Request, session: SessionDep, runtime: Run
         raise
     token, expires = orgs.issue_token(session, user, auth.token_ttl_hours)
     return TokenOut(access_token=token, expires_at=expires)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401))
+def logout(user: CurrentUser, session: SessionDep, token_info: TokenInfo, all_sessions: bool = False) -> None:
+    """退出登录：吊销本次使用的访问令牌（all_sessions=true 时吊销本人全部令牌），此后该令牌不再有效。"""
+    token, _ = token_info
+    if all_sessions:
+        orgs.revoke_all_tokens(session, user)
+    elif token:
+        orgs.revoke_token(session, token)
 
 
 @router.get("/me", response_model=UserOut, responses=responses(401))

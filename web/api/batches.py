@@ -7,7 +7,7 @@ from fastapi import APIRouter, status
 from market import flows
 from market.batches import queries, service
 from market.batches.schemas import BatchCreate, BatchNeedsIn, BatchOut, NoticeIn, ScheduleIn
-from market.db import utcnow
+from market.db import DbId, utcnow
 from market.needs.schemas import ObjectionIn, ObjectionResolveIn
 from web.deps import BureauUser, CurrentUser, OptionalUser, SessionDep
 from web.errors import RESPONSES_READ, RESPONSES_WRITE
@@ -29,50 +29,50 @@ def create_batch(batch_in: BatchCreate, session: SessionDep, user: CurrentUser) 
 
 
 @router.get("/batches/{batch_id}", response_model=BatchOut, responses=RESPONSES_READ)
-def get_batch(batch_id: int, session: SessionDep, user: OptionalUser) -> BatchOut:
+def get_batch(batch_id: DbId, session: SessionDep, user: OptionalUser) -> BatchOut:
     return queries.present(session, user, service.batch_for_viewer(session, user, batch_id))
 
 
 @router.post("/batches/{batch_id}/needs", response_model=BatchOut, responses=RESPONSES_WRITE)
-def add_needs(batch_id: int, needs_in: BatchNeedsIn, session: SessionDep, user: CurrentUser) -> BatchOut:
+def add_needs(batch_id: DbId, needs_in: BatchNeedsIn, session: SessionDep, user: CurrentUser) -> BatchOut:
     batch = service.add_needs(session, user, batch_id, needs_in.need_ids)
     return queries.present(session, user, batch)
 
 
 @router.delete("/batches/{batch_id}/needs/{need_id}", response_model=BatchOut, responses=RESPONSES_WRITE)
-def remove_need(batch_id: int, need_id: int, session: SessionDep, user: CurrentUser) -> BatchOut:
+def remove_need(batch_id: DbId, need_id: DbId, session: SessionDep, user: CurrentUser) -> BatchOut:
     batch = service.remove_need(session, user, batch_id, need_id)
     return queries.present(session, user, batch)
 
 
 @router.post("/batches/{batch_id}/notice", response_model=BatchOut, responses=RESPONSES_WRITE)
-def start_notice(batch_id: int, notice_in: NoticeIn, session: SessionDep, user: CurrentUser) -> BatchOut:
+def start_notice(batch_id: DbId, notice_in: NoticeIn, session: SessionDep, user: CurrentUser) -> BatchOut:
     """开始公示，公示期内可提出异议。"""
     batch = service.start_notice(session, user, batch_id, notice_in.notice_start, notice_in.notice_end)
     return queries.present(session, user, batch)
 
 
 @router.post("/batches/{batch_id}/schedule", response_model=BatchOut, responses=RESPONSES_WRITE)
-def schedule(batch_id: int, schedule_in: ScheduleIn, session: SessionDep, user: CurrentUser) -> BatchOut:
+def schedule(batch_id: DbId, schedule_in: ScheduleIn, session: SessionDep, user: CurrentUser) -> BatchOut:
     """定时发布：到期后由后台任务自动发布。"""
     batch = service.schedule(session, user, batch_id, schedule_in.publish_on)
     return queries.present(session, user, batch)
 
 
 @router.post("/batches/{batch_id}/publish", response_model=BatchOut, responses=RESPONSES_WRITE)
-def publish(batch_id: int, session: SessionDep, user: CurrentUser) -> BatchOut:
+def publish(batch_id: DbId, session: SessionDep, user: CurrentUser) -> BatchOut:
     """立即发布榜单（须处理完全部公示异议）。"""
     batch = flows.publish_batch(session, user, batch_id)
     return queries.present(session, user, batch)
 
 
 @router.post("/needs/{need_id}/objections", status_code=201, responses=RESPONSES_WRITE)
-def raise_objection(need_id: int, objection_in: ObjectionIn, session: SessionDep, user: CurrentUser) -> dict[str, int]:
+def raise_objection(need_id: DbId, objection_in: ObjectionIn, session: SessionDep, user: CurrentUser) -> dict[str, int]:
     """公示期内对需求提出异议。"""
     objection = service.raise_objection(session, user, need_id, objection_in.body, utcnow().date())
     return {"id": objection.id}
 
 
 @router.post("/objections/{objection_id}/resolve", status_code=204, responses=RESPONSES_WRITE)
-def resolve_objection(objection_id: int, resolve_in: ObjectionResolveIn, session: SessionDep, user: BureauUser) -> None:
+def resolve_objection(objection_id: DbId, resolve_in: ObjectionResolveIn, session: SessionDep, user: BureauUser) -> None:
     service.resolve_objection(session, user, objection_id, resolve_in.resolution)

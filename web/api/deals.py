@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from market import flows
+from market.db import DbId
 from market.deals import queries, service
 from market.deals.queries import DealFilter
 from market.deals.schemas import DealAdvance, DealDetail, DealOut, MilestoneDoneIn, MilestoneIn, MilestoneOut
@@ -38,13 +39,13 @@ def list_deals(
 
 
 @router.get("/{deal_id}", response_model=DealDetail, responses=RESPONSES_READ)
-def get_deal(deal_id: int, session: SessionDep, user: CurrentUser) -> DealDetail:
+def get_deal(deal_id: DbId, session: SessionDep, user: CurrentUser) -> DealDetail:
     """对接项目详情（含里程碑与阶段变更记录）：仅双方和科技局可见。"""
     return queries.present_detail(session, service.deal_for_viewer(session, user, deal_id), user)
 
 
 @router.post("/{deal_id}/advance", response_model=DealDetail, responses=RESPONSES_WRITE)
-def advance(deal_id: int, advance_in: DealAdvance, session: SessionDep, user: CurrentUser) -> DealDetail:
+def advance(deal_id: DbId, advance_in: DealAdvance, session: SessionDep, user: CurrentUser) -> DealDetail:
     """推进对接阶段。签约须填合同金额与签约日期；验收须填验收日期与结论；转化须填转化日期；未成交须填原因。"""
     return queries.present_detail(session, flows.advance_deal(session, user, deal_id, advance_in), user)
 
@@ -52,14 +53,14 @@ def advance(deal_id: int, advance_in: DealAdvance, session: SessionDep, user: Cu
 @router.post(
     "/{deal_id}/milestones", response_model=MilestoneOut, status_code=status.HTTP_201_CREATED, responses=RESPONSES_WRITE
 )
-def add_milestone(deal_id: int, milestone_in: MilestoneIn, session: SessionDep, user: CurrentUser) -> MilestoneOut:
+def add_milestone(deal_id: DbId, milestone_in: MilestoneIn, session: SessionDep, user: CurrentUser) -> MilestoneOut:
     """添加实施里程碑（双方或科技局）。"""
     return MilestoneOut.model_validate(service.add_milestone(session, user, deal_id, milestone_in))
 
 
 @router.post("/{deal_id}/milestones/{milestone_id}/complete", response_model=MilestoneOut, responses=RESPONSES_WRITE)
 def complete_milestone(
-    deal_id: int, milestone_id: int, session: SessionDep, user: CurrentUser, body: MilestoneDoneIn | None = None
+    deal_id: DbId, milestone_id: DbId, session: SessionDep, user: CurrentUser, body: MilestoneDoneIn | None = None
 ) -> MilestoneOut:
     """标记里程碑完成（缺省为今天）。"""
     done_in = body or MilestoneDoneIn(done_on=None, note=None)

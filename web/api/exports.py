@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from market import exports
 from market.batches import service as batches
-from market.db import CST
+from market.db import CST, DB_INT_MAX, DbId
 from market.deals.queries import DealFilter
 from market.needs.queries import NeedFilter
 from market.responses import service as responses_service
@@ -33,7 +33,7 @@ def _stamp() -> str:
 
 
 @router.get("/batches/{batch_id}/export.xlsx", response_class=Response, responses={**XLSX, **responses(404)})
-def export_batch(batch_id: int, session: SessionDep, user: OptionalUser) -> Response:
+def export_batch(batch_id: DbId, session: SessionDep, user: OptionalUser) -> Response:
     """导出榜单（公开字段，按序编号）：已发布榜单人人可导出，未发布的仅科技局。"""
     batch = batches.batch_for_viewer(session, user, batch_id)
     return xlsx_response(exports.batch_export(session, user, batch), f"榜单_{batch.title}.xlsx")
@@ -48,7 +48,7 @@ def export_needs(
     industry: Annotated[str | None, Query(max_length=40)] = None,
     county: Annotated[str | None, Query(max_length=20)] = None,
     track: Annotated[str | None, Query(pattern="^(digital|green|both)$")] = None,
-    batch_id: Annotated[int | None, Query(ge=1)] = None,
+    batch_id: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None,
     mine: Annotated[bool, Query(description="仅本单位的需求")] = False,
     order: Annotated[str, Query(pattern="^(newest|updated|deadline|budget)$")] = "newest",
 ) -> Response:
@@ -58,7 +58,7 @@ def export_needs(
 
 
 @router.get("/exports/needs/{need_id}/responses.xlsx", response_class=Response, responses={**XLSX, **responses(401, 404, 409, 422)})
-def export_responses(need_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def export_responses(need_id: DbId, session: SessionDep, user: CurrentUser) -> Response:
     """导出某需求收到的揭榜方案（发榜企业、评审专家、科技局）。"""
     need = responses_service.need_for_reviewer(session, user, need_id)
     return xlsx_response(exports.responses_export(session, user, need), f"揭榜方案_需求{need.id}_{_stamp()}.xlsx")

@@ -32,7 +32,13 @@ def import_needs(
         raise Invalid.field("file", "文件为空")
     if len(data) > limit:
         raise Invalid.field("file", f"文件过大，不超过 {limit // (1024 * 1024)} MB")
-    if attachments.sniff(data, file.filename or "upload.xlsx") != XLSX_TYPE:
+    try:
+        kind = attachments.sniff(data, file.filename or "upload.xlsx")
+    except Invalid as exc:
+        if data.startswith(b"PK"):
+            raise Invalid.field("file", "无法读取 Excel 文件，请使用平台提供的模板（.xlsx）") from exc
+        kind = None
+    if kind != XLSX_TYPE:
         raise Invalid.field("file", "请上传 Excel 文件（.xlsx），可先下载导入模板")
     return importer.import_needs(session, user, data)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile, status
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from market import flows, views
+from market.db import DB_INT_MAX, DbId
 from market.errors import NotFound
 from market.needs import queries, service
 from market.needs.access import can_view_details
@@ -34,6 +35,7 @@ from web.api.common import Paginated
 from web.deps import BureauUser, CurrentUser, OptionalUser, PageDep, RuntimeDep, SessionDep
 from web.downloads import attachment_download
 from web.errors import RESPONSES_READ, RESPONSES_WRITE, responses
+from web.ratelimit import limit_expensive
 
 router = APIRouter(prefix="/needs", tags=["需求 needs"])
 
@@ -51,7 +53,7 @@ class AttachmentOut(BaseModel):
 
 
 def _saved(session: SessionDep, user: CurrentUser, need: Need) -> NeedSaved:
-    dups = queries.near_duplicates(session, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id)
+    dups = views.duplicates_for_viewer(session, user, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id)
     view = views.need_view(session, user, need)
     assert isinstance(view, NeedOwnerView)
     return NeedSaved(need=view, near_duplicates=dups)
@@ -67,7 +69,7 @@ def list_needs(
     industry: Annotated[str | None, Query(max_length=40)] = None,
     county: Annotated[str | None, Query(max_length=20)] = None,
     track: Annotated[str | None, Query(pattern="^(digital|green|both)$")] = None,
-    batch_id: Annotated[int | None, Query(ge=1)] = None,
+    batch_id: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None,
     mine: Annotated[bool, Query(description="仅本单位的需求")] = False,
     order: Annotated[str, Query(pattern="^(newest|updated|deadline|budget)$")] = "newest",
 ) -> Paginated[NeedPublic]:
@@ -84,10 +86,14 @@ def create_need(need_in: NeedCreate, session: SessionDep, user: CurrentUser) -> 
     return _saved(session, user, need)
 
 
-@router.post("/duplicates", response_model=list[NearDuplicateOut], responses=responses(401, 422))
-def check_duplicates(need_in: NeedCreate, session: SessionDep, user: CurrentUser) -> list[NearDuplicateOut]:
+@router.post("/duplicates", response_model=list[NearDuplicateOut], responses=responses(401, 422, 429))
+def check_duplicates(
+    need_in: NeedCreate, request: Request, session: SessionDep, runtime: RuntimeDep, user: CurrentUser
+) -> list[NearDuplicateOut]:
     """保存前查重：列出与输入相近的在榜或在审需求。"""
-    return queries.near_duplicates(session, need_in.title, f"{need_in.summary}。{need_in.problem}")
+    if not user.org.is_verified:
+        limit_expensive(request, runtime, "unverified_duplicates")
+    return views.duplicates_for_viewer(session, user, need_in.title, f"{need_in.summary}。{need_in.problem}")
 
 
 @router.get("/review-queue", response_model=list[NeedOwnerView], responses=responses(401, 403))
@@ -97,114 +103,114 @@ def review_queue(session: SessionDep, user: BureauUser) -> list[NeedPublic]:
 
 
 @router.get("/{need_id}", response_model=NeedOwnerView | NeedDetail | NeedPublic, responses=RESPONSES_READ)
-def get_need(need_id: int, session: SessionDep, user: OptionalUser) -> NeedPublic:
+def get_need(need_id: DbId, session: SessionDep, user: OptionalUser) -> NeedPublic:
     """需求详情：按查看者权限返回公开摘要、完整内容或发榜方视图。"""
     need = service.need_for_viewer(session, user, need_id)
     return views.need_view(session, user, need)
 
 
 @router.put("/{need_id}", response_model=NeedSaved, responses=RESPONSES_WRITE)
-def update_need(need_id: int, need_in: NeedUpdate, session: SessionDep, user: CurrentUser) -> NeedSaved:
+def update_need(need_id: DbId, need_in: NeedUpdate, session: SessionDep, user: CurrentUser) -> NeedSaved:
     """修改需求。已发榜需求的修改提交科技局审核，审核通过前公开内容保持不变；联系人、联系电话和延后截止日期立即生效。"""
     outcome = service.update_need(session, user, need_id, need_in)
     return _saved(session, user, outcome.need)
 
 
 @router.post("/{need_id}/submit", response_model=NeedOwnerView, responses=RESPONSES_WRITE)
-def submit(need_id: int, session: SessionDep, user: CurrentUser) -> NeedPublic:
+def submit(need_id: DbId, session: SessionDep, user: CurrentUser) -> NeedPublic:
     return views.need_view(session, user, service.submit(session, user, need_id))
 
 
 @router.post("/{need_id}/return", response_model=NeedOwnerView, responses=RESPONSES_WRITE)
-def return_for_changes(need_id: int, reason_in: ReasonIn, session: SessionDep, user: CurrentUser) -> NeedPublic:
+def return_for_changes(need_id: DbId, reason_in: ReasonIn, session: SessionDep, user: CurrentUser) -> NeedPublic:
     """科技局退回修改，须给出结构化原因。"""
     need = service.return_for_changes(session, user, need_id, reason_in.reason_code, reason_in.reason_text)
     return views.need_view(session, user, need)
 
 
 @router.post("/{need_id}/reject", response_model=NeedOwnerView, responses=RESPONSES_WRITE)
-def reject(need_id: int, reason_in: ReasonIn, session: SessionDep, user: CurrentUser) -> NeedPublic:
+def reject(need_id: DbId, reason_in: ReasonIn, session: SessionDep, user: CurrentUser) -> NeedPublic:
     need = service.reject(session, user, need_id, reason_in.reason_code, reason_in.reason_text)
     return views.need_view(session, user, need)
 
 
 @router.post("/{need_id}/approve", response_model=NeedOwnerView, responses=RESPONSES_WRITE)
-def approve(need_id: int, session: SessionDep, user: CurrentUser, body: OptionalReasonIn | None = None) -> NeedPublic:
+def approve(need_id: DbId, session: SessionDep, user: CurrentUser, body: OptionalReasonIn | None = None) -> NeedPublic:
     """审核通过（所有已分配专家评分完成后）。"""
     need = service.approve(session, user, need_id, body.reason_text if body else "")
     return views.need_view(session, user, need)
 
 
 @router.post("/{need_id}/withdraw", response_model=NeedOwnerView, responses=RESPONSES_WRITE)
-def withdraw(need_id: int, session: SessionDep, user: CurrentUser, body: OptionalReasonIn | None = None) -> NeedPublic:
+def withdraw(need_id: DbId, session: SessionDep, user: CurrentUser, body: OptionalReasonIn | None = None) -> NeedPublic:
     need = flows.withdraw_need(session, user, need_id, body.reason_text if body else "")
     return views.need_view(session, user, need)
 
 
 @router.post("/{need_id}/revision/approve", response_model=NeedOwnerView, responses=RESPONSES_WRITE)
-def approve_revision(need_id: int, session: SessionDep, user: CurrentUser, body: OptionalReasonIn | None = None) -> NeedPublic:
+def approve_revision(need_id: DbId, session: SessionDep, user: CurrentUser, body: OptionalReasonIn | None = None) -> NeedPublic:
     """科技局审核通过已发榜需求的修改：公开内容随之更新，已揭榜的单位收到通知。"""
     need, _ = flows.approve_revision(session, user, need_id, body.reason_text if body else "")
     return views.need_view(session, user, need)
 
 
 @router.post("/{need_id}/revision/return", response_model=NeedOwnerView, responses=RESPONSES_WRITE)
-def return_revision(need_id: int, reason_in: ReasonIn, session: SessionDep, user: CurrentUser) -> NeedPublic:
+def return_revision(need_id: DbId, reason_in: ReasonIn, session: SessionDep, user: CurrentUser) -> NeedPublic:
     """科技局退回已发榜需求的修改（公开内容保持原样），须给出原因。"""
     service.return_revision(session, user, need_id, reason_in.reason_code, reason_in.reason_text)
     return views.need_view(session, user, service.get_need(session, need_id))
 
 
 @router.get("/{need_id}/comments", response_model=list[CommentOut], responses=RESPONSES_READ)
-def list_comments(need_id: int, session: SessionDep, user: CurrentUser) -> list[CommentOut]:
+def list_comments(need_id: DbId, session: SessionDep, user: CurrentUser) -> list[CommentOut]:
     return [CommentOut.model_validate(c) for c in service.list_comments(session, user, need_id)]
 
 
 @router.post("/{need_id}/comments", response_model=CommentOut, status_code=201, responses=RESPONSES_WRITE)
-def add_comment(need_id: int, comment_in: CommentIn, session: SessionDep, user: CurrentUser) -> CommentOut:
+def add_comment(need_id: DbId, comment_in: CommentIn, session: SessionDep, user: CurrentUser) -> CommentOut:
     """审核意见与凝练建议（科技局服务团队可附带字段修改建议）。"""
     return CommentOut.model_validate(service.add_comment(session, user, need_id, comment_in))
 
 
 @router.post("/{need_id}/comments/{comment_id}/accept", response_model=NeedOwnerView, responses=RESPONSES_WRITE)
-def accept_suggestion(need_id: int, comment_id: int, session: SessionDep, user: CurrentUser) -> NeedPublic:
+def accept_suggestion(need_id: DbId, comment_id: DbId, session: SessionDep, user: CurrentUser) -> NeedPublic:
     """企业采纳凝练建议。"""
     return views.need_view(session, user, service.accept_suggestion(session, user, need_id, comment_id))
 
 
 @router.get("/{need_id}/experts", response_model=list[ExpertAssignmentOut], responses=responses(401, 403, 404, 422))
-def list_assignments(need_id: int, session: SessionDep, user: CurrentUser) -> list[ExpertAssignmentOut]:
+def list_assignments(need_id: DbId, session: SessionDep, user: CurrentUser) -> list[ExpertAssignmentOut]:
     return [ExpertAssignmentOut.model_validate(a) for a in service.assignments_for(session, user, need_id)]
 
 
 @router.post("/{need_id}/experts", response_model=ExpertAssignmentOut, status_code=201, responses=RESPONSES_WRITE)
-def assign_expert(need_id: int, assign_in: ExpertAssignIn, session: SessionDep, user: CurrentUser) -> ExpertAssignmentOut:
+def assign_expert(need_id: DbId, assign_in: ExpertAssignIn, session: SessionDep, user: CurrentUser) -> ExpertAssignmentOut:
     """分配评审专家（同单位专家自动回避）。"""
     return ExpertAssignmentOut.model_validate(service.assign_expert(session, user, need_id, assign_in.expert_id))
 
 
 @router.put("/{need_id}/scores", response_model=ExpertAssignmentOut, responses=RESPONSES_WRITE)
-def submit_scores(need_id: int, scores_in: ScoresIn, session: SessionDep, user: CurrentUser) -> ExpertAssignmentOut:
+def submit_scores(need_id: DbId, scores_in: ScoresIn, session: SessionDep, user: CurrentUser) -> ExpertAssignmentOut:
     """专家按 产业带动作用 / 研究基础 / 技术指标 / 财务指标 打分。"""
     return ExpertAssignmentOut.model_validate(service.submit_scores(session, user, need_id, scores_in))
 
 
 @router.post("/{need_id}/accept-terms", status_code=204, responses=RESPONSES_WRITE)
-def accept_terms(need_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def accept_terms(need_id: DbId, session: SessionDep, user: CurrentUser) -> Response:
     """揭榜方接受保密条款后可查看需求详情（记录并审计）。"""
     service.accept_terms(session, user, need_id)
     return Response(status_code=204)
 
 
 @router.post("/{need_id}/invitations", status_code=204, responses=RESPONSES_WRITE)
-def invite(need_id: int, invite_in: InviteIn, session: SessionDep, user: CurrentUser) -> Response:
+def invite(need_id: DbId, invite_in: InviteIn, session: SessionDep, user: CurrentUser) -> Response:
     """发榜企业邀请指定揭榜方查看详情。"""
     service.invite(session, user, need_id, invite_in.org_id)
     return Response(status_code=204)
 
 
 @router.get("/{need_id}/attachments", response_model=list[AttachmentOut], responses=RESPONSES_READ)
-def list_attachments(need_id: int, session: SessionDep, user: CurrentUser) -> list[AttachmentOut]:
+def list_attachments(need_id: DbId, session: SessionDep, user: CurrentUser) -> list[AttachmentOut]:
     need = service.need_for_viewer(session, user, need_id)
     if not can_view_details(session, user, need):  # the API says so; a page just shows no files
         raise NotFound("附件不存在或无权查看")
@@ -213,7 +219,7 @@ def list_attachments(need_id: int, session: SessionDep, user: CurrentUser) -> li
 
 @router.post("/{need_id}/attachments", response_model=AttachmentOut, status_code=201, responses=responses(401, 403, 404, 413, 422))
 def upload_attachment(
-    need_id: int, session: SessionDep, user: CurrentUser, runtime: RuntimeDep, file: Annotated[UploadFile, File()]
+    need_id: DbId, session: SessionDep, user: CurrentUser, runtime: RuntimeDep, file: Annotated[UploadFile, File()]
 ) -> AttachmentOut:
     """上传附件：限 PDF、图片、Office 文档，按内容判断类型，大小受限。"""
     limit = runtime.settings.limits.max_upload_bytes
@@ -223,7 +229,7 @@ def upload_attachment(
 
 
 @router.get("/{need_id}/attachments/{attachment_id}", responses=RESPONSES_READ)
-def download_attachment(need_id: int, attachment_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def download_attachment(need_id: DbId, attachment_id: DbId, session: SessionDep, user: CurrentUser) -> Response:
     need = service.need_for_viewer(session, user, need_id)
     return attachment_download(queries.attachment_for_viewer(session, user, need, attachment_id))
 

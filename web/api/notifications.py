@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from market.db import DbId
 from market.notifications import service
 from market.notifications.schemas import NotificationOut, SavedSearchIn, SavedSearchOut
 from web.api.common import Paginated
@@ -51,7 +52,7 @@ def mark_all_read(session: SessionDep, user: CurrentUser) -> MarkedCount:
 
 
 @router.post("/notifications/{notification_id}/read", response_model=NotificationOut, responses=RESPONSES_READ)
-def mark_read(notification_id: int, session: SessionDep, user: CurrentUser) -> NotificationOut:
+def mark_read(notification_id: DbId, session: SessionDep, user: CurrentUser) -> NotificationOut:
     return NotificationOut.model_validate(service.mark_read(session, user, notification_id))
 
 
@@ -68,16 +69,16 @@ def create_saved_search(search_in: SavedSearchIn, session: SessionDep, user: Cur
 
 
 @router.get("/saved-searches/{search_id}", response_model=SavedSearchOut, responses=RESPONSES_READ)
-def get_saved_search(search_id: int, session: SessionDep, user: CurrentUser) -> SavedSearchOut:
+def get_saved_search(search_id: DbId, session: SessionDep, user: CurrentUser) -> SavedSearchOut:
     return SavedSearchOut.model_validate(service.get_saved_search(session, user, search_id))
 
 
 @router.put("/saved-searches/{search_id}", response_model=SavedSearchOut, responses=RESPONSES_WRITE)
-def update_saved_search(search_id: int, search_in: SavedSearchIn, session: SessionDep, user: CurrentUser) -> SavedSearchOut:
+def update_saved_search(search_id: DbId, search_in: SavedSearchIn, session: SessionDep, user: CurrentUser) -> SavedSearchOut:
     return SavedSearchOut.model_validate(service.update_saved_search(session, user, search_id, search_in))
 
 
 @router.delete("/saved-searches/{search_id}", status_code=204, responses=RESPONSES_READ)
-def delete_saved_search(search_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def delete_saved_search(search_id: DbId, session: SessionDep, user: CurrentUser) -> Response:
     service.delete_saved_search(session, user, search_id)
     return Response(status_code=204)

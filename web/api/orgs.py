@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from market.db import DbId
 from market.needs import service as need_service
 from market.orgs import queries, service
 from market.orgs.schemas import OrgDetail, OrgPublic, ProfileIn, ProfileOut, UserOut, VerificationIn
@@ -30,13 +31,13 @@ def list_orgs(
 
 
 @router.get("/orgs/{org_id}", response_model=OrgPublic, responses=RESPONSES_READ)
-def get_org(org_id: int, session: SessionDep, user: OptionalUser) -> OrgPublic:
+def get_org(org_id: DbId, session: SessionDep, user: OptionalUser) -> OrgPublic:
     """单位公开信息：已认证单位公开；未认证的单位仅本单位成员和科技局可见。"""
     return OrgPublic.model_validate(service.org_for_viewer(session, user, org_id))
 
 
 @router.post("/orgs/{org_id}/verification", response_model=OrgDetail, responses=RESPONSES_WRITE)
-def verify_org(org_id: int, verification_in: VerificationIn, session: SessionDep, user: CurrentUser) -> OrgDetail:
+def verify_org(org_id: DbId, verification_in: VerificationIn, session: SessionDep, user: CurrentUser) -> OrgDetail:
     """科技局认证单位（verified / rejected）。"""
     return OrgDetail.model_validate(service.verify_org(session, user, org_id, verification_in.decision, verification_in.note))
 
@@ -49,19 +50,19 @@ def list_providers(session: SessionDep, page: PageDep) -> Paginated[ProfileOut]:
 
 
 @router.get("/providers/{org_id}", response_model=ProfileOut, responses=RESPONSES_READ)
-def get_provider(org_id: int, session: SessionDep, user: OptionalUser) -> ProfileOut:
+def get_provider(org_id: DbId, session: SessionDep, user: OptionalUser) -> ProfileOut:
     """揭榜方能力画像：与揭榜方页面同一规则，未认证的揭榜方仅本单位成员和科技局可见。"""
     return ProfileOut.model_validate(service.profile_for_viewer(session, user, org_id))
 
 
 @router.put("/providers/{org_id}", response_model=ProfileOut, responses=RESPONSES_WRITE)
-def update_provider(org_id: int, profile_in: ProfileIn, session: SessionDep, user: CurrentUser) -> ProfileOut:
+def update_provider(org_id: DbId, profile_in: ProfileIn, session: SessionDep, user: CurrentUser) -> ProfileOut:
     """揭榜方维护本单位能力画像（研究方向、成果条目、团队、典型合作规模）。"""
     service.update_profile(session, user, org_id, profile_in)
     return ProfileOut.model_validate(service.get_profile(session, org_id))
 
 
 @router.post("/users/{user_id}/expert", response_model=UserOut, responses=RESPONSES_WRITE)
-def grant_expert(user_id: int, session: SessionDep, user: CurrentUser) -> UserOut:
+def grant_expert(user_id: DbId, session: SessionDep, user: CurrentUser) -> UserOut:
     """科技局管理员聘任评审专家。"""
     return UserOut.model_validate(need_service.grant_expert_role(session, user, user_id))

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from fastapi.responses import HTMLResponse, Response
 
+from market.db import DbId
 from market.targets import service
 from market.targets.progress import progress_report, today_local
 from market.targets.report import excel_report, printable_html
@@ -72,14 +73,14 @@ def create_target(target_in: TargetCreate, session: SessionDep, user: CurrentUse
 
 @router.patch("/targets/{target_id}", response_model=TargetRead, responses=RESPONSES_WRITE)
 def update_target(
-    target_id: int, target_up: TargetUpdate, session: SessionDep, user: CurrentUser
+    target_id: DbId, target_up: TargetUpdate, session: SessionDep, user: CurrentUser
 ) -> TargetRead:
     """科技局修改目标值或备注。"""
     return TargetRead.model_validate(service.update(session, user, target_id, target_up))
 
 
 @router.delete("/targets/{target_id}", status_code=status.HTTP_204_NO_CONTENT, responses=RESPONSES_WRITE)
-def delete_target(target_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def delete_target(target_id: DbId, session: SessionDep, user: CurrentUser) -> Response:
     service.delete(session, user, target_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

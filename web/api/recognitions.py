@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from market.db import DB_INT_MAX, DbId
 from market.recognitions import queries, service
 from market.recognitions.schemas import (
     AwardQuoteOut,
@@ -33,7 +34,7 @@ def list_recognitions(
     ] = None,
     category: Annotated[str | None, Query(max_length=30)] = None,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    org_id: Annotated[int | None, Query(ge=1, description="仅科技局可按企业筛选")] = None,
+    org_id: Annotated[int | None, Query(ge=1, le=DB_INT_MAX, description="仅科技局可按企业筛选")] = None,
 ) -> Paginated[RecognitionRead]:
     """认定申报列表：科技局可见全部，企业只见本单位的申报。"""
     rows, total = queries.list_for(
@@ -60,13 +61,13 @@ def apply(rec_in: RecognitionCreate, session: SessionDep, user: CurrentUser) -> 
 
 
 @router.get("/{rec_id}", response_model=RecognitionRead, responses=RESPONSES_READ)
-def get_recognition(rec_id: int, session: SessionDep, user: CurrentUser) -> RecognitionRead:
+def get_recognition(rec_id: DbId, session: SessionDep, user: CurrentUser) -> RecognitionRead:
     return RecognitionRead.of(service.get_for_view(session, user, rec_id))
 
 
 @router.get("/{rec_id}/quote", response_model=AwardQuoteOut, responses=responses(401, 404, 422))
 def preview_award(
-    rec_id: int,
+    rec_id: DbId,
     session: SessionDep,
     user: CurrentUser,
     level: Annotated[str | None, Query(max_length=30, description="按此级别试算；缺省为申报级别")] = None,
@@ -78,7 +79,7 @@ def preview_award(
 
 @router.post("/{rec_id}/review", response_model=RecognitionRead, responses=RESPONSES_WRITE)
 def review(
-    rec_id: int, review_in: RecognitionReview, session: SessionDep, user: CurrentUser
+    rec_id: DbId, review_in: RecognitionReview, session: SessionDep, user: CurrentUser
 ) -> RecognitionRead:
     """科技局初审通过（已申报 → 已初审）。"""
     return RecognitionRead.of(service.review(session, user, rec_id, review_in))
@@ -86,7 +87,7 @@ def review(
 
 @router.post("/{rec_id}/recognise", response_model=RecognitionRead, responses=RESPONSES_WRITE)
 def recognise(
-    rec_id: int, decision: RecognitionDecision, session: SessionDep, user: CurrentUser
+    rec_id: DbId, decision: RecognitionDecision, session: SessionDep, user: CurrentUser
 ) -> RecognitionRead:
     """科技局认定（已初审 → 已认定），按政策表计算奖励并留存计算过程。"""
     return RecognitionRead.of(service.recognise(session, user, rec_id, decision))
@@ -94,7 +95,7 @@ def recognise(
 
 @router.post("/{rec_id}/reject", response_model=RecognitionRead, responses=RESPONSES_WRITE)
 def reject(
-    rec_id: int, rejection: RecognitionRejection, session: SessionDep, user: CurrentUser
+    rec_id: DbId, rejection: RecognitionRejection, session: SessionDep, user: CurrentUser
 ) -> RecognitionRead:
     """科技局不予认定，须说明理由。"""
     return RecognitionRead.of(service.reject(session, user, rec_id, rejection))

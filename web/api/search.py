@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
+from market.db import DB_INT_MAX, DbId
 from market.errors import Forbidden
 from market.needs import access
 from market.needs import service as need_service
 from market.needs.exceptions import NeedNotFound
 from market.orgs.exceptions import ProfileNotFound
+from market.orgs.models import User
 from search.errors import SearchUnavailable
 from search.queries import (
     NeedSearchParams,
@@ -28,14 +30,24 @@ from search.queries import (
 from search.recommend import Recommendation, recommend_needs, recommend_providers
 from web.deps import CurrentUser, OptionalUser, RuntimeDep, SessionDep
 from web.errors import responses
+from web.ratelimit import limit_expensive
+from web.runtime import Runtime
 
 router = APIRouter(tags=["搜索与推荐 search"])
 
 ListQ = Annotated[list[str], Query(max_length=20)]
 
 
-@router.get("/search/needs", response_model=SearchResult, responses=responses(403, 422, 503))
+def _limit_anonymous_embedding(request: Request, runtime: Runtime, user: User | None, mode: str, q: str) -> None:
+    """A hybrid search embeds its query (the costly part): anonymous clients get a limited number per
+    window (issue 14, finding 3); signed-in users are known and accountable."""
+    if mode == "hybrid" and q.strip() and user is None:
+        limit_expensive(request, runtime, "anonymous_search")
+
+
+@router.get("/search/needs", response_model=SearchResult, responses=responses(403, 422, 429, 503))
 def search_needs_route(
+    request: Request,
     runtime: RuntimeDep,
     user: OptionalUser,
     q: Annotated[str, Query(max_length=200, description="关键词，可为自然语言描述")] = "",
@@ -49,7 +61,7 @@ def search_needs_route(
     budget_max: Annotated[float | None, Query(ge=0, le=1e6)] = None,
     deadline_from: dt.date | None = None,
     deadline_to: dt.date | None = None,
-    batch_id: Annotated[int | None, Query(ge=1)] = None,
+    batch_id: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None,
     sort: Literal["relevance", "newest", "deadline", "budget"] = "relevance",
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -58,6 +70,7 @@ def search_needs_route(
     """搜索已发榜需求（关键词或混合语义检索），返回命中、分面计数、总数与耗时。scope=bureau 仅限科技局（含未发布需求）。"""
     if scope == "bureau" and not (user is not None and user.is_bureau_staff):
         raise Forbidden("仅科技局工作人员可检索未发布需求")
+    _limit_anonymous_embedding(request, runtime, user, mode, q)
     if runtime.meili is None:
         raise SearchUnavailable()
     params = NeedSearchParams(
@@ -71,9 +84,11 @@ def search_needs_route(
     )
 
 
-@router.get("/search/providers", response_model=SearchResult, responses=responses(422, 503))
+@router.get("/search/providers", response_model=SearchResult, responses=responses(422, 429, 503))
 def search_providers_route(
+    request: Request,
     runtime: RuntimeDep,
+    user: OptionalUser,
     q: Annotated[str, Query(max_length=200)] = "",
     mode: Literal["keyword", "hybrid"] = "hybrid",
     kind: ListQ = [],  # noqa: B006
@@ -85,6 +100,7 @@ def search_providers_route(
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> SearchResult:
     """搜索已认证揭榜方（高校、院所、服务商）的能力画像。"""
+    _limit_anonymous_embedding(request, runtime, user, mode, q)
     if runtime.meili is None:
         raise SearchUnavailable()
     params = ProviderSearchParams(
@@ -101,7 +117,7 @@ def search_providers_route(
     "/needs/{need_id}/recommended-providers", response_model=list[Recommendation], responses=responses(401, 404, 409, 422, 503)
 )
 def recommended_providers(
-    need_id: int,
+    need_id: DbId,
     session: SessionDep,
     user: CurrentUser,
     runtime: RuntimeDep,
@@ -125,7 +141,7 @@ def recommended_providers(
     "/providers/{org_id}/recommended-needs", response_model=list[Recommendation], responses=responses(401, 404, 422, 503)
 )
 def recommended_needs(
-    org_id: int,
+    org_id: DbId,
     session: SessionDep,
     user: CurrentUser,
     runtime: RuntimeDep,

@@ -5,7 +5,6 @@ that every cookie-authenticated write must echo (double submit, checked in ``web
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -17,10 +16,11 @@ from market.errors import DomainError, NotAuthenticated, TooManyRequests
 from market.orgs import service as orgs
 from market.orgs.models import User
 from market.orgs.schemas import RegistrationIn
+from web import csrf
 from web.deps import SESSION_COOKIE, RuntimeDep, SessionDep
 from web.pages.common import Form, PageUser
 from web.pages.render import check_form_csrf, field_errors, form_dict, redirect, render, set_csrf_cookie
-from web.ratelimit import limit_login_attempts
+from web.ratelimit import client_address, limit_login_attempts
 
 router = APIRouter(tags=["页面 pages"], include_in_schema=False)
 
@@ -69,8 +69,8 @@ def _sign_in(request: Request, runtime: RuntimeDep, session: Session, user: User
         secure=auth.cookie_secure,
         path="/",
     )
-    # A fresh CSRF token per sign-in.
-    set_csrf_cookie(request, response, secrets.token_urlsafe(32))
+    # A fresh CSRF token per sign-in, bound to the new session.
+    set_csrf_cookie(request, response, csrf.issue(request, token))
     return response
 
 
@@ -104,6 +104,7 @@ def login(request: Request, form: Form, session: SessionDep, runtime: RuntimeDep
             session,
             str(data["email"]),
             str(data["password"]),
+            address=client_address(request),
             max_failed=auth.max_failed_logins,
             lockout_minutes=auth.lockout_minutes,
         )
@@ -166,6 +167,9 @@ def register(
             user=user,
             status_code=exc.status_code,
         )
+    if new_user is None:
+        # The e-mail has an account already: the same words as any registration, no sign-in.
+        return redirect("/login", "已提交。请使用该邮箱和密码登录。")
     response = _sign_in(request, runtime, session, new_user, home_for(new_user))
     from web.pages.render import flash
 

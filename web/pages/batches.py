@@ -11,6 +11,7 @@ from market import flows
 from market.batches import queries as batch_queries
 from market.batches import service as batches
 from market.batches.schemas import BatchCreate, NoticeIn
+from market.db import DbId
 from market.errors import DomainError
 from market.needs import queries
 from market.needs.models import NeedObjection
@@ -47,7 +48,7 @@ def batch_create(request: Request, form: Form, session: SessionDep, user: Bureau
 
 
 @router.get("/bureau/batches/{batch_id}")
-def batch_detail(batch_id: int, request: Request, session: SessionDep, user: BureauPage) -> Response:
+def batch_detail(batch_id: DbId, request: Request, session: SessionDep, user: BureauPage) -> Response:
     batch = batches.get_batch(session, batch_id)
     in_batch, _ = queries.list_needs(session, user, NeedFilter(batch_id=batch.id), limit=500)
     approved, _ = queries.list_needs(session, user, NeedFilter(status="approved"), limit=500)
@@ -75,7 +76,7 @@ def batch_detail(batch_id: int, request: Request, session: SessionDep, user: Bur
 
 
 @router.post("/bureau/batches/{batch_id}/needs")
-def batch_add(batch_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+def batch_add(batch_id: DbId, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
     ids = [i for i in (int_or_none(v) for v in form.getlist("need_ids")) if i is not None]
     back = f"/bureau/batches/{batch_id}"
     if not ids:
@@ -89,7 +90,7 @@ def batch_add(batch_id: int, request: Request, form: Form, session: SessionDep, 
 
 @router.post("/bureau/batches/{batch_id}/needs/{need_id}/remove")
 def batch_remove(
-    batch_id: int, need_id: int, request: Request, session: SessionDep, user: BureauPage
+    batch_id: DbId, need_id: DbId, request: Request, session: SessionDep, user: BureauPage
 ) -> Response:
     try:
         batches.remove_need(session, user, batch_id, need_id)
@@ -100,7 +101,7 @@ def batch_remove(
 
 @router.post("/bureau/batches/{batch_id}/notice")
 def batch_notice(
-    batch_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage
+    batch_id: DbId, request: Request, form: Form, session: SessionDep, user: BureauPage
 ) -> Response:
     back = f"/bureau/batches/{batch_id}"
     try:
@@ -114,7 +115,7 @@ def batch_notice(
 
 
 @router.post("/bureau/batches/{batch_id}/publish")
-def batch_publish(batch_id: int, request: Request, session: SessionDep, user: BureauPage) -> Response:
+def batch_publish(batch_id: DbId, request: Request, session: SessionDep, user: BureauPage) -> Response:
     try:
         b = flows.publish_batch(session, user, batch_id)
     except DomainError as exc:
@@ -124,7 +125,7 @@ def batch_publish(batch_id: int, request: Request, session: SessionDep, user: Bu
 
 @router.post("/bureau/objections/{objection_id}/resolve")
 def resolve_objection(
-    objection_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage
+    objection_id: DbId, request: Request, form: Form, session: SessionDep, user: BureauPage
 ) -> Response:
     resolution = str(form.get("resolution", "")).strip()
     back = str(form.get("back", "/bureau/batches"))

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from market import flows
+from market.db import DbId
 from market.deals import queries as dq
 from market.deals import service as ds
 from market.deals.schemas import DealAdvance
@@ -30,7 +31,7 @@ def _deal_page(
     request: Request,
     session: Session,
     user: User,
-    deal_id: int,
+    deal_id: DbId,
     *,
     form: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
@@ -58,12 +59,12 @@ def _deal_page(
 
 
 @router.get("/deals/{deal_id}")
-def deal_page(deal_id: int, request: Request, session: SessionDep, user: SignedIn) -> Response:
+def deal_page(deal_id: DbId, request: Request, session: SessionDep, user: SignedIn) -> Response:
     return _deal_page(request, session, user, deal_id)
 
 
 @router.post("/deals/{deal_id}/advance")
-def deal_advance(deal_id: int, request: Request, form: Form, session: SessionDep, user: SignedIn) -> Response:
+def deal_advance(deal_id: DbId, request: Request, form: Form, session: SessionDep, user: SignedIn) -> Response:
     data = form_dict(form, numbers=DEAL_FIELDS)
     stage = str(data.get("stage", ""))
     allowed = ds.ALLOWED.get(stage, ())
@@ -98,5 +99,5 @@ def deals_board(
 
 
 @router.get("/bureau/deals/{deal_id}")
-def bureau_deal(deal_id: int, user: BureauPage) -> Response:
+def bureau_deal(deal_id: DbId, user: BureauPage) -> Response:
     return redirect(f"/deals/{deal_id}")

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from market import flows, views
 from market.batches import service as batches
+from market.db import DB_INT_MAX, DbId
 from market.errors import DomainError
 from market.needs import queries, service
 from market.needs import queries as need_queries
@@ -57,6 +58,7 @@ from web.pages.common import (
     store_upload,
 )
 from web.pages.render import NEED_LABELS, field_errors, form_dict, redirect, render, templates
+from web.ratelimit import limit_expensive
 from web.runtime import Runtime
 
 router = APIRouter(tags=["页面 pages"], include_in_schema=False)
@@ -147,7 +149,7 @@ def needs_list(
     track: Annotated[str | None, Query(max_length=10)] = None,
     cooperation_mode: Annotated[str | None, Query(max_length=20)] = None,
     status: Annotated[str | None, Query(max_length=20)] = None,
-    batch_id: Annotated[int | None, Query(ge=1)] = None,
+    batch_id: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None,
     sort: Annotated[str, Query(max_length=20)] = "",
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> Response:
@@ -250,7 +252,7 @@ def needs_list(
 
 
 @router.get("/needs/{need_id}")
-def need_page(need_id: int, request: Request, session: SessionDep, user: PageUser) -> Response:
+def need_page(need_id: DbId, request: Request, session: SessionDep, user: PageUser) -> Response:
     need = service.need_for_viewer(session, user, need_id)
     my_response = response_access.response_of_org(session, need, user.org_id) if user is not None else None
     return render(
@@ -266,7 +268,7 @@ def need_page(need_id: int, request: Request, session: SessionDep, user: PageUse
 
 
 @router.get("/needs/{need_id}/attachments/{attachment_id}")
-def need_attachment(need_id: int, attachment_id: int, session: SessionDep, user: SignedIn) -> Response:
+def need_attachment(need_id: DbId, attachment_id: DbId, session: SessionDep, user: SignedIn) -> Response:
     """Downloads follow the need's disclosure of its details, as the API: anyone else gets the 404
     page."""
     need = service.need_for_viewer(session, user, need_id)
@@ -274,7 +276,7 @@ def need_attachment(need_id: int, attachment_id: int, session: SessionDep, user:
 
 
 @router.post("/needs/{need_id}/accept-terms")
-def accept_terms(need_id: int, request: Request, form: Form, session: SessionDep, user: SignedIn) -> Response:
+def accept_terms(need_id: DbId, request: Request, form: Form, session: SessionDep, user: SignedIn) -> Response:
     if form.get("agree") != "on":
         return redirect(f"/needs/{need_id}#terms", "请先勾选“我已阅读并同意保密承诺”", "error")
     service.accept_terms(session, user, need_id)
@@ -341,14 +343,18 @@ def validate_field(request: Request, form: Form, user: EnterprisePage) -> HTMLRe
 
 
 @router.post("/enterprise/needs/duplicates")
-def duplicates(request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> HTMLResponse:
+def duplicates(
+    request: Request, form: Form, session: SessionDep, runtime: RuntimeDep, user: EnterprisePage
+) -> HTMLResponse:
     """htmx: needs already on the list or under review that read nearly the same."""
+    if not user.org.is_verified:
+        limit_expensive(request, runtime, "unverified_duplicates")
     title = str(form.get("title", "")).strip()
     text = f"{form.get('summary', '')}。{form.get('problem', '')}"
     exclude = form.get("need_id")
     dups = (
-        queries.near_duplicates(
-            session, title, text, exclude_id=int(exclude) if str(exclude or "").isdigit() else None
+        views.duplicates_for_viewer(
+            session, user, title, text, exclude_id=int(exclude) if str(exclude or "").isdigit() and len(str(exclude)) < 19 else None
         )
         if len(title) >= 4
         else []
@@ -387,7 +393,7 @@ def _manage_page(
     session: Session,
     runtime: Runtime,
     user: User,
-    need_id: int,
+    need_id: DbId,
     *,
     errors: dict[str, str] | None = None,
     status_code: int = 200,
@@ -398,7 +404,7 @@ def _manage_page(
     assert view.actions is not None
     # The duplicate hint matters while the enterprise can still reword the need before review.
     dups = (
-        queries.near_duplicates(session, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id)
+        views.duplicates_for_viewer(session, user, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id)
         if need.status in SUBMITTABLE
         else []
     )
@@ -437,14 +443,14 @@ def _manage_page(
 
 @router.get("/enterprise/needs/{need_id}")
 def need_manage(
-    need_id: int, request: Request, session: SessionDep, runtime: RuntimeDep, user: EnterprisePage
+    need_id: DbId, request: Request, session: SessionDep, runtime: RuntimeDep, user: EnterprisePage
 ) -> Response:
     return _manage_page(request, session, runtime, user, need_id)
 
 
 @router.post("/enterprise/needs/{need_id}/attachments")
 def need_upload(
-    need_id: int, request: Request, form: Form, session: SessionDep, runtime: RuntimeDep, user: EnterprisePage
+    need_id: DbId, request: Request, form: Form, session: SessionDep, runtime: RuntimeDep, user: EnterprisePage
 ) -> Response:
     """Only the owning enterprise attaches files, in any status of its need (need_for_owner, as the
     API); a refused file is not stored and the page says why."""
@@ -461,7 +467,7 @@ def need_upload(
 
 
 @router.get("/enterprise/needs/{need_id}/edit")
-def edit_need(need_id: int, request: Request, session: SessionDep, user: EnterprisePage) -> Response:
+def edit_need(need_id: DbId, request: Request, session: SessionDep, user: EnterprisePage) -> Response:
     need = service.need_for_owner(session, user, need_id)
     view = views.need_view(session, user, need)
     form = {k: getattr(need, k) for k in NEED_FIELDS}
@@ -472,7 +478,7 @@ def edit_need(need_id: int, request: Request, session: SessionDep, user: Enterpr
 
 @router.post("/enterprise/needs/{need_id}/edit")
 def save_need(
-    need_id: int, request: Request, form: Form, session: SessionDep, user: EnterprisePage
+    need_id: DbId, request: Request, form: Form, session: SessionDep, user: EnterprisePage
 ) -> Response:
     need = service.need_for_owner(session, user, need_id)
     data = need_input(form)
@@ -515,7 +521,7 @@ def edit_message(outcome: service.EditOutcome) -> str:
 
 
 @router.post("/enterprise/needs/{need_id}/submit")
-def submit_need(need_id: int, request: Request, session: SessionDep, user: EnterprisePage) -> Response:
+def submit_need(need_id: DbId, request: Request, session: SessionDep, user: EnterprisePage) -> Response:
     try:
         service.submit(session, user, need_id)
     except DomainError as exc:
@@ -527,7 +533,7 @@ def submit_need(need_id: int, request: Request, session: SessionDep, user: Enter
 
 @router.post("/enterprise/needs/{need_id}/withdraw")
 def withdraw_need(
-    need_id: int, request: Request, form: Form, session: SessionDep, user: EnterprisePage
+    need_id: DbId, request: Request, form: Form, session: SessionDep, user: EnterprisePage
 ) -> Response:
     try:
         flows.withdraw_need(session, user, need_id, str(form.get("reason_text", "")).strip())
@@ -537,7 +543,7 @@ def withdraw_need(
 
 
 @router.post("/enterprise/needs/{need_id}/comments")
-def reply(need_id: int, request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> Response:
+def reply(need_id: DbId, request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> Response:
     try:
         service.add_comment(session, user, need_id, CommentIn(body=str(form.get("body", "")).strip()))
     except ValidationError:
@@ -547,7 +553,7 @@ def reply(need_id: int, request: Request, form: Form, session: SessionDep, user:
 
 @router.post("/enterprise/needs/{need_id}/comments/{comment_id}/accept")
 def accept_suggestion(
-    need_id: int, comment_id: int, request: Request, session: SessionDep, user: EnterprisePage
+    need_id: DbId, comment_id: DbId, request: Request, session: SessionDep, user: EnterprisePage
 ) -> Response:
     try:
         service.accept_suggestion(session, user, need_id, comment_id)
@@ -574,7 +580,7 @@ def _review_page(
     request: Request,
     session: Session,
     user: User,
-    need_id: int,
+    need_id: DbId,
     *,
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
@@ -590,8 +596,8 @@ def _review_page(
             "comments": service.list_comments(session, user, need_id),
             "assignments": queries.assignments_with_experts(session, need),
             "experts": experts(session),
-            "dups": queries.near_duplicates(
-                session, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id
+            "dups": views.duplicates_for_viewer(
+                session, user, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id
             ),
             "attachments": queries.list_attachments(session, user, need),
             "FIELD_LABELS": FIELD_LABELS,
@@ -605,12 +611,12 @@ def _review_page(
 
 
 @router.get("/bureau/review/{need_id}")
-def review(need_id: int, request: Request, session: SessionDep, user: BureauPage) -> Response:
+def review(need_id: DbId, request: Request, session: SessionDep, user: BureauPage) -> Response:
     return _review_page(request, session, user, need_id)
 
 
 @router.post("/bureau/review/{need_id}/comment")
-def comment(need_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+def comment(need_id: DbId, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
     suggested = {k: str(form.get(f"suggest_{k}", "")).strip() for k in SUGGESTABLE}
     suggested = {k: v for k, v in suggested.items() if v}
     try:
@@ -629,7 +635,7 @@ def comment(need_id: int, request: Request, form: Form, session: SessionDep, use
 
 
 @router.post("/bureau/review/{need_id}/decide")
-def decide(need_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+def decide(need_id: DbId, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
     action = str(form.get("action", ""))
     back = f"/bureau/review/{need_id}"
     try:
@@ -657,7 +663,7 @@ def decide(need_id: int, request: Request, form: Form, session: SessionDep, user
 
 
 @router.post("/bureau/review/{need_id}/experts")
-def assign(need_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+def assign(need_id: DbId, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
     expert_id = int_or_none(form.get("expert_id"))
     if expert_id is None:
         return redirect(f"/bureau/review/{need_id}#experts", "请选择专家", "error")
@@ -669,7 +675,7 @@ def assign(need_id: int, request: Request, form: Form, session: SessionDep, user
 
 
 @router.post("/bureau/review/{need_id}/revision")
-def decide_revision(need_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+def decide_revision(need_id: DbId, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
     """The bureau accepts or returns an edit of a published need."""
     back = f"/bureau/review/{need_id}#revision"
     try:
@@ -698,7 +704,7 @@ def _open_proposals(session: SessionDep, user: ExpertPage, need: Need) -> list[t
 
 
 @router.get("/expert/needs/{need_id}")
-def expert_need(need_id: int, request: Request, session: SessionDep, user: ExpertPage) -> Response:
+def expert_need(need_id: DbId, request: Request, session: SessionDep, user: ExpertPage) -> Response:
     a = queries.assignment_of(session, user, need_id)
     need = service.need_for_viewer(session, user, need_id)
     form = {f"score_{k}": v for k, v in (a.scores or {}).items()} | {"comment": a.comment}
@@ -718,7 +724,7 @@ def expert_need(need_id: int, request: Request, session: SessionDep, user: Exper
 
 @router.post("/expert/needs/{need_id}")
 def expert_score(
-    need_id: int, request: Request, form: Form, session: SessionDep, user: ExpertPage
+    need_id: DbId, request: Request, form: Form, session: SessionDep, user: ExpertPage
 ) -> Response:
     a = queries.assignment_of(session, user, need_id)
     need = service.need_for_viewer(session, user, need_id)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from market.db import DbId
 from market.errors import DomainError
 from market.notifications import service as notify
 from market.notifications.schemas import SavedSearchIn
@@ -47,7 +48,7 @@ def notifications(
 
 @router.post("/notifications/{notification_id}/open")
 def open_notification(
-    notification_id: int, request: Request, session: SessionDep, user: SignedIn
+    notification_id: DbId, request: Request, session: SessionDep, user: SignedIn
 ) -> Response:
     note = notify.mark_read(session, user, notification_id)
     link = note.link if note.link.startswith("/") and not note.link.startswith("//") else "/notifications"
@@ -105,6 +106,6 @@ def saved_create(request: Request, form: Form, session: SessionDep, user: Provid
 
 
 @router.post("/provider/saved-searches/{search_id}/delete")
-def saved_delete(search_id: int, request: Request, session: SessionDep, user: ProviderPage) -> Response:
+def saved_delete(search_id: DbId, request: Request, session: SessionDep, user: ProviderPage) -> Response:
     notify.delete_saved_search(session, user, search_id)
     return redirect("/provider/saved-searches", "订阅已删除")

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from markupsafe import Markup, escape
 from pydantic import ValidationError
 
+from market.db import DbId
 from market.errors import DomainError
 from market.notifications import service as notify
 from market.orgs import queries as org_queries
@@ -146,7 +147,7 @@ def providers(
 
 
 @router.get("/providers/{org_id}")
-def provider_detail(org_id: int, request: Request, session: SessionDep, user: PageUser) -> Response:
+def provider_detail(org_id: DbId, request: Request, session: SessionDep, user: PageUser) -> Response:
     """The same rule as the API (``orgs.profile_for_viewer``): an unverified provider's profile
     exists only for its members and the bureau."""
     profile = orgs.profile_for_viewer(session, user, org_id)
@@ -269,7 +270,7 @@ def org_list(
 
 
 @router.post("/bureau/orgs/{org_id}/verify")
-def org_verify(org_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+def org_verify(org_id: DbId, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
     decision = str(form.get("decision", ""))
     note = str(form.get("note", "")).strip()
     if decision == "rejected" and not note:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from market.db import CST
+from market.db import CST, DbId
 from market.deals import queries as deal_queries
 from market.deals import service as deal_service
 from market.errors import DomainError
@@ -206,7 +206,7 @@ def apply_recognition(request: Request, form: Form, session: SessionDep, user: E
 
 
 @router.get("/enterprise/recognitions/{rec_id}")
-def recognition_page(rec_id: int, request: Request, session: SessionDep, user: EnterprisePage) -> Response:
+def recognition_page(rec_id: DbId, request: Request, session: SessionDep, user: EnterprisePage) -> Response:
     rec = rec_service.get_for_view(session, user, rec_id)
     quote = None
     if rec.status in REC_OPEN:
@@ -271,7 +271,7 @@ def recognitions_list(
 
 
 @router.get("/bureau/recognitions/{rec_id}")
-def recognition_detail(rec_id: int, request: Request, session: SessionDep, user: BureauPage) -> Response:
+def recognition_detail(rec_id: DbId, request: Request, session: SessionDep, user: BureauPage) -> Response:
     rec = rec_service.get_for_view(session, user, rec_id)
     view = RecognitionRead.of(rec, recognition_access.recognition_actions(user, rec))
     quote = None
@@ -297,7 +297,7 @@ def recognition_detail(rec_id: int, request: Request, session: SessionDep, user:
 
 @router.post("/bureau/recognitions/{rec_id}/decide")
 def recognition_decide(
-    rec_id: int, request: Request, form: Form, session: SessionDep, user: BureauPage
+    rec_id: DbId, request: Request, form: Form, session: SessionDep, user: BureauPage
 ) -> Response:
     action = str(form.get("action", ""))
     notes = str(form.get("notes", "")).strip()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from market.vocab import (
     TRACKS,
     VERIFICATION_LABELS,
 )
+from web import csrf
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -120,12 +120,16 @@ templates.env.globals.update(
 
 
 def csrf_token(request: Request) -> str:
-    """The double-submit token: the cookie's value, or a new one set on the response by render()."""
-    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
-    if not token:
-        token = secrets.token_urlsafe(32)
+    """The double-submit token: the cookie's value when it was issued for this session, else a new
+    one (web/csrf.py) set on the response by render()."""
+    new = getattr(request.state, "new_csrf", None)
+    if new:
+        return str(new)
+    token = request.cookies.get(CSRF_COOKIE)
+    if not csrf.belongs(request, token):
+        token = csrf.issue(request, request.cookies.get(csrf.SESSION_COOKIE))
         request.state.new_csrf = token
-    return token
+    return str(token)
 
 
 def set_csrf_cookie(request: Request, response: Response, token: str) -> None:
@@ -139,12 +143,10 @@ def set_csrf_cookie(request: Request, response: Response, token: str) -> None:
 
 
 def check_form_csrf(request: Request, form: Mapping[str, Any]) -> bool:
-    """For forms posted before there is a session (login, register): double submit still applies."""
-    import hmac
-
-    expected = request.cookies.get(CSRF_COOKIE)
+    """For forms posted before there is a session (login, register): the same check as every
+    cookie-authenticated write (web/csrf.py)."""
     sent = form.get("csrf_token")
-    return bool(expected) and isinstance(sent, str) and hmac.compare_digest(sent, expected)  # type: ignore[arg-type]
+    return csrf.check(request, sent if isinstance(sent, str) else None)
 
 
 def flash(response: Response, message: str, kind: str = "ok") -> Response:

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from market import flows, views
+from market.db import DbId
 from market.errors import DomainError
 from market.needs import access as need_access
 from market.needs import queries as need_queries
@@ -55,7 +56,7 @@ def _respond_page(
     request: Request,
     session: Session,
     user: User,
-    need_id: int,
+    need_id: DbId,
     *,
     form: dict[str, Any],
     errors: dict[str, str],
@@ -80,12 +81,12 @@ def _respond_page(
 
 
 @router.get("/provider/needs/{need_id}/respond")
-def respond_page(need_id: int, request: Request, session: SessionDep, user: ProviderPage) -> Response:
+def respond_page(need_id: DbId, request: Request, session: SessionDep, user: ProviderPage) -> Response:
     return _respond_page(request, session, user, need_id, form={}, errors={})
 
 
 @router.post("/provider/needs/{need_id}/respond")
-def respond(need_id: int, request: Request, form: Form, session: SessionDep, user: ProviderPage) -> Response:
+def respond(need_id: DbId, request: Request, form: Form, session: SessionDep, user: ProviderPage) -> Response:
     data = form_dict(form, lists=("partner_org_ids",), numbers=("price_wan",))
     payload = {k: data.get(k) for k in ("approach", "team", "track_record", "timeline", "price_wan") if k in data}
     payload["partner_org_ids"] = [int(i) for i in data["partner_org_ids"] if str(i).isdigit()]
@@ -108,7 +109,7 @@ def respond(need_id: int, request: Request, form: Form, session: SessionDep, use
 
 
 @router.get("/responses/{response_id}")
-def response_link(response_id: int) -> Response:
+def response_link(response_id: DbId) -> Response:
     return redirect(f"/provider/responses/{response_id}")
 
 
@@ -128,7 +129,7 @@ def _response_page(
     request: Request,
     session: Session,
     user: User,
-    response_id: int,
+    response_id: DbId,
     *,
     max_upload_bytes: int,
     errors: dict[str, str] | None = None,
@@ -152,14 +153,14 @@ def _response_page(
 
 
 @router.get("/provider/responses/{response_id}")
-def response_page(response_id: int, request: Request, session: SessionDep, runtime: RuntimeDep, user: SignedIn) -> Response:
+def response_page(response_id: DbId, request: Request, session: SessionDep, runtime: RuntimeDep, user: SignedIn) -> Response:
     limit = runtime.settings.limits.max_upload_bytes
     return _response_page(request, session, user, response_id, max_upload_bytes=limit)
 
 
 @router.post("/provider/responses/{response_id}/attachments")
 def response_upload(
-    response_id: int, request: Request, form: Form, session: SessionDep, runtime: RuntimeDep, user: ProviderPage
+    response_id: DbId, request: Request, form: Form, session: SessionDep, runtime: RuntimeDep, user: ProviderPage
 ) -> Response:
     """Only the responding organisation uploads, while its proposal is open; a refused file is not
     stored and the page says why."""
@@ -175,13 +176,13 @@ def response_upload(
 
 
 @router.get("/responses/{response_id}/attachments/{attachment_id}")
-def response_attachment(response_id: int, attachment_id: int, session: SessionDep, user: SignedIn) -> Response:
+def response_attachment(response_id: DbId, attachment_id: DbId, session: SessionDep, user: SignedIn) -> Response:
     """Downloads go through the response's viewing rule: anyone else gets the 404 page."""
     return attachment_download(rs.attachment_for_viewer(session, user, response_id, attachment_id))
 
 
 @router.post("/provider/responses/{response_id}/withdraw")
-def response_withdraw(response_id: int, request: Request, form: Form, session: SessionDep, user: ProviderPage) -> Response:
+def response_withdraw(response_id: DbId, request: Request, form: Form, session: SessionDep, user: ProviderPage) -> Response:
     try:
         rs.withdraw(session, user, response_id, str(form.get("reason_text", "")).strip())
     except DomainError as exc:
@@ -193,7 +194,7 @@ def response_withdraw(response_id: int, request: Request, form: Form, session: S
 
 
 @router.get("/enterprise/needs/{need_id}/responses")
-def compare_responses(need_id: int, request: Request, session: SessionDep, user: EnterprisePage) -> Response:
+def compare_responses(need_id: DbId, request: Request, session: SessionDep, user: EnterprisePage) -> Response:
     need = rs.need_for_reviewer(session, user, need_id)
     need_service.need_for_owner(session, user, need_id)
     rows, _ = rq.list_for_need(session, need)
@@ -205,7 +206,7 @@ def compare_responses(need_id: int, request: Request, session: SessionDep, user:
     )
 
 
-def _decided(request: Request, session: Session, user: User, response_id: int, action: str, form: Any) -> Response:
+def _decided(request: Request, session: Session, user: User, response_id: DbId, action: str, form: Any) -> Response:
     response, need = rs.response_for_viewer(session, user, response_id)
     back = f"/enterprise/needs/{need.id}/responses"
     name = response.org.name
@@ -231,22 +232,22 @@ def _decided(request: Request, session: Session, user: User, response_id: int, a
 
 
 @router.post("/enterprise/responses/{response_id}/shortlist")
-def shortlist(response_id: int, request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> Response:
+def shortlist(response_id: DbId, request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> Response:
     return _decided(request, session, user, response_id, "shortlist", form)
 
 
 @router.post("/enterprise/responses/{response_id}/decline")
-def decline(response_id: int, request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> Response:
+def decline(response_id: DbId, request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> Response:
     return _decided(request, session, user, response_id, "decline", form)
 
 
 @router.post("/enterprise/responses/{response_id}/select")
-def select(response_id: int, request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> Response:
+def select(response_id: DbId, request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> Response:
     return _decided(request, session, user, response_id, "select", form)
 
 
 @router.post("/enterprise/responses/{response_id}/reconsider")
-def reconsider(response_id: int, request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> Response:
+def reconsider(response_id: DbId, request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> Response:
     return _decided(request, session, user, response_id, "reconsider", form)
 
 
@@ -257,7 +258,7 @@ def _proposal_page(
     request: Request,
     session: Session,
     user: User,
-    response_id: int,
+    response_id: DbId,
     *,
     form: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
@@ -287,12 +288,12 @@ def _proposal_page(
 
 
 @router.get("/expert/responses/{response_id}")
-def expert_proposal(response_id: int, request: Request, session: SessionDep, user: ExpertPage) -> Response:
+def expert_proposal(response_id: DbId, request: Request, session: SessionDep, user: ExpertPage) -> Response:
     return _proposal_page(request, session, user, response_id)
 
 
 @router.post("/expert/responses/{response_id}")
-def expert_proposal_score(response_id: int, request: Request, form: Form, session: SessionDep, user: ExpertPage) -> Response:
+def expert_proposal_score(response_id: DbId, request: Request, form: Form, session: SessionDep, user: ExpertPage) -> Response:
     """The service decides: recusal (same organisation as the responder) and closed proposals come
     back as its Chinese message on the form; a resubmission replaces the expert's scores."""
     raw = {k: str(form.get(f"score_{k}", "")).strip() for k in REVIEW_CRITERIA}

@@ -129,7 +129,7 @@ MATRIX: dict[str, tuple[Call, dict[str, int], int]] = {
     ),
     "response.upload": (
         lambda c, w, h: c.post(
-            f"/api/v1/responses/{w.response}/attachments", files={"file": ("a.pdf", b"%PDF-1.4 x", "application/pdf")}, headers=h
+            f"/api/v1/responses/{w.response}/attachments", files={"file": ("a.pdf", b"%PDF-1.4 x\n%%EOF\n", "application/pdf")}, headers=h
         ),
         {"anon": 401, "provider": 201, "owner": 403, "bureau": 403, "expert": 403}, 404,
     ),
@@ -225,7 +225,7 @@ def test_ids_swapped_across_organisations_are_not_found(
     assert client.post(f"/api/v1/deals/{other_deal.id}/milestones/{milestone.id}/complete", headers=them).status_code == 404
     assert client.get(f"/api/v1/deals/{world.deal}", headers=them).status_code == 404
     up = client.post(
-        f"/api/v1/responses/{world.response}/attachments", files={"file": ("a.pdf", b"%PDF-1.4 x", "application/pdf")},
+        f"/api/v1/responses/{world.response}/attachments", files={"file": ("a.pdf", b"%PDF-1.4 x\n%%EOF\n", "application/pdf")},
         headers=auth(world.users["provider"]),
     ).json()
     provider_b = auth(other_provider_user)

@@ -133,7 +133,7 @@ def test_attachments_content_checked_and_scoped(
 ) -> None:
     need = _published(session, enterprise_user)
     a = _respond(client, auth(provider_user), need.id)
-    pdf = b"%PDF-1.4 proposal"
+    pdf = b"%PDF-1.4 proposal\n%%EOF\n"
     r = client.post(f"/api/v1/responses/{a['id']}/attachments", files={"file": ("方案.pdf", pdf, "application/pdf")}, headers=auth(provider_user))
     assert r.status_code == 201, r.text
     att = r.json()

@@ -11,19 +11,20 @@ from sqlalchemy.orm import Session
 from market.orgs import service as org_service
 from market.orgs.models import User
 from tests import factories
-
-CSRF = "test-csrf-token"
+from web import csrf as csrf_tokens
+from web.runtime import Runtime
 
 
 @pytest.fixture
-def login(client: TestClient, session: Session) -> Callable[[User], TestClient]:
-    """``login(user)`` → the client, signed in as that user through cookies."""
+def login(client: TestClient, session: Session, runtime: Runtime) -> Callable[[User], TestClient]:
+    """``login(user)`` → the client, signed in as that user through cookies, with the CSRF token the
+    server issues for that session (web/csrf.py)."""
 
     def _login(user: User) -> TestClient:
         token, _ = org_service.issue_token(session, user, 24)
         session.flush()
         client.cookies.set("jiebang_session", token)
-        client.cookies.set("jiebang_csrf", CSRF)
+        client.cookies.set("jiebang_csrf", csrf_tokens.make(runtime.settings.secret_key().encode(), token))
         return client
 
     return _login
@@ -34,7 +35,7 @@ def post_form(
 ):  # type: ignore[no-untyped-def]
     body: dict[str, object] = dict(data or {})
     if csrf:
-        body["csrf_token"] = CSRF
+        body["csrf_token"] = client.cookies.get("jiebang_csrf") or ""
     return client.post(url, data=body, follow_redirects=False, **kw)  # type: ignore[arg-type]
 
 

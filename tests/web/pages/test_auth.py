@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from market.orgs.models import Organisation, User
 from tests import factories
-from tests.web.pages.conftest import CSRF, need_form, post_form
+from tests.web.pages.conftest import need_form, post_form
 
 
 def test_login_sets_httponly_session_and_csrf_cookies(
@@ -89,8 +89,8 @@ def test_register_creates_org_and_signs_in(client: TestClient, session: Session)
             "industry": "装备制造",
             "email": "page-reg@test.jiebang.cn",
             "display_name": "李工",
-            "password": "Passw0rd!x",
-            "password2": "Passw0rd!x",
+            "password": "Passw0rd!x2026",
+            "password2": "Passw0rd!x2026",
             "csrf_token": csrf,
         },
         follow_redirects=False,
@@ -130,7 +130,7 @@ def test_csrf_enforced_on_cookie_posts(login, session: Session, enterprise_user:
     r = c.post("/enterprise/needs", data={**need_form(), "csrf_token": "forged"}, follow_redirects=False)
     assert r.status_code == 403
     # The header form of the token (what htmx sends) is accepted.
-    r = c.post("/enterprise/needs", data=need_form(), headers={"X-CSRF-Token": CSRF}, follow_redirects=False)
+    r = c.post("/enterprise/needs", data=need_form(), headers={"X-CSRF-Token": c.cookies.get("jiebang_csrf") or ""}, follow_redirects=False)
     assert r.status_code == 303
 
 
