@@ -68,13 +68,16 @@ class Runtime:
         if self._embedder is None:
             with self._embedder_lock:
                 if self._embedder is None:
-                    from matching.embedders import CachedEmbedder, load_embedder
+                    from matching.embedders import BatchingEmbedder, CachedEmbedder, load_embedder
 
                     e = self.settings.embedding
+                    # Recurring texts from the cache; concurrent queries to the model in batches.
                     self._embedder = CachedEmbedder(
-                        load_embedder(
-                            e.backend, e.model, query_prefix=e.query_prefix, passage_prefix=e.passage_prefix,
-                            batch_size=e.batch_size,
+                        BatchingEmbedder(
+                            load_embedder(
+                                e.backend, e.model, query_prefix=e.query_prefix, passage_prefix=e.passage_prefix,
+                                batch_size=e.batch_size,
+                            )
                         )
                     )
         return self._embedder
