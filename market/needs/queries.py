@@ -127,13 +127,24 @@ def list_needs(
     return rows, total
 
 
-def review_queue(session: Session) -> Sequence[Need]:
+REVIEW_QUEUE_PAGE = 100
+
+
+def review_queue(session: Session, *, offset: int = 0, limit: int | None = None) -> Sequence[Need]:
+    """Needs waiting for review, oldest first, one page at a time (the queue of a province can
+    hold thousands; a request reads a bounded page of it through the status index)."""
     return session.scalars(
         select(Need)
         .where(Need.status == NeedStatus.submitted)
         .options(selectinload(Need.org))
-        .order_by(Need.updated_at)
+        .order_by(Need.updated_at, Need.id)
+        .offset(offset)
+        .limit(limit or REVIEW_QUEUE_PAGE)
     ).all()
+
+
+def review_queue_size(session: Session) -> int:
+    return session.scalar(select(func.count(Need.id)).where(Need.status == NeedStatus.submitted)) or 0
 
 
 def revision_queue(session: Session) -> Sequence[tuple[NeedRevision, Need]]:

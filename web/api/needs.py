@@ -96,9 +96,15 @@ def check_duplicates(
 
 
 @router.get("/review-queue", response_model=list[NeedOwnerView], responses=responses(401, 403))
-def review_queue(session: SessionDep, user: BureauUser) -> list[NeedPublic]:
-    """科技局待审核需求队列（按提交先后）。"""
-    return views.need_list(session, user, queries.review_queue(session))
+def review_queue(
+    session: SessionDep,
+    user: BureauUser,
+    page: Annotated[int, Query(ge=1, le=10000, description="页码，从 1 开始")] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100, description="每页条数")] = 100,
+) -> list[NeedPublic]:
+    """科技局待审核需求队列（按提交先后），每页至多 100 项。"""
+    rows = queries.review_queue(session, offset=(page - 1) * per_page, limit=per_page)
+    return views.need_list(session, user, rows)
 
 
 @router.get("/{need_id}", response_model=NeedOwnerView | NeedDetail | NeedPublic, responses=RESPONSES_READ)
