@@ -15,7 +15,7 @@ from market.deals.models import Deal
 from market.needs import access as need_access
 from market.needs import queries as need_queries
 from market.needs.models import Need
-from market.needs.schemas import NearDuplicateOut, NeedPublic
+from market.needs.schemas import NeedPublic
 from market.orgs.models import User
 from market.responses import access as response_access
 from market.responses import queries as response_queries
@@ -90,40 +90,3 @@ def response_list(
         actions = response_access.response_actions(session, user, r, r_need) if with_actions else None
         out.append(response_queries.present(session, user, r, r_need, deal_id=deal_ids.get(r.id), actions=actions))
     return out
-
-
-# What the duplicate check reads of the text typed so far: the title, summary and the start of the
-# problem say what a need is about; more only costs time (issue 14, finding 1).
-DUPLICATE_PROBE_CHARS = 600
-
-
-def duplicates_for_viewer(
-    session: Session, viewer: User | None, title: str, text: str, *, exclude_id: int | None = None, limit: int = 5
-) -> list[NearDuplicateOut]:
-    """Near duplicates as ``viewer`` may see them (issue 14, finding 6): only needs in
-    ``visible_needs(viewer)`` (the bureau sees all), and for a need whose details the viewer may not
-    read, only the shared terms that occur in its public title and summary, never its confidential
-    fields."""
-    found = need_queries.near_duplicates(
-        session, title[:200], text[:DUPLICATE_PROBE_CHARS], exclude_id=exclude_id, limit=limit * 4
-    )
-    if not found:
-        return []
-    needs = {
-        n.id: n
-        for n in session.scalars(
-            select(Need).where(Need.id.in_([d.id for d in found]), need_access.visible_needs(viewer))
-        )
-    }
-    shown: list[NearDuplicateOut] = []
-    for dup in found:
-        need = needs.get(dup.id)
-        if need is None:
-            continue
-        if not need_access.can_view_details(session, viewer, need):
-            public = f"{need.title}{need.summary}"
-            dup = dup.model_copy(update={"shared_terms": [t for t in dup.shared_terms if t in public]})
-        shown.append(dup)
-        if len(shown) == limit:
-            break
-    return shown

@@ -7,7 +7,7 @@ without an embedder the lexical part alone is used.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,12 +15,30 @@ import numpy as np
 from matching.embedders import Embedder
 from matching.text import segment, shared_terms, term_idf
 
-__all__ = ["DEFAULT_THRESHOLD", "NearDuplicate", "find_near_duplicates", "lexical_similarity"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "MAX_EMBED_CHARS",
+    "MAX_LEXICAL_CHARS",
+    "NearDuplicate",
+    "find_near_duplicates",
+    "lexical_similarity",
+    "vector_text",
+]
 
 DEFAULT_THRESHOLD = 0.6
 SEMANTIC_SHARE = 0.5
 # Cosine of unrelated texts is far from 0 for e5-like models; this floor maps it towards 0.
 COSINE_FLOOR = 0.7
+# multilingual-e5-small reads 512 tokens (about one per Chinese character): a longer text costs
+# more to embed and changes nothing. The lexical part reads a bounded prefix as well.
+MAX_EMBED_CHARS = 512
+MAX_LEXICAL_CHARS = 2000
+
+
+def vector_text(title: str, summary: str) -> str:
+    """The text a need's vector is computed from (the same as the search index's), truncated to
+    what the model reads."""
+    return "\n".join(part for part in (title, summary) if part)[:MAX_EMBED_CHARS]
 
 
 @dataclass(frozen=True)
@@ -32,7 +50,7 @@ class NearDuplicate:
 
 def lexical_similarity(a: str, b: str) -> float:
     """IDF-weighted Jaccard overlap of the two texts' words."""
-    ta, tb = set(segment(a)), set(segment(b))
+    ta, tb = set(segment(a[:MAX_LEXICAL_CHARS])), set(segment(b[:MAX_LEXICAL_CHARS]))
     union = ta | tb
     if not union:
         return 0.0
@@ -46,20 +64,47 @@ def _semantic(cos: np.ndarray, embedder: Embedder) -> np.ndarray:
     return out
 
 
+def _unit(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
+    out: np.ndarray = matrix / np.where(norms == 0, 1.0, norms)
+    return out
+
+
 def find_near_duplicates(
     text: str,
     candidates: Sequence[tuple[int, str]],
     embedder: Embedder | None = None,
     threshold: float = DEFAULT_THRESHOLD,
     limit: int = 5,
+    *,
+    query_vector: np.ndarray | None = None,
+    vectors: Mapping[int, np.ndarray] | None = None,
+    vector_texts: Mapping[int, str] | None = None,
 ) -> list[NearDuplicate]:
-    """Existing needs (``(id, title + description)``) that look like ``text``, best first."""
+    """Existing needs (``(id, title + description)``) that look like ``text``, best first.
+
+    The semantic part compares passage vectors. ``query_vector`` is ``text``'s own (embedded
+    once by whoever found the candidates), ``vectors`` the candidates' stored ones; a candidate
+    without a stored vector is embedded from ``vector_texts`` (else its text), all in one call.
+    """
     if not text.strip() or not candidates:
         return []
     lexical = np.array([lexical_similarity(text, c) for _, c in candidates])
     if embedder is not None:
-        vecs = embedder.embed_passages([text] + [c for _, c in candidates])
-        cos = vecs[1:] @ vecs[0]
+        stored = vectors or {}
+        texts = vector_texts or {}
+        missing = [(i, texts.get(cid, ctext)[:MAX_EMBED_CHARS]) for i, (cid, ctext) in enumerate(candidates) if cid not in stored]
+        to_embed = ([] if query_vector is not None else [text[:MAX_EMBED_CHARS]]) + [t for _, t in missing]
+        embedded = embedder.embed_passages(to_embed) if to_embed else np.zeros((0, embedder.dim), dtype=np.float32)
+        if query_vector is None:
+            query_vector, embedded = embedded[0], embedded[1:]
+        rows = np.zeros((len(candidates), len(query_vector)), dtype=np.float32)
+        for i, (cid, _) in enumerate(candidates):
+            if cid in stored:
+                rows[i] = stored[cid]
+        for (i, _), row in zip(missing, embedded, strict=True):
+            rows[i] = row
+        cos = _unit(rows) @ _unit(np.asarray(query_vector, dtype=np.float32))
         scores = SEMANTIC_SHARE * _semantic(cos, embedder) + (1 - SEMANTIC_SHARE) * lexical
     else:
         scores = lexical

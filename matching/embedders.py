@@ -15,7 +15,8 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -206,6 +207,93 @@ def load_embedder(
             emb = HashEmbedder(dim=int(model) if model.isdigit() else 384)
         _CACHE[key] = emb
         return emb
+
+
+@dataclass
+class _Waiting:
+    texts: list[str]
+    result: np.ndarray | None = None
+    error: BaseException | None = None
+    done: bool = False
+
+
+class _MicroBatcher:
+    """One model call at a time; calls that arrive meanwhile wait and go out together.
+
+    The first caller runs at once (one client waits for nothing extra); whoever arrives while a
+    call runs queues, and when it ends one of them takes every queued text (up to ``max_batch``)
+    into the next call, identical texts once. Under 16 concurrent searches that is a few batched
+    calls instead of 16 that compete for the same cores."""
+
+    def __init__(self, fn: Callable[[Sequence[str]], np.ndarray], max_batch: int = 64) -> None:
+        self._fn = fn
+        self._max_batch = max_batch
+        self._cond = threading.Condition()
+        self._queue: list[_Waiting] = []
+        self._running = False
+        self.calls = 0  # model calls made (observed by tests and the bench)
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        me = _Waiting(list(texts))
+        with self._cond:
+            self._queue.append(me)
+        while True:
+            with self._cond:
+                while self._running and not me.done:
+                    self._cond.wait()
+                if me.done:
+                    break
+                self._running = True
+                batch: list[_Waiting] = []
+                size = 0
+                while self._queue and (not batch or size + len(self._queue[0].texts) <= self._max_batch):
+                    waiting = self._queue.pop(0)
+                    batch.append(waiting)
+                    size += len(waiting.texts)
+            self._run(batch)
+        if me.error is not None:
+            raise me.error
+        assert me.result is not None
+        return me.result
+
+    def _run(self, batch: list[_Waiting]) -> None:
+        try:
+            unique = list(dict.fromkeys(t for w in batch for t in w.texts))
+            self.calls += 1
+            matrix = self._fn(unique) if unique else None
+            row = {t: i for i, t in enumerate(unique)}
+            for w in batch:
+                w.result = (
+                    matrix[[row[t] for t in w.texts]] if matrix is not None and w.texts else np.zeros((0, 0), np.float32)
+                )
+        except BaseException as exc:  # noqa: BLE001 - handed to every caller of the batch
+            for w in batch:
+                w.error = exc
+        finally:
+            with self._cond:
+                for w in batch:
+                    w.done = True
+                self._running = False
+                self._cond.notify_all()
+
+
+class BatchingEmbedder:
+    """Micro-batches concurrent query embeddings in front of an embedder (searches and
+    recommendations: short texts, many at once). Passages go straight through: the outbox
+    worker's large batches must not hold a request's one text back."""
+
+    def __init__(self, inner: Embedder, max_batch: int = 64) -> None:
+        self.inner = inner
+        self.name, self.dim = inner.name, inner.dim
+        self.queries = _MicroBatcher(inner.embed_queries, max_batch)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.embed_passages(texts)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self.queries(texts)
 
 
 class CachedEmbedder:

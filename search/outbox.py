@@ -13,8 +13,15 @@ Rules (STYLE.md, "Search sync"):
 * failures keep the attempt count, the next try (exponential backoff) and the last error; after
   ``max_attempts`` an entry is parked and shows in the health check.
 
+No transaction stays open while the worker embeds or waits for Meilisearch (SQLite has one
+writer: a request's write would queue behind the index). A round is three short steps: claim
+(mark the entries leased, ``claim_lease_s`` ahead, and commit), index (reads in short sessions of
+their own, then Meilisearch and the embedder with no transaction open), settle (mark the entries
+in a fresh transaction). A worker that dies mid-round leaves its entries pending; they are due
+again when the lease runs out.
+
 Several workers may run against PostgreSQL: entries are claimed with ``FOR UPDATE SKIP LOCKED``
-and the claim transaction is held until the entries are marked. Two workers may still hold
+inside the short claim transaction, and the lease keeps them from other workers afterwards. Two workers may still hold
 entries of the same record (an older one and a newer one); whichever task lands last is followed
 by a re-read of the record's token in a fresh session and, if the database moved on, a rewrite.
 So the index ends at the latest committed state whatever the interleaving. On SQLite one worker
@@ -77,6 +84,9 @@ class WorkerConfig:
     vector_interval_s: float = 5.0
     # A vector round gives way to new field writes until vectors have waited this long.
     vector_max_wait_s: float = 60.0
+    # A claimed entry is not due for other workers for this long; past it (its worker died or
+    # hung) another worker takes it up. Longer than a round ever takes.
+    claim_lease_s: float = 300.0
 
 
 @dataclass
@@ -403,7 +413,6 @@ class Synced:
 
 def sync_records(
     session_factory: sessionmaker[Session],
-    session: Session,
     client: MeiliClient,
     embedder: Embedder | None,
     records: Sequence[Record],
@@ -412,8 +421,13 @@ def sync_records(
     *,
     now: Callable[[], dt.datetime] = utcnow,
 ) -> Synced:
-    """Write the current state of ``records`` and verify it is still current."""
-    plan = build_plan(session, records)
+    """Write the current state of ``records`` and verify it is still current.
+
+    The database is read in short sessions of their own, closed before Meilisearch is written
+    to or a text embedded: no transaction is open across that work."""
+    with session_factory() as reading:
+        plan = build_plan(reading, records)
+        reading.rollback()
     synced = Synced()
     synced.vectors_pending = apply_plan(
         client, embedder, plan, config.prefix, config.task_timeout_s, gate=gate, now=now
@@ -429,9 +443,10 @@ def sync_records(
             synced.rewrites += 1
             log.info("outbox: %d record(s) changed while indexing; rewriting", len(moved))
             plan = build_plan(fresh, moved)
-            pending = apply_plan(client, embedder, plan, config.prefix, config.task_timeout_s, gate=gate, now=now)
-            synced.vectors_pending = (synced.vectors_pending - set(moved)) | pending
-            written = {**written, **plan.tokens}
+            fresh.rollback()
+        pending = apply_plan(client, embedder, plan, config.prefix, config.task_timeout_s, gate=gate, now=now)
+        synced.vectors_pending = (synced.vectors_pending - set(moved)) | pending
+        written = {**written, **plan.tokens}
     return synced
 
 
@@ -472,6 +487,67 @@ def _settle(
     return True
 
 
+@dataclass
+class _Outcome:
+    """What indexing a record came to, applied to its entries in the settling transaction."""
+
+    synced: Synced | None = None  # written (done, or its vector deferred)
+    error: str | None = None  # failed: an attempt spent
+    untouched: bool = False  # Meilisearch unreachable: due again, no attempt spent
+
+
+def _claim_round(
+    session_factory: sessionmaker[Session], config: WorkerConfig, now: Callable[[], dt.datetime]
+) -> dict[Record, list[int]]:
+    """Claim due entries in one short transaction: lease them (not due for other workers until
+    the lease runs out) and commit. Returns the claimed entry ids by record."""
+    with session_factory() as session:
+        entries = _claim(session, now(), config.batch_size)
+        if not entries:
+            session.rollback()
+            return {}
+        lease = now() + dt.timedelta(seconds=config.claim_lease_s)
+        groups: dict[Record, list[int]] = {}
+        for entry in entries:
+            entry.next_attempt_at = lease
+            groups.setdefault((entry.topic, entry.record_id), []).append(entry.id)
+        session.commit()
+    return groups
+
+
+def _settle_round(
+    session_factory: sessionmaker[Session],
+    groups: dict[Record, list[int]],
+    outcomes: dict[Record, _Outcome],
+    config: WorkerConfig,
+    result: DrainResult,
+    gate: VectorGate | None,
+    now: Callable[[], dt.datetime],
+) -> None:
+    """Mark every claimed entry by its record's outcome, in one short transaction."""
+    ids = [i for group in groups.values() for i in group]
+    settled_at = now()
+    with session_factory() as session:
+        by_id = {e.id: e for e in session.scalars(select(OutboxEntry).where(OutboxEntry.id.in_(ids)))}
+        for record, group_ids in groups.items():
+            group = [by_id[i] for i in group_ids if i in by_id and by_id[i].status == PENDING]
+            outcome = outcomes.get(record, _Outcome(untouched=True))
+            if outcome.synced is not None:
+                if _settle(group, record, outcome.synced, gate, settled_at):
+                    result.done += len(group)
+                else:
+                    result.deferred += len(group)
+            elif outcome.error is not None:
+                result.parked += _mark_failed(group, outcome.error, settled_at, config)
+                result.failed += len(group)
+            else:
+                # Released: due now again, no attempt spent (an outage is not the entries' fault).
+                for entry in group:
+                    entry.next_attempt_at = settled_at
+                result.failed += len(group)
+        session.commit()
+
+
 def drain_once(
     session_factory: sessionmaker[Session],
     client: MeiliClient,
@@ -481,87 +557,92 @@ def drain_once(
     now: Callable[[], dt.datetime] = utcnow,
     gate: VectorGate | None = None,
 ) -> DrainResult:
-    """Claim one batch of due entries, index their records, mark them. One transaction.
+    """Claim one batch of due entries, index their records, mark them.
 
-    An entry is done when both phases of its record landed: the fields and the vector. Without
-    a ``gate`` (or with an open one) both go out in this round; the running worker passes its
-    gate, and entries whose vector must wait for it stay pending, due when it opens.
+    Three short steps, no transaction open while Meilisearch is written to or a text embedded:
+    claim (leased and committed), index, settle. An entry is done when both phases of its
+    record landed: the fields and the vector. Without a ``gate`` (or with an open one) both go
+    out in this round; the running worker passes its gate, and entries whose vector must wait
+    for it stay pending, due when it opens.
     """
     config = config or WorkerConfig()
     result = DrainResult()
-    with session_factory() as session:
-        entries = _claim(session, now(), config.batch_size)
-        if not entries:
-            session.rollback()
-            return result
-        result.claimed = len(entries)
-        groups: dict[Record, list[OutboxEntry]] = {}
-        for entry in entries:
-            groups.setdefault((entry.topic, entry.record_id), []).append(entry)
-        result.records = len(groups)
-        try:
-            synced = sync_records(session_factory, session, client, embedder, list(groups), config, gate, now=now)
-            result.rewrites += synced.rewrites
-            settled_at = now()
-            for record, group in groups.items():
-                if _settle(group, record, synced, gate, settled_at):
-                    result.done += len(group)
-                else:
-                    result.deferred += len(group)
-        except MeiliUnavailable as exc:
-            # An outage is not the entries' fault: spend no attempt (a long outage must not park
-            # them), release the claim and let the loop back off.
-            session.rollback()
-            result.errors.append(str(exc))
-            result.unavailable = True
-            result.failed = len(entries)
-            return result
-        except (SearchError, ValueError) as exc:
-            if len(groups) == 1:
-                result.errors.append(str(exc))
-                result.parked += _mark_failed(entries, str(exc), now(), config)
-                result.failed = len(entries)
-            else:
-                # One bad record must not hold the batch back: retry record by record.
-                _one_by_one(session_factory, session, client, embedder, groups, config, result, now, gate)
-        session.commit()
+    groups = _claim_round(session_factory, config, now)
+    if not groups:
+        return result
+    result.claimed = sum(len(g) for g in groups.values())
+    result.records = len(groups)
+    outcomes: dict[Record, _Outcome] = {}
+    try:
+        outcomes = _index_round(session_factory, client, embedder, groups, config, result, now, gate)
+    except BaseException:
+        # Anything unexpected (a database hiccup, a stop): release the claim rather than leave
+        # the entries leased until the lease runs out.
+        _settle_round(session_factory, groups, {}, config, DrainResult(), gate, now)
+        raise
+    _settle_round(session_factory, groups, outcomes, config, result, gate, now)
     return result
 
 
-def _one_by_one(
+def _index_round(
     session_factory: sessionmaker[Session],
-    session: Session,
     client: MeiliClient,
     embedder: Embedder | None,
-    groups: dict[Record, list[OutboxEntry]],
+    groups: dict[Record, list[int]],
     config: WorkerConfig,
     result: DrainResult,
     now: Callable[[], dt.datetime],
     gate: VectorGate | None,
-) -> None:
-    for record, group in groups.items():
+) -> dict[Record, _Outcome]:
+    outcomes: dict[Record, _Outcome] = {}
+    try:
+        synced = sync_records(session_factory, client, embedder, list(groups), config, gate, now=now)
+        result.rewrites += synced.rewrites
+        outcomes = {record: _Outcome(synced=synced) for record in groups}
+    except MeiliUnavailable as exc:
+        # An outage is not the entries' fault: spend no attempt (a long outage must not park
+        # them), release the claim and let the loop back off.
+        result.errors.append(str(exc))
+        result.unavailable = True
+    except (SearchError, ValueError) as exc:
+        if len(groups) == 1:
+            result.errors.append(str(exc))
+            outcomes = {record: _Outcome(error=str(exc)) for record in groups}
+        else:
+            # One bad record must not hold the batch back: retry record by record.
+            outcomes = _one_by_one(session_factory, client, embedder, list(groups), config, result, now, gate)
+    return outcomes
+
+
+def _one_by_one(
+    session_factory: sessionmaker[Session],
+    client: MeiliClient,
+    embedder: Embedder | None,
+    records: Sequence[Record],
+    config: WorkerConfig,
+    result: DrainResult,
+    now: Callable[[], dt.datetime],
+    gate: VectorGate | None,
+) -> dict[Record, _Outcome]:
+    outcomes: dict[Record, _Outcome] = {}
+    for record in records:
         if result.unavailable:
-            result.failed += len(group)  # left pending and due, untouched
-            continue
+            continue  # left pending and due, untouched
         try:
-            synced = sync_records(session_factory, session, client, embedder, [record], config, gate, now=now)
+            synced = sync_records(session_factory, client, embedder, [record], config, gate, now=now)
             result.rewrites += synced.rewrites
-            if _settle(group, record, synced, gate, now()):
-                result.done += len(group)
-            else:
-                result.deferred += len(group)
+            outcomes[record] = _Outcome(synced=synced)
             continue
         except MeiliUnavailable as exc:
             result.unavailable = True
             result.errors.append(str(exc))
-            result.failed += len(group)
             continue
         except (SearchError, ValueError) as exc:
             error = str(exc)
         log.warning("outbox: %s %s failed: %s", record[0], record[1], error)
         result.errors.append(error)
-        result.parked += _mark_failed(group, error, now(), config)
-        result.failed += len(group)
+        outcomes[record] = _Outcome(error=error)
+    return outcomes
 
 
 # -- the loop -------------------------------------------------------------------------------------

@@ -132,11 +132,11 @@ def reindex(
     client.wait_task(client.delete_index(tmp), timeout)
     with session_factory() as session:
         changed = _changed_since(session, name, started_at - _SAFETY)
-        if changed:
-            sync_records(
-                session_factory, session, client, embedder, changed,
-                WorkerConfig(prefix=prefix, vector_store=vector_store),
-            )
+        session.rollback()
+    if changed:
+        sync_records(
+            session_factory, client, embedder, changed, WorkerConfig(prefix=prefix, vector_store=vector_store)
+        )
     seconds = time.perf_counter() - t0
     log.info("reindexed %s: %d documents in %.1fs", live, documents, seconds)
     return ReindexResult(live, documents, seconds)

@@ -30,6 +30,7 @@ from market.settings import Settings
 from search.client import MeiliClient
 
 if TYPE_CHECKING:
+    from market.needs.queries import CandidateFinder
     from matching.embedders import Embedder
     from search.outbox import OutboxWorker, WorkerConfig
     from search.process import LocalMeilisearch
@@ -67,16 +68,35 @@ class Runtime:
         if self._embedder is None:
             with self._embedder_lock:
                 if self._embedder is None:
-                    from matching.embedders import CachedEmbedder, load_embedder
+                    from matching.embedders import BatchingEmbedder, CachedEmbedder, load_embedder
 
                     e = self.settings.embedding
+                    # Recurring texts from the cache; concurrent queries to the model in batches.
                     self._embedder = CachedEmbedder(
-                        load_embedder(
-                            e.backend, e.model, query_prefix=e.query_prefix, passage_prefix=e.passage_prefix,
-                            batch_size=e.batch_size,
+                        BatchingEmbedder(
+                            load_embedder(
+                                e.backend, e.model, query_prefix=e.query_prefix, passage_prefix=e.passage_prefix,
+                                batch_size=e.batch_size,
+                            )
                         )
                     )
         return self._embedder
+
+    def embedder_or_none(self) -> Embedder | None:
+        """The embedder, or None (logged) where the model cannot be loaded: hints go without it."""
+        try:
+            return self.embedder
+        except Exception:  # noqa: BLE001 - a missing model degrades hints, never a request
+            log.warning("embedder unavailable; hints without the semantic part", exc_info=True)
+            return None
+
+    def duplicate_finder(self) -> CandidateFinder | None:
+        """Near-duplicate candidates from the index (``search.neighbours``); None without one."""
+        if self.meili is None:
+            return None
+        from search.neighbours import NeedNeighbours
+
+        return NeedNeighbours(self.meili, self.index_prefix, self.embedder_or_none())
 
     def set_embedder(self, embedder: Embedder) -> None:
         self._embedder = embedder

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+import numpy as np
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
@@ -28,6 +29,9 @@ from market.needs.schemas import (
 from market.needs.states import REVISION_LABELS, NeedStatus, need_machine
 from market.orgs.models import User
 from market.vocab import REASON_LABELS
+
+if TYPE_CHECKING:
+    from matching.embedders import Embedder
 
 
 @dataclass
@@ -123,13 +127,24 @@ def list_needs(
     return rows, total
 
 
-def review_queue(session: Session) -> Sequence[Need]:
+REVIEW_QUEUE_PAGE = 100
+
+
+def review_queue(session: Session, *, offset: int = 0, limit: int | None = None) -> Sequence[Need]:
+    """Needs waiting for review, oldest first, one page at a time (the queue of a province can
+    hold thousands; a request reads a bounded page of it through the status index)."""
     return session.scalars(
         select(Need)
         .where(Need.status == NeedStatus.submitted)
         .options(selectinload(Need.org))
-        .order_by(Need.updated_at)
+        .order_by(Need.updated_at, Need.id)
+        .offset(offset)
+        .limit(limit or REVIEW_QUEUE_PAGE)
     ).all()
+
+
+def review_queue_size(session: Session) -> int:
+    return session.scalar(select(func.count(Need.id)).where(Need.status == NeedStatus.submitted)) or 0
 
 
 def revision_queue(session: Session) -> Sequence[tuple[NeedRevision, Need]]:
@@ -143,25 +158,96 @@ def revision_queue(session: Session) -> Sequence[tuple[NeedRevision, Need]]:
     return [(r, n) for r, n in rows]
 
 
-def near_duplicates(
-    session: Session, title: str, text: str, *, exclude_id: int | None = None, limit: int = 5
-) -> list[NearDuplicateOut]:
-    """Needs already on the list (or under review) that say nearly the same thing."""
-    from matching.duplicates import find_near_duplicates
-
-    live = [
+# Needs a duplicate hint compares with: those on the list or under review.
+LIVE_STATUSES: tuple[str, ...] = tuple(
+    s.value
+    for s in (
         NeedStatus.submitted, NeedStatus.approved, NeedStatus.published, NeedStatus.taken_up,
         NeedStatus.selected, NeedStatus.contracted,
-    ]
-    rows = session.execute(
-        select(Need.id, Need.title, Need.summary, Need.problem).where(Need.status.in_([s.value for s in live]))
-    ).all()
-    candidates = [(r.id, f"{r.title}。{r.summary}。{r.problem}") for r in rows if r.id != exclude_id]
+    )
+)
+# How many neighbours the index is asked for, and how many recent needs the fallback reads.
+DUPLICATE_CANDIDATES = 30
+FALLBACK_CANDIDATES = 300
+
+
+@dataclass(frozen=True)
+class DuplicateCandidates:
+    """Neighbours of a new need's text found by an index, best first: need ids, their stored
+    passage vectors (where the index has one) and the text's own vector, embedded once."""
+
+    ids: list[int]
+    vectors: dict[int, np.ndarray]
+    query_vector: np.ndarray | None = None
+
+
+class CandidateFinder(Protocol):
+    """Finds the needs nearest to a text (``vector_text``) among the live ones; None when no index
+    can answer (the caller falls back to a bounded read). Wired in by web/ from search/."""
+
+    def __call__(self, title: str, text: str, limit: int) -> DuplicateCandidates | None: ...
+
+
+def near_duplicates(
+    session: Session,
+    user: User | None,
+    title: str,
+    summary: str,
+    problem: str = "",
+    *,
+    exclude_id: int | None = None,
+    limit: int = 5,
+    finder: CandidateFinder | None = None,
+    embedder: Embedder | None = None,
+) -> list[NearDuplicateOut]:
+    """Needs already on the list (or under review) that say nearly the same thing, among those the
+    viewer may see (``access.visible_needs``).
+
+    Candidates are the index's nearest neighbours of the text (``finder``), re-scored with the
+    lexical + semantic score of ``matching.duplicates``; without an index, the most recent live
+    needs and those with the same title (a bounded read, lexical score only). Never the whole
+    table, and no transaction of the caller's should be open with writes: this embeds.
+    """
+    from matching.duplicates import find_near_duplicates, vector_text
+
+    found = finder(title, vector_text(title, summary), DUPLICATE_CANDIDATES) if finder is not None else None
+    live = Need.status.in_(LIVE_STATUSES)
+    cols = (Need.id, Need.title, Need.summary, Need.problem)
+    if found is not None:
+        ids = [i for i in found.ids if i != exclude_id]
+        rows = session.execute(select(*cols).where(Need.id.in_(ids), live, access.visible_needs(user))).all() if ids else []
+    else:
+        recent = select(*cols).where(live, access.visible_needs(user)).order_by(Need.id.desc()).limit(FALLBACK_CANDIDATES)
+        same_title = select(*cols).where(live, access.visible_needs(user), Need.title == title).limit(limit)
+        rows = list({r.id: r for r in [*session.execute(recent), *session.execute(same_title)]}.values())
+        rows = [r for r in rows if r.id != exclude_id]
+        embedder = None  # re-embedding hundreds of texts per save is what the index is for
+    candidates = [(r.id, f"{r.title}。{r.summary}。{r.problem}") for r in rows]
     titles = {r.id: r.title for r in rows}
-    found = find_near_duplicates(f"{title}。{text}", candidates, limit=limit)
+    dups = find_near_duplicates(
+        f"{title}。{summary}。{problem}",
+        candidates,
+        embedder=embedder,
+        limit=limit,
+        query_vector=found.query_vector if found is not None else None,
+        vectors=found.vectors if found is not None else None,
+        vector_texts={r.id: vector_text(r.title, r.summary) for r in rows},
+    )
+    # Terms only from what the viewer may read (issue 14, finding 6): for a need whose details are
+    # closed to the viewer, the shared terms that occur in its public title and summary.
+    closed = {
+        n.id: f"{n.title}{n.summary}"
+        for n in session.scalars(select(Need).where(Need.id.in_([d.id for d in dups])))
+        if not access.can_view_details(session, user, n)
+    }
     return [
-        NearDuplicateOut(id=d.id, title=titles[d.id], score=round(float(d.score), 3), shared_terms=list(d.shared_terms))
-        for d in found
+        NearDuplicateOut(
+            id=d.id,
+            title=titles[d.id],
+            score=round(float(d.score), 3),
+            shared_terms=[t for t in d.shared_terms if d.id not in closed or t in closed[d.id]],
+        )
+        for d in dups
     ]
 
 

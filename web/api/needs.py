@@ -35,7 +35,9 @@ from web.api.common import Paginated
 from web.deps import BureauUser, CurrentUser, OptionalUser, PageDep, RuntimeDep, SessionDep
 from web.downloads import attachment_download
 from web.errors import RESPONSES_READ, RESPONSES_WRITE, responses
+from web.hints import duplicate_hints
 from web.ratelimit import limit_expensive
+from web.runtime import Runtime
 
 router = APIRouter(prefix="/needs", tags=["需求 needs"])
 
@@ -52,10 +54,11 @@ class AttachmentOut(BaseModel):
     size: int
 
 
-def _saved(session: SessionDep, user: CurrentUser, need: Need) -> NeedSaved:
-    dups = views.duplicates_for_viewer(session, user, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id)
+def _saved(runtime: Runtime, session: SessionDep, user: CurrentUser, need: Need) -> NeedSaved:
     view = views.need_view(session, user, need)
     assert isinstance(view, NeedOwnerView)
+    # Committed before the hint embeds and asks the index (web.hints).
+    dups = duplicate_hints(runtime, session, user, need.title, need.summary, need.problem, exclude_id=need.id)
     return NeedSaved(need=view, near_duplicates=dups)
 
 
@@ -80,10 +83,10 @@ def list_needs(
 
 
 @router.post("", response_model=NeedSaved, status_code=status.HTTP_201_CREATED, responses=RESPONSES_WRITE)
-def create_need(need_in: NeedCreate, session: SessionDep, user: CurrentUser) -> NeedSaved:
+def create_need(need_in: NeedCreate, session: SessionDep, runtime: RuntimeDep, user: CurrentUser) -> NeedSaved:
     """企业发布需求（草稿）。返回相似的已有需求，供企业确认是否重复。"""
     need = service.create_need(session, user, need_in)
-    return _saved(session, user, need)
+    return _saved(runtime, session, user, need)
 
 
 @router.post("/duplicates", response_model=list[NearDuplicateOut], responses=responses(401, 422, 429))
@@ -93,13 +96,19 @@ def check_duplicates(
     """保存前查重：列出与输入相近的在榜或在审需求。"""
     if not user.org.is_verified:
         limit_expensive(request, runtime, "unverified_duplicates")
-    return views.duplicates_for_viewer(session, user, need_in.title, f"{need_in.summary}。{need_in.problem}")
+    return duplicate_hints(runtime, session, user, need_in.title, need_in.summary, need_in.problem)
 
 
 @router.get("/review-queue", response_model=list[NeedOwnerView], responses=responses(401, 403))
-def review_queue(session: SessionDep, user: BureauUser) -> list[NeedPublic]:
-    """科技局待审核需求队列（按提交先后）。"""
-    return views.need_list(session, user, queries.review_queue(session))
+def review_queue(
+    session: SessionDep,
+    user: BureauUser,
+    page: Annotated[int, Query(ge=1, le=10000, description="页码，从 1 开始")] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100, description="每页条数")] = 100,
+) -> list[NeedPublic]:
+    """科技局待审核需求队列（按提交先后），每页至多 100 项。"""
+    rows = queries.review_queue(session, offset=(page - 1) * per_page, limit=per_page)
+    return views.need_list(session, user, rows)
 
 
 @router.get("/{need_id}", response_model=NeedOwnerView | NeedDetail | NeedPublic, responses=RESPONSES_READ)
@@ -110,10 +119,12 @@ def get_need(need_id: DbId, session: SessionDep, user: OptionalUser) -> NeedPubl
 
 
 @router.put("/{need_id}", response_model=NeedSaved, responses=RESPONSES_WRITE)
-def update_need(need_id: DbId, need_in: NeedUpdate, session: SessionDep, user: CurrentUser) -> NeedSaved:
+def update_need(
+    need_id: DbId, need_in: NeedUpdate, session: SessionDep, runtime: RuntimeDep, user: CurrentUser
+) -> NeedSaved:
     """修改需求。已发榜需求的修改提交科技局审核，审核通过前公开内容保持不变；联系人、联系电话和延后截止日期立即生效。"""
     outcome = service.update_need(session, user, need_id, need_in)
-    return _saved(session, user, outcome.need)
+    return _saved(runtime, session, user, outcome.need)
 
 
 @router.post("/{need_id}/submit", response_model=NeedOwnerView, responses=RESPONSES_WRITE)

@@ -44,6 +44,7 @@ from market.responses.states import OPEN_STATUSES
 from market.vocab import COOPERATION_MODES, COUNTIES, INDUSTRIES, REVIEW_CRITERIA, TRACKS
 from web.deps import RuntimeDep, SessionDep
 from web.downloads import attachment_download
+from web.hints import duplicate_hints, end_unit_of_work
 from web.pages.common import (
     PER_PAGE,
     BureauPage,
@@ -350,11 +351,11 @@ def duplicates(
     if not user.org.is_verified:
         limit_expensive(request, runtime, "unverified_duplicates")
     title = str(form.get("title", "")).strip()
-    text = f"{form.get('summary', '')}。{form.get('problem', '')}"
     exclude = form.get("need_id")
     dups = (
-        views.duplicates_for_viewer(
-            session, user, title, text, exclude_id=int(exclude) if str(exclude or "").isdigit() and len(str(exclude)) < 19 else None
+        duplicate_hints(
+            runtime, session, user, title, str(form.get("summary", "")), str(form.get("problem", "")),
+            exclude_id=int(exclude) if str(exclude or "").isdigit() and len(str(exclude)) < 19 else None,
         )
         if len(title) >= 4
         else []
@@ -388,6 +389,15 @@ def create_need(request: Request, form: Form, session: SessionDep, user: Enterpr
     return redirect(f"/enterprise/needs/{need.id}", "需求已保存为草稿。检查无误后请提交审核。")
 
 
+def _end_before_hints(runtime: Runtime, session: Session, status_code: int) -> None:
+    """Nothing after this writes, and the hints embed and ask Meilisearch: end the transaction
+    first (SQLite has one writer). A page shown for a refused action keeps nothing of it."""
+    if status_code >= 400:
+        session.rollback()
+    else:
+        end_unit_of_work(runtime, session)
+
+
 def _manage_page(
     request: Request,
     session: Session,
@@ -402,9 +412,10 @@ def _manage_page(
     max_upload_bytes = runtime.settings.limits.max_upload_bytes
     view = views.need_view(session, user, need)
     assert view.actions is not None
+    _end_before_hints(runtime, session, status_code)
     # The duplicate hint matters while the enterprise can still reword the need before review.
     dups = (
-        views.duplicates_for_viewer(session, user, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id)
+        duplicate_hints(runtime, session, user, need.title, need.summary, need.problem, exclude_id=need.id)
         if need.status in SUBMITTABLE
         else []
     )
@@ -588,6 +599,8 @@ def _review_page(
 ) -> Response:
     need = service.get_need(session, need_id)
     view = views.need_view(session, user, need)
+    runtime: Runtime = request.app.state.runtime
+    _end_before_hints(runtime, session, status_code)
     return render(
         request,
         "needs/review.html",
@@ -596,8 +609,8 @@ def _review_page(
             "comments": service.list_comments(session, user, need_id),
             "assignments": queries.assignments_with_experts(session, need),
             "experts": experts(session),
-            "dups": views.duplicates_for_viewer(
-                session, user, need.title, f"{need.summary}。{need.problem}", exclude_id=need.id
+            "dups": duplicate_hints(
+                runtime, session, user, need.title, need.summary, need.problem, exclude_id=need.id
             ),
             "attachments": queries.list_attachments(session, user, need),
             "FIELD_LABELS": FIELD_LABELS,

@@ -112,6 +112,7 @@ def provider_home(request: Request, session: SessionDep, runtime: RuntimeDep, us
 @router.get("/bureau")
 def overview(request: Request, session: SessionDep, user: BureauPage) -> Response:
     queue = queries.review_queue(session)
+    queue_total = queries.review_queue_size(session)
     pending, pending_total = org_queries.list_orgs(session, verification="pending", limit=5)
     approved, _ = queries.list_needs(session, user, NeedFilter(status="approved"), limit=200)
     unbatched = [n for n in approved if n.batch_id is None]
@@ -120,6 +121,7 @@ def overview(request: Request, session: SessionDep, user: BureauPage) -> Respons
         "workbench/bureau.html",
         {
             "queue": queue,
+            "queue_total": queue_total,
             "pending": pending,
             "pending_total": pending_total,
             "unbatched": unbatched,
