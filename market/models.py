@@ -5,6 +5,7 @@ from market.audit import models as audit_models  # noqa: F401
 from market.batches import models as batch_models  # noqa: F401
 from market.db import Base
 from market.deals import models as deal_models  # noqa: F401
+from market.mail import models as mail_models  # noqa: F401
 from market.needs import models as need_models  # noqa: F401
 from market.notifications import models as notification_models  # noqa: F401
 from market.orgs import models as org_models  # noqa: F401

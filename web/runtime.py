@@ -30,8 +30,10 @@ from market.settings import Settings
 from search.client import MeiliClient
 
 if TYPE_CHECKING:
+    from market.mail.sender import MailSender
+    from market.mail.transport import Transport
     from matching.embedders import Embedder
-    from search.outbox import OutboxWorker, WorkerConfig
+    from search.outbox import JobHandler, OutboxWorker, WorkerConfig
     from search.process import LocalMeilisearch
 
 log = logging.getLogger("jiebang")
@@ -117,6 +119,21 @@ class Runtime:
             vector_max_wait_s=m.vector_max_wait_s,
         )
 
+    def mail_transport(self) -> Transport:
+        from market.mail.transport import transport_from_settings
+
+        return transport_from_settings(self.settings)
+
+    def mail_sender(self) -> MailSender:
+        """The outbox worker's handler for mail, with the links signed by this app's secret."""
+        from market.mail.sender import MailSender
+
+        return MailSender(self.session_factory, self.mail_transport(), self.settings.mail)
+
+    def job_handlers(self) -> list[JobHandler]:
+        """Handlers of the outbox topics other than the indexes, run by every worker."""
+        return [self.mail_sender()]
+
     def notify_worker(self) -> None:
         """Something was committed to the outbox: the worker looks now instead of at its next poll."""
         if self.worker is not None:
@@ -130,7 +147,8 @@ class Runtime:
         from search.outbox import OutboxWorker
 
         self.worker = OutboxWorker(
-            self.session_factory, self.meili, self.embedder, self.worker_config(), poll_interval=poll_interval
+            self.session_factory, self.meili, self.embedder, self.worker_config(), poll_interval=poll_interval,
+            handlers=self.job_handlers(),
         ).start()
         self.jobs_stop.clear()
         self.jobs_thread = threading.Thread(target=self._scheduled_jobs, name="scheduled-jobs", daemon=True)
@@ -230,25 +248,43 @@ def open_runtime(settings: Settings, *, meili: MeiliMode = MeiliMode.managed, pr
 # -- health ---------------------------------------------------------------------------------------
 
 
+def _mail_status(mail: dict[str, Any]) -> str:
+    """Mail that has not gone out after a try is a problem a person must see (queued, not lost)."""
+    problems = []
+    if mail["failing"]:
+        problems.append(f"{mail['failing']} 封邮件发送失败、排队重试中")
+    if mail["parked"]:
+        problems.append(f"{mail['parked']} 封邮件已搁置（parked）")
+    if not problems:
+        return "ok"
+    return "；".join(problems) + (f"。最近错误：{mail['last_error']}"[:300] if mail["last_error"] else "")
+
+
 def health(runtime: Runtime, *, load_embedder: bool = True) -> dict[str, Any]:
     """One entry per component, each ``{"status": "ok", ...}`` or the problem in Chinese: what
     ``/healthz``, ``jiebang check`` and the tests read."""
     from sqlalchemy import func, select
 
+    from market.mail.sender import backlog as mail_backlog
     from market.outbox.models import OutboxEntry
+    from market.outbox.service import JOB_TOPICS
 
+    indexed = OutboxEntry.topic.not_in(JOB_TOPICS)
     result: dict[str, Any] = {}
     try:
         with runtime.session_factory() as session:
             session.execute(text("SELECT 1"))
-            pending = session.scalar(select(func.count(OutboxEntry.id)).where(OutboxEntry.status == "pending")) or 0
-            parked = session.scalar(select(func.count(OutboxEntry.id)).where(OutboxEntry.status == "parked")) or 0
+            pending = session.scalar(select(func.count(OutboxEntry.id)).where(indexed, OutboxEntry.status == "pending")) or 0
+            parked = session.scalar(select(func.count(OutboxEntry.id)).where(indexed, OutboxEntry.status == "parked")) or 0
+            mail = mail_backlog(session)
         result["database"] = {"status": "ok", "dialect": runtime.engine.dialect.name}
         outbox_status = "ok" if parked == 0 else f"{parked} 条同步任务已搁置（parked），请查看 jiebang check"
         result["outbox"] = {"status": outbox_status, "pending": pending, "parked": parked}
+        result["mail"] = {"status": _mail_status(mail), "transport": runtime.mail_transport().description, **mail}
     except Exception as exc:  # noqa: BLE001 - reported, not raised
         result["database"] = {"status": f"数据库不可用：{type(exc).__name__}: {exc}"[:300]}
         result["outbox"] = {"status": "未知（数据库不可用）"}
+        result["mail"] = {"status": "未知（数据库不可用）"}
     if runtime.meili is None:
         result["meilisearch"] = {"status": "未配置"}
     else:

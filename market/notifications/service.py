@@ -11,17 +11,19 @@ from sqlalchemy.orm import Session
 from market.audit import service as audit
 from market.db import utcnow
 from market.errors import Conflict, Forbidden, NotFound
+from market.mail import service as mail
 from market.notifications.models import Notification, SavedSearch
 from market.notifications.schemas import SavedSearchIn
 from market.orgs.models import PROVIDER_KINDS, Organisation, OrgKind, Role, User
 
 
 def notify_users(session: Session, user_ids: Iterable[int], kind: str, title: str, body: str = "", link: str = "") -> int:
-    count = 0
-    for uid in sorted(set(user_ids)):
+    """An in-app notification for each user and its mail job, both in the caller's transaction."""
+    ids = sorted(set(user_ids))
+    for uid in ids:
         session.add(Notification(user_id=uid, kind=kind, title=title, body=body, link=link))
-        count += 1
-    return count
+    mail.queue_for_users(session, ids, kind, title, body, link)
+    return len(ids)
 
 
 def notify_org(session: Session, org_id: int, kind: str, title: str, body: str = "", link: str = "") -> int:
