@@ -20,10 +20,12 @@ from web.api import deals as deals_api
 from web.api import exports as exports_api
 from web.api import health as health_api
 from web.api import imports as imports_api
+from web.api import messages as messages_api
 from web.api import needs as needs_api
 from web.api import notifications as notifications_api
 from web.api import orgs as orgs_api
 from web.api import progress as progress_api
+from web.api import questions as questions_api
 from web.api import recognitions as recognitions_api
 from web.api import responses as responses_api
 from web.api import search as search_api
@@ -49,7 +51,7 @@ VENDOR_ASSETS = {"htmx": "htmx.org/dist", "echarts": "echarts/dist"}
 API_ROUTERS: tuple[APIRouter, ...] = (
     auth_api.router, orgs_api.router, needs_api.router, batches_api.router, responses_api.router, deals_api.router,
     notifications_api.router, exports_api.router, imports_api.router, search_api.router, recognitions_api.router,
-    awards_api.router, progress_api.router, health_api.router,
+    awards_api.router, progress_api.router, health_api.router, questions_api.router, messages_api.router,
 )
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     home_pages.router, auth_pages.router, needs_pages.router, responses_pages.router, deals_pages.router,
