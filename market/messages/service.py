@@ -127,3 +127,12 @@ def read_thread(session: Session, user: User, response_id: int) -> ThreadOut:
         response_id=response.id, need_id=need.id, need_title=need.title, items=items,
         actions=access.thread_actions(user, response, need),
     )
+
+
+def thread_if_readable(session: Session, user: User, response_id: int) -> ThreadOut | None:
+    """The thread for a page that shows a response to more people than the thread (experts, team
+    partners): None for them."""
+    try:
+        return read_thread(session, user, response_id)
+    except ThreadNotFound:
+        return None

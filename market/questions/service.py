@@ -131,3 +131,9 @@ def hide(session: Session, user: User, question_id: int, hide_in: HideIn) -> Nee
     session.flush()
     audit.record(session, user.id, "question.hidden", "need_question", question.id, {"reason": hide_in.reason})
     return question
+
+
+def question_need_id(session: Session, user: User | None, question_id: int) -> int:
+    """The need of a question the viewer may see (404 otherwise): where a page goes back to."""
+    question, need = _question(session, user, question_id)
+    return need.id
