@@ -1,5 +1,6 @@
 """Imports every concept's tables so that ``Base.metadata`` is complete (Alembic, tests)."""
 
+from market.accounts import models as account_models  # noqa: F401
 from market.attachments import models as attachment_models  # noqa: F401
 from market.audit import models as audit_models  # noqa: F401
 from market.batches import models as batch_models  # noqa: F401

@@ -91,6 +91,9 @@ class AuthSettings(BaseModel):
     # processes (market/orgs/ratelimit.py).
     login_attempts_per_address: int = Field(default=20, ge=1)
     login_window_s: int = Field(default=60, ge=1)
+    # Password-reset requests one client address may make per ``login_window_s``
+    # (``JIEBANG_AUTH__RESET_REQUESTS_PER_ADDRESS``).
+    reset_requests_per_address: int = Field(default=5, ge=1)
 
 
 class MailSettings(BaseModel):

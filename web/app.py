@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from market.settings import Settings, get_settings
 from web import errors
+from web.api import accounts as accounts_api
 from web.api import auth as auth_api
 from web.api import awards as awards_api
 from web.api import batches as batches_api
@@ -54,6 +55,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     auth_api.router, orgs_api.router, needs_api.router, batches_api.router, responses_api.router, deals_api.router,
     notifications_api.router, exports_api.router, imports_api.router, search_api.router, recognitions_api.router,
     awards_api.router, progress_api.router, health_api.router, questions_api.router, messages_api.router,
+    accounts_api.router,
 )
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     home_pages.router, auth_pages.router, needs_pages.router, responses_pages.router, deals_pages.router,

@@ -1,4 +1,4 @@
-"""mail messages, need questions, response messages
+"""mail messages, need questions, response messages, password resets, invitations
 
 A mail is queued with the change it tells about: its content here, its delivery state in the
 outbox entry of topic ``mail`` (market/mail/). Public Q&A on needs (market/questions/) and the
@@ -79,9 +79,50 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('response_messages', schema=None) as batch_op:
         batch_op.create_index('ix_response_messages_thread', ['response_id', 'created_at'], unique=False)
+    op.create_table('password_resets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', market.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_password_resets_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_password_resets')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_password_resets_token_hash'))
+    )
+    with op.batch_alter_table('password_resets', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_password_resets_user_id'), ['user_id'], unique=False)
+    op.create_table('invitations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=200), nullable=False),
+    sa.Column('display_name', sa.String(length=100), nullable=False),
+    sa.Column('roles', sa.JSON(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('invited_by', sa.Integer(), nullable=False),
+    sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('accepted_at', market.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['org_id'], ['organisations.id'], name=op.f('fk_invitations_org_id_organisations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['invited_by'], ['users.id'], name=op.f('fk_invitations_invited_by_users')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_invitations_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invitations')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_invitations_token_hash'))
+    )
+    with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_invitations_email'), ['email'], unique=False)
+        batch_op.create_index(batch_op.f('ix_invitations_org_id'), ['org_id'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('invitations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_invitations_org_id'))
+        batch_op.drop_index(batch_op.f('ix_invitations_email'))
+    op.drop_table('invitations')
+    with op.batch_alter_table('password_resets', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_password_resets_user_id'))
+    op.drop_table('password_resets')
     with op.batch_alter_table('response_messages', schema=None) as batch_op:
         batch_op.drop_index('ix_response_messages_thread')
     op.drop_table('response_messages')
