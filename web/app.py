@@ -30,6 +30,7 @@ from web.api import questions as questions_api
 from web.api import recognitions as recognitions_api
 from web.api import responses as responses_api
 from web.api import search as search_api
+from web.pages import accounts as accounts_pages
 from web.pages import auth as auth_pages
 from web.pages import batches as batches_pages
 from web.pages import deals as deals_pages
@@ -61,6 +62,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     home_pages.router, auth_pages.router, needs_pages.router, responses_pages.router, deals_pages.router,
     batches_pages.router, recognitions_pages.router, orgs_pages.router, targets_pages.router,
     notifications_pages.router, workbench_pages.router, questions_pages.router, messages_pages.router,
+    accounts_pages.router,
 )
 
 
