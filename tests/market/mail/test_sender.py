@@ -223,3 +223,11 @@ def test_default_transport_is_a_maildir_that_mailbox_reads(
     settings.mail.url = type(settings.mail.url)(f"maildir://{tmp_path / 'other'}")
     other = transport_from_settings(settings)
     assert isinstance(other, MaildirTransport) and other.path == tmp_path / "other"
+
+
+def test_a_new_batch_is_announced_in_the_app_only(session: Session, enterprise_user: User, provider_user: User) -> None:
+    """Every provider hears of a new batch; a mail to each of them per batch would be a mail storm."""
+    notify.notify_users(session, [provider_user.id, enterprise_user.id], "batch.published", "新榜单发布：2026年第5批")
+    assert _entries(session) == []
+    assert notify.notify_users(session, [provider_user.id], "subscription.match", "订阅有新需求") == 1
+    assert len(_entries(session)) == 1
