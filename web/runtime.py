@@ -126,9 +126,18 @@ class Runtime:
 
     def mail_sender(self) -> MailSender:
         """The outbox worker's handler for mail, with the links signed by this app's secret."""
+        from market.mail.preferences import unsubscribe_path
+        from market.mail.render import absolute_url
         from market.mail.sender import MailSender
 
-        return MailSender(self.session_factory, self.mail_transport(), self.settings.mail)
+        secret = self.settings.secret_key()
+        mail = self.settings.mail
+
+        def unsubscribe_url(message: Any) -> str:
+            path = unsubscribe_path(secret, message.user_id, message.kind)
+            return absolute_url(mail.base_url, path) if path else ""
+
+        return MailSender(self.session_factory, self.mail_transport(), mail, unsubscribe_url=unsubscribe_url)
 
     def job_handlers(self) -> list[JobHandler]:
         """Handlers of the outbox topics other than the indexes, run by every worker."""
@@ -155,9 +164,11 @@ class Runtime:
         self.jobs_thread.start()
 
     def _scheduled_jobs(self, interval_s: float = 60.0) -> None:
-        """Publish batches whose date has come and expire needs past their deadline."""
+        """Publish batches whose date has come, expire needs past their deadline, send the daily
+        digests that are due."""
         from market import flows
         from market.db import CST, session_scope, utcnow
+        from market.mail.digest import send_due_digests
 
         while not self.jobs_stop.is_set():
             try:
@@ -165,6 +176,9 @@ class Runtime:
                     today = utcnow().astimezone(CST).date()
                     flows.publish_due(session, today)
                     flows.expire_overdue(session, today)
+                with session_scope(self.session_factory) as session:
+                    if send_due_digests(session):
+                        session.info["outbox_dirty"] = True
             except Exception:  # noqa: BLE001 - a failed round is logged and retried next round
                 log.exception("scheduled jobs failed")
             self.jobs_stop.wait(interval_s)

@@ -92,3 +92,16 @@ class SessionOut(BaseModel):
 
 class Accepted(BaseModel):
     message: str
+
+
+class MailPreferencesOut(BaseModel):
+    """Per category: immediate / digest / off, with the labels to show."""
+
+    modes: dict[str, str]
+    categories: dict[str, str]
+    choices: dict[str, str]
+
+
+class MailPreferencesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    modes: dict[str, str] = Field(examples=[{"matching": "digest", "reminders": "off"}])

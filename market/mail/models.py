@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from market.db import Base, utcnow
@@ -17,6 +17,7 @@ from market.db import Base, utcnow
 
 class MailMessage(Base):
     __tablename__ = "mail_messages"
+    __table_args__ = (Index("ix_mail_messages_held", "held", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
@@ -30,3 +31,20 @@ class MailMessage(Base):
     link_label: Mapped[str] = mapped_column(String(40), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[dt.datetime | None]
+    # Held for the user's daily digest (their preference for this kind); no outbox job of its own.
+    held: Mapped[bool] = mapped_column(default=False)
+    # The digest mail that carried it.
+    digest_id: Mapped[int | None]
+
+
+class MailPreference(Base):
+    """How a user wants mail of one category: ``immediate`` (the default, no row), ``digest`` or ``off``."""
+
+    __tablename__ = "mail_preferences"
+    __table_args__ = (UniqueConstraint("user_id", "category"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(String(20))
+    mode: Mapped[str] = mapped_column(String(10))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -35,11 +35,24 @@ def upgrade() -> None:
     sa.Column('link_label', sa.String(length=40), nullable=False),
     sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('sent_at', market.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('held', sa.Boolean(), nullable=False),
+    sa.Column('digest_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_mail_messages_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mail_messages'))
     )
     with op.batch_alter_table('mail_messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_mail_messages_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('ix_mail_messages_held', ['held', 'user_id'], unique=False)
+    op.create_table('mail_preferences',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('category', sa.String(length=20), nullable=False),
+    sa.Column('mode', sa.String(length=10), nullable=False),
+    sa.Column('updated_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_mail_preferences_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_mail_preferences')),
+    sa.UniqueConstraint('user_id', 'category', name=op.f('uq_mail_preferences_user_id'))
+    )
     op.create_table('need_questions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('need_id', sa.Integer(), nullable=False),
@@ -129,6 +142,8 @@ def downgrade() -> None:
     with op.batch_alter_table('need_questions', schema=None) as batch_op:
         batch_op.drop_index('ix_need_questions_need')
     op.drop_table('need_questions')
+    op.drop_table('mail_preferences')
     with op.batch_alter_table('mail_messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_mail_messages_held')
         batch_op.drop_index(batch_op.f('ix_mail_messages_user_id'))
     op.drop_table('mail_messages')

@@ -13,6 +13,8 @@ from market.accounts.schemas import (
     InvitationAcceptIn,
     InvitationIn,
     InvitationOut,
+    MailPreferencesIn,
+    MailPreferencesOut,
     MemberOut,
     PasswordChangeIn,
     ResetConfirmIn,
@@ -21,6 +23,7 @@ from market.accounts.schemas import (
     SessionOut,
 )
 from market.db import session_scope
+from market.mail import preferences
 from market.orgs import ratelimit, security
 from market.orgs.schemas import UserOut
 from web.deps import CurrentUser, RuntimeDep, SessionDep, optional_user_token
@@ -118,3 +121,23 @@ def deactivate(user_id: int, session: SessionDep, user: CurrentUser) -> MemberOu
     """单位管理员停用本单位成员；其所有登录会话立即失效。"""
     service.deactivate(session, user, user_id)
     return next(m for m in service.list_members(session, user) if m.id == user_id)
+
+
+def _preferences(session: SessionDep, user_id: int) -> MailPreferencesOut:
+    return MailPreferencesOut(
+        modes=preferences.preferences_of(session, user_id), categories=dict(preferences.CATEGORIES),
+        choices=dict(preferences.MODES),
+    )
+
+
+@router.get("/account/mail-preferences", response_model=MailPreferencesOut, responses=responses(401))
+def mail_preferences(session: SessionDep, user: CurrentUser) -> MailPreferencesOut:
+    """按类别设置邮件：即时发送（immediate）、每日汇总（digest）或不接收（off）。账号安全邮件总会发送。"""
+    return _preferences(session, user.id)
+
+
+@router.put("/account/mail-preferences", response_model=MailPreferencesOut, responses=responses(401, 422))
+def set_mail_preferences(prefs_in: MailPreferencesIn, session: SessionDep, user: CurrentUser) -> MailPreferencesOut:
+    for category, mode in prefs_in.modes.items():
+        preferences.set_mode(session, user.id, category, mode)
+    return _preferences(session, user.id)

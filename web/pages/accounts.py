@@ -20,6 +20,7 @@ from market.accounts.schemas import (
     RolesIn,
 )
 from market.errors import DomainError
+from market.mail import preferences
 from market.orgs import security
 from market.orgs.models import Role, User
 from web.api.accounts import RESET_ANSWER, limit_reset_requests
@@ -192,3 +193,54 @@ def change_roles(user_id: int, form: Form, session: SessionDep, user: SignedIn) 
 def deactivate(user_id: int, session: SessionDep, user: SignedIn) -> Response:
     target = service.deactivate(session, user, user_id)
     return redirect("/org/members", f"已停用 {target.display_name}，其登录已全部退出")
+
+
+# -- 邮件设置与退订 --------------------------------------------------------------------------------
+
+
+@router.get("/account/mail")
+def mail_settings(request: Request, session: SessionDep, user: SignedIn) -> Response:
+    return render(
+        request, "accounts/mail.html",
+        {"modes": preferences.preferences_of(session, user.id), "categories": preferences.CATEGORIES, "choices": preferences.MODES},
+        user=user,
+    )
+
+
+@router.post("/account/mail")
+def save_mail_settings(form: Form, session: SessionDep, user: SignedIn) -> Response:
+    data = form_dict(form)
+    for category in preferences.CATEGORIES:
+        mode = data.get(category)
+        if isinstance(mode, str) and mode:
+            preferences.set_mode(session, user.id, category, mode)
+    return redirect("/account/mail", "邮件设置已保存")
+
+
+def _unsubscribe_target(runtime: RuntimeDep, token: str) -> tuple[int, str]:
+    return preferences.read_unsubscribe_token(runtime.settings.secret_key(), token)
+
+
+@router.get("/unsubscribe")
+def unsubscribe_page(request: Request, runtime: RuntimeDep, token: Annotated[str, Query(max_length=300)] = "") -> Response:
+    """The link in every mail: no sign-in; the page confirms with one button (a GET changes nothing,
+    so a mail scanner following links unsubscribes nobody)."""
+    try:
+        _, category = _unsubscribe_target(runtime, token)
+    except DomainError as exc:
+        return render(request, "accounts/unsubscribe.html", {"error": exc.message}, status_code=422)
+    label = "全部邮件通知" if category == preferences.ALL else preferences.CATEGORIES[category]
+    return render(request, "accounts/unsubscribe.html", {"token": token, "label": label, "done": False})
+
+
+@router.post("/unsubscribe")
+def unsubscribe(request: Request, session: SessionDep, runtime: RuntimeDep, token: Annotated[str, Query(max_length=300)] = "") -> Response:
+    """One click (also the List-Unsubscribe-Post of the mail): that category's mail is off."""
+    try:
+        user_id, category = _unsubscribe_target(runtime, token)
+    except DomainError as exc:
+        return render(request, "accounts/unsubscribe.html", {"error": exc.message}, status_code=422)
+    if session.get(User, user_id) is not None:
+        preferences.set_mode(session, user_id, category, "off")
+    label = "全部邮件通知" if category == preferences.ALL else preferences.CATEGORIES[category]
+    return render(request, "accounts/unsubscribe.html", {"token": token, "label": label, "done": True})
