@@ -29,6 +29,10 @@ class PathSettings(BaseModel):
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
 
+    @property
+    def mail_dir(self) -> Path:
+        return self.data_dir / "mail"
+
 
 class DatabaseSettings(BaseModel):
     # Empty means the embedded default: ``sqlite:///<data_dir>/jiebang.db``.
@@ -91,6 +95,28 @@ class AuthSettings(BaseModel):
     # processes (market/orgs/ratelimit.py).
     login_attempts_per_address: int = Field(default=20, ge=1)
     login_window_s: int = Field(default=60, ge=1)
+    # Password-reset requests one client address may make per ``login_window_s``
+    # (``JIEBANG_AUTH__RESET_REQUESTS_PER_ADDRESS``).
+    reset_requests_per_address: int = Field(default=5, ge=1)
+
+
+class MailSettings(BaseModel):
+    # ``JIEBANG_MAIL__URL``: ``smtp://user:pass@host:587?starttls=1``, ``smtps://user:pass@host:465``
+    # or ``maildir:///path``. Empty is the embedded default: a Maildir under ``<data>/mail``
+    # (``mailbox.Maildir`` reads it), so nothing needs a mail server and a person can read what went out.
+    url: SecretStr = SecretStr("")
+    sender: str = "嘉兴揭榜挂帅平台 <noreply@jiebang.localhost>"
+    # Where the links in a mail point (``JIEBANG_MAIL__BASE_URL``).
+    base_url: str = "http://127.0.0.1:8000"
+    timeout_s: float = Field(default=15.0, gt=0)
+    # A mail that the server refuses keeps its attempts, next try and last error; after
+    # ``max_attempts`` it is parked (shown by /healthz and ``jiebang check``). An unreachable
+    # server does not park mail: it stays queued and is tried again with backoff.
+    max_attempts: int = Field(default=8, ge=1)
+    backoff_base_s: float = Field(default=5.0, ge=0)
+    backoff_max_s: float = Field(default=3600.0, ge=0)
+    # A worker that claimed a mail has this long to send it before another worker may.
+    lease_s: float = Field(default=120.0, gt=0)
 
 
 class CallLimit(BaseModel):
@@ -124,6 +150,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = EmbeddingSettings()
     auth: AuthSettings = AuthSettings()
     limits: LimitSettings = LimitSettings()
+    mail: MailSettings = MailSettings()
     # Plain names that operators expect; they override the nested sections.
     database_url: str = Field(default="", validation_alias="DATABASE_URL")
     meili_url: str = Field(default="", validation_alias="MEILI_URL")

@@ -36,7 +36,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Protocol
 
 import numpy as np
 from sqlalchemy import func, select, update
@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from market.db import utcnow
 from market.outbox.models import OutboxEntry
+from market.outbox.service import JOB_TOPICS
 from matching.embedders import Embedder
 from search.client import FINISHED, MeiliClient
 from search.documents import TOPIC_INDEXES, Doc, Plan, build_plan, current_tokens, embed_docs, warm_up
@@ -116,7 +117,11 @@ def _claim(session: Session, now: dt.datetime, limit: int) -> list[OutboxEntry]:
     is_pg = session.get_bind().dialect.name == "postgresql"
     due = (
         select(OutboxEntry)
-        .where(OutboxEntry.status == PENDING, OutboxEntry.next_attempt_at <= now)
+        .where(
+            OutboxEntry.status == PENDING,
+            OutboxEntry.next_attempt_at <= now,
+            OutboxEntry.topic.not_in(JOB_TOPICS),  # those have handlers of their own
+        )
         .order_by(OutboxEntry.id)
         .limit(limit)
     )
@@ -648,6 +653,24 @@ def _one_by_one(
 # -- the loop -------------------------------------------------------------------------------------
 
 
+class JobHandler(Protocol):
+    """The handler of an outbox topic other than the indexes' (mail: market.mail.sender.MailSender).
+    It claims, does and marks its own entries in short transactions of its own; ``run_once``
+    returns how many it finished."""
+
+    def run_once(self) -> int: ...
+
+
+def _run_handlers(handlers: Sequence[JobHandler]) -> int:
+    done = 0
+    for handler in handlers:
+        try:
+            done += handler.run_once()
+        except Exception:  # noqa: BLE001 - one topic's trouble must not stop the others
+            log.exception("outbox worker: %s failed; retrying", type(handler).__name__)
+    return done
+
+
 def run_worker(
     session_factory: sessionmaker[Session],
     client: MeiliClient,
@@ -658,10 +681,12 @@ def run_worker(
     *,
     wake: threading.Event | None = None,
     dimensions: int | None = None,
+    handlers: Sequence[JobHandler] = (),
 ) -> None:
     """Drain until ``stop_event`` is set. Set ``wake`` after a commit to skip the poll wait.
 
-    Survives Meilisearch and database outages: it logs, waits and tries again.
+    Each turn first runs the ``handlers`` of the other topics (mail), so they go on whatever
+    Meilisearch does. Survives Meilisearch and database outages: it logs, waits and tries again.
     """
     config = config or WorkerConfig()
     dims = dimensions or (embedder.dim if embedder is not None else DEFAULT_DIMENSIONS)
@@ -678,6 +703,7 @@ def run_worker(
             # its wake-up for the next wait instead of losing it to a late clear().
             if wake is not None:
                 wake.clear()
+            handled = _run_handlers(handlers)
             if not indexes_ready:
                 ensure_indexes(
                     client, config.prefix, dims, timeout=config.settings_timeout_s, vector_store=config.vector_store
@@ -698,7 +724,7 @@ def run_worker(
             stop_event.wait(pause)
             continue
         pause = poll_interval
-        if result.done == 0:  # nothing claimed, all failed, or all waiting for the vector gate
+        if result.done == 0 and handled == 0:  # nothing claimed, all failed, or all waiting for the vector gate
             if wake is not None:
                 wake.wait(poll_interval)
             else:
@@ -715,13 +741,14 @@ class OutboxWorker:
         embedder: Embedder | None,
         config: WorkerConfig | None = None,
         poll_interval: float = 0.2,
+        handlers: Sequence[JobHandler] = (),
     ) -> None:
         self.stop_event = threading.Event()
         self.wake = threading.Event()
         self._thread = threading.Thread(
             target=run_worker,
             args=(session_factory, client, embedder, self.stop_event, poll_interval, config),
-            kwargs={"wake": self.wake},
+            kwargs={"wake": self.wake, "handlers": tuple(handlers)},
             name="outbox-worker",
             daemon=True,
         )
@@ -750,10 +777,12 @@ class OutboxWorker:
 
 
 def backlog(session: Session) -> dict[str, int | float | None]:
-    """Pending and parked counts and the age of the oldest pending entry (seconds)."""
-    pending = session.scalar(select(func.count()).where(OutboxEntry.status == PENDING)) or 0
-    parked = session.scalar(select(func.count()).where(OutboxEntry.status == PARKED)) or 0
-    oldest = session.scalar(select(func.min(OutboxEntry.created_at)).where(OutboxEntry.status == PENDING))
+    """Pending and parked index entries and the age of the oldest pending one (seconds); mail has
+    its own (market.mail.sender.backlog)."""
+    ours = OutboxEntry.topic.not_in(JOB_TOPICS)
+    pending = session.scalar(select(func.count()).where(ours, OutboxEntry.status == PENDING)) or 0
+    parked = session.scalar(select(func.count()).where(ours, OutboxEntry.status == PARKED)) or 0
+    oldest = session.scalar(select(func.min(OutboxEntry.created_at)).where(ours, OutboxEntry.status == PENDING))
     age = None
     if oldest is not None:
         if oldest.tzinfo is None:

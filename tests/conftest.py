@@ -261,3 +261,16 @@ def index_prefix(meili_client):  # type: ignore[no-untyped-def]
         drop_indexes(meili_client, prefix)
     except Exception:  # noqa: BLE001 - a fault test may have left the server down
         pass
+
+
+# --- mail -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[object]:
+    """A real SMTP server on a free loopback port (tests/support/smtp.py), stopped after the test."""
+    from tests.support.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()

@@ -118,7 +118,7 @@ def worker(poll_interval: float = 0.5) -> None:
         typer.echo("outbox worker 运行中（Ctrl+C 停止）")
         run_worker(
             session_factory=rt.session_factory, client=rt.meili, embedder=rt.embedder, stop_event=stop,
-            poll_interval=poll_interval, config=rt.worker_config(),
+            poll_interval=poll_interval, config=rt.worker_config(), handlers=rt.job_handlers(),
         )
 
 

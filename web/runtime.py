@@ -30,9 +30,11 @@ from market.settings import Settings
 from search.client import MeiliClient
 
 if TYPE_CHECKING:
+    from market.mail.sender import MailSender
+    from market.mail.transport import Transport
     from market.needs.queries import CandidateFinder
     from matching.embedders import Embedder
-    from search.outbox import OutboxWorker, WorkerConfig
+    from search.outbox import JobHandler, OutboxWorker, WorkerConfig
     from search.process import LocalMeilisearch
 
 log = logging.getLogger("jiebang")
@@ -137,6 +139,30 @@ class Runtime:
             vector_max_wait_s=m.vector_max_wait_s,
         )
 
+    def mail_transport(self) -> Transport:
+        from market.mail.transport import transport_from_settings
+
+        return transport_from_settings(self.settings)
+
+    def mail_sender(self) -> MailSender:
+        """The outbox worker's handler for mail, with the links signed by this app's secret."""
+        from market.mail.preferences import unsubscribe_path
+        from market.mail.render import absolute_url
+        from market.mail.sender import MailSender
+
+        secret = self.settings.secret_key()
+        mail = self.settings.mail
+
+        def unsubscribe_url(message: Any) -> str:
+            path = unsubscribe_path(secret, message.user_id, message.kind)
+            return absolute_url(mail.base_url, path) if path else ""
+
+        return MailSender(self.session_factory, self.mail_transport(), mail, unsubscribe_url=unsubscribe_url)
+
+    def job_handlers(self) -> list[JobHandler]:
+        """Handlers of the outbox topics other than the indexes, run by every worker."""
+        return [self.mail_sender()]
+
     def notify_worker(self) -> None:
         """Something was committed to the outbox: the worker looks now instead of at its next poll."""
         if self.worker is not None:
@@ -150,16 +176,19 @@ class Runtime:
         from search.outbox import OutboxWorker
 
         self.worker = OutboxWorker(
-            self.session_factory, self.meili, self.embedder, self.worker_config(), poll_interval=poll_interval
+            self.session_factory, self.meili, self.embedder, self.worker_config(), poll_interval=poll_interval,
+            handlers=self.job_handlers(),
         ).start()
         self.jobs_stop.clear()
         self.jobs_thread = threading.Thread(target=self._scheduled_jobs, name="scheduled-jobs", daemon=True)
         self.jobs_thread.start()
 
     def _scheduled_jobs(self, interval_s: float = 60.0) -> None:
-        """Publish batches whose date has come and expire needs past their deadline."""
+        """Publish batches whose date has come, expire needs past their deadline, send the daily
+        digests that are due."""
         from market import flows
         from market.db import CST, session_scope, utcnow
+        from market.mail.digest import send_due_digests
 
         while not self.jobs_stop.is_set():
             try:
@@ -167,6 +196,9 @@ class Runtime:
                     today = utcnow().astimezone(CST).date()
                     flows.publish_due(session, today)
                     flows.expire_overdue(session, today)
+                with session_scope(self.session_factory) as session:
+                    if send_due_digests(session):
+                        session.info["outbox_dirty"] = True
             except Exception:  # noqa: BLE001 - a failed round is logged and retried next round
                 log.exception("scheduled jobs failed")
             self.jobs_stop.wait(interval_s)
@@ -250,25 +282,43 @@ def open_runtime(settings: Settings, *, meili: MeiliMode = MeiliMode.managed, pr
 # -- health ---------------------------------------------------------------------------------------
 
 
+def _mail_status(mail: dict[str, Any]) -> str:
+    """Mail that has not gone out after a try is a problem a person must see (queued, not lost)."""
+    problems = []
+    if mail["failing"]:
+        problems.append(f"{mail['failing']} 封邮件发送失败、排队重试中")
+    if mail["parked"]:
+        problems.append(f"{mail['parked']} 封邮件已搁置（parked）")
+    if not problems:
+        return "ok"
+    return "；".join(problems) + (f"。最近错误：{mail['last_error']}"[:300] if mail["last_error"] else "")
+
+
 def health(runtime: Runtime, *, load_embedder: bool = True) -> dict[str, Any]:
     """One entry per component, each ``{"status": "ok", ...}`` or the problem in Chinese: what
     ``/healthz``, ``jiebang check`` and the tests read."""
     from sqlalchemy import func, select
 
+    from market.mail.sender import backlog as mail_backlog
     from market.outbox.models import OutboxEntry
+    from market.outbox.service import JOB_TOPICS
 
+    indexed = OutboxEntry.topic.not_in(JOB_TOPICS)
     result: dict[str, Any] = {}
     try:
         with runtime.session_factory() as session:
             session.execute(text("SELECT 1"))
-            pending = session.scalar(select(func.count(OutboxEntry.id)).where(OutboxEntry.status == "pending")) or 0
-            parked = session.scalar(select(func.count(OutboxEntry.id)).where(OutboxEntry.status == "parked")) or 0
+            pending = session.scalar(select(func.count(OutboxEntry.id)).where(indexed, OutboxEntry.status == "pending")) or 0
+            parked = session.scalar(select(func.count(OutboxEntry.id)).where(indexed, OutboxEntry.status == "parked")) or 0
+            mail = mail_backlog(session)
         result["database"] = {"status": "ok", "dialect": runtime.engine.dialect.name}
         outbox_status = "ok" if parked == 0 else f"{parked} 条同步任务已搁置（parked），请查看 jiebang check"
         result["outbox"] = {"status": outbox_status, "pending": pending, "parked": parked}
+        result["mail"] = {"status": _mail_status(mail), "transport": runtime.mail_transport().description, **mail}
     except Exception as exc:  # noqa: BLE001 - reported, not raised
         result["database"] = {"status": f"数据库不可用：{type(exc).__name__}: {exc}"[:300]}
         result["outbox"] = {"status": "未知（数据库不可用）"}
+        result["mail"] = {"status": "未知（数据库不可用）"}
     if runtime.meili is None:
         result["meilisearch"] = {"status": "未配置"}
     else:

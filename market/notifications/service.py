@@ -11,17 +11,26 @@ from sqlalchemy.orm import Session
 from market.audit import service as audit
 from market.db import utcnow
 from market.errors import Conflict, Forbidden, NotFound
+from market.mail import service as mail
 from market.notifications.models import Notification, SavedSearch
 from market.notifications.schemas import SavedSearchIn
 from market.orgs.models import PROVIDER_KINDS, Organisation, OrgKind, Role, User
 
+# Broadcasts to every provider stay in the app: a new batch would otherwise mail every user of
+# every verified provider (160 mails per batch on the demo data; bench/bench_mail.py), and the
+# providers a need concerns hear of it by mail through their saved searches.
+IN_APP_ONLY: frozenset[str] = frozenset({"batch.published"})
+
 
 def notify_users(session: Session, user_ids: Iterable[int], kind: str, title: str, body: str = "", link: str = "") -> int:
-    count = 0
-    for uid in sorted(set(user_ids)):
+    """An in-app notification for each user and, unless the kind is ``IN_APP_ONLY``, its mail
+    job, both in the caller's transaction."""
+    ids = sorted(set(user_ids))
+    for uid in ids:
         session.add(Notification(user_id=uid, kind=kind, title=title, body=body, link=link))
-        count += 1
-    return count
+    if kind not in IN_APP_ONLY:
+        mail.queue_for_users(session, ids, kind, title, body, link)
+    return len(ids)
 
 
 def notify_org(session: Session, org_id: int, kind: str, title: str, body: str = "", link: str = "") -> int:

@@ -18,7 +18,7 @@ class OutboxEntry(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    topic: Mapped[str] = mapped_column(String(30))  # need / provider
+    topic: Mapped[str] = mapped_column(String(30))  # need / provider (search indexes) / mail
     record_id: Mapped[int]
     op: Mapped[str] = mapped_column(String(10))  # upsert / delete
     status: Mapped[str] = mapped_column(String(10), default="pending")  # pending / done / parked

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Final, Literal
 
 from sqlalchemy.orm import Session
 
 from market.outbox.models import OutboxEntry
 
-Topic = Literal["need", "provider"]
+Topic = Literal["need", "provider", "mail"]
+# Topics whose jobs a handler of their own does (market/mail/sender.py); every other topic is
+# index work for the search worker.
+JOB_TOPICS: Final = ("mail",)
 
 
 def enqueue(session: Session, topic: Topic, record_id: int, op: Literal["upsert", "delete"] = "upsert") -> None:

@@ -38,6 +38,7 @@ from market.needs.schemas import (
 )
 from market.needs.states import PUBLIC_STATUSES, SUBMITTABLE
 from market.orgs.models import User
+from market.questions import service as questions
 from market.responses import access as response_access
 from market.responses import queries as rq
 from market.responses.states import OPEN_STATUSES
@@ -263,6 +264,7 @@ def need_page(need_id: DbId, request: Request, session: SessionDep, user: PageUs
             "need": views.need_view(session, user, need),
             "my_response": my_response,
             "attachments": queries.list_attachments(session, user, need),
+            "qa": questions.list_questions(session, user, need.id),
         },
         user=user,
     )

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from market import flows, views
 from market.db import DbId
 from market.errors import DomainError
+from market.messages import service as messages
 from market.needs import access as need_access
 from market.needs import queries as need_queries
 from market.needs import service as need_service
@@ -144,6 +145,7 @@ def _response_page(
             "need": need,
             "back": _back_link(session, user, need),
             "attachments": rq.list_attachments(session, response),
+            "thread": messages.thread_if_readable(session, user, response.id),
             "max_upload_mb": max(1, max_upload_bytes // (1024 * 1024)),
             "errors": errors or {},
         },

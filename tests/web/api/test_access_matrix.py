@@ -1,9 +1,11 @@
-"""The authorisation matrix: role × action × owner for needs, responses and deals.
+"""The authorisation matrix: role × action × owner for needs, responses, deals, questions (答疑),
+messages (对接沟通) and members.
 
 Each case builds a fresh world (rolled back afterwards): an enterprise ("owner") with a draft, a
 submitted and a published need; a provider that responded to the published need; a second need
 whose response was selected, so a deal exists between owner and provider; an expert assigned to the
-published need. Everyone else is a stranger to these objects.
+published need; a question of the provider on the published need; a message of the provider (with
+a file) on its response; a colleague of the owner. Everyone else is a stranger to these objects.
 
 Where a role may not act, the answer is 401 (anonymous), 403 (may see, may not act) or 404 (may not
 even know it exists) — and never the object's data.
@@ -21,9 +23,13 @@ from sqlalchemy.orm import Session
 
 from market import flows
 from market.deals.models import DealMilestone
+from market.messages import service as messages
+from market.messages.schemas import MessageIn
 from market.needs.models import ExpertAssignment
 from market.orgs import security
 from market.orgs.models import Role, User
+from market.questions import service as questions
+from market.questions.schemas import QuestionIn
 from market.responses.schemas import ResponseCreate
 from tests import factories
 
@@ -53,6 +59,10 @@ class World:
     response: int
     deal: int
     deal_need: int
+    question: int
+    message: int
+    message_file: int
+    colleague: int
 
 
 @pytest.fixture
@@ -74,11 +84,21 @@ def world(
         session, factories.create_org(session, kind="institute", industry=None), roles=[Role.member.value, Role.expert.value]
     )
     session.flush()
+    question = questions.ask(session, provider_user, published.id, QuestionIn(body="现有设备的型号和数量是多少？"))
+    message = messages.post(session, provider_user, response.id, MessageIn(body="方案的补充说明见附件"))
+    message_file = messages.add_attachment(
+        session, provider_user, message.id, filename="补充.pdf", data=b"%PDF-1.4 x", max_bytes=1024 * 1024
+    )
+    colleague = factories.create_user(session, org, roles=[Role.member.value])
+    session.flush()
     users = {
         "owner": enterprise_user, "other_ent": other_enterprise_user, "provider": provider_user,
         "other_provider": other_provider_user, "bureau": bureau_user, "expert": expert_user, "other_expert": other_expert,
     }
-    return World(users, draft.id, submitted.id, published.id, response.id, deal.id, deal_need.id)
+    return World(
+        users, draft.id, submitted.id, published.id, response.id, deal.id, deal_need.id, question.id, message.id,
+        message_file.id, colleague.id,
+    )
 
 
 Call = Callable[[TestClient, World, dict[str, str]], Response]
@@ -170,6 +190,41 @@ MATRIX: dict[str, tuple[Call, dict[str, int], int]] = {
     ),
     "deal.export_all": (
         lambda c, w, h: c.get("/api/v1/exports/deals.xlsx", headers=h), {"anon": 401, "bureau": 200}, 403,
+    ),
+    # --- questions (答疑): read with the need's details; asked by providers; answered by the owner or the bureau ---
+    "question.list": (lambda c, w, h: c.get(f"/api/v1/needs/{w.published}/questions", headers=h), {}, 200),
+    "question.ask": (
+        lambda c, w, h: c.post(f"/api/v1/needs/{w.published}/questions", json={"body": "是否允许停机改造？"}, headers=h),
+        {"anon": 401, "provider": 201, "other_provider": 201, "expert": 201, "other_expert": 201}, 403,
+    ),
+    "question.answer": (
+        lambda c, w, h: c.post(f"/api/v1/questions/{w.question}/answer", json={"body": "共 24 台。"}, headers=h),
+        {"anon": 401, "owner": 200, "bureau": 200}, 403,
+    ),
+    "question.hide": (
+        lambda c, w, h: c.post(f"/api/v1/questions/{w.question}/hide", json={"reason": "与需求无关"}, headers=h),
+        {"anon": 401, "bureau": 200}, 403,
+    ),
+    # --- messages (对接沟通): the two parties write, the bureau reads, nobody else knows the thread ---
+    "message.read": (
+        lambda c, w, h: c.get(f"/api/v1/responses/{w.response}/messages", headers=h),
+        {"anon": 401, "owner": 200, "provider": 200, "bureau": 200}, 404,
+    ),
+    "message.post": (
+        lambda c, w, h: c.post(f"/api/v1/responses/{w.response}/messages", json={"body": "您好"}, headers=h),
+        {"anon": 401, "owner": 201, "provider": 201, "bureau": 403}, 404,
+    ),
+    "message.download": (
+        lambda c, w, h: c.get(f"/api/v1/messages/{w.message}/attachments/{w.message_file}", headers=h),
+        {"anon": 401, "owner": 200, "provider": 200, "bureau": 200}, 404,
+    ),
+    # --- members: an organisation's admin manages its own members only ---
+    "member.change_roles": (
+        lambda c, w, h: c.put(f"/api/v1/org/members/{w.colleague}/roles", json={"roles": ["member", "org_admin"]}, headers=h),
+        {"anon": 401, "owner": 200}, 404,
+    ),
+    "member.deactivate": (
+        lambda c, w, h: c.post(f"/api/v1/org/members/{w.colleague}/deactivate", headers=h), {"anon": 401, "owner": 200}, 404,
     ),
 }
 

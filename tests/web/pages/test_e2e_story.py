@@ -4,7 +4,9 @@ The app runs under uvicorn in a thread on a free loopback port, against a tempor
 database built by the migrations, a real Meilisearch and the outbox worker (hash embedder for
 speed). Chromium (Debian's, through Playwright) then drives: an enterprise registers and posts a
 need → the bureau verifies it, reviews and publishes the need in a batch → a provider finds it by
-search and by recommendation → responds → the enterprise selects → the deal is recorded (signed →
+search and by recommendation → asks a public question (答疑) → the enterprise answers → the
+provider gets the mail in the Maildir, follows its link → responds → the two exchange messages on
+the response (对接沟通) → the enterprise selects → the deal is recorded (signed →
 converted) → the progress dashboard counts it. Screenshots go to test-artifacts/screenshots/.
 """
 
@@ -45,6 +47,28 @@ ARGS = [
 PASSWORD = "Demo@2026"
 CST = dt.timezone(dt.timedelta(hours=8))
 NEED_TITLE = "高速冲压线模具在线磨损监测与寿命预测"
+
+
+# What the live app's test needs besides its address (the Maildir the app delivers into).
+LIVE_DATA: dict[str, Path] = {}
+
+
+def _mail_to(address: str, subject_part: str) -> list[Any]:
+    """The mails in the live app's Maildir to ``address`` whose subject contains ``subject_part``."""
+    import email
+    import email.policy
+    import mailbox
+
+    folder = LIVE_DATA["mail_dir"]
+    if not folder.exists():
+        return []
+    found = []
+    box = mailbox.Maildir(folder, create=False)
+    for key in box.keys():
+        msg = email.message_from_bytes(box.get_bytes(key), policy=email.policy.default)
+        if address in str(msg["To"]) and subject_part in str(msg["Subject"]):
+            found.append(msg)
+    return found
 
 
 def _free_port() -> int:
@@ -142,11 +166,13 @@ def live_app(tmp_path: Path, meili_server: Any) -> Iterator[str]:
     )
     rt.set_embedder(embedder)
     _seed(rt.session_factory)
-    app = create_app(runtime=rt, start_worker=True)
     port = _free_port()
+    settings.mail.base_url = f"http://127.0.0.1:{port}"  # links in the mails (Maildir under tmp_path/mail)
+    app = create_app(runtime=rt, start_worker=True)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     )
+    LIVE_DATA["mail_dir"] = settings.paths.mail_dir
     thread = threading.Thread(target=server.run, name="uvicorn-e2e", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -156,6 +182,7 @@ def live_app(tmp_path: Path, meili_server: Any) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
+        LIVE_DATA.pop("mail_dir", None)
         server.should_exit = True
         thread.join(timeout=15)
         rt.close()
@@ -312,10 +339,32 @@ def test_full_story_from_posting_to_the_dashboard(live_app: str, browser: Any) -
     assert "推荐理由" in rec.inner_text() and "语义相似度" in rec.inner_text()
     _shot(prov, "08-provider-recommendations")
 
-    # --- 7. ... and responds ---------------------------------------------------------------------------
+    # --- 7. ... asks a public question, which the enterprise answers; the mail brings the provider back
     rec.get_by_role("link", name=NEED_TITLE).click()
     assert "0573-82000000" in prov.content()  # details of a public-disclosure need
     _shot(prov, "09-need-detail-provider")
+    prov.get_by_label("向发榜企业提问").fill("12 条冲压线的模具是否允许加装声发射传感器？可否停机安装？")
+    prov.get_by_role("button", name="提交问题").click()
+    assert "问题已提交" in _flash(prov)
+    assert "本单位提问" in prov.locator("#qa").inner_text()
+    ent.goto(f"/needs/{need_id}")
+    assert "嘉兴智能制造研究院" not in ent.locator("#qa").inner_text()  # the asker's organisation is not shown
+    ent.get_by_label("答复").fill("允许加装，可在每周日停机 4 小时安装调试。")
+    ent.get_by_role("button", name="发布答复").click()
+    assert "答复已发布" in _flash(ent)
+    _shot(ent, "09a-qa-answered")
+    _wait_until(lambda: bool(_mail_to("jiebang@e2e.jiebang.cn", "答疑有新答复")), what="the answer's mail in the Maildir")
+    [mail] = _mail_to("jiebang@e2e.jiebang.cn", "答疑有新答复")
+    assert mail["Subject"].startswith("【揭榜挂帅】需求「")
+    text = mail.get_body(("plain",)).get_content()
+    assert "允许加装" in text
+    link = re.search(r"(http://127\.0\.0\.1:\d+/needs/\d+#qa)", text)
+    assert link is not None and link.group(1) in mail.get_body(("html",)).get_content()
+    prov.goto(link.group(1))
+    assert "允许加装，可在每周日停机 4 小时安装调试。" in prov.locator("#qa").inner_text()
+    assert "答（发榜企业）" in prov.locator("#qa").inner_text()
+
+    # --- 8. ... and responds ---------------------------------------------------------------------------
     prov.get_by_role("link", name="我要揭榜").click()
     prov.get_by_label("技术方案").fill("短")
     prov.get_by_role("button", name="提交揭榜方案").click()
@@ -328,7 +377,26 @@ def test_full_story_from_posting_to_the_dashboard(live_app: str, browser: Any) -
     prov.get_by_role("button", name="提交揭榜方案").click()
     assert "揭榜方案已提交" in _flash(prov)
 
-    # --- 8. The enterprise compares and selects ----------------------------------------------------
+    # --- 9. The two talk on the response (对接沟通), with read receipts ----------------------------
+    prov.goto(f"/needs/{need_id}")
+    prov.get_by_role("link", name=re.compile("查看我的揭榜方案")).click()
+    prov.wait_for_url(re.compile(r"/provider/responses/\d+"))
+    response_id = int(re.search(r"/provider/responses/(\d+)", prov.url).group(1))  # type: ignore[union-attr]
+    prov.get_by_label("发送消息").fill("您好，我们希望下周到现场调研冲压线，可否安排？")
+    prov.get_by_role("button", name="发送").click()
+    assert "消息已发送" in _flash(prov)
+    ent.goto(f"/responses/{response_id}")
+    thread = ent.locator("#messages")
+    assert "我们希望下周到现场调研冲压线" in thread.inner_text() and "揭榜方" in thread.inner_text()
+    ent.get_by_label("发送消息").fill("可以，下周二上午九点厂区门口见。")
+    ent.get_by_role("button", name="发送").click()
+    assert "消息已发送" in _flash(ent)
+    prov.reload()
+    assert "下周二上午九点厂区门口见" in prov.locator("#messages").inner_text()
+    assert "对方已读" in prov.locator("#messages").inner_text()  # the enterprise opened the thread
+    _shot(prov, "09b-messages")
+
+    # --- 10. The enterprise compares and selects ----------------------------------------------------
     ent.goto(f"/enterprise/needs/{need_id}/responses")
     assert "嘉兴智能制造研究院" in ent.locator(".compare").inner_text()
     _shot(ent, "10-compare-responses")
@@ -337,7 +405,7 @@ def test_full_story_from_posting_to_the_dashboard(live_app: str, browser: Any) -
     ent.wait_for_url(re.compile(r"/deals/\d+$"))
     assert "对接中" in ent.locator(".page-head").inner_text()
 
-    # --- 9. The deal is recorded: intent → signed → in progress → accepted → converted ------------
+    # --- 11. The deal is recorded: intent → signed → in progress → accepted → converted ------------
     ent.get_by_label("进入阶段").select_option("intent")
     ent.get_by_role("button", name="保存进展").click()
     assert "达成意向" in _flash(ent)
@@ -373,7 +441,7 @@ def test_full_story_from_posting_to_the_dashboard(live_app: str, browser: Any) -
     ent.goto(f"/enterprise/needs/{need_id}")
     assert "已转化" in ent.locator(".page-head").inner_text()
 
-    # --- 10. The dashboard counts it ------------------------------------------------------------------
+    # --- 12. The dashboard counts it ------------------------------------------------------------------
     bur.goto("/bureau/deals")
     assert NEED_TITLE in bur.locator("#col-converted").locator("xpath=..").inner_text()
     _shot(bur, "12-deals-board")

@@ -1,0 +1,2 @@
+"""Accounts run by their owners: password change and reset, invitations, roles, deactivation,
+sessions."""
