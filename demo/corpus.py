@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from demo import vocab
 from demo.problems import Archetype, all_archetypes
+from market.orgs import credit_code as uscc
 
 T = TypeVar("T")
 
@@ -31,7 +32,7 @@ DEMO_ENTERPRISE_LOGIN = f"qiye@{DEMO_DOMAIN}"
 DEMO_PROVIDER_LOGIN = f"jiebang@{DEMO_DOMAIN}"
 DEMO_BUREAU_LOGIN = f"kejiju@{DEMO_DOMAIN}"
 DEMO_EXPERT_LOGIN = f"zhuanjia@{DEMO_DOMAIN}"
-DEMO_PROVIDER_NAME = "嘉兴大学机电工程学院"
+DEMO_PROVIDER_NAME = "禾城大学机电工程学院"
 
 N_ENTERPRISES = 120
 NEEDS_PER_INDUSTRY = 28
@@ -305,26 +306,33 @@ def _clamp(day: dt.date, lo: dt.date, hi: dt.date) -> dt.date:
     return max(lo, min(hi, day))
 
 
-# 统一社会信用代码 (GB 32100-2015) with an embedded 组织机构代码 (GB 11714).
-_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+# 统一社会信用代码 (GB 32100-2015) with an embedded 组织机构代码 (GB 11714). The 18th character is
+# correct (market.orgs.credit_code), so registration accepts the code; the embedded organisation
+# code's own check character is deliberately wrong, so no demo code can be one a registry issued.
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def org_code_check(body8: str) -> str:
+    c9 = 11 - sum(int(ch) * w for ch, w in zip(body8, _ORG_WEIGHTS, strict=True)) % 11
+    return "X" if c9 == 10 else "0" if c9 == 11 else str(c9)
 
 
 def credit_code(rng: random.Random, division: str, registry: str = "91") -> str:
     body = "".join(str(rng.randint(0, 9)) for _ in range(8))
-    c9 = 11 - sum(int(ch) * w for ch, w in zip(body, _ORG_WEIGHTS, strict=True)) % 11
-    org = body + ("X" if c9 == 10 else "0" if c9 == 11 else str(c9))
-    first17 = registry + division + org
-    c18 = 31 - sum(_USCC_CHARS.index(ch) * w for ch, w in zip(first17, _USCC_WEIGHTS, strict=True)) % 31
-    return first17 + _USCC_CHARS[0 if c18 == 31 else c18]
+    right = org_code_check(body)
+    wrong = _pick(rng, [c for c in "0123456789" if c != right])
+    first17 = registry + division + body + wrong
+    return first17 + uscc.check_digit(first17)
 
 
 def credit_code_is_valid(code: str) -> bool:
-    if len(code) != 18 or any(ch not in _USCC_CHARS for ch in code):
-        return False
-    c18 = 31 - sum(_USCC_CHARS.index(ch) * w for ch, w in zip(code[:17], _USCC_WEIGHTS, strict=True)) % 31
-    return code[17] == _USCC_CHARS[0 if c18 == 31 else c18]
+    return uscc.is_valid(code)
+
+
+def credit_code_is_fictional(code: str) -> bool:
+    """A valid 18-character code whose embedded organisation code fails its GB 11714 check."""
+    body = code[8:16]
+    return uscc.is_valid(code) and body.isdigit() and org_code_check(body) != code[16]
 
 
 # --------------------------------------------------------------------------------------- orgs
@@ -613,17 +621,17 @@ def _make_providers(rng: random.Random, archetypes: list[Archetype]) -> list[Dem
     specs: list[tuple[str, str, str | None, str, str, str | None, tuple[str, ...]]] = []
     # (kind, name, parent, category, city, county, fields)
     unis = list(vocab.UNIVERSITIES.items())
-    unis.sort(key=lambda kv: kv[0] != "嘉兴大学")  # the demo provider's university first
+    unis.sort(key=lambda kv: kv[0] != "禾城大学")  # the demo provider's university first
     for uni, schools in unis:
-        local = uni in ("嘉兴大学", "嘉兴南湖学院", "同济大学浙江学院")
+        local = uni in ("禾城大学", "鸳湖学院", "禾城工程学院")
         city = (
             "嘉兴"
             if local
             else (
                 "上海"
-                if uni in ("上海交通大学", "同济大学", "东华大学", "华东理工大学", "上海大学")
+                if uni in ("申城工程大学", "沪东科技大学", "吴淞纺织大学", "东海化工大学", "淞沪大学")
                 else "无锡"
-                if uni == "江南大学"
+                if uni == "太湖轻工大学"
                 else "杭州"
             )
         )

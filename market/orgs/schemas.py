@@ -5,6 +5,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from market.orgs import credit_code as uscc
 from market.vocab import CAPABILITY_KINDS, COUNTIES, INDUSTRIES
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -38,6 +39,17 @@ class RegistrationIn(BaseModel):
 
     _county = field_validator("county")(_check_county)
     _industry = field_validator("industry")(_check_industry)
+
+    @field_validator("credit_code")
+    @classmethod
+    def _credit_code(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        code = uscc.normalise(v)
+        message = uscc.problem(code)
+        if message is not None:
+            raise ValueError(message)
+        return code
 
     @field_validator("email")
     @classmethod

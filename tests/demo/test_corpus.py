@@ -17,10 +17,12 @@ from demo.corpus import (
     DEMO_PASSWORD,
     DEMO_PROVIDER_LOGIN,
     DemoCorpus,
+    credit_code_is_fictional,
     credit_code_is_valid,
     generate_corpus,
 )
 from demo.problems import all_archetypes
+from market.orgs import credit_code as uscc
 
 NEED_STATUSES = {
     "draft",
@@ -192,6 +194,19 @@ def test_credit_codes_are_well_formed(corpus: DemoCorpus) -> None:
     assert all(credit_code_is_valid(c) for c in codes)
     assert len(set(codes)) == len(codes)
     assert all(e.credit_code[2:8] == vocab.COUNTIES[e.county] for e in corpus.enterprises)
+    # Registration accepts them (the one check-digit rule) ...
+    assert all(uscc.is_valid(c) for c in codes)
+    # ... yet none can be a code a registry issued: the embedded 组织机构代码 fails its own check.
+    assert all(credit_code_is_fictional(c) for c in codes)
+
+
+def test_no_real_institution_appears(corpus: DemoCorpus) -> None:
+    texts = [p.name for p in corpus.providers] + [p.parent_name or "" for p in corpus.providers]
+    texts += [p.summary + p.team for p in corpus.providers]
+    texts += [i.title + i.description for p in corpus.providers for i in p.items]
+    texts += [r.team + r.track_record + r.approach for r in corpus.responses]
+    found = {real for real in vocab.REAL_INSTITUTIONS for t in texts if real in t}
+    assert not found
 
 
 def test_demo_logins(corpus: DemoCorpus) -> None:
