@@ -66,3 +66,36 @@ def test_seeded_data_is_usable(session: Session) -> None:
     assert deal is not None and deal.contract_amount_wan and deal.converted_on
     recognised = session.scalars(select(Recognition).where(Recognition.status == "recognised")).all()
     assert recognised and any(r.award_wan for r in recognised)
+
+
+def test_dashboard_of_every_year_shows_progress_against_every_seed_target(session: Session) -> None:
+    """Read through the progress service, as the bureau's dashboard does (as of the demo's today)."""
+    import datetime as dt
+
+    from demo.corpus import DEMO_TODAY
+    from market.targets.progress import progress_report
+
+    seed_demo(session, generate_corpus(2026), progress=False)
+    seed_targets = {("needs_published", 2022, 200), ("needs_published", 2023, 300), ("needs_published", 2025, 500),
+                    ("deals_signed", 2022, 100), ("first_of_kind_municipal", 2022, 80),
+                    ("first_of_kind_provincial", 2023, 40), ("first_of_kind_provincial", 2025, 100)}  # fmt: skip
+    shown: set[tuple[str, int, int]] = set()
+    for year in range(2022, DEMO_TODAY.year + 1):
+        as_of = min(DEMO_TODAY, dt.date(year, 12, 31))
+        report = progress_report(session, year, as_of=as_of)
+        assert report.targets, year
+        for t in report.targets:
+            assert t.actual > 0, (year, t.metric)
+            shown.add((t.metric, t.year, t.target))
+            # Every target is split over the counties and the 赛马 ranks them by completion rate.
+            rates = {c.county: c.completion_rate for c in t.by_county if c.target}
+            assert len(rates) == 7, (year, t.metric)
+            if t.year == year and t.target >= 50:
+                assert min(rates, key=lambda c: rates[c] or 0) == "海盐县", (year, t.metric, rates)
+                if (t.completion_rate or 0) >= 1.0:  # some counties ahead, some behind
+                    assert max(r or 0 for r in rates.values()) > 1.0 > min(r or 0 for r in rates.values())
+        for metric, tyear, value in seed_targets:
+            if tyear == year:
+                met = next(t for t in report.targets if (t.metric, t.year) == (metric, tyear))
+                assert met.target == value and met.actual >= value and met.status == "已完成", met
+    assert seed_targets <= shown
