@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
-from demo import vocab
+from demo import capabilities, vocab
+from demo.capabilities import CAPABILITY_VOCAB
 from demo.problems import Archetype, all_archetypes
 from market.orgs import credit_code as uscc
 
@@ -424,138 +425,54 @@ def _make_enterprises(rng: random.Random) -> list[DemoEnterprise]:
     return out
 
 
-_JOURNALS_DIGITAL = (
-    "机械工程学报",
-    "自动化学报",
-    "仪器仪表学报",
-    "计算机集成制造系统",
-    "中国机械工程",
-    "IEEE Transactions on Industrial Informatics",
-    "Journal of Manufacturing Systems",
-    "Mechanical Systems and Signal Processing",
-    "控制与决策",
-)
-_JOURNALS_GREEN = (
-    "化工学报",
-    "中国电机工程学报",
-    "环境科学",
-    "硅酸盐学报",
-    "太阳能学报",
-    "中国造纸",
-    "纺织学报",
-    "Applied Energy",
-    "Journal of Cleaner Production",
-    "Energy Conversion and Management",
-)
-_JOURNALS_BY_INDUSTRY = {
-    "造纸": "中国造纸学报",
-    "经编": "纺织学报",
-    "化工化纤": "合成纤维工业",
-    "钢铁": "钢铁",
-    "有色": "中国有色金属学报",
-    "建材": "硅酸盐通报",
-    "光伏": "太阳能学报",
-    "石化": "石油化工",
-    "化工": "化工进展",
-    "汽车制造": "汽车工程",
-    "电子信息": "电子学报",
-    "家电": "家电科技",
-}
-_PROJECT_SOURCES = (
-    "国家重点研发计划课题",
-    "浙江省“尖兵”“领雁”研发攻关计划项目",
-    "浙江省重点研发计划项目",
-    "嘉兴市科技计划（揭榜挂帅）项目",
-    "企业委托横向项目",
-    "企业委托横向项目",
-    "国家自然科学基金面上项目",
-)
 _BRANDS = ("智衡", "慧眼", "云枢", "睿控", "擎天", "绿擎", "碳迹", "衡能", "析微", "织云", "禾芯", "峰测")
 
 
 def _capability_items(
-    rng: random.Random,
-    pkey: str,
-    fields: tuple[str, ...],
-    by_field: dict[str, list[Archetype]],
-    is_firm: bool,
+    rng: random.Random, pkey: str, fields: tuple[str, ...], industries: tuple[str, ...], is_firm: bool
 ) -> tuple[DemoCapabilityItem, ...]:
-    pool = sorted({a.key: a for f in fields for a in by_field.get(f, [])}.values(), key=lambda a: a.key)
+    """A provider's items, written from its fields' own vocabulary (``demo.capabilities``), not
+    from the need archetypes: topics, methods, equipment and results as a lab or firm puts them."""
     n = rng.randint(3, 12)
-    kinds = (
-        ("product", "case", "case", "project", "patent")
-        if is_firm
-        else ("paper", "patent", "project", "project", "case")
-    )
+    kinds = ("product", "case", "case", "project", "patent") if is_firm else ("paper", "patent", "project", "project", "case")
     items: list[DemoCapabilityItem] = []
     seen: set[str] = set()
     brand = _pick(rng, _BRANDS)
-    for _ in range(n * 3):
+    for _ in range(n * 4):
         if len(items) >= n:
             break
-        arch = _pick(rng, pool)
-        kind = _pick(rng, kinds)
-        slots = {k: _pick(rng, v) for k, v in arch.slots.items()}
-        ind_a, ind_b = rng.sample(list(arch.ind), 2)
-        result, result2 = fill(ind_a, slots, rng), fill(ind_b, slots, rng)
+        f = _pick(rng, fields)
+        topics, methods, equipment, results = CAPABILITY_VOCAB[f]
+        topic, method, kit = _pick(rng, topics), _pick(rng, methods), _pick(rng, equipment)
+        r1, r2 = (fill(r, {}, rng) for r in rng.sample(list(results), 2))
         year = rng.randint(2017, 2026)
-        method = _pick(rng, vocab.DIGITAL_METHODS if arch.track == "digital" else vocab.GREEN_METHODS)
-        county = _pick(rng, list(vocab.COUNTIES))
-        short = vocab.INDUSTRY_PROFILES[arch.industry].short
-        topic = arch.tech.removeprefix(short + "企业").removeprefix(short)
+        kind = _pick(rng, kinds)
+        sector = _pick(rng, capabilities.SECTORS)
         if kind == "paper":
-            title = _pick(
-                rng,
-                (
-                    f"基于{method}的{arch.tech}研究",
-                    f"{arch.tech}的{method}方法",
-                    f"面向{short}行业的{arch.tech}：一种{method}途径",
-                ),
-            )
-            journal = (
-                _JOURNALS_BY_INDUSTRY[arch.industry]
-                if rng.random() < 0.4
-                else _pick(rng, _JOURNALS_DIGITAL if arch.track == "digital" else _JOURNALS_GREEN)
-            )
-            desc = f"发表于《{journal}》{year}年第{rng.randint(1, 12)}期。以{method}刻画{arch.tech.split('与')[0]}过程，现场数据验证{result}。"
+            title = _pick(rng, (f"{topic}中的{method}研究", f"基于{method}的{topic}方法", f"{method}在{topic}中的应用与实验验证"))
+            desc = f"发表于{_pick(rng, capabilities.JOURNALS)}{year}年第{rng.randint(1, 12)}期。利用{kit}开展实验，{r1}。"
         elif kind == "patent":
-            title = _pick(
-                rng,
-                (
-                    f"一种{arch.tech}方法及系统",
-                    f"一种用于{arch.prod}的装置及其控制方法",
-                    f"一种基于{method}的{arch.tech}方法",
-                ),
-            )
-            desc = f"发明专利，ZL{year - rng.randint(1, 2)}1{rng.randint(1000000, 9999999)}.{rng.randint(0, 9)}，{year}年授权；已在{rng.randint(1, 6)}家企业实施，{result}。"
+            title = _pick(rng, (f"一种{topic}装置及方法", f"一种基于{method}的{topic}系统", f"一种{topic}用{kit.split('与')[0]}"))
+            desc = f"发明专利，{year}年授权；核心为{method}，{r1}。"
         elif kind == "project":
-            source = _pick(rng, _PROJECT_SOURCES)
-            title = (
-                f"{source}：{arch.tech}关键技术研究与应用"
-                if "横向" not in source
-                else f"{county}某{short}企业{topic}技术开发"
-            )
-            desc = f"{'牵头' if rng.random() < 0.6 else '参与'}承担，经费{rng.randint(30, 600)}万元，{year - rng.randint(0, 2)}—{year}年。项目指标：{result}，{result2}。"
+            source = _pick(rng, capabilities.PROJECT_SOURCES)
+            title = f"{source}：{topic}关键技术" if "横向" not in source else f"{sector}{topic}技术服务"
+            desc = f"{'牵头' if rng.random() < 0.6 else '参与'}承担，经费{rng.randint(30, 600)}万元，{year - rng.randint(0, 2)}—{year}年。采用{method}，{r1}，{r2}。"
         elif kind == "product":
-            title = f"{brand}{arch.prod} V{rng.randint(1, 5)}.{rng.randint(0, 9)}"
-            desc = f"自主研发，已在{rng.randint(3, 40)}家{short}企业部署应用；典型效果：{result}、{result2}。"
+            title = f"{brand}{topic}{_pick(rng, ('系统', '平台', '装置', '工作站'))} V{rng.randint(1, 5)}.{rng.randint(0, 9)}"
+            desc = f"自主研发，核心技术为{method}，配套{kit}；已在{rng.randint(3, 40)}家{sector}应用，{r1}。"
         else:
-            title = f"{county}某{short}企业{topic}项目"
-            desc = f"{year}年实施，合同额{rng.randint(20, 500)}万元。{fill(_pick(rng, arch.ctx), slots, rng)}；改造后{result}，{result2}，已通过企业验收。"
+            title = f"某{sector}{topic}项目"
+            desc = f"{year}年实施，合同额{rng.randint(20, 500)}万元。以{method}为主线，现场部署{kit}；{r1}，{r2}，已通过验收。"
         if title in seen:
             continue
         seen.add(title)
         items.append(
             DemoCapabilityItem(
-                key=f"{pkey}-cap-{len(items) + 1:02d}",
-                kind=kind,
-                title=title,
-                description=desc,
-                year=year,
-                industry=arch.industry,
-                fields=arch.fields,
+                key=f"{pkey}-cap-{len(items) + 1:02d}", kind=kind, title=title, description=desc, year=year,
+                industry=_pick(rng, industries), fields=(f,),
             )
-        )
+        )  # fmt: skip
     return tuple(items)
 
 
@@ -693,7 +610,7 @@ def _make_providers(rng: random.Random, archetypes: list[Archetype]) -> list[Dem
                 track_record=record,
                 contact_name=_person(rng),
                 contact_phone=_phone(rng, landline=False),
-                items=_capability_items(rng, key, fields, by_field, kind == "provider"),
+                items=_capability_items(rng, key, fields, industries, kind == "provider"),
             )
         )
     return out
