@@ -314,6 +314,12 @@ def seed_demo(session: Session, corpus: DemoCorpus, *, progress: bool = True) ->
             added += 1
     counts["目标任务"] = added
 
+    # ---- the features around the story (demo.extras: one small step each) --------------------
+    from demo.extras import seed_extras
+
+    session.flush()
+    counts.update(seed_extras(session, corpus))
+
     audit.record(session, None, "demo.seed_completed", "demo", None, {"seed": corpus.seed, **corpus.stats})
     session.flush()
     return SeedReport(already_present=False, counts=counts)

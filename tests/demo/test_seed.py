@@ -99,3 +99,47 @@ def test_dashboard_of_every_year_shows_progress_against_every_seed_target(sessio
                 met = next(t for t in report.targets if (t.metric, t.year) == (metric, tyear))
                 assert met.target == value and met.actual >= value and met.status == "已完成", met
     assert seed_targets <= shown
+
+
+def test_every_feature_is_in_use(session: Session) -> None:
+    from demo.corpus import DEMO_EXPERT_LOGIN
+    from market.attachments.models import Attachment
+    from market.attachments.service import sniff
+    from market.batches.models import Batch
+    from market.deals.models import DealMilestone
+    from market.needs.models import ExpertAssignment, NeedAccessGrant, NeedComment, NeedObjection
+    from market.notifications.models import Notification, SavedSearch
+    from market.responses.models import ResponseScore
+
+    seed_demo(session, generate_corpus(2026), progress=False)
+
+    def count(model: type, *where: object) -> int:
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0  # type: ignore[arg-type]
+
+    expert = session.scalar(select(User).where(User.email == DEMO_EXPERT_LOGIN))
+    assert expert is not None
+    waiting = count(ExpertAssignment, ExpertAssignment.expert_id == expert.id, ExpertAssignment.submitted_at.is_(None))
+    done = count(ExpertAssignment, ExpertAssignment.expert_id == expert.id, ExpertAssignment.submitted_at.is_not(None))
+    assert waiting >= 3 and done >= 1
+    assert count(ResponseScore, ResponseScore.expert_id == expert.id) >= 3
+    assert count(NeedComment, NeedComment.suggested_changes.is_not(None)) >= 8
+    assert count(NeedAccessGrant, NeedAccessGrant.kind == "nda_accepted") and count(NeedAccessGrant, NeedAccessGrant.kind == "invited")
+    assert count(Response, Response.reason_code.is_not(None), Response.status == "declined") > 100
+    teams = session.scalars(select(Response.partner_org_ids)).all()
+    assert 0.05 < sum(1 for t in teams if t) / len(teams) < 0.25
+    assert count(DealMilestone, DealMilestone.done_on.is_not(None)) and count(DealMilestone, DealMilestone.done_on.is_(None))
+    assert count(Deal, Deal.stage == "failed", Deal.failure_reason != "") >= 10
+    assert {s for (s,) in session.execute(select(Batch.status).distinct())} == {"draft", "notice", "scheduled", "published"}
+    assert count(NeedObjection, NeedObjection.resolved.is_(False)) == 1 and count(NeedObjection) == 2
+    assert count(SavedSearch) >= 10 and count(Notification, Notification.read_at.is_(None)) >= 10
+    cats = {(c, lv) for c, lv in session.execute(select(Recognition.category, Recognition.level).where(Recognition.status == "recognised")).all()}
+    assert {c for c, _ in cats} == {"equipment", "material", "software", "tech_center", "innovation_center", "innovation_project"}
+    assert {"municipal", "provincial", "national", "international", "provincial_new_product"} <= {lv for _, lv in cats}
+    # Attachments are real files whose bytes match their names, the same on every run.
+    atts = session.scalars(select(Attachment)).all()
+    assert {a.owner_type for a in atts} == {"need", "response", "recognition"}
+    assert {a.content_type.split("/")[1][:5] for a in atts} >= {"pdf", "png", "vnd.o"}
+    assert all(sniff(a.data, a.filename) == a.content_type and 500 < a.size < 50_000 for a in atts)
+    from demo import files
+
+    assert files.pdf("题", ["一"]) == files.pdf("题", ["一"]) and files.xlsx("x", ["a"], [[1]]) == files.xlsx("x", ["a"], [[1]])
