@@ -143,3 +143,28 @@ def test_every_feature_is_in_use(session: Session) -> None:
     from demo import files
 
     assert files.pdf("题", ["一"]) == files.pdf("题", ["一"]) and files.xlsx("x", ["a"], [[1]]) == files.xlsx("x", ["a"], [[1]])
+
+
+def test_reset_removes_the_demo_and_keeps_real_records(session: Session) -> None:
+    from demo.reset import remove_demo
+    from tests import factories
+
+    real_org = factories.create_org(session, name="嘉兴真实企业（重置测试）有限公司")
+    real_user = factories.create_user(session, org=real_org)
+    real_need = factories.create_need(session, org=real_org, user=real_user)
+    session.flush()
+    corpus = generate_corpus(2026)
+    seed_demo(session, corpus, progress=False)
+    seeded = _counts(session)
+
+    assert remove_demo(session) > 0
+    after = _counts(session)
+    assert session.scalar(select(func.count()).select_from(Organisation).where(Organisation.demo_key.is_not(None))) == 0
+    assert session.get(Need, real_need.id) is not None and session.get(Organisation, real_org.id) is not None
+    assert after["Need"] == 1 and after["Deal"] == 0 and after["Recognition"] == 0
+
+    again = seed_demo(session, corpus, progress=False)  # rebuilt on purpose, same figures
+    assert not again.already_present
+    rebuilt = _counts(session)
+    for model in ("Organisation", "User", "CapabilityItem", "Need", "Response", "Deal", "Recognition", "Target"):
+        assert rebuilt[model] == seeded[model], model
