@@ -51,11 +51,11 @@ def migrate() -> None:
 def _seed(rt: Runtime, *, reset: bool = False) -> None:
     """Load the demo data once; a first load is indexed at once, with progress bars, instead of
     being left to the worker."""
+    import time
+
     from demo.corpus import generate_corpus
     from demo.seed import seed_demo as do_seed
     from market.db import session_scope, utcnow
-
-    import time
 
     t0 = time.perf_counter()
     with session_scope(rt.session_factory) as session:
