@@ -9,7 +9,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from demo.corpus import DEMO_BUREAU_LOGIN, DEMO_ENTERPRISE_LOGIN, DEMO_EXPERT_LOGIN, DEMO_PROVIDER_LOGIN, generate_corpus
+from demo.corpus import (
+    DEMO_BUREAU_LOGIN,
+    DEMO_ENTERPRISE_LOGIN,
+    DEMO_EXPERT_LOGIN,
+    DEMO_PROVIDER_LOGIN,
+    generate_corpus,
+)
 from demo.seed import seed_demo
 from market.attachments.models import Attachment
 from market.batches.models import Batch
