@@ -54,6 +54,7 @@ def _seed(rt: Runtime, *, reset: bool = False) -> None:
     import time
 
     from demo.corpus import generate_corpus
+    from demo.seed import SeedReport, demo_present
     from demo.seed import seed_demo as do_seed
     from market.db import session_scope, utcnow
 
@@ -63,7 +64,9 @@ def _seed(rt: Runtime, *, reset: bool = False) -> None:
             from demo.reset import remove_demo
 
             typer.echo(f"已删除演示数据 {remove_demo(session)} 行，正在重新生成……")
-        report = do_seed(session, generate_corpus(2026))
+        # A second start only looks for the marker: the corpus is not even generated.
+        present = not reset and demo_present(session)
+        report = SeedReport(already_present=True) if present else do_seed(session, generate_corpus(2026))
     typer.echo(f"{report}（用时 {time.perf_counter() - t0:.1f} 秒）")
     if report.already_present or rt.meili is None:
         return
