@@ -13,28 +13,30 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
-from demo import vocab
+from demo import capabilities, vocab
+from demo.capabilities import CAPABILITY_VOCAB
 from demo.problems import Archetype, all_archetypes
+from market.orgs import credit_code as uscc
 
 T = TypeVar("T")
 
 DEMO_PASSWORD = "Demo@2026"
 DEMO_DOMAIN = "demo.jiebang.cn"
-DEMO_TODAY = dt.date(2026, 11, 20)
+DEMO_TODAY = dt.date(2026, 12, 2)  # today in China Standard Time when the demo was written
 BUREAU_KEY = "bureau-jx"  # also the marker the seeder looks for
 DEMO_ENTERPRISE_LOGIN = f"qiye@{DEMO_DOMAIN}"
 DEMO_PROVIDER_LOGIN = f"jiebang@{DEMO_DOMAIN}"
 DEMO_BUREAU_LOGIN = f"kejiju@{DEMO_DOMAIN}"
 DEMO_EXPERT_LOGIN = f"zhuanjia@{DEMO_DOMAIN}"
-DEMO_PROVIDER_NAME = "嘉兴大学机电工程学院"
+DEMO_PROVIDER_NAME = "禾城大学机电工程学院"
 
-N_ENTERPRISES = 120
-NEEDS_PER_INDUSTRY = 28
+N_ENTERPRISES = 180
+NEEDS_PER_INDUSTRY = 59
 
 
 # ------------------------------------------------------------------------------------ dataclasses
@@ -108,11 +110,14 @@ class DemoBatch:
     year: int
     number: int
     title: str  # 2025年第2批
-    status: str  # published / draft
+    status: str  # published / notice / scheduled / draft
     published_on: dt.date | None
     collect_from: dt.date
     collect_until: dt.date
     need_keys: tuple[str, ...]
+    notice_start: dt.date | None = None  # 公示
+    notice_end: dt.date | None = None
+    publish_on: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -197,7 +202,7 @@ class DemoDeal:
 class DemoRecognition:
     key: str
     enterprise_key: str
-    category: str  # equipment / material / software
+    category: str  # equipment / material / software / tech_center / innovation_center / innovation_project
     level: str  # international / national / provincial / municipal
     product_name: str
     description: str
@@ -207,6 +212,8 @@ class DemoRecognition:
     deal_key: str | None
     applied_on: dt.date
     decided_on: dt.date | None
+    insured_value: float | None = None  # 万元, for the insurance subsidy (保费补贴)
+    premium: float | None = None
 
 
 @dataclass(frozen=True)
@@ -217,6 +224,8 @@ class DemoTarget:
     value: int
     cumulative: bool
     description: str
+    county: str | None = None  # a county's split of the city-wide target
+    source: str = "policy"  # policy / bureau
 
 
 @dataclass(frozen=True)
@@ -305,26 +314,33 @@ def _clamp(day: dt.date, lo: dt.date, hi: dt.date) -> dt.date:
     return max(lo, min(hi, day))
 
 
-# 统一社会信用代码 (GB 32100-2015) with an embedded 组织机构代码 (GB 11714).
-_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+# 统一社会信用代码 (GB 32100-2015) with an embedded 组织机构代码 (GB 11714). The 18th character is
+# correct (market.orgs.credit_code), so registration accepts the code; the embedded organisation
+# code's own check character is deliberately wrong, so no demo code can be one a registry issued.
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def org_code_check(body8: str) -> str:
+    c9 = 11 - sum(int(ch) * w for ch, w in zip(body8, _ORG_WEIGHTS, strict=True)) % 11
+    return "X" if c9 == 10 else "0" if c9 == 11 else str(c9)
 
 
 def credit_code(rng: random.Random, division: str, registry: str = "91") -> str:
     body = "".join(str(rng.randint(0, 9)) for _ in range(8))
-    c9 = 11 - sum(int(ch) * w for ch, w in zip(body, _ORG_WEIGHTS, strict=True)) % 11
-    org = body + ("X" if c9 == 10 else "0" if c9 == 11 else str(c9))
-    first17 = registry + division + org
-    c18 = 31 - sum(_USCC_CHARS.index(ch) * w for ch, w in zip(first17, _USCC_WEIGHTS, strict=True)) % 31
-    return first17 + _USCC_CHARS[0 if c18 == 31 else c18]
+    right = org_code_check(body)
+    wrong = _pick(rng, [c for c in "0123456789" if c != right])
+    first17 = registry + division + body + wrong
+    return first17 + uscc.check_digit(first17)
 
 
 def credit_code_is_valid(code: str) -> bool:
-    if len(code) != 18 or any(ch not in _USCC_CHARS for ch in code):
-        return False
-    c18 = 31 - sum(_USCC_CHARS.index(ch) * w for ch, w in zip(code[:17], _USCC_WEIGHTS, strict=True)) % 31
-    return code[17] == _USCC_CHARS[0 if c18 == 31 else c18]
+    return uscc.is_valid(code)
+
+
+def credit_code_is_fictional(code: str) -> bool:
+    """A valid 18-character code whose embedded organisation code fails its GB 11714 check."""
+    body = code[8:16]
+    return uscc.is_valid(code) and body.isdigit() and org_code_check(body) != code[16]
 
 
 # --------------------------------------------------------------------------------------- orgs
@@ -409,138 +425,54 @@ def _make_enterprises(rng: random.Random) -> list[DemoEnterprise]:
     return out
 
 
-_JOURNALS_DIGITAL = (
-    "机械工程学报",
-    "自动化学报",
-    "仪器仪表学报",
-    "计算机集成制造系统",
-    "中国机械工程",
-    "IEEE Transactions on Industrial Informatics",
-    "Journal of Manufacturing Systems",
-    "Mechanical Systems and Signal Processing",
-    "控制与决策",
-)
-_JOURNALS_GREEN = (
-    "化工学报",
-    "中国电机工程学报",
-    "环境科学",
-    "硅酸盐学报",
-    "太阳能学报",
-    "中国造纸",
-    "纺织学报",
-    "Applied Energy",
-    "Journal of Cleaner Production",
-    "Energy Conversion and Management",
-)
-_JOURNALS_BY_INDUSTRY = {
-    "造纸": "中国造纸学报",
-    "经编": "纺织学报",
-    "化工化纤": "合成纤维工业",
-    "钢铁": "钢铁",
-    "有色": "中国有色金属学报",
-    "建材": "硅酸盐通报",
-    "光伏": "太阳能学报",
-    "石化": "石油化工",
-    "化工": "化工进展",
-    "汽车制造": "汽车工程",
-    "电子信息": "电子学报",
-    "家电": "家电科技",
-}
-_PROJECT_SOURCES = (
-    "国家重点研发计划课题",
-    "浙江省“尖兵”“领雁”研发攻关计划项目",
-    "浙江省重点研发计划项目",
-    "嘉兴市科技计划（揭榜挂帅）项目",
-    "企业委托横向项目",
-    "企业委托横向项目",
-    "国家自然科学基金面上项目",
-)
 _BRANDS = ("智衡", "慧眼", "云枢", "睿控", "擎天", "绿擎", "碳迹", "衡能", "析微", "织云", "禾芯", "峰测")
 
 
 def _capability_items(
-    rng: random.Random,
-    pkey: str,
-    fields: tuple[str, ...],
-    by_field: dict[str, list[Archetype]],
-    is_firm: bool,
+    rng: random.Random, pkey: str, fields: tuple[str, ...], industries: tuple[str, ...], is_firm: bool
 ) -> tuple[DemoCapabilityItem, ...]:
-    pool = sorted({a.key: a for f in fields for a in by_field.get(f, [])}.values(), key=lambda a: a.key)
+    """A provider's items, written from its fields' own vocabulary (``demo.capabilities``), not
+    from the need archetypes: topics, methods, equipment and results as a lab or firm puts them."""
     n = rng.randint(3, 12)
-    kinds = (
-        ("product", "case", "case", "project", "patent")
-        if is_firm
-        else ("paper", "patent", "project", "project", "case")
-    )
+    kinds = ("product", "case", "case", "project", "patent") if is_firm else ("paper", "patent", "project", "project", "case")
     items: list[DemoCapabilityItem] = []
     seen: set[str] = set()
     brand = _pick(rng, _BRANDS)
-    for _ in range(n * 3):
+    for _ in range(n * 4):
         if len(items) >= n:
             break
-        arch = _pick(rng, pool)
-        kind = _pick(rng, kinds)
-        slots = {k: _pick(rng, v) for k, v in arch.slots.items()}
-        ind_a, ind_b = rng.sample(list(arch.ind), 2)
-        result, result2 = fill(ind_a, slots, rng), fill(ind_b, slots, rng)
+        f = _pick(rng, fields)
+        topics, methods, equipment, results = CAPABILITY_VOCAB[f]
+        topic, method, kit = _pick(rng, topics), _pick(rng, methods), _pick(rng, equipment)
+        r1, r2 = (fill(r, {}, rng) for r in rng.sample(list(results), 2))
         year = rng.randint(2017, 2026)
-        method = _pick(rng, vocab.DIGITAL_METHODS if arch.track == "digital" else vocab.GREEN_METHODS)
-        county = _pick(rng, list(vocab.COUNTIES))
-        short = vocab.INDUSTRY_PROFILES[arch.industry].short
-        topic = arch.tech.removeprefix(short + "企业").removeprefix(short)
+        kind = _pick(rng, kinds)
+        sector = _pick(rng, capabilities.SECTORS)
         if kind == "paper":
-            title = _pick(
-                rng,
-                (
-                    f"基于{method}的{arch.tech}研究",
-                    f"{arch.tech}的{method}方法",
-                    f"面向{short}行业的{arch.tech}：一种{method}途径",
-                ),
-            )
-            journal = (
-                _JOURNALS_BY_INDUSTRY[arch.industry]
-                if rng.random() < 0.4
-                else _pick(rng, _JOURNALS_DIGITAL if arch.track == "digital" else _JOURNALS_GREEN)
-            )
-            desc = f"发表于《{journal}》{year}年第{rng.randint(1, 12)}期。以{method}刻画{arch.tech.split('与')[0]}过程，现场数据验证{result}。"
+            title = _pick(rng, (f"{topic}中的{method}研究", f"基于{method}的{topic}方法", f"{method}在{topic}中的应用与实验验证"))
+            desc = f"发表于{_pick(rng, capabilities.JOURNALS)}{year}年第{rng.randint(1, 12)}期。利用{kit}开展实验，{r1}。"
         elif kind == "patent":
-            title = _pick(
-                rng,
-                (
-                    f"一种{arch.tech}方法及系统",
-                    f"一种用于{arch.prod}的装置及其控制方法",
-                    f"一种基于{method}的{arch.tech}方法",
-                ),
-            )
-            desc = f"发明专利，ZL{year - rng.randint(1, 2)}1{rng.randint(1000000, 9999999)}.{rng.randint(0, 9)}，{year}年授权；已在{rng.randint(1, 6)}家企业实施，{result}。"
+            title = _pick(rng, (f"一种{topic}装置及方法", f"一种基于{method}的{topic}系统", f"一种{topic}用{kit.split('与')[0]}"))
+            desc = f"发明专利，{year}年授权；核心为{method}，{r1}。"
         elif kind == "project":
-            source = _pick(rng, _PROJECT_SOURCES)
-            title = (
-                f"{source}：{arch.tech}关键技术研究与应用"
-                if "横向" not in source
-                else f"{county}某{short}企业{topic}技术开发"
-            )
-            desc = f"{'牵头' if rng.random() < 0.6 else '参与'}承担，经费{rng.randint(30, 600)}万元，{year - rng.randint(0, 2)}—{year}年。项目指标：{result}，{result2}。"
+            source = _pick(rng, capabilities.PROJECT_SOURCES)
+            title = f"{source}：{topic}关键技术" if "横向" not in source else f"{sector}{topic}技术服务"
+            desc = f"{'牵头' if rng.random() < 0.6 else '参与'}承担，经费{rng.randint(30, 600)}万元，{year - rng.randint(0, 2)}—{year}年。采用{method}，{r1}，{r2}。"
         elif kind == "product":
-            title = f"{brand}{arch.prod} V{rng.randint(1, 5)}.{rng.randint(0, 9)}"
-            desc = f"自主研发，已在{rng.randint(3, 40)}家{short}企业部署应用；典型效果：{result}、{result2}。"
+            title = f"{brand}{topic}{_pick(rng, ('系统', '平台', '装置', '工作站'))} V{rng.randint(1, 5)}.{rng.randint(0, 9)}"
+            desc = f"自主研发，核心技术为{method}，配套{kit}；已在{rng.randint(3, 40)}家{sector}应用，{r1}。"
         else:
-            title = f"{county}某{short}企业{topic}项目"
-            desc = f"{year}年实施，合同额{rng.randint(20, 500)}万元。{fill(_pick(rng, arch.ctx), slots, rng)}；改造后{result}，{result2}，已通过企业验收。"
+            title = f"某{sector}{topic}项目"
+            desc = f"{year}年实施，合同额{rng.randint(20, 500)}万元。以{method}为主线，现场部署{kit}；{r1}，{r2}，已通过验收。"
         if title in seen:
             continue
         seen.add(title)
         items.append(
             DemoCapabilityItem(
-                key=f"{pkey}-cap-{len(items) + 1:02d}",
-                kind=kind,
-                title=title,
-                description=desc,
-                year=year,
-                industry=arch.industry,
-                fields=arch.fields,
+                key=f"{pkey}-cap-{len(items) + 1:02d}", kind=kind, title=title, description=desc, year=year,
+                industry=_pick(rng, industries), fields=(f,),
             )
-        )
+        )  # fmt: skip
     return tuple(items)
 
 
@@ -613,17 +545,17 @@ def _make_providers(rng: random.Random, archetypes: list[Archetype]) -> list[Dem
     specs: list[tuple[str, str, str | None, str, str, str | None, tuple[str, ...]]] = []
     # (kind, name, parent, category, city, county, fields)
     unis = list(vocab.UNIVERSITIES.items())
-    unis.sort(key=lambda kv: kv[0] != "嘉兴大学")  # the demo provider's university first
+    unis.sort(key=lambda kv: kv[0] != "禾城大学")  # the demo provider's university first
     for uni, schools in unis:
-        local = uni in ("嘉兴大学", "嘉兴南湖学院", "同济大学浙江学院")
+        local = uni in ("禾城大学", "鸳湖学院", "禾城工程学院")
         city = (
             "嘉兴"
             if local
             else (
                 "上海"
-                if uni in ("上海交通大学", "同济大学", "东华大学", "华东理工大学", "上海大学")
+                if uni in ("申城工程大学", "沪东科技大学", "吴淞纺织大学", "东海化工大学", "淞沪大学")
                 else "无锡"
-                if uni == "江南大学"
+                if uni == "太湖轻工大学"
                 else "杭州"
             )
         )
@@ -678,53 +610,41 @@ def _make_providers(rng: random.Random, archetypes: list[Archetype]) -> list[Dem
                 track_record=record,
                 contact_name=_person(rng),
                 contact_phone=_phone(rng, landline=False),
-                items=_capability_items(rng, key, fields, by_field, kind == "provider"),
+                items=_capability_items(rng, key, fields, industries, kind == "provider"),
             )
         )
     return out
 
 
 # ------------------------------------------------------------------------------------- batches
-_BATCH_PLAN = (
-    (2024, 1, dt.date(2024, 4, 18)),
-    (2024, 2, dt.date(2024, 10, 22)),
-    (2025, 1, dt.date(2025, 3, 26)),
-    (2025, 2, dt.date(2025, 7, 15)),
-    (2025, 3, dt.date(2025, 11, 12)),
-    (2026, 1, dt.date(2026, 3, 20)),
-    (2026, 2, dt.date(2026, 6, 18)),
-    (2026, 3, dt.date(2026, 9, 24)),
+# (year, number, publication day, needs published in it). 2022 publishes 215 needs (target 200),
+# 2023 another 110 (cumulative 325 ≥ 300), 2024–2025 another 200 (cumulative 525 ≥ 500), 2026 110.
+_BATCH_PLAN: tuple[tuple[int, int, dt.date, int], ...] = (
+    (2022, 1, dt.date(2022, 2, 28), 75),
+    (2022, 2, dt.date(2022, 5, 16), 75),
+    (2022, 3, dt.date(2022, 8, 18), 65),
+    (2023, 1, dt.date(2023, 4, 12), 58),
+    (2023, 2, dt.date(2023, 9, 14), 52),
+    (2024, 1, dt.date(2024, 4, 18), 50),
+    (2024, 2, dt.date(2024, 10, 22), 45),
+    (2025, 1, dt.date(2025, 3, 26), 35),
+    (2025, 2, dt.date(2025, 7, 15), 35),
+    (2025, 3, dt.date(2025, 11, 12), 35),
+    (2026, 1, dt.date(2026, 3, 20), 38),
+    (2026, 2, dt.date(2026, 6, 18), 36),
+    (2026, 3, dt.date(2026, 9, 24), 36),
 )
-
-# Which batches (by index) a need in each lifecycle status may have been published in.
-_STATUS_BATCHES: dict[str, tuple[int, int]] = {
-    "converted": (0, 3),
-    "contracted": (0, 5),
-    "closed": (0, 5),
-    "expired": (0, 3),
-    "selected": (3, 7),
-    "taken_up": (2, 7),
-    "published": (2, 7),
-    "withdrawn": (2, 7),
-}
-
-_STATUS_COUNTS = {
-    "draft": 14,
-    "submitted": 14,
-    "returned": 8,
-    "approved": 10,
-    "withdrawn": 6,
-    "expired": 10,
-    "published": 108,
-    "taken_up": 52,
-    "selected": 22,
-    "contracted": 38,
-    "converted": 22,
-    "closed": 32,
-}
-_FAILED_DEALS = 8  # closed needs whose deal failed; the other closed needs were closed by the owner
-
-
+# Batches not yet published, one in each remaining state: (year, number, status, notice start,
+# notice end, publication day, approved needs in it).
+_OPEN_BATCHES: tuple[tuple[int, int, str, dt.date | None, dt.date | None, dt.date | None, int], ...] = (
+    (2026, 4, "scheduled", dt.date(2026, 11, 13), dt.date(2026, 11, 22), dt.date(2026, 12, 8), 12),
+    (2026, 5, "notice", dt.date(2026, 11, 27), dt.date(2026, 12, 6), dt.date(2026, 12, 16), 10),
+    (2027, 1, "draft", None, None, None, 0),
+)
+# Needs never published: their status and how many.
+_UNPUBLISHED = {"draft": 14, "submitted": 14, "returned": 10, "approved": 6, "withdrawn": 5}
+# Share of a batch's needs that end in a deal, by publication year (older lists had more time).
+_DEAL_SHARE = {2022: 0.56, 2023: 0.55, 2024: 0.55, 2025: 0.5, 2026: 0.45}
 # --------------------------------------------------------------------------------------- needs
 _DRIVERS = {
     "digital": (
@@ -862,6 +782,10 @@ def _need_texts(
     }
 
 
+def _grams5(text: str) -> set[str]:
+    return {text[i : i + 5] for i in range(len(text) - 4)}
+
+
 def _budget(rng: random.Random, track: str, energy_intensive: bool) -> tuple[int, int]:
     base = rng.choice((20, 30, 40, 50, 60, 80, 100, 120, 150, 200, 300))
     if track != "digital" and energy_intensive:
@@ -883,6 +807,7 @@ def _make_needs(
 
     titles: set[str] = set()
     use_count: dict[str, int] = defaultdict(int)
+    written: dict[str, list[set[str]]] = defaultdict(list)
     drafts: list[dict[str, object]] = []
     for industry in vocab.INDUSTRIES:
         ents = list(by_ind_ent[industry])
@@ -897,7 +822,17 @@ def _make_needs(
             use = use_count[arch.key]
             use_count[arch.key] += 1
             anonymous = rng.random() < 0.15
-            texts = _need_texts(rng, arch, use, ent, anonymous, titles)
+            # An archetype is used several times; a description too close to an earlier one of
+            # the same archetype is written again (another opener, structure and closing).
+            for attempt in range(12):
+                texts = _need_texts(rng, arch, use + attempt, ent, anonymous, titles)
+                grams = _grams5(str(texts["description"]))
+                if all(len(grams & g) / len(grams | g) < 0.4 for g in written[arch.key]):
+                    break
+                titles.discard(str(texts["title"]))
+            else:
+                titles.add(str(texts["title"]))
+            written[arch.key].append(grams)
             lo, hi = _budget(rng, arch.track, industry in vocab.ENERGY_INTENSIVE)
             drafts.append(
                 {
@@ -930,85 +865,72 @@ _RETURN_NOTES = (
 )
 
 
-def _assign_lifecycle(
-    rng: random.Random, drafts: list[dict[str, object]], batches_meta: list[tuple[str, int, int, dt.date]]
-) -> None:
-    statuses = [s for s, n in _STATUS_COUNTS.items() for _ in range(n)]
-    while len(statuses) < len(drafts):
-        statuses.append("published")
-    statuses = statuses[: len(drafts)]
-    rng.shuffle(statuses)
-    # The demo enterprise shows every stage of the lifecycle.
-    wanted = [
-        "draft",
-        "submitted",
-        "returned",
-        "published",
-        "taken_up",
-        "contracted",
-        "converted",
-        "selected",
-    ]
-    demo_idx = [i for i, d in enumerate(drafts) if d["enterprise_key"] == "ent-001"]
-    for want, i in zip(wanted, demo_idx, strict=False):
-        j = statuses.index(want, 0) if statuses[i] != want else i
-        statuses[i], statuses[j] = statuses[j], statuses[i]
+def _publish_at(day: dt.date) -> dt.datetime:
+    """09:00 China Standard Time on ``day`` (01:00 UTC), so the local publication day is ``day``."""
+    return dt.datetime(day.year, day.month, day.day, 1, 0, tzinfo=dt.UTC)
 
-    for d, status in zip(drafts, statuses, strict=True):
+
+def _assign_lifecycle(
+    rng: random.Random, drafts: list[dict[str, object]], batches_meta: list[tuple[str, int, int, dt.date | None, int]]
+) -> None:
+    """Give every draft its batch, dates and a provisional status: ``published`` for a need in a
+    published batch (its outcome is simulated later from responses and deals), ``approved`` for a
+    need in a batch not yet public, else one of the pre-publication states."""
+    demo_idx = [i for i, d in enumerate(drafts) if d["enterprise_key"] == "ent-001"]
+    order = [i for i in range(len(drafts)) if i not in demo_idx]
+    # The demo enterprise: a draft, one waiting for review, one returned, the rest published
+    # across the years (so its history shows every later stage too).
+    slots: list[tuple[str, str | None]] = []  # (status, batch key)
+    for status, n in _UNPUBLISHED.items():
+        slots += [(status, None)] * n
+    for key, _y, _n, _day, count in batches_meta:
+        slots += [("published" if _day is not None else "approved", key)] * count
+    demo_slots: list[tuple[str, str | None]] = [("draft", None), ("submitted", None), ("returned", None)]
+    published_keys = [b[0] for b in batches_meta if b[3] is not None]
+    for k in range(len(demo_idx) - 3):
+        demo_slots.append(("published", published_keys[(k * 3) % len(published_keys)]))
+    for slot in demo_slots:
+        slots.remove(slot)
+    rng.shuffle(slots)
+    if len(slots) > len(order):
+        raise ValueError("the batch plan has more places than there are needs")
+    assignment = dict(zip(demo_idx, demo_slots, strict=True)) | dict(zip(order, slots, strict=False))
+    meta = {b[0]: b for b in batches_meta}
+    open_meta = {f"batch-{y}-{n}": (st, ns) for y, n, st, ns, _ne, _p, _c in _OPEN_BATCHES}
+    for i, d in enumerate(drafts):
+        status, bkey = assignment.get(i, ("draft", None))
         d["status"] = status
+        d["batch_key"] = bkey
         d["review_note"] = None
         d["closed_at"] = None
         d["reviewed_at"] = None
-        if status in _STATUS_BATCHES:
-            lo, hi = _STATUS_BATCHES[status]
-            if status == "withdrawn" and rng.random() < 0.4:
-                lo = hi = -1
-            b = rng.randint(lo, hi) if lo >= 0 else -1
-        else:
-            b = -1
-        if b >= 0:
-            bkey, _, _, published_on = batches_meta[b]
-            d["batch_key"] = bkey
+        d["published_at"] = None
+        if bkey is not None and meta[bkey][3] is not None:
+            published_on = meta[bkey][3]
+            assert published_on is not None
             submitted = published_on - dt.timedelta(days=rng.randint(25, 80))
             created = submitted - dt.timedelta(days=rng.randint(1, 20))
             d["created_at"] = _at(created, rng)
             d["submitted_at"] = _at(submitted, rng)
             d["reviewed_at"] = _at(submitted + dt.timedelta(days=rng.randint(3, 15)), rng)
-            d["published_at"] = _at(published_on, rng)
-            if status == "expired":
-                deadline = _clamp(
-                    published_on + dt.timedelta(days=rng.randint(200, 500)),
-                    dt.date(2026, 1, 10),
-                    DEMO_TODAY - dt.timedelta(days=5),
-                )
-                d["closed_at"] = _at(deadline + dt.timedelta(days=1), rng)
-            else:
-                deadline = _clamp(
-                    published_on + dt.timedelta(days=rng.randint(240, 620)),
-                    DEMO_TODAY + dt.timedelta(days=20),
-                    dt.date(2027, 12, 31),
-                )
-            if status == "withdrawn":
-                d["closed_at"] = _at(
-                    min(DEMO_TODAY, published_on + dt.timedelta(days=rng.randint(20, 120))), rng
-                )
+            d["published_at"] = _publish_at(published_on)
+            d["deadline"] = min(dt.date(2027, 12, 31), published_on + dt.timedelta(days=rng.randint(300, 600)))
+            continue
+        if bkey is not None:  # approved and waiting in a batch that is on notice or scheduled
+            st, notice_start = open_meta[bkey]
+            anchor = notice_start or DEMO_TODAY
+            created = anchor - dt.timedelta(days=rng.randint(30, 70))
         else:
-            d["batch_key"] = None
-            d["published_at"] = None
             created = DEMO_TODAY - dt.timedelta(days=rng.randint(5, 110))
-            d["created_at"] = _at(created, rng)
-            d["submitted_at"] = (
-                None if status == "draft" else _at(created + dt.timedelta(days=rng.randint(1, 4)), rng)
-            )
-            if status in ("returned", "approved"):
-                d["reviewed_at"] = _at(min(DEMO_TODAY, created + dt.timedelta(days=rng.randint(5, 12))), rng)
-            if status == "returned":
-                d["review_note"] = _pick(rng, _RETURN_NOTES)
-            if status == "withdrawn":
-                d["closed_at"] = _at(min(DEMO_TODAY, created + dt.timedelta(days=rng.randint(3, 30))), rng)
-            deadline = DEMO_TODAY + dt.timedelta(days=rng.randint(120, 400))
-            deadline = _clamp(deadline, DEMO_TODAY, dt.date(2027, 12, 31))
-        d["deadline"] = deadline
+        d["created_at"] = _at(created, rng)
+        d["submitted_at"] = None if status == "draft" else _at(created + dt.timedelta(days=rng.randint(1, 4)), rng)
+        if status in ("returned", "approved"):
+            d["reviewed_at"] = _at(min(DEMO_TODAY, created + dt.timedelta(days=rng.randint(5, 12))), rng)
+        if status == "returned":
+            d["review_note"] = _pick(rng, _RETURN_NOTES)
+        if status == "withdrawn":
+            d["closed_at"] = _at(min(DEMO_TODAY, created + dt.timedelta(days=rng.randint(3, 30))), rng)
+        d["deadline"] = _clamp(DEMO_TODAY + dt.timedelta(days=rng.randint(120, 400)), DEMO_TODAY, dt.date(2027, 12, 31))
 
 
 # ------------------------------------------------------------------------ responses and deals
@@ -1057,125 +979,6 @@ def _fit_score(provider: DemoProvider, need: DemoNeed) -> int:
     return overlap * 3 + (1 if need.industry in provider.industries else 0)
 
 
-def _make_responses_and_deals(
-    rng: random.Random, needs: list[DemoNeed], providers: list[DemoProvider]
-) -> tuple[list[DemoResponse], list[DemoDeal], dict[str, str]]:
-    responses: list[DemoResponse] = []
-    deals: list[DemoDeal] = []
-    demo_provider = next(p for p in providers if p.name == DEMO_PROVIDER_NAME)
-    failed_left = _FAILED_DEALS
-    tech_by_arch = {a.key: a.tech for a in all_archetypes()}
-    closed_with_deal: dict[str, str] = {}
-
-    def respond(need: DemoNeed, provider: DemoProvider, status: str, base_day: dt.date) -> DemoResponse:
-        method = _pick(rng, vocab.DIGITAL_METHODS if need.track == "digital" else vocab.GREEN_METHODS)
-        steps = _STEPS["digital" if need.track == "digital" else "green"]
-        x = tech_by_arch[need.archetype]
-        months = rng.randint(4, 18)
-        n_steps = rng.randint(3, 5)
-        cut = (
-            sorted(rng.sample(range(1, months), n_steps - 1)) if months > n_steps else list(range(1, n_steps))
-        )
-        bounds = [0, *cut, months]
-        timeline = (
-            "；".join(
-                f"第{bounds[k] + 1}{'–' + str(bounds[k + 1]) if bounds[k + 1] > bounds[k] + 1 else ''}月：{steps[k].replace('{x}', x)}"
-                for k in range(n_steps)
-            )
-            + "。"
-        )
-        item = _pick(rng, provider.items)
-        approach = _pick(
-            rng,
-            (
-                f"针对“{need.title}”，拟采用{method}路线：{steps[0].replace('{x}', x)}，在此基础上{steps[1].replace('{x}', x)}，确保{need.indicators[0]}。",
-                f"我方在{x}方面有成熟积累，建议分两期实施：一期完成诊断与方案验证，二期推广。核心技术为{method}，可对标{need.indicators[-1]}。",
-                f"结合{item.title}的成果，提出“{method}+现场迭代”的方案，重点解决{re.split(r'[，；]', need.problem)[0]}。",
-            ),
-        )
-        team = (
-            f"项目负责人{_person(rng)}（{_pick(rng, ('教授', '研究员', '高级工程师', '正高级工程师', '副教授', '技术总监'))}），"
-            f"团队{rng.randint(4, 15)}人，其中博士{rng.randint(1, 5)}人、现场工程师{rng.randint(2, 6)}人。"
-        )
-        record = f"近五年完成同类项目{rng.randint(2, 20)}项；代表成果：{item.title}（{item.year}年）。"
-        price = max(10, int(round(rng.uniform(need.budget_min * 0.8, need.budget_max * 1.15) / 5.0) * 5))
-        reason = note = None
-        decided = None
-        if status == "declined":
-            reason = _pick(rng, vocab.DECLINE_REASONS)
-            if price > need.budget_max and rng.random() < 0.6:
-                reason = "报价超出预算"
-            note = _pick(rng, _DECLINE_NOTES[reason])
-        submitted = min(DEMO_TODAY, base_day + dt.timedelta(days=rng.randint(3, 45)))
-        if status in ("selected", "declined", "shortlisted", "withdrawn"):
-            decided = _at(min(DEMO_TODAY, submitted + dt.timedelta(days=rng.randint(5, 40))), rng)
-        r = DemoResponse(
-            key=f"resp-{len(responses) + 1:04d}",
-            need_key=need.key,
-            provider_key=provider.key,
-            approach=approach,
-            team=team,
-            track_record=record,
-            timeline=timeline,
-            price=price,
-            duration_months=months,
-            status=status,
-            decline_reason=reason,
-            decline_note=note,
-            submitted_at=_at(submitted, rng),
-            decided_at=decided,
-        )
-        responses.append(r)
-        return r
-
-    def candidates(need: DemoNeed, k: int) -> list[DemoProvider]:
-        scored = sorted(providers, key=lambda p: (-_fit_score(p, need), rng.random()))
-        top = [p for p in scored[:12] if _fit_score(p, need) > 0] or scored[:12]
-        if demo_provider in scored[:25] and _fit_score(demo_provider, need) > 0 and rng.random() < 0.35:
-            top = [demo_provider, *[p for p in top if p is not demo_provider]]
-            return top[:k]
-        return rng.sample(top, min(k, len(top)))
-
-    for need in needs:
-        if need.published_at is None:
-            continue
-        pub = need.published_at.date()
-        s = need.status
-        if s == "published":
-            if rng.random() < 0.25:
-                respond(need, candidates(need, 1)[0], rng.choice(("submitted", "submitted", "declined")), pub)
-        elif s == "taken_up":
-            for p in candidates(need, rng.randint(1, 2)):
-                respond(need, p, rng.choice(("submitted", "shortlisted", "shortlisted", "declined")), pub)
-        elif s == "expired":
-            if rng.random() < 0.4:
-                respond(need, candidates(need, 1)[0], "declined", pub)
-        elif s == "withdrawn":
-            if rng.random() < 0.5:
-                respond(need, candidates(need, 1)[0], "withdrawn", pub)
-        elif s in ("selected", "contracted", "converted", "closed"):
-            if s == "closed" and failed_left <= 0:
-                if rng.random() < 0.5:
-                    respond(need, candidates(need, 1)[0], "declined", pub)
-                continue
-            ps = candidates(need, rng.randint(1, 2))
-            chosen = respond(need, ps[0], "selected", pub)
-            for p in ps[1:]:
-                respond(need, p, "declined", pub)
-            if s == "closed":
-                failed_left -= 1
-                stage = "failed"
-                closed_with_deal[need.key] = "failed"
-            else:
-                stage = {
-                    "selected": rng.choice(("matched", "intent")),
-                    "contracted": rng.choice(("signed", "in_progress", "in_progress", "accepted")),
-                    "converted": "converted",
-                }[s]
-            deals.append(_make_deal(rng, len(deals) + 1, need, chosen, stage))
-    return responses, deals, closed_with_deal
-
-
 _DEAL_ORDER = ("matched", "intent", "signed", "in_progress", "accepted", "converted")
 _EVENT_NOTES = {
     "matched": "科技局组织供需对接会，双方完成首轮技术交流。",
@@ -1186,51 +989,191 @@ _EVENT_NOTES = {
     "converted": "成果在企业实现转化应用。",
     "failed": "项目终止。",
 }
+# Days from one stage to the next (the first: from the selection).
+_STAGE_GAPS = {
+    "matched": (2, 7), "intent": (7, 25), "signed": (10, 35), "in_progress": (5, 20),
+    "accepted": (150, 330), "converted": (60, 240),
+}  # fmt: skip
+# Where a deal is heading: the last stage it would reach given time, or a failure after signing.
+_DEAL_AIMS = {"converted": 40, "accepted": 28, "in_progress": 12, "failed": 12, "intent": 8}
 
 
-def _make_deal(rng: random.Random, n: int, need: DemoNeed, resp: DemoResponse, stage: str) -> DemoDeal:
-    assert resp.decided_at is not None
-    day = resp.decided_at.date()
-    final = stage if stage != "failed" else rng.choice(("intent", "signed", "in_progress"))
-    reach = _DEAL_ORDER.index(final)
-    span = max(1, (DEMO_TODAY - day).days)
-    step = max(5, min(120, span // (reach + 2)))
+def _response_texts(
+    rng: random.Random, need: DemoNeed, provider: DemoProvider, tech: str
+) -> dict[str, object]:
+    method = _pick(rng, vocab.DIGITAL_METHODS if need.track == "digital" else vocab.GREEN_METHODS)
+    steps = _STEPS["digital" if need.track == "digital" else "green"]
+    months = rng.randint(4, 18)
+    n_steps = rng.randint(3, 5)
+    cut = sorted(rng.sample(range(1, months), n_steps - 1)) if months > n_steps else list(range(1, n_steps))
+    bounds = [0, *cut, months]
+    timeline = (
+        "；".join(
+            f"第{bounds[k] + 1}{'–' + str(bounds[k + 1]) if bounds[k + 1] > bounds[k] + 1 else ''}月：{steps[k].replace('{x}', tech)}"
+            for k in range(n_steps)
+        )
+        + "。"
+    )
+    item = _pick(rng, provider.items)
+    approach = _pick(
+        rng,
+        (
+            f"针对“{need.title}”，拟采用{method}路线：{steps[0].replace('{x}', tech)}，在此基础上{steps[1].replace('{x}', tech)}，确保{need.indicators[0]}。",
+            f"我方在{tech}方面有成熟积累，建议分两期实施：一期完成诊断与方案验证，二期推广。核心技术为{method}，可对标{need.indicators[-1]}。",
+            f"结合{item.title}的成果，提出“{method}+现场迭代”的方案，重点解决{re.split(r'[，；]', need.problem)[0]}。",
+        ),
+    )
+    team = (
+        f"项目负责人{_person(rng)}（{_pick(rng, ('教授', '研究员', '高级工程师', '正高级工程师', '副教授', '技术总监'))}），"
+        f"团队{rng.randint(4, 15)}人，其中博士{rng.randint(1, 5)}人、现场工程师{rng.randint(2, 6)}人。"
+    )
+    record = f"近五年完成同类项目{rng.randint(2, 20)}项；代表成果：{item.title}（{item.year}年）。"
+    price = max(10, int(round(rng.uniform(need.budget_min * 0.8, need.budget_max * 1.15) / 5.0) * 5))
+    return {"approach": approach, "team": team, "track_record": record, "timeline": timeline, "price": price,
+            "duration_months": months}  # fmt: skip
+
+
+def _live_history(
+    rng: random.Random, needs: list[DemoNeed], providers: list[DemoProvider]
+) -> tuple[list[DemoNeed], list[DemoResponse], list[DemoDeal]]:
+    """What happened to every published need up to ``DEMO_TODAY``: responses, a selection, a deal
+    moving through its stages on realistic gaps (stopping at today), failures, withdrawals and
+    expiries. The need's final status follows from that story, never the other way round."""
+    responses: list[DemoResponse] = []
+    deals: list[DemoDeal] = []
+    demo_provider = next(p for p in providers if p.name == DEMO_PROVIDER_NAME)
+    tech_by_arch = {a.key: a.tech for a in all_archetypes()}
+    out: list[DemoNeed] = []
+
+    def candidates(need: DemoNeed, k: int) -> list[DemoProvider]:
+        scored = sorted(providers, key=lambda p: (-_fit_score(p, need), rng.random()))
+        top = [p for p in scored[:12] if _fit_score(p, need) > 0] or scored[:12]
+        if demo_provider in scored[:25] and _fit_score(demo_provider, need) > 0 and rng.random() < 0.3:
+            return [demo_provider, *[p for p in top if p is not demo_provider]][:k]
+        return rng.sample(top, min(k, len(top)))
+
+    def respond(
+        need: DemoNeed, provider: DemoProvider, status: str, submitted: dt.date, decided: dt.date | None,
+        reason: str | None = None,
+    ) -> DemoResponse:  # fmt: skip
+        texts = _response_texts(rng, need, provider, tech_by_arch[need.archetype])
+        note = None
+        if status != "declined":
+            reason = None
+        else:
+            if reason is None:
+                reason = _pick(rng, vocab.DECLINE_REASONS)
+                if int(texts["price"]) > need.budget_max and rng.random() < 0.6:  # type: ignore[call-overload]
+                    reason = "报价超出预算"
+            note = _pick(rng, _DECLINE_NOTES[reason]) if reason in _DECLINE_NOTES else None
+        r = DemoResponse(
+            key=f"resp-{len(responses) + 1:04d}", need_key=need.key, provider_key=provider.key, status=status,
+            decline_reason=reason, decline_note=note, submitted_at=_at(submitted, rng),
+            decided_at=_at(decided, rng) if decided else None, **texts,  # type: ignore[arg-type]
+        )  # fmt: skip
+        responses.append(r)
+        return r
+
+    for need in needs:
+        if need.published_at is None:
+            out.append(need)
+            continue
+        pub = need.published_at.date()
+        year = pub.year
+        roll = rng.random()
+        deal_share = _DEAL_SHARE[year]
+        first_response = pub + dt.timedelta(days=rng.randint(5, 30))
+        if roll < deal_share and first_response < DEMO_TODAY - dt.timedelta(days=15):
+            ps = candidates(need, rng.randint(1, 3))
+            decided = min(DEMO_TODAY, first_response + dt.timedelta(days=rng.randint(10, 30)))
+            chosen = respond(need, ps[0], "selected", first_response, decided)
+            for p in ps[1:]:
+                sub = first_response + dt.timedelta(days=rng.randint(0, 8))
+                own = rng.random() < 0.5
+                respond(need, p, "declined", sub, decided, None if own else "已选定其他揭榜方")
+            aims = _DEAL_AIMS if year >= 2025 else {k: v for k, v in _DEAL_AIMS.items() if k != "intent"}
+            aim = _weighted(rng, aims)
+            deal = _simulate_deal(rng, len(deals) + 1, need, chosen, decided, aim)
+            deals.append(deal)
+            status = {"matched": "selected", "intent": "selected", "signed": "contracted",
+                      "in_progress": "contracted", "accepted": "contracted", "converted": "converted",
+                      "failed": "closed"}[deal.stage]  # fmt: skip
+            closed = deal.closed_on if deal.stage in ("converted", "failed") else None
+            out.append(replace(need, status=status, closed_at=_at(closed, rng) if closed else None))
+            continue
+        # No deal: a few withdrawals and owner closures, the rest open until their deadline.
+        fate = rng.random()
+        n_resp = rng.choice((0, 0, 1, 1, 2))
+        if fate < 0.05:
+            end = min(DEMO_TODAY, pub + dt.timedelta(days=rng.randint(20, 150)))
+            for p in candidates(need, n_resp):
+                sub = min(end, pub + dt.timedelta(days=rng.randint(3, 20)))
+                gone = rng.random() < 0.3  # the provider withdrew first; else the platform declines
+                respond(need, p, "withdrawn" if gone else "declined", sub, end, None if gone else "需求已撤回")
+            out.append(replace(need, status="withdrawn", closed_at=_at(end, rng)))
+            continue
+        if fate < 0.1 and year <= 2024:
+            end = pub + dt.timedelta(days=rng.randint(60, 300))
+            for p in candidates(need, n_resp):
+                respond(need, p, "declined", pub + dt.timedelta(days=rng.randint(3, 40)), end)
+            out.append(replace(need, status="closed", closed_at=_at(end, rng)))
+            continue
+        if need.deadline < DEMO_TODAY:
+            end = need.deadline + dt.timedelta(days=1)
+            for p in candidates(need, n_resp):
+                sub = pub + dt.timedelta(days=rng.randint(3, 60))
+                respond(need, p, "declined", sub, end, _pick(rng, ("需求已过截止日期", "方案不满足指标要求")))
+            out.append(replace(need, status="expired", closed_at=_at(end, rng)))
+            continue
+        ps = candidates(need, n_resp) if first_response < DEMO_TODAY else []
+        for p in ps:
+            sub = min(DEMO_TODAY, pub + dt.timedelta(days=rng.randint(3, 60)))
+            st = rng.choice(("submitted", "submitted", "shortlisted", "declined"))
+            answered = min(DEMO_TODAY, sub + dt.timedelta(days=rng.randint(5, 30))) if st != "submitted" else None
+            respond(need, p, st, sub, answered)
+        out.append(replace(need, status="taken_up" if ps else "published"))
+    return out, responses, deals
+
+
+def _simulate_deal(
+    rng: random.Random, n: int, need: DemoNeed, resp: DemoResponse, selected: dt.date, aim: str
+) -> DemoDeal:
+    """The deal's stages from the selection on, each after a realistic gap, stopping at today."""
+    last = {"converted": "converted", "accepted": "accepted", "in_progress": "in_progress",
+            "failed": _pick(rng, ("signed", "in_progress")), "intent": "intent"}[aim]  # fmt: skip
     history: list[DemoDealEvent] = []
-    signed_on = None
-    for st in _DEAL_ORDER[: reach + 1]:
-        day = min(DEMO_TODAY, day + dt.timedelta(days=rng.randint(max(3, step // 2), step)))
+    day = selected
+    for st in _DEAL_ORDER[: _DEAL_ORDER.index(last) + 1]:
+        lo, hi = _STAGE_GAPS[st]
+        nxt = day + dt.timedelta(days=rng.randint(lo, hi))
+        if nxt > DEMO_TODAY:
+            break
+        day = nxt
         history.append(DemoDealEvent(stage=st, on=day, note=_EVENT_NOTES[st]))
-        if st == "signed":
-            signed_on = day
-    closed_on = None
+    if not history:  # selected a few days ago: the deal opens on the day of selection
+        history.append(DemoDealEvent(stage="matched", on=selected, note=_EVENT_NOTES["matched"]))
+    stage = history[-1].stage
     failure = conversion = None
-    if stage == "failed":
-        day = min(DEMO_TODAY, day + dt.timedelta(days=rng.randint(10, 90)))
-        failure = _pick(rng, _FAIL_REASONS)
-        history.append(DemoDealEvent(stage="failed", on=day, note=failure))
-        closed_on = day
-    elif stage == "converted":
+    closed_on = None
+    if aim == "failed" and stage == last:
+        end = day + dt.timedelta(days=rng.randint(20, 120))
+        if end <= DEMO_TODAY:
+            failure = _pick(rng, _FAIL_REASONS)
+            history.append(DemoDealEvent(stage="failed", on=end, note=failure))
+            stage, closed_on = "failed", end
+    if stage == "converted":
         closed_on = day
         conversion = fill(
             _pick(rng, _CONVERSION_NOTES).replace("{n}", "{2-12}").replace("{m}", "{200-5000}"), {}, rng
         )
+    signed_on = next((e.on for e in history if e.stage == "signed"), None)
     amount = int(round(resp.price * rng.uniform(0.85, 1.02) / 5.0) * 5) if signed_on else None
     return DemoDeal(
-        key=f"deal-{n:03d}",
-        need_key=need.key,
-        response_key=resp.key,
-        enterprise_key=need.enterprise_key,
-        provider_key=resp.provider_key,
-        title=need.title,
-        stage=stage,
-        amount=amount,
-        matched_on=history[0].on,
-        signed_on=signed_on,
-        closed_on=closed_on,
-        failure_reason=failure,
-        conversion_note=conversion,
+        key=f"deal-{n:03d}", need_key=need.key, response_key=resp.key, enterprise_key=need.enterprise_key,
+        provider_key=resp.provider_key, title=need.title, stage=stage, amount=amount, matched_on=history[0].on,
+        signed_on=signed_on, closed_on=closed_on, failure_reason=failure, conversion_note=conversion,
         history=tuple(history),
-    )
+    )  # fmt: skip
 
 
 # ------------------------------------------------------------------------------- recognitions
@@ -1332,6 +1275,23 @@ _LEVEL_PREFIX = {
 }
 
 
+# Per recognition year: new first-of-kind products recognised at 市内 level or higher, of which at
+# 省内 or higher (the 2022 target is 80 municipal+; cumulative provincial+ 40 by 2023, 100 by 2025).
+_RECOGNITION_PLAN = {2022: (90, 24), 2023: (72, 22), 2024: (74, 28), 2025: (80, 32), 2026: (64, 22)}
+_UPGRADES_PER_YEAR = 6  # earlier 市内 products recognised again at 省内 (就高不重复: the difference is paid)
+_OTHER_CATEGORIES = (  # (category, level, weight, product-name pattern)
+    ("tech_center", "municipal", 6, "{s}市级企业技术中心"),
+    ("tech_center", "provincial", 3, "{s}省级企业技术中心"),
+    ("tech_center", "national", 1, "{s}国家企业技术中心"),
+    ("innovation_center", "provincial", 1, "浙江省{i}制造业创新中心（{s}牵头）"),
+    ("innovation_center", "national", 1, "国家{i}制造业创新中心（{s}参建）"),
+    ("innovation_project", "municipal", 4, "{s}{p}技术创新项目"),
+    ("innovation_project", "provincial", 2, "{s}{p}省级重点技术创新项目"),
+    ("innovation_project", "provincial_new_product", 3, "{s}{p}（省级新产品）"),
+)
+_TECH_CENTER_PREFIX = {"municipal": "嘉经信", "provincial": "浙经信", "national": "发改高技"}
+
+
 def _make_recognitions(
     rng: random.Random,
     enterprises: list[DemoEnterprise],
@@ -1339,91 +1299,47 @@ def _make_recognitions(
     needs_by_key: dict[str, DemoNeed],
 ) -> list[DemoRecognition]:
     out: list[DemoRecognition] = []
+    used_names: set[tuple[str, str]] = set()
     ent_by_key = {e.key: e for e in enterprises}
-    used_names: set[str] = set()
+
+    def product_for(ent: DemoEnterprise, category: str) -> str:
+        pool = {"software": _SOFTWARE, "material": _MATERIALS[ent.industry], "equipment": _EQUIPMENT[ent.industry]}
+        base = _pick(rng, pool[category])
+        names = [base, f"{ent.short_name}{base}"] + [f"{ent.short_name}{base}（第{k}代）" for k in range(2, 40)]
+        name = next(n for n in names if (ent.key, n) not in used_names)
+        used_names.add((ent.key, name))
+        return name
 
     def add(
-        ent: DemoEnterprise, category: str, product: str, year: int, deal_key: str | None, desc: str
-    ) -> None:
-        name = f"{ent.short_name}{product}" if rng.random() < 0.5 else product
-        if name in used_names:
-            name = f"{ent.short_name}{product}"
-        if name in used_names:
-            name = f"{ent.short_name}{product}（{year}款）"
-        used_names.add(name)
-        level = rng.choices(
-            ("municipal", "provincial", "national", "international"), weights=(52, 33, 12, 3)
-        )[0]
-        if year == 2026:
-            status = rng.choices(("applied", "reviewed", "recognised", "rejected"), weights=(35, 25, 30, 10))[
-                0
-            ]
-        else:
-            status = rng.choices(("recognised", "rejected", "reviewed"), weights=(82, 14, 4))[0]
-        applied = dt.date(year, rng.randint(3, 9), rng.randint(1, 28))
-        applied = min(applied, DEMO_TODAY - dt.timedelta(days=10))
-        decided = (
-            None
-            if status in ("applied",)
-            else min(DEMO_TODAY, applied + dt.timedelta(days=rng.randint(40, 120)))
-        )
+        ent: DemoEnterprise, category: str, level: str, product: str, year: int, status: str,
+        deal_key: str | None, desc: str,
+    ) -> DemoRecognition:  # fmt: skip
+        applied = min(dt.date(year, rng.randint(3, 8), rng.randint(1, 28)), DEMO_TODAY - dt.timedelta(days=20))
+        decided = None
+        if status != "applied":
+            decided = min(DEMO_TODAY, dt.date(year, 12, 28), applied + dt.timedelta(days=rng.randint(40, 110)))
         cert = None
         if status == "recognised":
+            prefix = _TECH_CENTER_PREFIX[level] if category == "tech_center" else _LEVEL_PREFIX.get(level, "浙经信")
             cert = (
-                f"{_LEVEL_PREFIX[level]}〔{year}〕{rng.randint(10, 180)}号"
+                f"{prefix}〔{year}〕{rng.randint(10, 180)}号"
                 if level != "international"
                 else f"CHN-FIRST-{year}-{rng.randint(100, 999)}"
             )
-        out.append(
-            DemoRecognition(
-                key=f"rec-{len(out) + 1:03d}",
-                enterprise_key=ent.key,
-                category=category,
-                level=level,
-                product_name=name,
-                description=desc,
-                year=year,
-                status=status,
-                certificate_no=cert,
-                deal_key=deal_key,
-                applied_on=applied,
-                decided_on=decided,
-            )
-        )
+        insured = premium = None
+        if category in ("equipment", "material") and rng.random() < 0.3:
+            insured = float(rng.choice((200, 300, 500, 800, 1200)))
+            premium = round(insured * rng.uniform(0.008, 0.02), 1)
+        rec = DemoRecognition(
+            key=f"rec-{len(out) + 1:03d}", enterprise_key=ent.key, category=category, level=level,
+            product_name=product, description=desc, year=year, status=status, certificate_no=cert,
+            deal_key=deal_key, applied_on=applied, decided_on=decided, insured_value=insured, premium=premium,
+        )  # fmt: skip
+        out.append(rec)
+        return rec
 
-    # Recognitions grown out of converted or accepted deals.
-    for deal in deals:
-        if deal.stage not in ("converted", "accepted") or rng.random() > 0.65:
-            continue
-        need = needs_by_key[deal.need_key]
-        ent = ent_by_key[deal.enterprise_key]
-        category = (
-            "software"
-            if need.track == "digital" and rng.random() < 0.5
-            else (
-                "material"
-                if ent.industry in ("化工化纤", "化工", "造纸", "有色") and rng.random() < 0.6
-                else "equipment"
-            )
-        )
-        year = min(2026, (deal.closed_on or deal.history[-1].on).year + rng.randint(0, 1))
-        product = {
-            "software": _pick(rng, _SOFTWARE),
-            "material": _pick(rng, _MATERIALS[ent.industry]),
-            "equipment": _pick(rng, _EQUIPMENT[ent.industry]),
-        }[category]
-        add(ent, category, product, year, deal.key, f"依托揭榜项目“{need.title}”研制，{need.indicators[0]}。")
-    while len(out) < 100:
-        ent = _pick(rng, enterprises)
-        cat = rng.choices(("equipment", "material", "software"), weights=(45, 40, 15))[0]
-        if cat == "software" and ent.industry not in _SOFTWARE_INDUSTRIES:
-            cat = "equipment"
-        product = {
-            "software": _pick(rng, _SOFTWARE),
-            "material": _pick(rng, _MATERIALS[ent.industry]),
-            "equipment": _pick(rng, _EQUIPMENT[ent.industry]),
-        }[cat]
-        desc = _pick(
+    def desc_for() -> str:
+        return _pick(
             rng,
             (
                 f"产品关键性能指标达到{_pick(rng, ('国内领先', '省内首创', '国际先进'))}水平，已在{rng.randint(2, 30)}家用户应用。",
@@ -1431,41 +1347,134 @@ def _make_recognitions(
                 f"填补{_pick(rng, ('省内', '国内', '市内'))}空白，相关技术已申请发明专利{rng.randint(2, 12)}件。",
             ),
         )
-        add(ent, cat, product, rng.randint(2022, 2026), None, desc)
+
+    def category_for(ent: DemoEnterprise) -> str:
+        cat = rng.choices(("equipment", "material", "software"), weights=(48, 37, 15))[0]
+        if cat == "software" and ent.industry not in _SOFTWARE_INDUSTRIES:
+            cat = "equipment"
+        return cat
+
+    # Products grown out of accepted or converted deals come first, in the year after acceptance.
+    from_deals: dict[int, list[tuple[DemoEnterprise, str, str]]] = defaultdict(list)
+    for deal in deals:
+        if deal.stage not in ("converted", "accepted") or rng.random() > 0.6:
+            continue
+        need = needs_by_key[deal.need_key]
+        ent = ent_by_key[deal.enterprise_key]
+        year = min(2026, deal.history[-1].on.year + rng.randint(0, 1))
+        from_deals[year].append((ent, deal.key, f"依托揭榜项目“{need.title}”研制，{need.indicators[0]}。"))
+    municipal_only: list[DemoRecognition] = []
+    for year, (total, provincial) in _RECOGNITION_PLAN.items():
+        levels = ["municipal"] * (total - provincial) + [
+            rng.choices(("provincial", "national", "international"), weights=(74, 21, 5))[0] for _ in range(provincial)
+        ]
+        rng.shuffle(levels)
+        linked = from_deals.get(year, [])
+        for k, level in enumerate(levels):
+            if k < len(linked):
+                ent, deal_key, desc = linked[k]
+            else:
+                ent, deal_key, desc = _pick(rng, enterprises), None, desc_for()
+            cat = category_for(ent)
+            rec = add(ent, cat, level, product_for(ent, cat), year, "recognised", deal_key, desc)
+            if level == "municipal":
+                municipal_only.append(rec)
+        # Upgrades of earlier municipal products (not a second municipal+ product).
+        earlier = [r for r in municipal_only if r.year < year]
+        for prev in rng.sample(earlier, min(_UPGRADES_PER_YEAR, len(earlier))):
+            municipal_only.remove(prev)
+            add(ent_by_key[prev.enterprise_key], prev.category, "provincial", prev.product_name, year, "recognised",
+                prev.deal_key, f"在{prev.year}年市内首台（套）认定基础上升级认定为省内首台（套）。")  # fmt: skip
+        # Applications that did not pass, and (this year) some still under way.
+        for status, n in (("rejected", 7), ("applied", 14 if year == DEMO_TODAY.year else 0),
+                          ("reviewed", 10 if year == DEMO_TODAY.year else 0)):  # fmt: skip
+            for _ in range(n):
+                ent = _pick(rng, enterprises)
+                cat = category_for(ent)
+                level = rng.choices(("municipal", "provincial", "national"), weights=(60, 32, 8))[0]
+                add(ent, cat, level, product_for(ent, cat), year, status, None, desc_for())
+        # Other recognised categories: enterprise technology centres, innovation centres, projects.
+        for _ in range(14):
+            ent = _pick(rng, enterprises)
+            category, level, _w, pattern = rng.choices(_OTHER_CATEGORIES, weights=[c[2] for c in _OTHER_CATEGORIES])[0]
+            product = pattern.format(s=ent.short_name, i=vocab.INDUSTRY_PROFILES[ent.industry].short,
+                                     p=_pick(rng, vocab.INDUSTRY_PROFILES[ent.industry].products))  # fmt: skip
+            if (ent.key, product) in used_names:
+                continue
+            used_names.add((ent.key, product))
+            add(ent, category, level, product, year, "recognised", None, f"{ent.name}经认定为{product}。")
+    out.sort(key=lambda r: (r.year, r.decided_on or r.applied_on, r.key))
     return out
 
 
-def _make_targets() -> list[DemoTarget]:
-    return [
-        DemoTarget("tgt-needs-2022", "needs_published", 2022, 200, False, "2022年发布企业技术需求200项"),
-        DemoTarget("tgt-needs-2023", "needs_published", 2023, 300, True, "到2023年累计发布技术需求300项"),
-        DemoTarget("tgt-needs-2025", "needs_published", 2025, 500, True, "到2025年累计发布技术需求500项"),
-        DemoTarget("tgt-deals-2022", "deals_signed", 2022, 100, False, "2022年实现揭榜对接转化100项"),
-        DemoTarget(
-            "tgt-rec-muni-2022",
-            "first_of_kind_municipal",
-            2022,
-            80,
-            False,
-            "2022年认定市级及以上首台（套）、首批次、首版次产品80项",
-        ),
-        DemoTarget(
-            "tgt-rec-prov-2023",
-            "first_of_kind_provincial",
-            2023,
-            40,
-            True,
-            "到2023年累计认定省级及以上首台（套）等产品40项",
-        ),
-        DemoTarget(
-            "tgt-rec-prov-2025",
-            "first_of_kind_provincial",
-            2025,
-            100,
-            True,
-            "到2025年累计认定省级及以上首台（套）等产品100项",
-        ),
-    ]
+# How each county performs against its share (1.0 = exactly its share): some ahead, some behind,
+# 海盐县 clearly lagging. County targets are set so that completion rates follow these factors.
+COUNTY_PERFORMANCE = {"南湖区": 1.15, "秀洲区": 1.04, "嘉善县": 0.96, "平湖市": 1.09, "海盐县": 0.58, "海宁市": 0.9,
+                      "桐乡市": 1.02}  # fmt: skip
+# Yearly targets the bureau set for the years the policy names none (metric, year, value).
+_BUREAU_TARGETS = (
+    ("needs_published", 2024, 100), ("needs_published", 2026, 110),
+    ("deals_signed", 2023, 60), ("deals_signed", 2024, 55), ("deals_signed", 2025, 55), ("deals_signed", 2026, 60),
+    ("first_of_kind_municipal", 2023, 70), ("first_of_kind_municipal", 2024, 70),
+    ("first_of_kind_municipal", 2025, 75), ("first_of_kind_municipal", 2026, 75),
+    ("first_of_kind_provincial", 2026, 25),
+)  # fmt: skip
+_POLICY_TARGETS = (
+    ("needs_published", 2022, 200, False, "2022年发布企业技术需求200项"),
+    ("needs_published", 2023, 300, True, "到2023年累计发布技术需求300项"),
+    ("needs_published", 2025, 500, True, "到2025年累计发布技术需求500项"),
+    ("deals_signed", 2022, 100, False, "2022年实现揭榜对接转化100项"),
+    ("first_of_kind_municipal", 2022, 80, False, "2022年认定市级及以上首台（套）、首批次、首版次产品80项"),
+    ("first_of_kind_provincial", 2023, 40, True, "到2023年累计认定省级及以上首台（套）等产品40项"),
+    ("first_of_kind_provincial", 2025, 100, True, "到2025年累计认定省级及以上首台（套）等产品100项"),
+)
+_METRIC_LABEL = {"needs_published": "发布技术需求", "deals_signed": "揭榜对接转化", "first_of_kind_municipal":
+                 "市级及以上首台（套）等认定", "first_of_kind_provincial": "省级及以上首台（套）等认定"}  # fmt: skip
+_RANK = {"municipal": 1, "provincial": 2, "national": 3, "international": 4}
+
+
+def metric_events(corpus_parts: tuple[list[DemoNeed], list[DemoDeal], list[DemoRecognition]],
+                  counties: dict[str, str]) -> dict[str, list[tuple[int, str]]]:  # fmt: skip
+    """(year, county) of every event each target metric counts, as market.targets.metrics
+    defines them (for the county splits; the dashboard reads the database itself)."""
+    needs, deals, recs = corpus_parts
+    by_key = {n.key: n for n in needs}
+    out: dict[str, list[tuple[int, str]]] = {m: [] for m in _METRIC_LABEL}
+    out["needs_published"] = [(n.published_at.year, n.county) for n in needs if n.published_at]
+    out["deals_signed"] = [(d.signed_on.year, by_key[d.need_key].county) for d in deals if d.signed_on]
+    for metric, rank in (("first_of_kind_municipal", 1), ("first_of_kind_provincial", 2)):
+        seen: set[tuple[str, str, str]] = set()
+        for r in sorted(recs, key=lambda r: (r.year, r.decided_on or r.applied_on)):
+            if r.status != "recognised" or r.category not in ("equipment", "material", "software"):
+                continue
+            if _RANK[r.level] < rank or (r.enterprise_key, r.category, r.product_name) in seen:
+                continue
+            seen.add((r.enterprise_key, r.category, r.product_name))
+            out[metric].append((r.year, counties[r.enterprise_key]))
+    return out
+
+
+def _split(value: int, actual: Counter[str]) -> dict[str, int]:
+    weights = {c: max(actual.get(c, 0), 1) / p for c, p in COUNTY_PERFORMANCE.items()}
+    total = sum(weights.values())
+    split = {c: max(1, round(value * w / total)) for c, w in weights.items()}
+    biggest = max(split, key=lambda c: split[c])
+    split[biggest] += value - sum(split.values())
+    return split
+
+
+def _make_targets(events: dict[str, list[tuple[int, str]]]) -> list[DemoTarget]:
+    specs = [(m, y, v, cum, note, "policy") for m, y, v, cum, note in _POLICY_TARGETS]
+    specs += [(m, y, v, False, f"{y}年{_METRIC_LABEL[m]}{v}项（年度工作目标）", "bureau") for m, y, v in _BUREAU_TARGETS]
+    out: list[DemoTarget] = []
+    for metric, year, value, cumulative, note, source in specs:
+        key = f"tgt-{metric}-{year}"
+        out.append(DemoTarget(key, metric, year, value, cumulative, note, source=source))
+        actual = Counter(c for y, c in events[metric] if (2022 <= y <= year if cumulative else y == year))
+        for county, part in _split(value, actual).items():
+            out.append(DemoTarget(f"{key}-{vocab.COUNTIES[county]}", metric, year, part, cumulative,
+                                  f"{county}分解任务", county=county, source="bureau"))  # fmt: skip
+    return out
 
 
 def _make_users(
@@ -1500,22 +1509,6 @@ def _make_users(
     return users
 
 
-def _stamp_closed(rng: random.Random, needs: list[DemoNeed], deals: list[DemoDeal]) -> list[DemoNeed]:
-    """Closed and converted needs carry the day they were closed (the deal's end when there is one)."""
-    deal_by_need = {d.need_key: d for d in deals}
-    out: list[DemoNeed] = []
-    for n in needs:
-        if n.status in ("closed", "converted") and n.published_at is not None:
-            deal = deal_by_need.get(n.key)
-            if deal is not None and deal.closed_on is not None:
-                day = deal.closed_on
-            else:
-                day = min(DEMO_TODAY, n.published_at.date() + dt.timedelta(days=rng.randint(60, 300)))
-            n = replace(n, closed_at=_at(day, rng))
-        out.append(n)
-    return out
-
-
 # ------------------------------------------------------------------------------------ assembly
 def generate_corpus(seed: int = 2026) -> DemoCorpus:
     """Build the whole demo corpus from ``seed``; identical seeds give identical corpora."""
@@ -1525,45 +1518,38 @@ def generate_corpus(seed: int = 2026) -> DemoCorpus:
     enterprises = _make_enterprises(rng)
     providers = _make_providers(rng, archetypes)
 
-    batches_meta = [(f"batch-{y}-{n}", y, n, day) for y, n, day in _BATCH_PLAN]
+    batches_meta: list[tuple[str, int, int, dt.date | None, int]] = [
+        (f"batch-{y}-{n}", y, n, day, count) for y, n, day, count in _BATCH_PLAN
+    ] + [(f"batch-{y}-{n}", y, n, None, count) for y, n, _st, _ns, _ne, _p, count in _OPEN_BATCHES]
     drafts = _make_needs(rng, enterprises, archetypes)
     _assign_lifecycle(rng, drafts, batches_meta)
     drafts.sort(key=lambda d: (d["created_at"], d["title"]))
     needs = [DemoNeed(key=f"need-{i:04d}", **d) for i, d in enumerate(drafts, start=1)]  # type: ignore[arg-type]
 
     batches: list[DemoBatch] = []
-    for bkey, year, number, day in batches_meta:
-        keys = tuple(n.key for n in needs if n.batch_key == bkey)
+    for y, number, day, _count in _BATCH_PLAN:
+        bkey = f"batch-{y}-{number}"
         batches.append(
             DemoBatch(
-                key=bkey,
-                year=year,
-                number=number,
-                title=f"{year}年第{number}批",
-                status="published",
-                published_on=day,
-                collect_from=day - dt.timedelta(days=100),
-                collect_until=day - dt.timedelta(days=21),
-                need_keys=keys,
+                key=bkey, year=y, number=number, title=f"{y}年第{number}批", status="published", published_on=day,
+                collect_from=day - dt.timedelta(days=100), collect_until=day - dt.timedelta(days=21),
+                need_keys=tuple(n.key for n in needs if n.batch_key == bkey), notice_start=day - dt.timedelta(days=14),
+                notice_end=day - dt.timedelta(days=7), publish_on=day,
             )
-        )
-    nxt = dt.date(2026, 12, 18)
-    batches.append(
-        DemoBatch(
-            key="batch-2026-4",
-            year=2026,
-            number=4,
-            title="2026年第4批",
-            status="draft",
-            published_on=None,
-            collect_from=dt.date(2026, 9, 25),
-            collect_until=nxt - dt.timedelta(days=21),
-            need_keys=(),
-        )
-    )
+        )  # fmt: skip
+    for y, number, status, notice_start, notice_end, publish_on, _count in _OPEN_BATCHES:
+        bkey = f"batch-{y}-{number}"
+        collect_until = (notice_start or DEMO_TODAY + dt.timedelta(days=60)) - dt.timedelta(days=10)
+        batches.append(
+            DemoBatch(
+                key=bkey, year=y, number=number, title=f"{y}年第{number}批", status=status, published_on=None,
+                collect_from=collect_until - dt.timedelta(days=80), collect_until=collect_until,
+                need_keys=tuple(n.key for n in needs if n.batch_key == bkey), notice_start=notice_start,
+                notice_end=notice_end, publish_on=publish_on,
+            )
+        )  # fmt: skip
 
-    responses, deals, _ = _make_responses_and_deals(rng, needs, providers)
-    needs = _stamp_closed(rng, needs, deals)
+    needs, responses, deals = _live_history(rng, needs, providers)
     needs_by_key = {n.key: n for n in needs}
     recognitions = _make_recognitions(rng, enterprises, deals, needs_by_key)
     users = _make_users(rng, bureau, enterprises, providers)
@@ -1577,7 +1563,7 @@ def generate_corpus(seed: int = 2026) -> DemoCorpus:
         responses=responses,
         deals=deals,
         recognitions=recognitions,
-        targets=_make_targets(),
+        targets=_make_targets(metric_events((needs, deals, recognitions), {e.key: e.county for e in enterprises})),
         users=users,
     )
     corpus.stats.update(

@@ -174,10 +174,8 @@ def seed_demo(session: Session, corpus: DemoCorpus, *, progress: bool = True) ->
             batch_id[bt.key] = existing_batch.id
             continue
         batch = Batch(
-            year=bt.year, seq=bt.number, status=bt.status,
-            notice_start=bt.published_on - dt.timedelta(days=14) if bt.published_on else None,
-            notice_end=bt.published_on - dt.timedelta(days=7) if bt.published_on else None,
-            publish_on=bt.published_on, published_at=_at(bt.published_on, 9) if bt.published_on else None,
+            year=bt.year, seq=bt.number, status=bt.status, notice_start=bt.notice_start, notice_end=bt.notice_end,
+            publish_on=bt.publish_on, published_at=_at(bt.published_on, 1) if bt.published_on else None,
             created_by=bureau_actor, created_at=_at(bt.collect_until),
         )  # fmt: skip
         session.add(batch)
@@ -266,10 +264,11 @@ def seed_demo(session: Session, corpus: DemoCorpus, *, progress: bool = True) ->
     # ---- recognitions ---------------------------------------------------------------------------
     deal_need = {d.key: d.need_key for d in corpus.deals}
     priced = 0
-    for rec in _progress(corpus.recognitions, "首台（套）认定", progress):
+    for rec in _progress(corpus.recognitions, "认定", progress):
         row = Recognition(
             org_id=org_id[rec.enterprise_key], product_name=rec.product_name, category=rec.category,
-            level=rec.level, year=rec.year, status=rec.status,
+            level=rec.level, year=rec.year, status=rec.status, insured_value_wan=rec.insured_value,
+            premium_wan=rec.premium,
             need_id=need_id[deal_need[rec.deal_key]] if rec.deal_key else None,
             deal_id=deal_id[rec.deal_key] if rec.deal_key else None, description=rec.description,
             review_notes=f"证书编号：{rec.certificate_no}" if rec.certificate_no else "",
@@ -296,7 +295,7 @@ def seed_demo(session: Session, corpus: DemoCorpus, *, progress: bool = True) ->
         if rec.status == "recognised":
             priced += _price_award(session, row)
         note("recognition", row.id, rec.key)
-    counts["首台（套）等认定"] = len(corpus.recognitions)
+    counts["认定"] = len(corpus.recognitions)
     counts["已核算奖补"] = priced
 
     # ---- targets --------------------------------------------------------------------------------
@@ -304,16 +303,22 @@ def seed_demo(session: Session, corpus: DemoCorpus, *, progress: bool = True) ->
 
     added = target_service.seed_policy_targets(session, bureau_actor)
     for t in corpus.targets:
-        found = session.scalar(select(Target.id).where(Target.metric == t.metric, Target.year == t.year,
-                                                       Target.county.is_(None)))  # fmt: skip
+        county_is = Target.county.is_(None) if t.county is None else Target.county == t.county
+        found = session.scalar(select(Target.id).where(Target.metric == t.metric, Target.year == t.year, county_is))
         if found is None:
             target = Target(metric=t.metric, year=t.year, cumulative=t.cumulative, base_year=2022 if t.cumulative else None,
-                            county=None, value=t.value, note=t.description, source="policy", updated_by=bureau_actor)  # fmt: skip
+                            county=t.county, value=t.value, note=t.description, source=t.source, updated_by=bureau_actor)  # fmt: skip
             session.add(target)
             session.flush()
             note("target", target.id, t.key)
             added += 1
     counts["目标任务"] = added
+
+    # ---- the features around the story (demo.extras: one small step each) --------------------
+    from demo.extras import seed_extras
+
+    session.flush()
+    counts.update(seed_extras(session, corpus))
 
     audit.record(session, None, "demo.seed_completed", "demo", None, {"seed": corpus.seed, **corpus.stats})
     session.flush()

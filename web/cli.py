@@ -51,13 +51,23 @@ def migrate() -> None:
 def _seed(rt: Runtime, *, reset: bool = False) -> None:
     """Load the demo data once; a first load is indexed at once, with progress bars, instead of
     being left to the worker."""
+    import time
+
     from demo.corpus import generate_corpus
+    from demo.seed import SeedReport, demo_present
     from demo.seed import seed_demo as do_seed
     from market.db import session_scope, utcnow
 
+    t0 = time.perf_counter()
     with session_scope(rt.session_factory) as session:
-        report = do_seed(session, generate_corpus(2026))
-    typer.echo(str(report))
+        if reset:
+            from demo.reset import remove_demo
+
+            typer.echo(f"已删除演示数据 {remove_demo(session)} 行，正在重新生成……")
+        # A second start only looks for the marker: the corpus is not even generated.
+        present = not reset and demo_present(session)
+        report = SeedReport(already_present=True) if present else do_seed(session, generate_corpus(2026))
+    typer.echo(f"{report}（用时 {time.perf_counter() - t0:.1f} 秒）")
     if report.already_present or rt.meili is None:
         return
     from search.reindex import reindex_all, settle_outbox
@@ -69,10 +79,13 @@ def _seed(rt: Runtime, *, reset: bool = False) -> None:
 
 
 @app.command("seed-demo")
-def seed_demo() -> None:
-    """Load the deterministic demo data set (does nothing if it is already there) and index it."""
+def seed_demo(
+    reset: Annotated[bool, typer.Option("--reset", help="删除已有演示数据后重新生成")] = False,
+) -> None:
+    """Load the deterministic demo data set (does nothing if it is already there) and index it;
+    ``--reset`` removes the demo data first and rebuilds it on purpose."""
     with _runtime(get_settings()) as rt:
-        _seed(rt)
+        _seed(rt, reset=reset)
 
 
 @app.command()

@@ -5,6 +5,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from market.orgs import credit_code as uscc
 from market.orgs.security import password_problem
 from market.text import InputModel
 from market.vocab import CAPABILITY_KINDS, COUNTIES, INDUSTRIES
@@ -56,6 +57,17 @@ class RegistrationIn(InputModel):
 
     _county = field_validator("county")(_check_county)
     _industry = field_validator("industry")(_check_industry)
+
+    @field_validator("credit_code")
+    @classmethod
+    def _credit_code(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        code = uscc.normalise(v)
+        message = uscc.problem(code)
+        if message is not None:
+            raise ValueError(message)
+        return code
 
     @field_validator("email")
     @classmethod

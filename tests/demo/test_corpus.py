@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from collections import Counter
@@ -16,11 +17,16 @@ from demo.corpus import (
     DEMO_EXPERT_LOGIN,
     DEMO_PASSWORD,
     DEMO_PROVIDER_LOGIN,
+    DEMO_TODAY,
     DemoCorpus,
+    DemoNeed,
+    credit_code_is_fictional,
     credit_code_is_valid,
     generate_corpus,
 )
 from demo.problems import all_archetypes
+from market import vocab as market_vocab
+from market.orgs import credit_code as uscc
 
 NEED_STATUSES = {
     "draft",
@@ -55,12 +61,12 @@ def test_other_seed_gives_other_corpus(corpus: DemoCorpus) -> None:
 
 
 def test_counts_and_coverage(corpus: DemoCorpus) -> None:
-    assert 110 <= len(corpus.enterprises) <= 130
+    assert 170 <= len(corpus.enterprises) <= 200
     assert len(corpus.providers) >= 150
-    assert len(corpus.needs) >= 320
-    assert 200 <= len(corpus.responses) <= 320
-    assert 80 <= len(corpus.deals) <= 100
-    assert 90 <= len(corpus.recognitions) <= 110
+    assert len(corpus.needs) >= 700
+    assert 700 <= len(corpus.responses) <= 1200
+    assert 250 <= len(corpus.deals) <= 450
+    assert 400 <= len(corpus.recognitions) <= 650
     assert {n.county for n in corpus.needs} == set(vocab.COUNTIES)
     assert {n.industry for n in corpus.needs} == set(vocab.INDUSTRIES)
     assert {n.track for n in corpus.needs} == {"digital", "green", "both"}
@@ -68,8 +74,13 @@ def test_counts_and_coverage(corpus: DemoCorpus) -> None:
     assert all(3 <= len(p.items) <= 12 for p in corpus.providers)
     assert {n.status for n in corpus.needs} == NEED_STATUSES
     assert {d.stage for d in corpus.deals} == DEAL_STAGES
-    assert {r.category for r in corpus.recognitions} == {"equipment", "material", "software"}
-    assert {r.level for r in corpus.recognitions} == {"international", "national", "provincial", "municipal"}
+    assert {r.category for r in corpus.recognitions} == {
+        "equipment", "material", "software", "tech_center", "innovation_center", "innovation_project"
+    }  # fmt: skip
+    assert {r.level for r in corpus.recognitions} == {
+        "international", "national", "provincial", "municipal", "provincial_new_product"
+    }  # fmt: skip
+    assert {r.status for r in corpus.recognitions} == {"applied", "reviewed", "recognised", "rejected"}
 
 
 def test_every_industry_has_fifteen_problem_archetypes() -> None:
@@ -86,8 +97,13 @@ def test_most_needs_are_published_in_batches(corpus: DemoCorpus) -> None:
     assert Counter(n.disclosure for n in corpus.needs).most_common(1)[0][0] == "public"
     assert 0 < sum(n.anonymous for n in corpus.needs) < len(corpus.needs) / 3
     published_batches = [b for b in corpus.batches if b.status == "published"]
-    assert {b.year for b in published_batches} == {2024, 2025, 2026}
+    assert {b.year for b in published_batches} == {2022, 2023, 2024, 2025, 2026}
     assert all(b.need_keys for b in published_batches)
+    # Every batch state: one on 公示 now, one scheduled, one being compiled.
+    assert {b.status for b in corpus.batches} == {"draft", "notice", "scheduled", "published"}
+    notice = next(b for b in corpus.batches if b.status == "notice")
+    assert notice.notice_start and notice.notice_end and notice.notice_start <= DEMO_TODAY <= notice.notice_end
+    assert notice.need_keys
 
 
 def test_need_fields_are_concrete(corpus: DemoCorpus) -> None:
@@ -96,7 +112,9 @@ def test_need_fields_are_concrete(corpus: DemoCorpus) -> None:
         assert 3 <= len(n.indicators) <= 5
         assert any(re.search(r"\d", ind) for ind in n.indicators)
         assert 20 <= n.budget_min < n.budget_max <= 800
-        assert 2026 <= n.deadline.year <= 2027
+        assert (n.published_at or n.created_at).date() < n.deadline <= dt.date(2027, 12, 31)
+        assert (n.deadline < DEMO_TODAY) <= (n.status in {"expired", "contracted", "converted", "closed",
+                                                          "withdrawn", "selected"})  # fmt: skip
         assert n.cooperation_mode in vocab.COOPERATION_MODES
         assert n.disclosure in {"public", "nda", "invite"}
         assert len(n.summary) < 120 and len(n.description) > 40
@@ -121,11 +139,19 @@ def test_descriptions_do_not_share_a_skeleton(corpus: DemoCorpus) -> None:
     assert len(set(skeletons)) / len(skeletons) > 0.95
 
 
+def _unique_5grams(needs: list[DemoNeed]) -> float:
+    grams = [g for n in needs for g in (n.description[i : i + 5] for i in range(len(n.description) - 4))]
+    return len(set(grams)) / len(grams)
+
+
 def test_description_5gram_diversity(corpus: DemoCorpus) -> None:
-    all_grams = [
-        g for n in corpus.needs for g in (n.description[i : i + 5] for i in range(len(n.description) - 4))
-    ]
-    assert len(set(all_grams)) / len(all_grams) > 0.55
+    # What a visitor browses is a year's lists: each year's needs keep the bar the 336-need corpus
+    # had (> 0.55). Over all five years (708 needs from 180 archetypes) the share is lower.
+    by_year: dict[int, list[DemoNeed]] = {}
+    for n in corpus.needs:
+        by_year.setdefault(n.published_at.year if n.published_at else 0, []).append(n)
+    assert all(_unique_5grams(ns) > 0.55 for ns in by_year.values())
+    assert _unique_5grams(corpus.needs) > 0.35
 
 
 def test_referential_integrity(corpus: DemoCorpus) -> None:
@@ -147,7 +173,7 @@ def test_referential_integrity(corpus: DemoCorpus) -> None:
         assert r.provider_key in provs and r.status in RESPONSE_STATUSES
         assert needs[r.need_key].published_at is not None
         assert (r.decline_reason is not None) == (r.status == "declined")
-        assert r.decline_reason is None or r.decline_reason in vocab.DECLINE_REASONS
+        assert r.decline_reason is None or r.decline_reason in market_vocab.DECLINE_REASONS.values()
     for d in corpus.deals:
         resp = responses[d.response_key]
         assert (
@@ -192,6 +218,19 @@ def test_credit_codes_are_well_formed(corpus: DemoCorpus) -> None:
     assert all(credit_code_is_valid(c) for c in codes)
     assert len(set(codes)) == len(codes)
     assert all(e.credit_code[2:8] == vocab.COUNTIES[e.county] for e in corpus.enterprises)
+    # Registration accepts them (the one check-digit rule) ...
+    assert all(uscc.is_valid(c) for c in codes)
+    # ... yet none can be a code a registry issued: the embedded 组织机构代码 fails its own check.
+    assert all(credit_code_is_fictional(c) for c in codes)
+
+
+def test_no_real_institution_appears(corpus: DemoCorpus) -> None:
+    texts = [p.name for p in corpus.providers] + [p.parent_name or "" for p in corpus.providers]
+    texts += [p.summary + p.team for p in corpus.providers]
+    texts += [i.title + i.description for p in corpus.providers for i in p.items]
+    texts += [r.team + r.track_record + r.approach for r in corpus.responses]
+    found = {real for real in vocab.REAL_INSTITUTIONS for t in texts if real in t}
+    assert not found
 
 
 def test_demo_logins(corpus: DemoCorpus) -> None:
@@ -210,7 +249,7 @@ def test_demo_logins(corpus: DemoCorpus) -> None:
 
 
 def test_targets_follow_the_policy(corpus: DemoCorpus) -> None:
-    t = {(x.metric, x.year): x for x in corpus.targets}
+    t = {(x.metric, x.year): x for x in corpus.targets if x.county is None}
     assert t[("needs_published", 2022)].value == 200
     assert t[("needs_published", 2023)].value == 300 and t[("needs_published", 2023)].cumulative
     assert t[("needs_published", 2025)].value == 500
@@ -218,3 +257,31 @@ def test_targets_follow_the_policy(corpus: DemoCorpus) -> None:
     assert t[("first_of_kind_municipal", 2022)].value == 80
     assert t[("first_of_kind_provincial", 2023)].value == 40
     assert t[("first_of_kind_provincial", 2025)].value == 100
+
+
+def test_capability_items_do_not_reuse_the_need_templates(corpus: DemoCorpus) -> None:
+    """Items are written from the providers' own vocabulary: no item carries an archetype's
+    technology phrase, which every need of that archetype repeats."""
+    phrases = {a.tech for a in all_archetypes() if len(a.tech) >= 6}
+    items = [i.title + i.description for p in corpus.providers for i in p.items]
+    assert not [t for t in items if any(ph in t for ph in phrases)]
+
+
+def test_bridge_is_not_shorter_than_in_real_data(corpus: DemoCorpus) -> None:
+    """Share of a need title's words found in its partner's closest capability item, against the
+    same share in the nsfc evaluation set (project title → the funded institution's closest
+    project). Before the items had their own vocabulary the demo figure was 0.19 (and 0.54 for
+    the closest item of any provider); the real set gives about 0.27."""
+    import os
+    from pathlib import Path
+
+    from demo.bridge import demo_bridge, nsfc_bridge
+
+    folder = Path(os.environ.get("JIEBANG_EVAL_DATA", "/work/shared/data")) / "nsfc"
+    demo = demo_bridge(corpus)
+    assert 0.03 < demo < 0.2  # some words shared, most not
+    if not (folder / "qrels.tsv").exists():
+        pytest.skip(f"evaluation data not found under {folder}")
+    real = nsfc_bridge(folder)
+    print(f"bridge: demo {demo:.3f} vs nsfc {real:.3f}")
+    assert demo <= real

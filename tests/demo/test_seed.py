@@ -66,3 +66,105 @@ def test_seeded_data_is_usable(session: Session) -> None:
     assert deal is not None and deal.contract_amount_wan and deal.converted_on
     recognised = session.scalars(select(Recognition).where(Recognition.status == "recognised")).all()
     assert recognised and any(r.award_wan for r in recognised)
+
+
+def test_dashboard_of_every_year_shows_progress_against_every_seed_target(session: Session) -> None:
+    """Read through the progress service, as the bureau's dashboard does (as of the demo's today)."""
+    import datetime as dt
+
+    from demo.corpus import DEMO_TODAY
+    from market.targets.progress import progress_report
+
+    seed_demo(session, generate_corpus(2026), progress=False)
+    seed_targets = {("needs_published", 2022, 200), ("needs_published", 2023, 300), ("needs_published", 2025, 500),
+                    ("deals_signed", 2022, 100), ("first_of_kind_municipal", 2022, 80),
+                    ("first_of_kind_provincial", 2023, 40), ("first_of_kind_provincial", 2025, 100)}  # fmt: skip
+    shown: set[tuple[str, int, int]] = set()
+    for year in range(2022, DEMO_TODAY.year + 1):
+        as_of = min(DEMO_TODAY, dt.date(year, 12, 31))
+        report = progress_report(session, year, as_of=as_of)
+        assert report.targets, year
+        for t in report.targets:
+            assert t.actual > 0, (year, t.metric)
+            shown.add((t.metric, t.year, t.target))
+            # Every target is split over the counties and the 赛马 ranks them by completion rate.
+            rates = {c.county: c.completion_rate for c in t.by_county if c.target}
+            assert len(rates) == 7, (year, t.metric)
+            if t.year == year and t.target >= 50:
+                assert min(rates, key=lambda c: rates[c] or 0) == "海盐县", (year, t.metric, rates)
+                if (t.completion_rate or 0) >= 1.0:  # some counties ahead, some behind
+                    assert max(r or 0 for r in rates.values()) > 1.0 > min(r or 0 for r in rates.values())
+        for metric, tyear, value in seed_targets:
+            if tyear == year:
+                met = next(t for t in report.targets if (t.metric, t.year) == (metric, tyear))
+                assert met.target == value and met.actual >= value and met.status == "已完成", met
+    assert seed_targets <= shown
+
+
+def test_every_feature_is_in_use(session: Session) -> None:
+    from demo.corpus import DEMO_EXPERT_LOGIN
+    from market.attachments.models import Attachment
+    from market.attachments.service import sniff
+    from market.batches.models import Batch
+    from market.deals.models import DealMilestone
+    from market.needs.models import ExpertAssignment, NeedAccessGrant, NeedComment, NeedObjection
+    from market.notifications.models import Notification, SavedSearch
+    from market.responses.models import ResponseScore
+
+    seed_demo(session, generate_corpus(2026), progress=False)
+
+    def count(model: type, *where: object) -> int:
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0  # type: ignore[arg-type]
+
+    expert = session.scalar(select(User).where(User.email == DEMO_EXPERT_LOGIN))
+    assert expert is not None
+    waiting = count(ExpertAssignment, ExpertAssignment.expert_id == expert.id, ExpertAssignment.submitted_at.is_(None))
+    done = count(ExpertAssignment, ExpertAssignment.expert_id == expert.id, ExpertAssignment.submitted_at.is_not(None))
+    assert waiting >= 3 and done >= 1
+    assert count(ResponseScore, ResponseScore.expert_id == expert.id) >= 3
+    assert count(NeedComment, NeedComment.suggested_changes.is_not(None)) >= 8
+    assert count(NeedAccessGrant, NeedAccessGrant.kind == "nda_accepted") and count(NeedAccessGrant, NeedAccessGrant.kind == "invited")
+    assert count(Response, Response.reason_code.is_not(None), Response.status == "declined") > 100
+    teams = session.scalars(select(Response.partner_org_ids)).all()
+    assert 0.05 < sum(1 for t in teams if t) / len(teams) < 0.25
+    assert count(DealMilestone, DealMilestone.done_on.is_not(None)) and count(DealMilestone, DealMilestone.done_on.is_(None))
+    assert count(Deal, Deal.stage == "failed", Deal.failure_reason != "") >= 10
+    assert {s for (s,) in session.execute(select(Batch.status).distinct())} == {"draft", "notice", "scheduled", "published"}
+    assert count(NeedObjection, NeedObjection.resolved.is_(False)) == 1 and count(NeedObjection) == 2
+    assert count(SavedSearch) >= 10 and count(Notification, Notification.read_at.is_(None)) >= 10
+    cats = {(c, lv) for c, lv in session.execute(select(Recognition.category, Recognition.level).where(Recognition.status == "recognised")).all()}
+    assert {c for c, _ in cats} == {"equipment", "material", "software", "tech_center", "innovation_center", "innovation_project"}
+    assert {"municipal", "provincial", "national", "international", "provincial_new_product"} <= {lv for _, lv in cats}
+    # Attachments are real files whose bytes match their names, the same on every run.
+    atts = session.scalars(select(Attachment)).all()
+    assert {a.owner_type for a in atts} == {"need", "response", "recognition"}
+    assert {a.content_type.split("/")[1][:5] for a in atts} >= {"pdf", "png", "vnd.o"}
+    assert all(sniff(a.data, a.filename) == a.content_type and 500 < a.size < 50_000 for a in atts)
+    from demo import files
+
+    assert files.pdf("题", ["一"]) == files.pdf("题", ["一"]) and files.xlsx("x", ["a"], [[1]]) == files.xlsx("x", ["a"], [[1]])
+
+
+def test_reset_removes_the_demo_and_keeps_real_records(session: Session) -> None:
+    from demo.reset import remove_demo
+    from tests import factories
+
+    real_org = factories.create_org(session, name="嘉兴真实企业（重置测试）有限公司")
+    real_user = factories.create_user(session, org=real_org)
+    real_need = factories.create_need(session, org=real_org, user=real_user)
+    session.flush()
+    corpus = generate_corpus(2026)
+    seed_demo(session, corpus, progress=False)
+    seeded = _counts(session)
+
+    assert remove_demo(session) > 0
+    after = _counts(session)
+    assert session.scalar(select(func.count()).select_from(Organisation).where(Organisation.demo_key.is_not(None))) == 0
+    assert session.get(Need, real_need.id) is not None and session.get(Organisation, real_org.id) is not None
+    assert after["Need"] == 1 and after["Deal"] == 0 and after["Recognition"] == 0
+
+    again = seed_demo(session, corpus, progress=False)  # rebuilt on purpose, same figures
+    assert not again.already_present
+    rebuilt = _counts(session)
+    for model in ("Organisation", "User", "CapabilityItem", "Need", "Response", "Deal", "Recognition", "Target"):
+        assert rebuilt[model] == seeded[model], model

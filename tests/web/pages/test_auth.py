@@ -143,3 +143,26 @@ def test_unexpected_error_is_a_friendly_500_without_stack_trace(app) -> None:  #
         r = c.get("/boom-page")
     assert r.status_code == 500
     assert "系统出错了" in r.text and "secret internal detail" not in r.text and "Traceback" not in r.text
+
+
+def test_register_refuses_a_wrong_credit_code_next_to_the_field(client: TestClient, session: Session) -> None:
+    client.get("/register")
+    csrf = client.cookies.get("jiebang_csrf")
+    r = client.post(
+        "/register",
+        data={
+            "org_name": "嘉兴校验位测试有限公司",
+            "org_kind": "enterprise",
+            "credit_code": "91350100M000100Y44",
+            "email": "uscc-page@test.jiebang.cn",
+            "display_name": "李工",
+            "password": "Passw0rd!x",
+            "password2": "Passw0rd!x",
+            "csrf_token": csrf,
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 422
+    assert 'id="credit_code-error"' in r.text and "统一社会信用代码校验位不正确" in r.text
+    assert "91350100M000100Y44" in r.text  # what was typed stays in the form
+    assert session.scalar(select(Organisation).where(Organisation.name == "嘉兴校验位测试有限公司")) is None

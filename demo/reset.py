@@ -1,0 +1,89 @@
+"""Removing the demo data on purpose (``jiebang seed-demo --reset``), so it can be seeded again.
+
+Only what the demo wrote goes: its organisations (``demo_key``) with their users, profiles,
+needs, proposals, deals and recognitions and everything hanging off them, the demo accounts
+(``@demo.jiebang.cn``) of a bureau the demo reused, and the batches and targets those accounts
+created. A real organisation's records stay, and the audit log keeps its history (one
+``demo.reset`` entry records the removal). The caller commits and rebuilds the search index.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from demo.corpus import DEMO_DOMAIN
+from market.attachments.models import Attachment
+from market.audit import service as audit
+from market.batches.models import Batch
+from market.deals.models import Deal, DealMilestone, DealStageChange
+from market.needs.models import (
+    ExpertAssignment,
+    Need,
+    NeedAccessGrant,
+    NeedComment,
+    NeedObjection,
+    NeedRevision,
+    NeedTransition,
+)
+from market.notifications.models import Notification, SavedSearch
+from market.orgs.models import ApiToken, CapabilityItem, Organisation, ProviderProfile, User
+from market.recognitions.models import Recognition, RecognitionTransition
+from market.responses.models import Response, ResponseScore
+from market.targets.models import Target
+
+
+def remove_demo(session: Session) -> int:
+    """Delete the demo data; returns how many rows went."""
+    orgs = select(Organisation.id).where(Organisation.demo_key.is_not(None)).scalar_subquery()
+    users = select(User.id).where(or_(User.org_id.in_(orgs), User.email.like(f"%@{DEMO_DOMAIN}"))).scalar_subquery()
+    needs = select(Need.id).where(or_(Need.demo_key.is_not(None), Need.org_id.in_(orgs))).scalar_subquery()
+    responses = select(Response.id).where(or_(Response.need_id.in_(needs), Response.org_id.in_(orgs))).scalar_subquery()
+    deals = select(Deal.id).where(or_(Deal.need_id.in_(needs), Deal.response_id.in_(responses))).scalar_subquery()
+    recs = select(Recognition.id).where(or_(Recognition.org_id.in_(orgs), Recognition.need_id.in_(needs))).scalar_subquery()
+    profiles = select(ProviderProfile.id).where(ProviderProfile.org_id.in_(orgs)).scalar_subquery()
+    removed = 0
+    steps = [
+        delete(Attachment).where(or_(
+            (Attachment.owner_type == "need") & Attachment.owner_id.in_(needs),
+            (Attachment.owner_type == "response") & Attachment.owner_id.in_(responses),
+            (Attachment.owner_type == "recognition") & Attachment.owner_id.in_(recs),
+            Attachment.uploaded_by.in_(users),
+        )),
+        delete(Notification).where(Notification.user_id.in_(users)),
+        delete(SavedSearch).where(SavedSearch.user_id.in_(users)),
+        delete(ApiToken).where(ApiToken.user_id.in_(users)),
+        delete(ResponseScore).where(or_(ResponseScore.response_id.in_(responses), ResponseScore.expert_id.in_(users))),
+        delete(NeedAccessGrant).where(or_(NeedAccessGrant.need_id.in_(needs), NeedAccessGrant.org_id.in_(orgs))),
+        delete(NeedComment).where(or_(NeedComment.need_id.in_(needs), NeedComment.author_id.in_(users))),
+        delete(ExpertAssignment).where(or_(ExpertAssignment.need_id.in_(needs), ExpertAssignment.expert_id.in_(users))),
+        delete(NeedObjection).where(or_(NeedObjection.need_id.in_(needs), NeedObjection.user_id.in_(users))),
+        delete(NeedRevision).where(NeedRevision.need_id.in_(needs)),
+        delete(NeedTransition).where(NeedTransition.need_id.in_(needs)),
+        delete(RecognitionTransition).where(RecognitionTransition.recognition_id.in_(recs)),
+        delete(Recognition).where(Recognition.id.in_(recs)),
+        delete(DealMilestone).where(DealMilestone.deal_id.in_(deals)),
+        delete(DealStageChange).where(DealStageChange.deal_id.in_(deals)),
+        delete(Deal).where(Deal.id.in_(deals)),
+        delete(Response).where(Response.id.in_(responses)),
+        delete(Need).where(Need.id.in_(needs)),
+        delete(Target).where(Target.updated_by.in_(users)),
+    ]  # fmt: skip
+    for stmt in steps:
+        removed += session.execute(stmt).rowcount or 0  # type: ignore[attr-defined]
+    # Batches the demo accounts made, unless a real need is in one.
+    used = select(Need.batch_id).where(Need.batch_id.is_not(None))
+    removed += session.execute(delete(Batch).where(Batch.created_by.in_(users), Batch.id.not_in(used))).rowcount or 0  # type: ignore[attr-defined]
+    session.execute(update(Batch).where(Batch.created_by.in_(users)).values(created_by=None))
+    for stmt in (
+        delete(CapabilityItem).where(CapabilityItem.profile_id.in_(profiles)),
+        delete(ProviderProfile).where(ProviderProfile.id.in_(profiles)),
+        delete(User).where(User.id.in_(users)),
+        delete(Organisation).where(Organisation.demo_key.is_not(None)),
+    ):
+        removed += session.execute(stmt).rowcount or 0  # type: ignore[attr-defined]
+    left = session.scalar(select(func.count()).select_from(Organisation).where(Organisation.demo_key.is_not(None)))
+    assert not left
+    audit.record(session, None, "demo.reset", "demo", None, {"rows_removed": removed})
+    session.flush()
+    return removed
