@@ -17,7 +17,7 @@ import market.db
 
 
 revision = 'mail_0004'
-down_revision = '0003'
+down_revision = 'security_0004'
 branch_labels = None
 depends_on = None
 

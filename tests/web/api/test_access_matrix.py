@@ -87,7 +87,7 @@ def world(
     question = questions.ask(session, provider_user, published.id, QuestionIn(body="现有设备的型号和数量是多少？"))
     message = messages.post(session, provider_user, response.id, MessageIn(body="方案的补充说明见附件"))
     message_file = messages.add_attachment(
-        session, provider_user, message.id, filename="补充.pdf", data=b"%PDF-1.4 x", max_bytes=1024 * 1024
+        session, provider_user, message.id, filename="补充.pdf", data=b"%PDF-1.4 x\n%%EOF\n", max_bytes=1024 * 1024
     )
     colleague = factories.create_user(session, org, roles=[Role.member.value])
     session.flush()
