@@ -64,6 +64,11 @@ class MeiliSettings(BaseModel):
     # A running vector round is cancelled when new field writes arrive, until vectors have waited
     # this long (``JIEBANG_MEILI__VECTOR_MAX_WAIT_S``); then it runs to the end however busy.
     vector_max_wait_s: float = Field(default=60.0, ge=0.0)
+    # Outbox entries a worker claimed are not due for other workers for this long
+    # (``JIEBANG_MEILI__CLAIM_LEASE_S``; search/outbox.py): past it, the entries of a worker that
+    # died mid-round are taken up by another. Longer than a round takes; a round that outlives it
+    # is only repeated (idempotent writes).
+    claim_lease_s: float = Field(default=120.0, gt=0.0)
     # Indexing memory of the managed local Meilisearch (``--max-indexing-memory``; empty: its
     # default, two thirds of RAM). Meilisearch appears to prepare that much for every batch:
     # on a 24 GB machine a one-document write took 0.13-2.5 s with the default and 0.01-0.04 s

@@ -87,7 +87,7 @@ class WorkerConfig:
     vector_max_wait_s: float = 60.0
     # A claimed entry is not due for other workers for this long; past it (its worker died or
     # hung) another worker takes it up. Longer than a round ever takes.
-    claim_lease_s: float = 300.0
+    claim_lease_s: float = 120.0
 
 
 @dataclass
@@ -583,10 +583,30 @@ def drain_once(
     except BaseException:
         # Anything unexpected (a database hiccup, a stop): release the claim rather than leave
         # the entries leased until the lease runs out.
-        _settle_round(session_factory, groups, {}, config, DrainResult(), gate, now)
+        _release(session_factory, groups, config, gate, now)
         raise
-    _settle_round(session_factory, groups, outcomes, config, result, gate, now)
+    try:
+        _settle_round(session_factory, groups, outcomes, config, result, gate, now)
+    except BaseException:
+        # Marking failed (the database refused or went away): the documents are written, the
+        # entries stay pending; make them due again now rather than when the lease runs out.
+        _release(session_factory, groups, config, gate, now)
+        raise
     return result
+
+
+def _release(
+    session_factory: sessionmaker[Session],
+    groups: dict[Record, list[int]],
+    config: WorkerConfig,
+    gate: VectorGate | None,
+    now: Callable[[], dt.datetime],
+) -> None:
+    """Best effort: if the database refuses this too, the lease runs out instead."""
+    try:
+        _settle_round(session_factory, groups, {}, config, DrainResult(), gate, now)
+    except Exception:  # noqa: BLE001 - the original error is the one raised
+        log.warning("outbox: could not release a claim; it lapses in %.0f s", config.claim_lease_s, exc_info=True)
 
 
 def _index_round(

@@ -137,6 +137,7 @@ class Runtime:
             settings_timeout_s=m.settings_timeout_s,
             vector_interval_s=m.vector_interval_s,
             vector_max_wait_s=m.vector_max_wait_s,
+            claim_lease_s=m.claim_lease_s,
         )
 
     def mail_transport(self) -> Transport:
