@@ -115,6 +115,16 @@ class MailSettings(BaseModel):
     lease_s: float = Field(default=120.0, gt=0)
 
 
+class AlertSettings(BaseModel):
+    """Matched alerts ("可能适合您的新需求"), sent when a need is published (search/alerts.py):
+    providers whose fused match score (matching.ranking) reaches ``threshold``, at most ``top_n``
+    per need, and at most ``per_provider_per_day`` alerts to one provider in 24 hours."""
+
+    threshold: float = Field(default=0.35, ge=0.0)
+    top_n: int = Field(default=5, ge=0)
+    per_provider_per_day: int = Field(default=3, ge=0)
+
+
 class LimitSettings(BaseModel):
     max_body_bytes: int = 2 * 1024 * 1024
     max_upload_bytes: int = 10 * 1024 * 1024
@@ -132,6 +142,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     limits: LimitSettings = LimitSettings()
     mail: MailSettings = MailSettings()
+    alerts: AlertSettings = AlertSettings()
     # Plain names that operators expect; they override the nested sections.
     database_url: str = Field(default="", validation_alias="DATABASE_URL")
     meili_url: str = Field(default="", validation_alias="MEILI_URL")

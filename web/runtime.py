@@ -140,8 +140,16 @@ class Runtime:
         return MailSender(self.session_factory, self.mail_transport(), mail, unsubscribe_url=unsubscribe_url)
 
     def job_handlers(self) -> list[JobHandler]:
-        """Handlers of the outbox topics other than the indexes, run by every worker."""
-        return [self.mail_sender()]
+        """Handlers of the outbox topics other than the indexes, run by every worker: mail, and
+        the matched alerts of published needs (which need Meilisearch)."""
+        handlers: list[JobHandler] = [self.mail_sender()]
+        if self.meili is not None:
+            from search.alerts import MatchAlertHandler
+
+            handlers.append(
+                MatchAlertHandler(self.session_factory, self.meili, self.embedder, self.settings.alerts, prefix=self.index_prefix)
+            )
+        return handlers
 
     def notify_worker(self) -> None:
         """Something was committed to the outbox: the worker looks now instead of at its next poll."""
