@@ -155,15 +155,27 @@ def main() -> None:
             wake.set()  # what Runtime.notify_worker does after the commit
             published.append((need_id, t0, [before]))
             time.sleep(args.gap)
-        time.sleep(2.0 if args.alerts else 0)  # the last need's alerts
-        # Each need's mails: those queued from its publication up to the next one's.
+        if args.alerts:  # wait for every need's alerts
+            from market.outbox.models import OutboxEntry
+
+            deadline = time.perf_counter() + 600
+            while time.perf_counter() < deadline:
+                with session_scope(factory) as s:
+                    if not s.scalar(select(func.count(OutboxEntry.id)).where(
+                            OutboxEntry.topic == "match_alert", OutboxEntry.status == "pending")):
+                        break
+                time.sleep(0.5)
+        # Each need's mails: those queued by its publication, and the alerts linking to it.
         with session_scope(factory) as s:
             bounds = [ids[0] for _, _, ids in published] + [s.scalar(select(func.max(MailMessage.id))) or 0]
             published = [
-                (need_id, t0, list(s.scalars(select(MailMessage.id).where(MailMessage.id > lo, MailMessage.id <= hi))))
+                (need_id, t0, list(s.scalars(select(MailMessage.id).where(
+                    ((MailMessage.id > lo) & (MailMessage.id <= hi) & (MailMessage.kind != "match.alert"))
+                    | ((MailMessage.kind == "match.alert") & (MailMessage.link == f"/needs/{need_id}"))
+                ))))
                 for (need_id, t0, _), lo, hi in zip(published, bounds, bounds[1:], strict=False)
             ]
-        deadline = time.perf_counter() + 60
+        deadline = time.perf_counter() + 120
         wanted = {m for _, _, ids in published for m in ids}
         while time.perf_counter() < deadline and not wanted <= set(arrived):
             time.sleep(0.05)

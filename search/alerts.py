@@ -68,7 +68,9 @@ class MatchAlertHandler:
     prefix: str = "jiebang_"
     lease_s: float = 120.0
     retry_s: float = 30.0
-    batch_size: int = 10
+    # One need per turn of the worker's loop: a recommendation costs an embedding and a search,
+    # and the mail handler gets its turn in between.
+    batch_size: int = 1
     now: Callable[[], dt.datetime] = utcnow
 
     def run_once(self) -> int:
