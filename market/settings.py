@@ -123,6 +123,9 @@ class AlertSettings(BaseModel):
     threshold: float = Field(default=0.35, ge=0.0)
     top_n: int = Field(default=5, ge=0)
     per_provider_per_day: int = Field(default=3, ge=0)
+    # A saved search whose words are not all in a new need still fires when its query's
+    # embedding is at least this close (cosine) to the need's title and summary.
+    saved_search_similarity: float = Field(default=0.85, ge=0.0, le=1.0)
 
 
 class LimitSettings(BaseModel):

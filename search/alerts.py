@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,8 +26,8 @@ from market.errors import NotFound
 from market.needs.models import Need
 from market.needs.states import OPEN_FOR_RESPONSES
 from market.notifications import service as notify
-from market.notifications.models import Notification
-from market.orgs.models import Organisation, User
+from market.notifications.models import Notification, SavedSearch
+from market.orgs.models import PROVIDER_KINDS, Organisation, User
 from market.outbox import service as outbox
 from market.outbox.models import OutboxEntry
 from market.settings import AlertSettings
@@ -38,6 +39,7 @@ from search.recommend import Recommendation, recommend_providers
 log = logging.getLogger(__name__)
 
 TOPIC = "match_alert"
+MAX_SEMANTIC_SEARCHES = 2000
 KIND = "match.alert"
 
 
@@ -106,6 +108,37 @@ class MatchAlertHandler:
                 entry.next_attempt_at = self.now() + dt.timedelta(seconds=self.retry_s * min(entry.attempts, 20))
             session.commit()
 
+    def _semantic_searches(self, session: Session, need: Need) -> None:
+        """Saved searches match semantically too (hybrid): a subscription whose words are not all
+        in the need (those were told at publication) but whose meaning is close enough, with its
+        filters agreeing, is told now."""
+        already = set(session.scalars(
+            select(Notification.user_id).where(Notification.kind == "subscription.match", Notification.link == f"/needs/{need.id}")
+        ))
+        rows = session.execute(
+            select(SavedSearch, User)
+            .join(User, User.id == SavedSearch.user_id)
+            .join(Organisation, Organisation.id == User.org_id)
+            .where(SavedSearch.notify.is_(True), SavedSearch.query != "", User.is_active.is_(True),
+                   Organisation.kind.in_([k.value for k in PROVIDER_KINDS]), Organisation.id != need.org_id)
+            .order_by(SavedSearch.id).limit(MAX_SEMANTIC_SEARCHES)
+        ).all()
+        candidates = [(saved, user) for saved, user in rows if user.id not in already and notify.filters_match(saved, need)]
+        if not candidates:
+            return
+        need_vec = np.asarray(self.embedder.embed_passages([f"{need.title}\n{need.summary}"]), dtype=np.float32)[0]
+        queries = np.asarray(self.embedder.embed_queries([saved.query for saved, _ in candidates]), dtype=np.float32)
+        sims = queries @ need_vec / (np.linalg.norm(queries, axis=1) * float(np.linalg.norm(need_vec)) + 1e-9)
+        told: set[int] = set()
+        for (saved, user), sim in zip(candidates, sims, strict=True):
+            if user.id in told or float(sim) < self.config.saved_search_similarity:
+                continue
+            told.add(user.id)
+            notify.notify_users(
+                session, [user.id], "subscription.match", f"订阅「{saved.name}」有相近的新需求：{need.title}",
+                f"语义相似度 {float(sim):.2f}\n{need.summary[:200]}", f"/needs/{need.id}",
+            )
+
     def _alert(self, entry_id: int, need_id: int, recs: list[Recommendation]) -> None:
         now = self.now()
         with self.session_factory() as session:
@@ -125,6 +158,8 @@ class MatchAlertHandler:
                         session, org.id, KIND, f"可能适合您的新需求：{need.title}", alert_body(rec), f"/needs/{need.id}"
                     )
                     sent += 1
+            if need is not None and need.status in OPEN_FOR_RESPONSES:
+                self._semantic_searches(session, need)
             if entry is not None:
                 entry.status = "done"
                 entry.processed_at = now

@@ -84,3 +84,33 @@ def test_published_need_alerts_the_matching_providers_within_limits(
         after = s.scalar(select(Notification.id).where(Notification.kind == "match.alert").order_by(Notification.id.desc()).limit(1))
         assert before == after
         assert set(s.scalars(select(OutboxEntry.status).where(OutboxEntry.topic == "match_alert"))) == {"done"}
+
+
+def test_saved_searches_also_match_by_meaning(
+    db_factory: sessionmaker[Session], search_client: MeiliClient, prefix: str, embedder: HashEmbedder
+) -> None:
+    from market.notifications.models import SavedSearch
+
+    ensure_indexes(search_client, prefix, embedder.dim)
+    with session_scope(db_factory) as s:
+        bureau_id = factories.create_user(s, factories.create_org(s, kind="bureau", industry=None), roles=["bureau_admin"]).id
+        org = make_provider(s, enqueue_it=False)
+        words, near, far, filtered = (factories.create_user(s, org) for _ in range(4))
+        s.add_all([
+            SavedSearch(user_id=words.id, name="余热", query="余热回收", filters={}),
+            SavedSearch(user_id=near.id, name="注塑节能", query="注塑车间余热回收与能耗监测方案", filters={}),
+            SavedSearch(user_id=far.id, name="纺织视觉", query="布匹瑕疵机器视觉检测", filters={}),
+            SavedSearch(user_id=filtered.id, name="注塑节能（嘉善）", query="注塑车间余热回收与能耗监测方案", filters={"county": "嘉善县"}),
+        ])
+        ids = {"words": words.id, "near": near.id, "far": far.id, "filtered": filtered.id}
+    need_id = _publish(db_factory, bureau_id)
+    handler = MatchAlertHandler(
+        db_factory, search_client, embedder, AlertSettings(top_n=0, saved_search_similarity=0.6), prefix=prefix
+    )
+    assert handler.run_once() == 1
+    with session_scope(db_factory) as s:
+        notes = list(s.scalars(select(Notification).where(Notification.kind == "subscription.match")))
+    told = {n.user_id: n.title for n in notes}
+    assert len(notes) == 2 and set(told) == {ids["words"], ids["near"]}  # words at publication, meaning now; once each
+    assert told[ids["near"]].startswith("订阅「注塑节能」有相近的新需求")
+    assert {n.link for n in notes} == {f"/needs/{need_id}"}
