@@ -1,6 +1,6 @@
 """Mail per published need and the time from publishing a need to its mail in the Maildir.
 
-Run:  python bench/bench_mail.py [--needs 10] [--poll 0.2]
+Run:  python bench/bench_mail.py [--needs 10] [--poll 0.2] [--alerts] [--embedder e5|hash]
 
 A temporary SQLite database built by the migrations and loaded with the demo data set (the seed
 writes rows directly, so it queues no mail). Each approved demo need (up to ``--needs``) is then
@@ -8,6 +8,10 @@ published the way the bureau does it — a batch of its own, ``market.flows.publ
 commit — and the mail handler of the outbox worker (``market.mail.sender.MailSender``, Maildir
 transport, the embedded default) runs in a thread the way the worker runs it: woken after each
 commit, else polling every ``--poll`` seconds. A second thread watches the Maildir's ``new/``.
+
+With ``--alerts`` a managed Meilisearch is started, the demo providers are indexed, and the
+matched-alert handler (``search.alerts.MatchAlertHandler``, the default AlertSettings) runs in the
+same loop as the mail handler, so the alerts of each need are counted and timed too.
 
 Prints, per published need: the mails it queued (by kind), and the time from the publishing
 commit to the first and to the last of its mails in the Maildir (p50/p95/max).
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import datetime as dt
 import email
 import email.policy
@@ -26,6 +31,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -45,7 +51,7 @@ from market.mail.transport import MaildirTransport  # noqa: E402
 from market.migrate import upgrade  # noqa: E402
 from market.needs.models import Need  # noqa: E402
 from market.orgs.models import Organisation, OrgKind, Role, User  # noqa: E402
-from market.settings import MailSettings  # noqa: E402
+from market.settings import MailSettings, get_settings  # noqa: E402
 
 MESSAGE_ID = re.compile(r"<jiebang-mail-(\d+)@")
 
@@ -62,8 +68,10 @@ def main() -> None:
     ap.add_argument("--needs", type=int, default=10)
     ap.add_argument("--poll", type=float, default=0.2)
     ap.add_argument("--gap", type=float, default=1.0, help="seconds between publications")
+    ap.add_argument("--alerts", action="store_true", help="also run the matched alerts (Meilisearch)")
+    ap.add_argument("--embedder", default="e5")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'mail.db'}")
         upgrade(engine)
         factory = make_sessionmaker(engine)
@@ -87,13 +95,31 @@ def main() -> None:
 
         maildir = Path(tmp) / "mail"
         sender = MailSender(factory, MaildirTransport(maildir), MailSettings())
+        handlers: list[Any] = [sender]
+        if args.alerts:
+            from matching.embedders import load_embedder
+            from search.alerts import MatchAlertHandler
+            from search.client import MeiliClient
+            from search.indexes import ensure_indexes
+            from search.process import LocalMeilisearch
+            from search.reindex import reindex
+
+            settings = get_settings()
+            server = stack.enter_context(LocalMeilisearch(Path(tmp) / "meili", settings.meili.binary))
+            client = MeiliClient(server.url, server.master_key)
+            embedder = load_embedder(args.embedder)
+            ensure_indexes(client, "bench_", embedder.dim)
+            t = time.perf_counter()
+            reindex(factory, client, embedder, "bench_", "providers")
+            print(f"demo providers indexed in {time.perf_counter() - t:.1f} s ({args.embedder})")
+            handlers.append(MatchAlertHandler(factory, client, embedder, settings.alerts, prefix="bench_"))
         stop, wake = threading.Event(), threading.Event()
         arrived: dict[int, float] = {}
 
         def send_loop() -> None:
             while not stop.is_set():
                 wake.clear()
-                if sender.run_once() == 0:
+                if sum(h.run_once() for h in handlers) == 0:
                     wake.wait(args.poll)
 
         def watch() -> None:
@@ -125,12 +151,31 @@ def main() -> None:
                 batches.add_needs(s, actor, batch.id, [need_id])
                 flows.publish_batch(s, None, batch.id, dt.datetime.now(dt.UTC))
                 s.flush()
-                mail_ids = list(s.scalars(select(MailMessage.id).where(MailMessage.id > before)))
             t0 = time.perf_counter()
             wake.set()  # what Runtime.notify_worker does after the commit
-            published.append((need_id, t0, mail_ids))
+            published.append((need_id, t0, [before]))
             time.sleep(args.gap)
-        deadline = time.perf_counter() + 60
+        if args.alerts:  # wait for every need's alerts
+            from market.outbox.models import OutboxEntry
+
+            deadline = time.perf_counter() + 600
+            while time.perf_counter() < deadline:
+                with session_scope(factory) as s:
+                    if not s.scalar(select(func.count(OutboxEntry.id)).where(
+                            OutboxEntry.topic == "match_alert", OutboxEntry.status == "pending")):
+                        break
+                time.sleep(0.5)
+        # Each need's mails: those queued by its publication, and the alerts linking to it.
+        with session_scope(factory) as s:
+            bounds = [ids[0] for _, _, ids in published] + [s.scalar(select(func.max(MailMessage.id))) or 0]
+            published = [
+                (need_id, t0, list(s.scalars(select(MailMessage.id).where(
+                    ((MailMessage.id > lo) & (MailMessage.id <= hi) & (MailMessage.kind != "match.alert"))
+                    | ((MailMessage.kind == "match.alert") & (MailMessage.link == f"/needs/{need_id}"))
+                ))))
+                for (need_id, t0, _), lo, hi in zip(published, bounds, bounds[1:], strict=False)
+            ]
+        deadline = time.perf_counter() + 120
         wanted = {m for _, _, ids in published for m in ids}
         while time.perf_counter() < deadline and not wanted <= set(arrived):
             time.sleep(0.05)

@@ -23,6 +23,7 @@ from market.needs.models import Need, NeedRevision
 from market.needs.states import NeedStatus
 from market.notifications import service as notify
 from market.orgs.models import Organisation, OrgKind, User
+from market.outbox import service as outbox
 from market.responses import service as responses
 from market.responses.models import Response
 from market.responses.schemas import ResponseCreate
@@ -110,6 +111,8 @@ def publish_batch(session: Session, actor: User | None, batch_id: int, now: dt.d
     for need in approved:
         needs.publish_in_batch(session, need, actor, now, batch.title)
         notify.notify_matching_subscriptions(session, need)
+        # Providers whose capability profile matches hear of it from the worker (search/alerts.py).
+        outbox.enqueue(session, "match_alert", need.id)
     provider_orgs = session.scalars(
         select(Organisation.id).where(
             Organisation.kind.in_([OrgKind.university, OrgKind.institute, OrgKind.provider]),

@@ -14,6 +14,7 @@ from market.orgs import models as org_models  # noqa: F401
 from market.outbox import models as outbox_models  # noqa: F401
 from market.questions import models as question_models  # noqa: F401
 from market.recognitions import models as recognition_models  # noqa: F401
+from market.reminders import models as reminder_models  # noqa: F401
 from market.responses import models as response_models  # noqa: F401
 from market.targets import models as target_models  # noqa: F401
 

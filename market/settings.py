@@ -124,6 +124,19 @@ class MailSettings(BaseModel):
     lease_s: float = Field(default=120.0, gt=0)
 
 
+class AlertSettings(BaseModel):
+    """Matched alerts ("可能适合您的新需求"), sent when a need is published (search/alerts.py):
+    providers whose fused match score (matching.ranking) reaches ``threshold``, at most ``top_n``
+    per need, and at most ``per_provider_per_day`` alerts to one provider in 24 hours."""
+
+    threshold: float = Field(default=0.35, ge=0.0)
+    top_n: int = Field(default=5, ge=0)
+    per_provider_per_day: int = Field(default=3, ge=0)
+    # A saved search whose words are not all in a new need still fires when its query's
+    # embedding is at least this close (cosine) to the need's title and summary.
+    saved_search_similarity: float = Field(default=0.85, ge=0.0, le=1.0)
+
+
 class CallLimit(BaseModel):
     calls: int = Field(ge=1)
     window_s: int = Field(ge=1)
@@ -156,6 +169,7 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     limits: LimitSettings = LimitSettings()
     mail: MailSettings = MailSettings()
+    alerts: AlertSettings = AlertSettings()
     # Plain names that operators expect; they override the nested sections.
     database_url: str = Field(default="", validation_alias="DATABASE_URL")
     meili_url: str = Field(default="", validation_alias="MEILI_URL")

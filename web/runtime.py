@@ -161,8 +161,16 @@ class Runtime:
         return MailSender(self.session_factory, self.mail_transport(), mail, unsubscribe_url=unsubscribe_url)
 
     def job_handlers(self) -> list[JobHandler]:
-        """Handlers of the outbox topics other than the indexes, run by every worker."""
-        return [self.mail_sender()]
+        """Handlers of the outbox topics other than the indexes, run by every worker: mail, and
+        the matched alerts of published needs (which need Meilisearch)."""
+        handlers: list[JobHandler] = [self.mail_sender()]
+        if self.meili is not None:
+            from search.alerts import MatchAlertHandler
+
+            handlers.append(
+                MatchAlertHandler(self.session_factory, self.meili, self.embedder, self.settings.alerts, prefix=self.index_prefix)
+            )
+        return handlers
 
     def notify_worker(self) -> None:
         """Something was committed to the outbox: the worker looks now instead of at its next poll."""
@@ -185,11 +193,12 @@ class Runtime:
         self.jobs_thread.start()
 
     def _scheduled_jobs(self, interval_s: float = 60.0) -> None:
-        """Publish batches whose date has come, expire needs past their deadline, send the daily
-        digests that are due."""
+        """Publish batches whose date has come, expire needs past their deadline, send the
+        reminders and the daily digests that are due (each idempotent, safe with several workers)."""
         from market import flows
         from market.db import CST, session_scope, utcnow
         from market.mail.digest import send_due_digests
+        from market.reminders import service as reminders
 
         while not self.jobs_stop.is_set():
             try:
@@ -198,8 +207,10 @@ class Runtime:
                     flows.publish_due(session, today)
                     flows.expire_overdue(session, today)
                 with session_scope(self.session_factory) as session:
-                    if send_due_digests(session):
-                        session.info["outbox_dirty"] = True
+                    reminders.run_due(session, today)
+                with session_scope(self.session_factory) as session:
+                    send_due_digests(session)
+                self.notify_worker()
             except Exception:  # noqa: BLE001 - a failed round is logged and retried next round
                 log.exception("scheduled jobs failed")
             self.jobs_stop.wait(interval_s)

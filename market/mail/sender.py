@@ -22,13 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from market.db import utcnow
 from market.mail.models import MailMessage
 from market.mail.render import render
 from market.mail.transport import MailDeferred, MailError, MailRefused, MailUnavailable, Transport
+from market.outbox import service as outbox
 from market.outbox.models import OutboxEntry
 from market.settings import MailSettings
 
@@ -74,30 +75,7 @@ class MailSender:
 
     def _claim(self) -> list[tuple[int, int]]:
         """(entry id, mail id) of the due mail jobs this worker now holds a lease on."""
-        now = self.now()
-        lease_until = now + dt.timedelta(seconds=self.config.lease_s)
-        with self.session_factory() as session:
-            stmt = (
-                select(OutboxEntry.id, OutboxEntry.record_id)
-                .where(OutboxEntry.topic == TOPIC, OutboxEntry.status == PENDING, OutboxEntry.next_attempt_at <= now)
-                .order_by(OutboxEntry.id)
-                .limit(self.batch_size)
-            )
-            if session.get_bind().dialect.name == "postgresql":
-                stmt = stmt.with_for_update(skip_locked=True)
-            claimed: list[tuple[int, int]] = []
-            for entry_id, mail_id in session.execute(stmt).all():
-                # Conditional: a second worker that read the same row before our commit takes nothing.
-                res = session.execute(
-                    update(OutboxEntry)
-                    .where(OutboxEntry.id == entry_id, OutboxEntry.status == PENDING, OutboxEntry.next_attempt_at <= now)
-                    .values(next_attempt_at=lease_until)
-                    .execution_options(synchronize_session=False)
-                )
-                if getattr(res, "rowcount", 0) == 1:
-                    claimed.append((entry_id, mail_id))
-            session.commit()
-        return claimed
+        return outbox.claim_jobs(self.session_factory, TOPIC, self.now(), self.config.lease_s, self.batch_size)
 
     def _load(self, mail_ids: list[int]) -> dict[int, MailMessage]:
         with self.session_factory() as session:

@@ -161,6 +161,11 @@ def search_matches(saved: SavedSearch, need: PublishedNeed) -> bool:
     text = f"{need.title} {need.summary}".lower()
     if any(term not in text for term in saved.query.lower().split()):
         return False
+    return filters_match(saved, need)
+
+
+def filters_match(saved: SavedSearch, need: PublishedNeed) -> bool:
+    """Every filter a saved search sets agrees with the need (the part semantic matching keeps)."""
     filters = saved.filters or {}
     if filters.get("industry") and filters["industry"] != need.industry:
         return False

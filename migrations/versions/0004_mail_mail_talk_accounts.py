@@ -1,4 +1,4 @@
-"""mail messages, need questions, response messages, password resets, invitations
+"""mail, questions, messages, password resets, invitations, mail preferences, reminders
 
 A mail is queued with the change it tells about: its content here, its delivery state in the
 outbox entry of topic ``mail`` (market/mail/). Public Q&A on needs (market/questions/) and the
@@ -127,8 +127,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_invitations_email'), ['email'], unique=False)
         batch_op.create_index(batch_op.f('ix_invitations_org_id'), ['org_id'], unique=False)
 
+    op.create_table('reminders_sent',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event', sa.String(length=80), nullable=False),
+    sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminders_sent')),
+    sa.UniqueConstraint('event', name=op.f('uq_reminders_sent_event'))
+    )
+
 
 def downgrade() -> None:
+    op.drop_table('reminders_sent')
     with op.batch_alter_table('invitations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invitations_org_id'))
         batch_op.drop_index(batch_op.f('ix_invitations_email'))

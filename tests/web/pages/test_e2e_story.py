@@ -360,6 +360,7 @@ def test_full_story_from_posting_to_the_dashboard(live_app: str, browser: Any) -
     assert "允许加装" in text
     link = re.search(r"(http://127\.0\.0\.1:\d+/needs/\d+#qa)", text)
     assert link is not None and link.group(1) in mail.get_body(("html",)).get_content()
+    prov.goto("/provider")  # the provider is elsewhere when the mail comes in
     prov.goto(link.group(1))
     assert "允许加装，可在每周日停机 4 小时安装调试。" in prov.locator("#qa").inner_text()
     assert "答（发榜企业）" in prov.locator("#qa").inner_text()

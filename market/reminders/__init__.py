@@ -1,0 +1,1 @@
+"""Reminders: the job loop's one place for "tell them before it is too late"."""
