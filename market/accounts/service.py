@@ -38,6 +38,13 @@ MAX_MEMBERS_LISTED = 500
 LINK_INVALID = "链接无效或已过期，请重新申请"
 
 
+def _require_strong(field: str, password: str, *, email: str, name: str) -> None:
+    """The same rule as registration (``security.password_problem``): not the e-mail, not common."""
+    problem = security.password_problem(password, email=email, name=name)
+    if problem:
+        raise Invalid.field(field, problem)
+
+
 def _end_sessions(session: Session, user_id: int, *, keep_digest: str | None = None) -> int:
     stmt = update(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked.is_(False))
     if keep_digest is not None:
@@ -55,6 +62,7 @@ def change_password(session: Session, user: User, change_in: PasswordChangeIn, *
         raise Invalid.field("current_password", "当前密码不正确")
     if change_in.new_password == change_in.current_password:
         raise Invalid.field("new_password", "新密码不能与当前密码相同")
+    _require_strong("new_password", change_in.new_password, email=user.email, name=user.display_name)
     user.password_hash = security.hash_password(change_in.new_password)
     _end_sessions(session, user.id, keep_digest=current_digest)
     audit.record(session, user.id, "user.password_changed", "user", user.id, {})
@@ -92,6 +100,7 @@ def confirm_reset(session: Session, confirm_in: ResetConfirmIn) -> User:
     user = session.get(User, row.user_id) if row is not None else None
     if row is None or row.used_at is not None or row.expires_at <= now or user is None or not user.is_active:
         raise Invalid.field("token", LINK_INVALID)
+    _require_strong("new_password", confirm_in.new_password, email=user.email, name=user.display_name)
     row.used_at = now
     user.password_hash = security.hash_password(confirm_in.new_password)
     user.failed_logins = 0
@@ -141,6 +150,7 @@ def accept_invitation(session: Session, accept_in: InvitationAcceptIn) -> User:
     invitation = invitation_for_token(session, accept_in.token)
     if session.scalar(select(User.id).where(User.email == invitation.email)):
         raise Conflict("该邮箱已注册", details=[{"field": "email", "message": "已存在"}])
+    _require_strong("password", accept_in.password, email=invitation.email, name=invitation.display_name)
     user = User(
         org_id=invitation.org_id, email=invitation.email, display_name=invitation.display_name,
         password_hash=security.hash_password(accept_in.password), roles=list(invitation.roles),

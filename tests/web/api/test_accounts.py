@@ -139,3 +139,12 @@ def test_a_user_sees_and_ends_their_own_sessions(client: TestClient, enterprise_
     assert client.delete(f"/api/v1/account/sessions/{other['id']}", headers=_h(here)).status_code == 204
     assert client.get("/api/v1/auth/me", headers=_h(elsewhere)).status_code == 401
     assert client.get("/api/v1/auth/me", headers=_h(here)).status_code == 200
+
+
+def test_a_new_password_follows_the_registration_rule(client: TestClient, enterprise_user: User) -> None:
+    """Changing a password refuses what registration refuses: a common one, or one holding the e-mail."""
+    here = _token(client, enterprise_user.email)
+    for weak in ("12345678", "password1", enterprise_user.email.split("@")[0] + "2026!"):
+        r = client.post("/api/v1/account/password", json={"current_password": PASSWORD, "new_password": weak}, headers=_h(here))
+        assert r.status_code == 422, (weak, r.text)
+        assert r.json()["error"]["details"][0]["field"] == "new_password"
