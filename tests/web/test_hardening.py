@@ -669,3 +669,23 @@ def test_an_import_that_unpacks_too_large_is_refused(client: TestClient, bureau_
     bomb = _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>", "xl/padding.xml": b"\x00" * (MAX_UNPACKED_BYTES + 1)})
     r = _import(client, auth(bureau_user), bomb)
     assert r.status_code == 422 and "解压后过大" in _field_messages(r)["file"]
+
+
+# --- the schema declares the vocabularies that validation enforces ------------------------------
+
+
+def test_the_openapi_declares_the_vocabularies(client: TestClient) -> None:
+    """So that schemathesis (tests/web/test_fuzz_openapi.py) generates needs that validation does not
+    mostly reject, and clients can read the allowed values."""
+    from market.vocab import COOPERATION_MODES, COUNTIES, INDUSTRIES, TRACKS
+
+    spec = client.get("/openapi.json").json()
+    need = spec["components"]["schemas"]["NeedCreate"]["properties"]
+    assert need["industry"]["enum"] == list(INDUSTRIES)
+    assert need["county"]["enum"] == list(COUNTIES)
+    assert need["track"]["enum"] == list(TRACKS)
+    assert need["cooperation_mode"]["enum"] == list(COOPERATION_MODES)
+    assert need["disclosure"]["enum"] == ["public", "nda", "invite"]
+    for name, values in (("industry", INDUSTRIES), ("county", COUNTIES)):
+        body = factories.need_fields(**{name: values[0]})
+        assert client.post(f"{API}/needs/duplicates", json=body).status_code == 401  # valid shape, needs sign-in
