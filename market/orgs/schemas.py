@@ -33,10 +33,10 @@ def _check_password(v: str, info: ValidationInfo) -> str:
 
 
 # A capability profile's bounds (issue 14, finding 2): 50 items of 300 characters made the provider's
-# recommendations take 46 s. The profile's text for matching is its summary and items; the embedding
-# model reads 512 tokens of it, so more items only cost time.
-ITEMS_MAX = 30
-ITEM_TITLE_MAX = 120
+# recommendations take 46 s; each item title is embedded and matched on its own, so their number and
+# length are what cost. The demo's richest provider has 12 items, its longest title 46 characters.
+ITEMS_MAX = 20
+ITEM_TITLE_MAX = 60
 ITEM_DESCRIPTION_MAX = 1000
 
 
