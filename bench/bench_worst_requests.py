@@ -117,7 +117,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="jiebang-worst-") as tmp:
         settings = Settings(JIEBANG_DATA_DIR=tmp)  # type: ignore[call-arg]
         lifted = CallLimit(calls=1_000_000, window_s=60)
-        settings.limits.register = settings.limits.anonymous_search = settings.limits.unverified_duplicates = lifted
+        settings.limits.registration = settings.limits.anonymous_search = settings.limits.unverified_duplicates = lifted
         settings.auth.login_attempts_per_address = 1_000_000
         print(f"data directory {tmp}; loading and indexing the demo data …", flush=True)
         with open_runtime(settings) as rt:

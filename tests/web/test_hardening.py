@@ -369,7 +369,7 @@ def test_capability_profiles_are_bounded(client: TestClient, provider_user: User
 
 def test_registration_is_limited_per_address(client: TestClient, runtime, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """Finding 3: POST /auth/register (argon2) was unlimited."""
-    monkeypatch.setattr(runtime.settings.limits.register, "calls", 3)
+    monkeypatch.setattr(runtime.settings.limits.registration, "calls", 3)
     codes = []
     for i in range(5):
         body = {
