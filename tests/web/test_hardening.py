@@ -690,3 +690,52 @@ def test_the_openapi_declares_the_vocabularies(client: TestClient) -> None:
     for name, values in (("industry", INDUSTRIES), ("county", COUNTIES)):
         body = factories.need_fields(**{name: values[0]})
         assert client.post(f"{API}/needs/duplicates", json=body).status_code == 401  # valid shape, needs sign-in
+
+
+def test_every_json_body_refuses_bad_unicode_and_big_integers(
+    client: TestClient, session: Session, bureau_user: User, enterprise_user: User, auth
+) -> None:
+    """Findings 13, 14 over the whole API: every operation with a JSON body, every string property
+    holding a control character and every integer 2^63, as the bureau and an enterprise: a 4xx
+    (422, or 403/404/409 where the caller or the record refuses first), never a 5xx."""
+    import re
+
+    spec = client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+
+    def resolve(node: dict) -> dict:  # type: ignore[type-arg]
+        while "$ref" in node:
+            node = schemas[node["$ref"].rsplit("/", 1)[1]]
+        return node
+
+    def kind(prop: dict) -> str:  # type: ignore[type-arg]
+        prop = resolve(prop)
+        types = {prop.get("type")} | {resolve(o).get("type") for o in prop.get("anyOf", [])}
+        return "integer" if "integer" in types else "string" if "string" in types else "other"
+
+    need = factories.create_need(session, org=enterprise_user.org, status="submitted")
+    session.flush()
+    sent = 0
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            body_schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            if not body_schema:
+                continue
+            props = resolve(body_schema).get("properties", {})
+            body = {}
+            for name, prop in props.items():
+                k = kind(prop)
+                if k == "string":
+                    body[name] = "坏\x01字\u202e"
+                elif k == "integer":
+                    body[name] = 2**63
+            if not body:
+                continue
+            url = re.sub(r"\{[^}]+\}", str(need.id), path)
+            for user in (bureau_user, enterprise_user):
+                r = client.request(method.upper(), url, json=body, headers=auth(user))
+                sent += 1
+                assert 400 <= r.status_code < 500, (method, path, r.status_code, r.text[:300])
+                if r.status_code == 422:
+                    assert all(not d["message"].isascii() for d in r.json()["error"]["details"]), r.text[:300]
+    assert sent > 30
