@@ -146,8 +146,8 @@ class LimitSettings(BaseModel):
     max_body_bytes: int = 2 * 1024 * 1024
     max_upload_bytes: int = 10 * 1024 * 1024
     # Expensive calls per client address and window, counted in the database like the sign-in limit
-    # (``JIEBANG_LIMITS__REGISTER__CALLS`` ...; issue 14, findings 1-3).
-    register: CallLimit = CallLimit(calls=10, window_s=3600)
+    # (``JIEBANG_LIMITS__REGISTRATION__CALLS`` ...; issue 14, findings 1-3).
+    registration: CallLimit = CallLimit(calls=10, window_s=3600)
     anonymous_search: CallLimit = CallLimit(calls=30, window_s=60)
     unverified_duplicates: CallLimit = CallLimit(calls=20, window_s=60)
     # Uploads one organisation may keep in all (issue 14, finding 17).

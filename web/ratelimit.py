@@ -30,7 +30,7 @@ def limit_login_attempts(request: Request, runtime: Runtime) -> None:
 
 
 def limit_expensive(request: Request, runtime: Runtime, kind: str) -> None:
-    """Count one expensive call of ``kind`` (``register``, ``anonymous_search``,
+    """Count one expensive call of ``kind`` (``registration``, ``anonymous_search``,
     ``unverified_duplicates``: a ``settings.limits`` entry) from this client; 429 past the limit."""
     rule = getattr(runtime.settings.limits, kind)
     with session_scope(runtime.session_factory) as session:

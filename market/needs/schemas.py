@@ -42,13 +42,13 @@ class NeedBase(InputModel):
 
     title: str = Field(min_length=5, max_length=100, examples=["高速冲压线模具在线磨损监测与寿命预测"])
     summary: str = Field(min_length=10, max_length=500, examples=["需要一套在线监测冲压模具磨损状态并预测剩余寿命的系统。"])
-    industry: str = Field(examples=["汽车制造"])
-    track: str = Field(examples=["digital"], description="digital 数字化 / green 绿色化 / both 两者")
-    county: str = Field(examples=["南湖区"])
+    industry: str = Field(examples=["汽车制造"], json_schema_extra={"enum": list(INDUSTRIES)})
+    track: str = Field(examples=["digital"], description="digital 数字化 / green 绿色化 / both 两者", json_schema_extra={"enum": list(TRACKS)})
+    county: str = Field(examples=["南湖区"], json_schema_extra={"enum": list(COUNTIES)})
     budget_min_wan: float | None = Field(None, ge=0, le=100000, examples=[50])
     budget_max_wan: float | None = Field(None, ge=0, le=100000, examples=[120])
     deadline: dt.date | None = Field(None, examples=["2027-06-30"])
-    cooperation_mode: str = Field(examples=["技术开发"])
+    cooperation_mode: str = Field(examples=["技术开发"], json_schema_extra={"enum": list(COOPERATION_MODES)})
     anonymous: bool = False
     description: str = Field("", max_length=10000)
     problem: str = Field("", max_length=5000, examples=["模具磨损靠人工抽检，停机换模不及时导致批量毛刺。"])
@@ -58,7 +58,9 @@ class NeedBase(InputModel):
     expected_outcome: str = Field("", max_length=5000)
     contact_name: str = Field("", max_length=50)
     contact_phone: str = Field("", max_length=30, pattern=r"^[0-9+\-\s()]*$")
-    disclosure: str = Field("public", description="public 公开 / nda 签署保密承诺后可见 / invite 仅受邀方可见")
+    disclosure: str = Field(
+        "public", description="public 公开 / nda 签署保密承诺后可见 / invite 仅受邀方可见", json_schema_extra={"enum": ["public", "nda", "invite"]}
+    )
     confidentiality_terms: str = Field("", max_length=5000)
 
     @field_validator("industry")
@@ -219,7 +221,7 @@ class NeedOwnerView(NeedDetail):
 
 class ReasonIn(InputModel):
     model_config = ConfigDict(extra="forbid")
-    reason_code: str = Field(examples=["indicators_unclear"])
+    reason_code: str = Field(examples=["indicators_unclear"], json_schema_extra={"enum": list(REVIEW_REASONS)})
     reason_text: str = Field("", max_length=2000, examples=["请给出可量化的验收指标"])
 
     @field_validator("reason_code")

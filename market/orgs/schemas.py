@@ -34,10 +34,10 @@ def _check_password(v: str, info: ValidationInfo) -> str:
 
 
 # A capability profile's bounds (issue 14, finding 2): 50 items of 300 characters made the provider's
-# recommendations take 46 s. The profile's text for matching is its summary and items; the embedding
-# model reads 512 tokens of it, so more items only cost time.
-ITEMS_MAX = 30
-ITEM_TITLE_MAX = 120
+# recommendations take 46 s; each item title is embedded and matched on its own, so their number and
+# length are what cost. The demo's richest provider has 12 items, its longest title 46 characters.
+ITEMS_MAX = 20
+ITEM_TITLE_MAX = 60
 ITEM_DESCRIPTION_MAX = 1000
 
 
@@ -49,8 +49,8 @@ class RegistrationIn(InputModel):
     org_name: str = Field(min_length=2, max_length=200, examples=["嘉兴某某汽车零部件有限公司"])
     org_kind: str = Field(pattern="^(enterprise|university|institute|provider)$", examples=["enterprise"])
     credit_code: str | None = Field(None, max_length=32)
-    county: str | None = Field(None, examples=["南湖区"])
-    industry: str | None = Field(None, examples=["汽车制造"])
+    county: str | None = Field(None, examples=["南湖区"], json_schema_extra={"enum": [*COUNTIES, None]})
+    industry: str | None = Field(None, examples=["汽车制造"], json_schema_extra={"enum": [*INDUSTRIES, None]})
     email: str = Field(max_length=200, examples=["zhang@example.com"])
     display_name: str = Field(min_length=1, max_length=100, examples=["张工"])
     password: str = Field(min_length=8, max_length=128)

@@ -27,7 +27,7 @@ class RegistrationAccepted(BaseModel):
 def register(reg_in: RegistrationIn, request: Request, session: SessionDep, runtime: RuntimeDep) -> RegistrationAccepted:
     """注册单位及其管理员账号，答复“已提交”（无论该邮箱是否已有账号，答复相同）。新单位须经科技局认证后才能发榜或揭榜。
     同一地址的注册次数有限，超出返回 429。"""
-    limit_expensive(request, runtime, "register")
+    limit_expensive(request, runtime, "registration")
     orgs.register(session, reg_in)
     return RegistrationAccepted(message=REGISTRATION_ACCEPTED)
 
