@@ -20,6 +20,13 @@ TRACKS = {"digital": "数字化改造", "green": "绿色化改造", "both": "数
 COOPERATION_MODES = ("技术开发", "技术转让", "技术许可", "技术服务", "联合攻关")
 
 DISCLOSURES = {"public": "公开", "nda": "签署保密承诺后可见", "invite": "仅受邀方可见"}
+# Exactly who may read a published need's details (needs.access.details_refusal); the title and
+# summary of every published need are public.
+DISCLOSURE_READERS = {
+    "public": "摘要对所有人公开；详情需登录，向通过科技局认证的单位公开",
+    "nda": "摘要对所有人公开；详情向通过认证、并签署保密承诺的单位公开",
+    "invite": "摘要对所有人公开；详情仅向发榜企业邀请的单位公开",
+}
 
 # Structured reasons for every return, rejection or decline: no party is left without feedback.
 # Each decision has its own reasons. Returning or rejecting a need under review:
