@@ -14,6 +14,14 @@ INDUSTRIES = (
     "石化", "化工", "建材", "钢铁", "有色", "装备制造", "生物医药", "纺织服装", "其他",
 )
 ENERGY_INTENSIVE = frozenset({"石化", "化工", "建材", "钢铁", "有色"})
+# What the industries that read alike each cover (shown beside the industry filter and field).
+INDUSTRY_NOTES = {
+    "化工化纤": "化学纤维制造（涤纶、锦纶、氨纶等）及其上游聚酯、纺丝",
+    "化工": "化学原料和化学制品（基础化工、精细化工、新材料等），不含化纤",
+    "石化": "石油炼制与石油化工",
+    "经编": "经编织物及制品",
+    "纺织服装": "纺纱、织造、印染与服装",
+}
 
 TRACKS = {"digital": "数字化改造", "green": "绿色化改造", "both": "数字化+绿色化"}
 

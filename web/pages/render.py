@@ -33,6 +33,7 @@ from market.vocab import (
     DISCLOSURE_READERS,
     DISCLOSURES,
     INDUSTRIES,
+    INDUSTRY_NOTES,
     ORG_KIND_LABELS,
     REASON_LABELS,
     REVIEW_CRITERIA,
@@ -118,6 +119,7 @@ templates.env.globals.update(
     COOPERATION_MODES=COOPERATION_MODES,
     DISCLOSURES=DISCLOSURES,
     DISCLOSURE_READERS=DISCLOSURE_READERS,
+    INDUSTRY_NOTES=INDUSTRY_NOTES,
     REASON_LABELS=REASON_LABELS,
     REVIEW_REASONS=REVIEW_REASONS,
     DECLINE_REASONS={k: v for k, v in DECLINE_REASONS.items() if k not in SYSTEM_DECLINE_REASONS},
@@ -280,6 +282,16 @@ def render(
     return response
 
 
+def _same_site_path(referer: str, request: Request) -> str | None:
+    """The path (and query) of a referring page of this site, else None."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(referer)
+    if not parts.path.startswith("/") or parts.path.startswith("//") or parts.netloc not in ("", request.url.netloc):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def error_viewer(request: Request) -> Any:
     """Who sees an error page, read afresh from the session cookie: the request's own database
     session may be gone (or rolled back) by the time an error is rendered, and errors raised
@@ -312,6 +324,13 @@ def render_error(request: Request, status: int, message: str, details: list[dict
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
     if status == 401 and request.headers.get("hx-request"):
         return Response(status_code=204, headers={"HX-Redirect": "/login"})
+    if status == 401 and request.method == "POST" and not request.url.path.startswith("/api"):
+        # The session ran out while a form was being filled: sign in again and come back to the
+        # form, where app.js puts back what was typed (kept in this browser on submit).
+        back = _same_site_path(request.headers.get("referer", ""), request)
+        response = RedirectResponse(f"/login?next={quote(back)}" if back else "/login", status_code=303)
+        flash(response, "登录已过期，请重新登录。您填写的内容已保留在本机浏览器中，登录后回到原页面会自动恢复。", "error")
+        return response
     title = _TITLES.get(status, "出错了")
     if (TEMPLATES_DIR / "error.html").exists():
         try:

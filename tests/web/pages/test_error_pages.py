@@ -97,3 +97,21 @@ def test_a_past_deadline_and_a_reversed_budget_are_refused_next_to_their_fields_
     r = post_form(c, "/enterprise/needs/validate", {**need_form(deadline="2020-01-01"), "_field": "deadline"})
     assert "揭榜截止日期不能早于今天" in r.text
     assert 'min="' in c.get("/enterprise/needs/new").text
+
+
+def test_an_expired_session_on_submit_sends_to_sign_in_and_back_to_the_form(client: TestClient) -> None:
+    from tests.web.pages.conftest import CSRF, need_form
+
+    client.cookies.set("jiebang_session", "expired-or-revoked-token")
+    client.cookies.set("jiebang_csrf", CSRF)
+    r = client.post(
+        "/enterprise/needs", data={**need_form(), "csrf_token": CSRF}, follow_redirects=False,
+        headers={"referer": "http://testserver/enterprise/needs/new"},
+    )
+    assert r.status_code == 303
+    assert r.headers["location"] == "/login?next=/enterprise/needs/new"
+    page = client.get(r.headers["location"]).text
+    assert "登录已过期" in page and "自动恢复" in page
+    # a referer from elsewhere is not followed back
+    r = client.post("/enterprise/needs", data={"csrf_token": CSRF}, follow_redirects=False, headers={"referer": "https://evil.example/x"})
+    assert r.headers["location"] == "/login"

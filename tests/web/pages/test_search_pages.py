@@ -170,3 +170,9 @@ def test_recommendations_keep_hard_constraints_demote_mismatches_and_say_shared_
     assert html.count("已完成36项对接合作") == 1
     assert html.count("推荐理由") == len(shown)
     assert "共同关键词：" not in html.split("推荐理由")[1].split("<ul>")[0]
+
+
+def test_the_industry_filter_explains_industries_that_read_alike(client: TestClient, session: Session, enterprise_org: Organisation) -> None:
+    # the database list (search down) shows every industry with the notes
+    html = client.get("/needs").text
+    assert "化工化纤：化学纤维制造" in html and "化工：化学原料和化学制品" in html
