@@ -47,6 +47,13 @@ class MeiliSettings(BaseModel):
     binary: Path = REPO_ROOT / "node_modules" / "@gaubee" / "meilisearch-linux-amd64" / "meilisearch"
     index_prefix: str = "jiebang_"
     semantic_ratio: float = Field(default=0.5, ge=0.0, le=1.0)
+    # Hits of a typed query below this ranking score are not shown or counted
+    # (``rankingScoreThreshold``; tuned on ../shared/data with bench/bench_relevance_floor.py).
+    # Without it a hybrid search lists every semantic neighbour, for nonsense too. 0 turns it off.
+    # e5 semantic scores are (1 + cosine) / 2: unrelated Chinese text scores 0.89-0.93.
+    relevance_floor: float = Field(default=0.93, ge=0.0, le=1.0)
+    # The floor for a query none of whose words occurs in any document (only semantic hits).
+    relevance_floor_without_words: float = Field(default=0.94, ge=0.0, le=1.0)
     task_timeout_s: float = 30.0
     # Where Meilisearch keeps the vectors (``JIEBANG_MEILI__VECTOR_STORE``): "experimental"
     # (hannoy, HNSW) makes each small write on a large index cheap, which is what a published need

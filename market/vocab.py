@@ -14,12 +14,27 @@ INDUSTRIES = (
     "石化", "化工", "建材", "钢铁", "有色", "装备制造", "生物医药", "纺织服装", "其他",
 )
 ENERGY_INTENSIVE = frozenset({"石化", "化工", "建材", "钢铁", "有色"})
+# What the industries that read alike each cover (shown beside the industry filter and field).
+INDUSTRY_NOTES = {
+    "化工化纤": "化学纤维制造（涤纶、锦纶、氨纶等）及其上游聚酯、纺丝",
+    "化工": "化学原料和化学制品（基础化工、精细化工、新材料等），不含化纤",
+    "石化": "石油炼制与石油化工",
+    "经编": "经编织物及制品",
+    "纺织服装": "纺纱、织造、印染与服装",
+}
 
 TRACKS = {"digital": "数字化改造", "green": "绿色化改造", "both": "数字化+绿色化"}
 
 COOPERATION_MODES = ("技术开发", "技术转让", "技术许可", "技术服务", "联合攻关")
 
 DISCLOSURES = {"public": "公开", "nda": "签署保密承诺后可见", "invite": "仅受邀方可见"}
+# Exactly who may read a published need's details (needs.access.details_refusal); the title and
+# summary of every published need are public.
+DISCLOSURE_READERS = {
+    "public": "摘要对所有人公开；详情需登录，向通过科技局认证的单位公开",
+    "nda": "摘要对所有人公开；详情向通过认证、并签署保密承诺的单位公开",
+    "invite": "摘要对所有人公开；详情仅向发榜企业邀请的单位公开",
+}
 
 # Structured reasons for every return, rejection or decline: no party is left without feedback.
 # Each decision has its own reasons. Returning or rejecting a need under review:

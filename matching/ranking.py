@@ -287,6 +287,9 @@ def rank_profiles(
 
 
 # -- structured fit and explanations ---------------------------------------------------------
+# Signals whose negative answer is a mismatch of the record's kind, not a matter of degree.
+MISMATCH_SIGNALS: tuple[str, ...] = ("industry", "track")
+
 @dataclass(frozen=True)
 class Signal:
     """One structured reason, e.g. ``Signal("industry", +1, "行业匹配：光伏")``."""
@@ -464,7 +467,10 @@ def _rank(
     cand, scores, _ = rank_profiles(query, index, weights, keyword_scores=keyword)
     structured = np.array([sum(s.effect for s in signals_for[int(c)]) for c in cand])
     total = scores + structured
-    order = np.argsort(-total, kind="stable")[:limit]
+    # A structured mismatch (the industry or direction does not fit) demotes: such candidates
+    # follow every candidate without one, however close their text is.
+    mismatch = np.array([any(s.name in MISMATCH_SIGNALS and s.effect < 0 for s in signals_for[int(c)]) for c in cand])
+    order = np.lexsort((-total, mismatch))[:limit] if len(cand) else np.argsort(-total)[:limit]
     return [
         Match(
             id=ids[int(cand[o])],

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from market.needs.models import Need
 from market.needs.states import LABELS as NEED_STATUS_LABELS
-from market.needs.states import PUBLIC_STATUSES
+from market.needs.states import OPEN_FOR_RESPONSES, PUBLIC_STATUSES
 from market.orgs.models import PROVIDER_KINDS, Organisation, ProviderProfile, Verification
 from market.vocab import ORG_KIND_LABELS, TRACKS
 from matching.embedders import Embedder
@@ -35,7 +35,7 @@ Doc = dict[str, Any]
 PUBLIC_NEED_FIELDS: Final = (
     "id", "title", "summary", "industry", "industry_label", "track", "track_label", "county",
     "county_label", "budget_min_wan", "budget_max_wan", "deadline", "deadline_ts",
-    "cooperation_mode", "disclosure", "status", "status_label", "batch_id", "published_ts",
+    "cooperation_mode", "disclosure", "status", "status_label", "open_rank", "batch_id", "published_ts",
     "updated_ts", "anonymous", "org_id", "org_name", "key_terms",
 )  # fmt: skip
 # Detail text the bureau searches; contact data and confidentiality terms stay out everywhere.
@@ -130,6 +130,8 @@ def _need_base(need: Need) -> Doc:
         "disclosure": need.disclosure,
         "status": need.status,
         "status_label": NEED_STATUS_LABELS.get(need.status, need.status),
+        # 0: open for responses, listed first in every order; 1: taken up for good or closed.
+        "open_rank": 0 if need.status in OPEN_FOR_RESPONSES else 1,
         "batch_id": need.batch_id,
         "published_ts": ts_ms(need.published_at),
         "updated_ts": need_token(need),

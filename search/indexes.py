@@ -143,12 +143,16 @@ _NEED_FILTERABLE = [
     "budget_max_wan",
     "deadline_ts",
     "published_ts",
+    "open_rank",
     "batch_id",
     "org_id",
     "anonymous",
     "updated_ts",
 ]
-_NEED_SORTABLE = ["published_ts", "deadline_ts", "budget_max_wan", "updated_ts"]
+_NEED_SORTABLE = ["open_rank", "published_ts", "deadline_ts", "budget_max_wan", "updated_ts"]
+# ``sort`` ranks first on the needs indexes: every order puts the needs open for responses
+# (``open_rank`` 0) before the closed ones, and a chosen order (deadline, budget) is that order.
+_NEED_RANKING_RULES = ["sort", "words", "typo", "proximity", "attribute", "exactness"]
 
 _PROVIDER_SEARCHABLE = [
     "name",
@@ -186,6 +190,7 @@ def index_settings(
             searchableAttributes=list(_NEED_SEARCHABLE),
             filterableAttributes=filterable,
             sortableAttributes=list(_NEED_SORTABLE),
+            rankingRules=list(_NEED_RANKING_RULES),
         )
     elif name == PROVIDERS:
         settings.update(

@@ -34,11 +34,13 @@ NeedSort = Literal["relevance", "newest", "deadline", "budget"]
 
 NEED_FACETS = ("industry", "county", "track", "cooperation_mode", "status")
 PROVIDER_FACETS = ("kind", "county", "industries", "tracks", "capability_types")
+# Needs open for responses come first in every order, closed ones after (``open_rank`` 0 / 1;
+# the needs indexes rank by ``sort`` first, search/indexes.py).
 _SORTS: dict[str, list[str]] = {
-    "relevance": [],
-    "newest": ["published_ts:desc"],
-    "deadline": ["deadline_ts:asc"],
-    "budget": ["budget_max_wan:desc"],
+    "relevance": ["open_rank:asc"],
+    "newest": ["open_rank:asc", "published_ts:desc"],
+    "deadline": ["open_rank:asc", "deadline_ts:asc"],
+    "budget": ["open_rank:asc", "budget_max_wan:desc"],
 }
 # Private-use characters as highlight tags: they survive Meilisearch untouched and cannot occur
 # in user text, so escaping the text and then turning them into <mark> is safe.
@@ -236,8 +238,15 @@ def run_search(
     crop: Sequence[str] = (),
     embedder: Embedder | None = None,
     semantic_ratio: float = 0.5,
+    relevance_floor: float = 0.0,
+    floor_without_words: float = 0.0,
 ) -> SearchResult:
-    """One search call with the house conventions; Meilisearch errors become domain errors."""
+    """One search call with the house conventions; Meilisearch errors become domain errors.
+
+    A typed query shows and counts only hits scoring at least ``relevance_floor`` (Meilisearch's
+    ``rankingScoreThreshold``, which also bounds ``totalHits`` and the facet counts): without it
+    a hybrid search returns every document as some semantic neighbour. When no word of the
+    query occurs in any document, semantic hits must reach ``floor_without_words``."""
     started = time.perf_counter()
     body: dict[str, Any] = {
         "q": q,
@@ -257,12 +266,23 @@ def run_search(
         body["sort"] = sort
     if facets:
         body["facets"] = list(facets)
+    if q.strip() and relevance_floor > 0:
+        body["rankingScoreThreshold"] = relevance_floor
     used_mode: Mode = "keyword"
     if mode == "hybrid" and q.strip() and embedder is not None:
         body["vector"] = query_vectors.get(embedder, q.strip())
         body["hybrid"] = {"embedder": EMBEDDER, "semanticRatio": semantic_ratio}
         used_mode = "hybrid"
     try:
+        if used_mode == "hybrid" and floor_without_words > relevance_floor > 0:
+            # A query none of whose words occurs in any document (within the filters) is shown
+            # only semantic matches that are close indeed: keyboard mash and unrelated phrases
+            # sit just under this second floor with e5 (bench/bench_relevance_floor.py).
+            probe: dict[str, Any] = {"q": q, "limit": 1, "attributesToRetrieve": ["id"]}
+            if filter_expr:
+                probe["filter"] = filter_expr
+            if not client.search(index, probe).get("hits"):
+                body["rankingScoreThreshold"] = floor_without_words
         raw = client.search(index, body)
     except MeiliUnavailable:
         raise SearchUnavailable() from None
@@ -313,6 +333,8 @@ def search_needs(
     scope: Literal["public", "bureau"] = "public",
     embedder: Embedder | None = None,
     semantic_ratio: float = 0.5,
+    relevance_floor: float = 0.0,
+    floor_without_words: float = 0.0,
 ) -> SearchResult:
     """Search needs. ``scope="bureau"`` reads the bureau index: only for bureau staff."""
     name = NEEDS if scope == "public" else NEEDS_ALL
@@ -330,6 +352,8 @@ def search_needs(
         crop=("summary:60",),
         embedder=embedder,
         semantic_ratio=semantic_ratio,
+        relevance_floor=relevance_floor,
+        floor_without_words=floor_without_words,
     )
 
 
@@ -341,6 +365,8 @@ def search_providers(
     prefix: str = "jiebang_",
     embedder: Embedder | None = None,
     semantic_ratio: float = 0.5,
+    relevance_floor: float = 0.0,
+    floor_without_words: float = 0.0,
 ) -> SearchResult:
     return run_search(
         client,
@@ -356,4 +382,6 @@ def search_providers(
         crop=("summary:60",),
         embedder=embedder,
         semantic_ratio=semantic_ratio,
+        relevance_floor=relevance_floor,
+        floor_without_words=floor_without_words,
     )

@@ -12,15 +12,20 @@ its owner and the bureau (the route checks that).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from market.errors import NotFound
+from market.needs.models import Need
 from market.needs.states import OPEN_FOR_RESPONSES
+from market.orgs.models import User
+from market.responses.access import could_respond, today_local
 from matching.embedders import Embedder
 from matching.ranking import (
     Candidate,
@@ -32,7 +37,7 @@ from matching.ranking import (
     rank_providers_for_need,
 )
 from search.client import MeiliClient
-from search.documents import load_needs, load_providers, need_full_text, provider_doc, provider_text
+from search.documents import date_ts, load_needs, load_providers, need_full_text, provider_doc, provider_text
 from search.errors import MeiliRequestError, MeiliUnavailable, SearchUnavailable
 from search.indexes import EMBEDDER, NEEDS, PROVIDERS, index_uid
 from search.queries import and_all, any_of, query_vectors
@@ -178,13 +183,20 @@ def recommend_needs(
     *,
     prefix: str = "jiebang_",
     limit: int = 10,
-    pool: int = 40,
+    pool: int = 60,
     semantic_ratio: float = 0.5,
     open_only: bool = True,
     viewer_filter: str | None = None,
     weights: FusionWeights | None = None,
+    viewer: User | None = None,
+    today: dt.date | None = None,
 ) -> list[Recommendation]:
-    """Published needs for a provider, best first, explained from their public text only."""
+    """Published needs for a provider, best first, explained from their public text only.
+
+    Hard constraints filter before ranking: with ``open_only`` only needs open for responses and
+    before their deadline, never the provider's own; with ``viewer`` only needs that viewer could
+    take up now (``responses.access.could_respond``: it may open the details, perhaps by accepting
+    NDA terms; the need is open, the deadline has not passed, not its own, not answered yet)."""
     pair = load_providers(session, [provider_org_id]).get(provider_org_id)
     if pair is None:
         raise NotFound("能力画像不存在")
@@ -198,16 +210,31 @@ def recommend_needs(
     centroid = qvecs.mean(axis=0)
     norm = float(np.linalg.norm(centroid)) or 1.0
     q = " ".join((doc.get("key_terms") or [])[:6]) if doc else " ".join(map(str, profile.fields))
-    status_filter = any_of("status", sorted(str(s) for s in OPEN_FOR_RESPONSES)) if open_only else None
+    today = today or today_local()
+    hard: list[str | None] = []
+    if open_only:
+        hard += [
+            any_of("status", sorted(str(s) for s in OPEN_FOR_RESPONSES)),
+            f"deadline_ts IS NULL OR deadline_ts >= {date_ts(today)}",
+            f"org_id != {int(provider_org_id)}",
+        ]
     hits = _candidates(
         client,
         index_uid(prefix, NEEDS),
         q,
         (centroid / norm).astype(float).tolist(),
-        and_all(status_filter, viewer_filter),
+        and_all(*hard, viewer_filter),
         pool,
         semantic_ratio,
     )
+    if viewer is not None and hits:
+        # The index cannot know who may open an invite-only need or who answered already (nor an
+        # anonymous need's organisation): the rule itself decides, before ranking.
+        rows = {n.id: n for n in session.scalars(select(Need).where(Need.id.in_([int(h["id"]) for h in hits])))}
+        hits = [
+            h for h in hits
+            if (n := rows.get(int(h["id"]))) is not None and could_respond(session, viewer, n, today)
+        ]  # fmt: skip
     if not hits:
         return []
     docs = {int(h["id"]): h for h in hits}

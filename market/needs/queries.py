@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from market.attachments import queries as attachments
@@ -26,7 +26,7 @@ from market.needs.schemas import (
     RevisionOut,
     TransitionOut,
 )
-from market.needs.states import REVISION_LABELS, NeedStatus, need_machine
+from market.needs.states import OPEN_FOR_RESPONSES, REVISION_LABELS, NeedStatus, need_machine
 from market.orgs.models import User
 from market.vocab import REASON_LABELS
 
@@ -44,6 +44,9 @@ class NeedFilter:
     batch_id: int | None = None
     org_id: int | None = None
     mine: bool = False
+    # Every word of ``q`` in the title or summary (a saved search's promise), not ``q`` as one
+    # phrase.
+    all_terms: bool = False
 
 
 def present(
@@ -112,19 +115,54 @@ def list_needs(
     if f.org_id and (user is not None and (user.is_bureau_staff or user.org_id == f.org_id)):
         stmt = stmt.where(Need.org_id == f.org_id)
     if f.q:
-        like = f"%{f.q}%"
-        stmt = stmt.where(or_(Need.title.ilike(like), Need.summary.ilike(like)))
+        for term in f.q.split() if f.all_terms else [f.q]:
+            like = f"%{term}%"
+            stmt = stmt.where(or_(Need.title.ilike(like), Need.summary.ilike(like)))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    # Lists of published needs put the ones open for responses first, whatever the order.
+    open_first = case((Need.status.in_([s.value for s in OPEN_FOR_RESPONSES]), 0), else_=1)
     orders: dict[str, tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...]] = {
-        "newest": (Need.published_at.desc().nulls_last(), Need.id.desc()),
+        "newest": (open_first, Need.published_at.desc().nulls_last(), Need.id.desc()),
         "updated": (Need.updated_at.desc(), Need.id.desc()),
-        "deadline": (Need.deadline.asc().nulls_last(), Need.id),
-        "budget": (Need.budget_max_wan.desc().nulls_last(), Need.id),
+        "deadline": (open_first, Need.deadline.asc().nulls_last(), Need.id),
+        "budget": (open_first, Need.budget_max_wan.desc().nulls_last(), Need.id),
     }
     rows = session.scalars(
         stmt.options(selectinload(Need.org)).order_by(*orders.get(order, orders["newest"])).offset(offset).limit(limit)
     ).all()
     return rows, total
+
+
+def median_review_days(session: Session, recent: int = 200) -> float | None:
+    """Median days from submission to the bureau's decision (approved, returned, rejected) over
+    the most recent ``recent`` decisions; None before there are any. Bounded: two small queries."""
+    decided = (NeedStatus.approved.value, NeedStatus.returned.value, NeedStatus.rejected.value)
+    decisions = session.execute(
+        select(NeedTransition.need_id, NeedTransition.at)
+        .where(NeedTransition.from_status == NeedStatus.submitted.value, NeedTransition.to_status.in_(decided))
+        .order_by(NeedTransition.at.desc())
+        .limit(recent)
+    ).all()
+    if not decisions:
+        return None
+    submits: dict[int, list[dt.datetime]] = {}
+    for need_id, at in session.execute(
+        select(NeedTransition.need_id, NeedTransition.at).where(
+            NeedTransition.to_status == NeedStatus.submitted.value,
+            NeedTransition.need_id.in_({d.need_id for d in decisions}),
+        )
+    ):
+        submits.setdefault(need_id, []).append(at)
+    days = []
+    for need_id, at in decisions:
+        before = [s for s in submits.get(need_id, []) if s <= at]
+        if before:
+            days.append((at - max(before)).total_seconds() / 86400)
+    if not days:
+        return None
+    days.sort()
+    mid = len(days) // 2
+    return days[mid] if len(days) % 2 else (days[mid - 1] + days[mid]) / 2
 
 
 REVIEW_QUEUE_PAGE = 100

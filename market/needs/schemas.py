@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from market.actions import Action
-from market.db import DbId
+from market.db import CST, DbId
 from market.text import InputModel
 from market.vocab import COOPERATION_MODES, COUNTIES, INDUSTRIES, REVIEW_CRITERIA, REVIEW_REASONS, TRACKS
 
@@ -74,7 +74,7 @@ class NeedBase(InputModel):
     @classmethod
     def _track(cls, v: str) -> str:
         if v not in TRACKS:
-            raise ValueError("改造方向须为 digital、green 或 both")
+            raise ValueError("请选择改造方向（数字化、绿色化或两者兼有）")
         return v
 
     @field_validator("county")
@@ -95,7 +95,7 @@ class NeedBase(InputModel):
     @classmethod
     def _disclosure(cls, v: str) -> str:
         if v not in ("public", "nda", "invite"):
-            raise ValueError("公开方式须为 public、nda 或 invite")
+            raise ValueError("请选择详情公开方式（公开、签署保密承诺后可见或仅受邀方可见）")
         return v
 
     @model_validator(mode="after")
@@ -107,7 +107,13 @@ class NeedBase(InputModel):
 
 
 class NeedCreate(NeedBase):
-    pass
+    @field_validator("deadline")
+    @classmethod
+    def _deadline_ahead(cls, v: dt.date | None) -> dt.date | None:
+        # A new need's deadline lies ahead (today in 嘉兴 counts); an edit may keep an old one.
+        if v is not None and v < dt.datetime.now(CST).date():
+            raise ValueError("揭榜截止日期不能早于今天")
+        return v
 
 
 class NeedUpdate(NeedBase):

@@ -8,9 +8,10 @@ from typing import Protocol
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from market.actions import Action, allow, deny
 from market.audit import service as audit
 from market.db import utcnow
-from market.errors import Conflict, Forbidden, NotFound
+from market.errors import Conflict, NotFound
 from market.mail import service as mail
 from market.notifications.models import Notification, SavedSearch
 from market.notifications.schemas import SavedSearchIn
@@ -105,9 +106,17 @@ class PublishedNeed(Protocol):
 MAX_SAVED_SEARCHES = 20
 
 
-def _require_provider(user: User) -> None:
+def save_search_action(user: User | None) -> Action:
+    """Who may keep a search as a subscription (需求订阅): providers' users."""
+    if user is None:
+        return deny("请先登录")
     if not user.org.is_provider:
-        raise Forbidden("只有高校、科研院所和服务商可以订阅需求")
+        return deny("只有高校、科研院所和服务商可以订阅需求")
+    return allow()
+
+
+def _require_provider(user: User) -> None:
+    save_search_action(user).require()
 
 
 def list_saved_searches(session: Session, user: User) -> Sequence[SavedSearch]:

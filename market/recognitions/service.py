@@ -65,11 +65,11 @@ def _check_against_policy(policy: Policy, category: str, level: str, has_insuran
     details: list[dict[str, str]] = []
     cat = policy.categories.get(category)
     if cat is None:
-        details.append({"field": "category", "message": f"认定类别须为：{'、'.join(policy.categories)}"})
+        details.append({"field": "category", "message": "请选择认定类别：" + "、".join(c.label for c in policy.categories.values())})
     else:
         if level not in cat.awards:
-            labels = "、".join(f"{k}（{a.label}）" for k, a in cat.awards.items())
-            details.append({"field": "level", "message": f"{cat.label}的级别须为：{labels}"})
+            labels = "、".join(a.label for a in cat.awards.values())
+            details.append({"field": "level", "message": f"请选择{cat.label}的级别：{labels}"})
         if has_insurance and not cat.insurance:
             details.append({"field": "premium_wan", "message": f"{cat.label}不适用保费补贴"})
     if details:

@@ -93,6 +93,26 @@ def respond(session: Session, user: User | None, need: Need, today: dt.date | No
     return allow()
 
 
+def could_respond(session: Session, user: User | None, need: Need, today: dt.date | None = None) -> bool:
+    """Whether the need is one this viewer could take up now, perhaps after one step of its own:
+    the same rule as :func:`respond`, except that an NDA need whose terms are not yet accepted
+    counts (accepting them opens the details). What recommendations offer."""
+    answer = respond(session, user, need, today)
+    if answer.allowed:
+        return True
+    if user is None or need.disclosure != "nda" or need_access.details_refusal(session, user, need).allowed:
+        return False
+    # Only the missing terms stand in the way: everything after the details check must pass.
+    if need.status not in OPEN_FOR_RESPONSES or need_access.is_owner(user, need) or not user.org.is_provider:
+        return False
+    if not user.org.is_verified:
+        return False
+    today = today or today_local()
+    if need.deadline is not None and need.deadline < today:
+        return False
+    return response_of_org(session, need, user.org_id) is None
+
+
 @dataclass(frozen=True)
 class Facts:
     user: User | None

@@ -262,3 +262,31 @@ def progress_report(session: Session, year: int, as_of: dt.date | None = None) -
             cache[key] = list(METRICS[spec.metric].collect(session, spec.period_start, spec.period_end))
         events_for[i] = cache[key]
     return build_report(year, as_of, specs, events_for)
+
+
+@dataclass(frozen=True)
+class Actual:
+    """A metric's figure for a year that has no target: what was done, by county."""
+
+    metric: str
+    label: str
+    unit: str
+    actual: int
+    by_county: dict[str, int]
+
+
+def actuals_without_targets(session: Session, year: int, as_of: dt.date | None = None) -> list[Actual]:
+    """Every metric's actual figure in ``year`` up to ``as_of``: a year without targets still has
+    results to show."""
+    as_of = as_of or today_local()
+    start, end = dt.date(year, 1, 1), min(dt.date(year, 12, 31), as_of)
+    out = []
+    for code, m in METRICS.items():
+        events = [e for e in m.collect(session, start, end) if start <= e.day <= end] if start <= end else []
+        by_county: dict[str, int] = {}
+        for e in events:
+            if e.county:
+                by_county[e.county] = by_county.get(e.county, 0) + 1
+        out.append(Actual(code, m.label, m.unit, len(events), dict(sorted(by_county.items(), key=lambda kv: -kv[1]))))
+    return out
+

@@ -39,9 +39,9 @@ def create(session: Session, actor: User, target_in: TargetCreate) -> Target:
     ensure_bureau(actor)
     details = []
     if target_in.metric not in METRICS:
-        details.append({"field": "metric", "message": f"指标须为：{'、'.join(METRICS)}"})
+        details.append({"field": "metric", "message": "请选择指标：" + "、".join(m.label for m in METRICS.values())})
     if target_in.county is not None and target_in.county not in COUNTIES:
-        details.append({"field": "county", "message": f"县（市、区）须为：{'、'.join(COUNTIES)}"})
+        details.append({"field": "county", "message": f"请选择县（市、区）：{'、'.join(COUNTIES)}"})
     base_year = (target_in.base_year or DEFAULT_BASE_YEAR) if target_in.cumulative else None
     if base_year is not None and base_year > target_in.year:
         details.append({"field": "base_year", "message": "累计目标的起算年度不能晚于目标年度"})

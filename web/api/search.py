@@ -81,6 +81,8 @@ def search_needs_route(
     return search_needs(
         runtime.meili, params, prefix=runtime.index_prefix, scope=scope,
         embedder=runtime.embedder if mode == "hybrid" else None, semantic_ratio=runtime.settings.meili.semantic_ratio,
+        relevance_floor=runtime.settings.meili.relevance_floor,
+        floor_without_words=runtime.settings.meili.relevance_floor_without_words,
     )
 
 
@@ -110,6 +112,8 @@ def search_providers_route(
     return search_providers(
         runtime.meili, params, prefix=runtime.index_prefix,
         embedder=runtime.embedder if mode == "hybrid" else None, semantic_ratio=runtime.settings.meili.semantic_ratio,
+        relevance_floor=runtime.settings.meili.relevance_floor,
+        floor_without_words=runtime.settings.meili.relevance_floor_without_words,
     )
 
 
@@ -155,4 +159,6 @@ def recommended_needs(
     return recommend_needs(
         runtime.meili, session, org_id, runtime.embedder, prefix=runtime.index_prefix, limit=limit,
         semantic_ratio=runtime.settings.meili.semantic_ratio,
+        # the provider's own members see what they could take up; the bureau sees the candidates
+        viewer=user if user.org_id == org_id else None,
     )

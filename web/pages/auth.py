@@ -19,7 +19,15 @@ from market.orgs.schemas import RegistrationIn
 from web import csrf
 from web.deps import SESSION_COOKIE, RuntimeDep, SessionDep
 from web.pages.common import Form, PageUser
-from web.pages.render import check_form_csrf, field_errors, form_dict, redirect, render, set_csrf_cookie
+from web.pages.render import (
+    check_form_csrf,
+    field_errors,
+    form_dict,
+    redirect,
+    render,
+    set_csrf_cookie,
+    workbench_for,
+)
 from web.ratelimit import client_address, limit_login_attempts
 
 router = APIRouter(tags=["页面 pages"], include_in_schema=False)
@@ -46,13 +54,9 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def home_for(user: User) -> str:
-    if user.is_bureau_staff:
-        return "/bureau"
-    if user.org.kind == "enterprise":
-        return "/enterprise"
-    if user.org.is_provider:
-        return "/provider"
-    return "/"
+    """Where a person lands after signing in: the workbench of their role (an expert's is 评审任务)."""
+    bench = workbench_for(user)
+    return bench[0] if bench else "/"
 
 
 def _sign_in(request: Request, runtime: RuntimeDep, session: Session, user: User, target: str) -> Response:

@@ -72,6 +72,13 @@ ProviderPage = Annotated[User, Depends(provider)]
 ExpertPage = Annotated[User, Depends(expert)]
 
 
+def page_number(raw: str) -> int:
+    """The page a list is asked for: anything that is not a whole number from 1 is page 1 (a
+    page beyond the last is sent to the last by the list itself)."""
+    raw = raw.strip()
+    return min(int(raw), 1000) if raw.isdigit() and int(raw) >= 1 else 1
+
+
 def int_or_none(value: Any) -> int | None:
     try:
         return int(value) if value not in (None, "") else None

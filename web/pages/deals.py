@@ -49,6 +49,8 @@ def _deal_page(
             "STAGES": {str(k): v for k, v in LABELS.items()},
             "ORDER": [str(s) for s in ORDER],
             "REQUIRED": {str(k): v for k, v in ds.REQUIRED.items()},
+            # which fields each stage takes: the form shows only the chosen stage's (app.js)
+            "STAGE_FIELDS": {str(k): v for k, v in ds.ALLOWED.items()},
             "form": form or {"stage": nexts[0] if nexts else ""},
             "errors": errors or {},
             "FIELD_LABELS": ds.FIELD_LABELS,

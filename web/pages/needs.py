@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from market import flows, views
 from market.batches import service as batches
-from market.db import DB_INT_MAX, DbId
+from market.db import CST, DB_INT_MAX, DbId
 from market.errors import DomainError
 from market.needs import queries, service
 from market.needs import queries as need_queries
@@ -37,6 +37,7 @@ from market.needs.schemas import (
     ScoresIn,
 )
 from market.needs.states import PUBLIC_STATUSES, SUBMITTABLE
+from market.notifications import service as notify
 from market.orgs.models import User
 from market.questions import service as questions
 from market.responses import access as response_access
@@ -56,10 +57,11 @@ from web.pages.common import (
     SignedIn,
     facet_links,
     int_or_none,
+    page_number,
     soft_refusal,
     store_upload,
 )
-from web.pages.render import NEED_LABELS, field_errors, form_dict, redirect, render, templates
+from web.pages.render import NEED_LABELS, field_errors, form_dict, form_errors, redirect, render, templates
 from web.ratelimit import limit_expensive
 from web.runtime import Runtime
 
@@ -67,6 +69,20 @@ router = APIRouter(tags=["页面 pages"], include_in_schema=False)
 log = logging.getLogger("jiebang.pages")
 
 
+
+
+def no_match_suggestions(params: dict[str, Any]) -> list[dict[str, str]]:
+    """What to try when a query matched nothing: each word alone, the query without filters."""
+    out: list[dict[str, str]] = []
+    words = str(params.get("q") or "").split()
+    filters = {k: v for k, v in params.items() if k not in ("q", "sort", "match") and v not in (None, "")}
+    if len(words) > 1:
+        for word in words[:4]:
+            out.append({"label": f"只搜“{word}”", "href": "/needs?" + urlencode({**filters, "q": word})})
+    if filters:
+        out.append({"label": "去掉筛选条件，只按关键词搜索", "href": "/needs?" + urlencode({"q": params.get("q") or ""})})
+    out.append({"label": "浏览全部需求", "href": "/needs"})
+    return out
 
 
 SORTS = {"relevance": "相关度", "newest": "最新发布", "deadline": "截止日期最近", "budget": "预算最高"}
@@ -153,9 +169,13 @@ def needs_list(
     status: Annotated[str | None, Query(max_length=20)] = None,
     batch_id: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None,
     sort: Annotated[str, Query(max_length=20)] = "",
-    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    page: Annotated[str, Query(max_length=10)] = "1",
+    match: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
+    page_no = page_number(page)
     sort = sort if sort in SORTS else ("relevance" if q else "newest")
+    # match=all: a saved search's results — every word in the title or summary, as promised.
+    match_all = match == "all" and bool(q.strip())
     params = {
         "q": q,
         "industry": industry,
@@ -165,6 +185,7 @@ def needs_list(
         "status": status,
         "batch_id": batch_id,
         "sort": sort,
+        "match": "all" if match_all else None,
     }
     labels = {"track": dict(TRACKS), "status": {str(k): v for k, v in NEED_LABELS.items()}}
     rows: list[Row] = []
@@ -172,7 +193,7 @@ def needs_list(
     fallback = False
     total = 0
     mode = "keyword"
-    if runtime.meili is not None:
+    if runtime.meili is not None and not match_all:
         try:
             from search.queries import NeedSearchParams, search_needs
 
@@ -185,7 +206,7 @@ def needs_list(
                 status=[status] if status else [],
                 batch_id=batch_id,
                 sort=sort,
-                page=page,
+                page=page_no,
                 per_page=PER_PAGE,  # type: ignore[arg-type]
             )
             embedder = None
@@ -199,6 +220,8 @@ def needs_list(
                 prefix=runtime.index_prefix,
                 embedder=embedder,
                 semantic_ratio=runtime.settings.meili.semantic_ratio,
+                relevance_floor=runtime.settings.meili.relevance_floor,
+                floor_without_words=runtime.settings.meili.relevance_floor_without_words,
             )
             rows = [row_from_hit(h) for h in result.hits]
             facets = result.facets
@@ -207,19 +230,25 @@ def needs_list(
         except Exception as exc:  # noqa: BLE001 - search down: fall back to the database
             log.warning("search unavailable, falling back to database: %s", exc)
             fallback = True
-    else:
+    elif not match_all:
         fallback = True
-    if fallback:
+    if fallback or match_all:
         order = {"newest": "newest", "deadline": "deadline", "budget": "budget"}.get(sort, "newest")
         f = NeedFilter(
-            q=q or None, status=status, industry=industry, county=county, track=track, batch_id=batch_id
+            q=q or None,
+            status=status,
+            industry=industry,
+            county=county,
+            track=track,
+            batch_id=batch_id,
+            all_terms=match_all,
         )
         # The public list: published needs only, whoever looks.
         if status and status not in {str(s) for s in PUBLIC_STATUSES}:
             needs, total = [], 0
         else:
             needs, total = need_queries.list_needs(
-                session, None, f, offset=(page - 1) * PER_PAGE, limit=PER_PAGE, order=order
+                session, None, f, offset=(page_no - 1) * PER_PAGE, limit=PER_PAGE, order=order
             )
         rows = [row_from_view(need_queries.present(session, user, n)) for n in needs]
         facets = {
@@ -228,9 +257,14 @@ def needs_list(
             "track": {t: 0 for t in TRACKS},
             "cooperation_mode": {m: 0 for m in COOPERATION_MODES},
         }
+        if match_all:
+            facets = {}
     facet_groups = facet_links(params, facets, FACET_TITLES, labels)
     base_query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
     total_pages = max(1, -(-total // PER_PAGE))
+    if page_no > total_pages:
+        # A page beyond the last (an old link, a hand-typed number) shows the last one.
+        return RedirectResponse(f"/needs?{base_query}&page={total_pages}".replace("?&", "?"), status_code=303)
     batch = batches.get_batch(session, batch_id) if batch_id else None
     return render(
         request,
@@ -238,15 +272,18 @@ def needs_list(
         {
             "rows": rows,
             "total": total,
-            "page": page,
+            "page": page_no,
             "total_pages": total_pages,
             "params": params,
             "facets": facet_groups,
             "fallback": fallback,
+            "match_all": match_all,
             "sorts": SORTS,
             "base_query": base_query,
             "mode": mode,
             "batch": batch,
+            "suggestions": no_match_suggestions(params) if not rows and q.strip() else [],
+            "save_search": notify.save_search_action(user) if (q.strip() or industry or county or track) else None,
         },
         user=user,
     )
@@ -295,15 +332,30 @@ def need_input(form: Any) -> dict[str, Any]:
     return {k: data.get(k) for k in NEED_FIELDS if k in data or k == "anonymous"}
 
 
-def _validate(data: dict[str, Any]) -> dict[str, str]:
+def _validate(data: dict[str, Any], model: type[NeedCreate] | type[NeedUpdate] = NeedCreate) -> dict[str, str]:
     try:
-        NeedCreate.model_validate(data)
+        model.model_validate(data)
     except ValidationError as exc:
-        errors = field_errors(exc)
+        errors = form_errors(exc, data, FIELD_LABELS, NEED_CHOICES)
         if "__all__" in errors and "预算" in errors["__all__"]:
             errors["budget_max_wan"] = errors.pop("__all__")
+        # The budget check belongs to the whole form and pydantic skips it while any field fails:
+        # report it with the rest, in one go.
+        lo, hi = _number(data.get("budget_min_wan")), _number(data.get("budget_max_wan"))
+        if lo is not None and hi is not None and lo > hi and "budget_max_wan" not in errors:
+            errors["budget_max_wan"] = "预算上限不能小于下限"
         return errors
     return {}
+
+
+NEED_CHOICES = ("industry", "track", "county", "cooperation_mode", "disclosure")
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _form_page(
@@ -318,7 +370,13 @@ def _form_page(
     return render(
         request,
         "needs/form.html",
-        {"form": form, "errors": errors, "need": need, "FIELD_LABELS": FIELD_LABELS},
+        {
+            "form": form,
+            "errors": errors,
+            "need": need,
+            "FIELD_LABELS": FIELD_LABELS,
+            "today_iso": dt.datetime.now(CST).date().isoformat(),
+        },
         user=user,
         status_code=status_code,
     )
@@ -339,7 +397,8 @@ def new_need(request: Request, user: EnterprisePage) -> Response:
 def validate_field(request: Request, form: Form, user: EnterprisePage) -> HTMLResponse:
     """htmx, on blur: run the schema over the whole form and answer with this field's message."""
     name = str(form.get("_field", ""))
-    errors = _validate(need_input(form))
+    # an edit (the form carries the need's id) may keep its deadline; a new need's lies ahead
+    errors = _validate(need_input(form), NeedUpdate if str(form.get("need_id") or "").isdigit() else NeedCreate)
     message = errors.get(name)
     html = f'<p class="field-error" id="{name}-error">{message}</p>' if message else ""
     return HTMLResponse(html)
@@ -383,7 +442,7 @@ def create_need(request: Request, form: Form, session: SessionDep, user: Enterpr
     if form.get("then") == "submit":
         try:
             service.submit(session, user, need.id)
-            return redirect(f"/enterprise/needs/{need.id}", "需求已保存并提交科技局审核")
+            return redirect(f"/enterprise/needs/{need.id}", "需求已保存并提交科技局审核。" + what_happens_next(session))
         except DomainError as exc:
             return redirect(
                 f"/enterprise/needs/{need.id}", f"需求已保存为草稿，但未能提交：{exc.message}", "error"
@@ -499,7 +558,7 @@ def save_need(
         need_in = NeedUpdate.model_validate(data)
         outcome = service.update_need(session, user, need_id, need_in)
     except (ValidationError, DomainError) as exc:
-        errors = _validate(data) if isinstance(exc, ValidationError) else field_errors(exc)
+        errors = _validate(data, NeedUpdate) if isinstance(exc, ValidationError) else field_errors(exc)
         return _form_page(
             request,
             user,
@@ -517,6 +576,15 @@ def save_need(
         except DomainError as exc:
             return redirect(f"/enterprise/needs/{need_id}", f"修改已保存，但未能提交：{exc.message}", "error")
     return redirect(f"/enterprise/needs/{need_id}", msg)
+
+
+def what_happens_next(session: Session) -> str:
+    """Told after a need is submitted: the steps ahead and how long review took lately."""
+    said = "接下来由科技局审核：通过后编入榜单统一发布，需要修改会退回并说明原因，结果以站内通知告知您。"
+    days = need_queries.median_review_days(session)
+    if days is not None:
+        said += f"近期需求从提交到审核结果的用时中位数为 {max(days, 0.1):.1f} 天。" if days < 10 else f"近期需求从提交到审核结果的用时中位数为 {days:.0f} 天。"
+    return said
 
 
 def edit_message(outcome: service.EditOutcome) -> str:
@@ -541,7 +609,7 @@ def submit_need(need_id: DbId, request: Request, session: SessionDep, user: Ente
         if exc.status_code in (403, 409, 422):
             return redirect(f"/enterprise/needs/{need_id}", exc.message, "error")
         raise
-    return redirect(f"/enterprise/needs/{need_id}", "已提交科技局审核")
+    return redirect(f"/enterprise/needs/{need_id}", "已提交科技局审核。" + what_happens_next(session))
 
 
 @router.post("/enterprise/needs/{need_id}/withdraw")

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup, escape
 from pydantic import ValidationError
 
@@ -21,7 +21,16 @@ from market.orgs import service as orgs
 from market.orgs.schemas import ProfileIn
 from market.vocab import CAPABILITY_KINDS, ORG_KIND_LABELS, TRACKS
 from web.deps import RuntimeDep, SessionDep
-from web.pages.common import PER_PAGE, BureauPage, Form, PageUser, ProviderPage, facet_links, int_or_none
+from web.pages.common import (
+    PER_PAGE,
+    BureauPage,
+    Form,
+    PageUser,
+    ProviderPage,
+    facet_links,
+    int_or_none,
+    page_number,
+)
 from web.pages.render import field_errors, form_dict, redirect, render
 
 router = APIRouter(tags=["页面 pages"], include_in_schema=False)
@@ -48,8 +57,9 @@ def providers(
     county: Annotated[str | None, Query(max_length=20)] = None,
     industries: Annotated[str | None, Query(max_length=40)] = None,
     tracks: Annotated[str | None, Query(max_length=10)] = None,
-    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    page: Annotated[str, Query(max_length=10)] = "1",
 ) -> Response:
+    page_no = page_number(page)
     params = {"q": q, "kind": kind, "county": county, "industries": industries, "tracks": tracks}
     items: list[dict[str, Any]] = []
     facets: dict[str, dict[str, int]] = {}
@@ -65,7 +75,7 @@ def providers(
                 county=[county] if county else [],
                 industries=[industries] if industries else [],
                 tracks=[tracks] if tracks else [],
-                page=page,
+                page=page_no,
                 per_page=PER_PAGE,
             )
             embedder = None
@@ -79,6 +89,8 @@ def providers(
                 prefix=runtime.index_prefix,
                 embedder=embedder,
                 semantic_ratio=runtime.settings.meili.semantic_ratio,
+                relevance_floor=runtime.settings.meili.relevance_floor,
+                floor_without_words=runtime.settings.meili.relevance_floor_without_words,
             )
             for h in result.hits:
                 d, f = h.document, h.formatted
@@ -104,7 +116,7 @@ def providers(
         fallback = True
     if fallback:
         profiles, total = org_queries.list_provider_profiles(
-            session, offset=(page - 1) * PER_PAGE, limit=PER_PAGE
+            session, offset=(page_no - 1) * PER_PAGE, limit=PER_PAGE
         )
         for p in profiles:
             items.append(
@@ -129,14 +141,17 @@ def providers(
         {"kind": ORG_KIND_LABELS, "tracks": dict(TRACKS), "capability_types": CAPABILITY_KINDS},
     )
     base_query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    total_pages = max(1, -(-total // PER_PAGE))
+    if page_no > total_pages:
+        return RedirectResponse(f"/providers?{base_query}&page={total_pages}".replace("?&", "?"), status_code=303)
     return render(
         request,
         "orgs/providers.html",
         {
             "items": items,
             "total": total,
-            "page": page,
-            "total_pages": max(1, -(-total // PER_PAGE)),
+            "page": page_no,
+            "total_pages": total_pages,
             "params": params,
             "facets": facet_groups,
             "fallback": fallback,

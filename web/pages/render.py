@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,10 @@ from market.vocab import (
     COOPERATION_MODES,
     COUNTIES,
     DECLINE_REASONS,
+    DISCLOSURE_READERS,
     DISCLOSURES,
     INDUSTRIES,
+    INDUSTRY_NOTES,
     ORG_KIND_LABELS,
     REASON_LABELS,
     REVIEW_CRITERIA,
@@ -41,6 +44,7 @@ from market.vocab import (
 )
 from web import csrf
 
+log = logging.getLogger("jiebang.pages")
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
@@ -91,6 +95,19 @@ def _pct(value: float | None) -> str:
 templates.env.filters["dt"] = _fmt_dt
 templates.env.filters["date"] = lambda v: _fmt_dt(v, with_time=False)
 templates.env.filters["wan"] = _fmt_wan
+COUNT_UNITS = frozenset({"项", "个", "家", "件", "人"})
+
+
+def _fmt_figure(value: Any, unit: str = "") -> str:
+    """A target figure: counts are whole numbers (序时应完成 138, not 138.1); amounts keep one decimal."""
+    if value is None:
+        return "—"
+    if unit in COUNT_UNITS:
+        return str(int(round(float(value))))
+    return f"{round(float(value), 1):g}"
+
+
+templates.env.filters["figure"] = _fmt_figure
 templates.env.filters["pct"] = _pct
 templates.env.filters["wan1"] = lambda v: "—" if v is None else f"{v:g} 万元"
 templates.env.globals.update(
@@ -101,6 +118,8 @@ templates.env.globals.update(
     TRACKS=TRACKS,
     COOPERATION_MODES=COOPERATION_MODES,
     DISCLOSURES=DISCLOSURES,
+    DISCLOSURE_READERS=DISCLOSURE_READERS,
+    INDUSTRY_NOTES=INDUSTRY_NOTES,
     REASON_LABELS=REASON_LABELS,
     REVIEW_REASONS=REVIEW_REASONS,
     DECLINE_REASONS={k: v for k, v in DECLINE_REASONS.items() if k not in SYSTEM_DECLINE_REASONS},
@@ -200,6 +219,21 @@ def nav_for(user: Any) -> list[tuple[str, str]]:
     return items
 
 
+def workbench_for(user: Any) -> tuple[str, str] | None:
+    """Each role's own home page (where it lands after signing in, and the way back from an error)."""
+    if user is None:
+        return None
+    if user.is_bureau_staff:
+        return "/bureau", "审核工作台"
+    if user.org.kind == "enterprise":
+        return "/enterprise", "我的需求"
+    if user.org.is_provider and not user.is_expert:
+        return "/provider", "揭榜工作台"
+    if user.is_expert:
+        return "/expert", "评审任务"
+    return None
+
+
 def active_nav(path: str, items: list[tuple[str, str]]) -> str | None:
     """The navigation entry a page belongs to: the longest link that is the path or a parent of it."""
     hits = [href for href, _ in items if path == href or (href != "/" and path.startswith(href + "/"))]
@@ -233,6 +267,7 @@ def render(
     ctx.update(
         csrf_token=token,
         nav=nav_for(user),
+        workbench=workbench_for(user),
         current_path=request.url.path,
         active_nav=active_nav(request.url.path, nav_for(user)),
         flash=_read_flash(request),
@@ -249,6 +284,41 @@ def render(
     return response
 
 
+def _same_site_path(referer: str, request: Request) -> str | None:
+    """The path (and query) of a referring page of this site, else None."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(referer)
+    if not parts.path.startswith("/") or parts.path.startswith("//") or parts.netloc not in ("", request.url.netloc):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def error_viewer(request: Request) -> Any:
+    """Who sees an error page, read afresh from the session cookie: the request's own database
+    session may be gone (or rolled back) by the time an error is rendered, and errors raised
+    before any page dependency ran (a body too large, a role check) never saw the viewer. The
+    user comes back detached, its organisation loaded, so the header and navigation are right."""
+    from web.deps import SESSION_COOKIE
+
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        from market.orgs import service as orgs
+
+        with request.app.state.runtime.session_factory() as s:
+            user = orgs.user_for_token(s, token)
+            if user is None:
+                return None
+            _ = (user.org.kind, user.org.name, user.org.verification, list(user.roles), user.display_name)
+            s.expunge_all()
+            return user
+    except Exception:  # noqa: BLE001 - an error page never fails for want of its header
+        log.warning("error page: viewer could not be read", exc_info=True)
+        return getattr(request.state, "page_user", None)
+
+
 def render_error(request: Request, status: int, message: str, details: list[dict[str, Any]]) -> Response:
     """The Chinese error page. A page that needs a sign-in sends a visitor to the login form."""
     if status == 401 and request.method in ("GET", "HEAD") and not request.url.path.startswith("/api"):
@@ -256,10 +326,17 @@ def render_error(request: Request, status: int, message: str, details: list[dict
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
     if status == 401 and request.headers.get("hx-request"):
         return Response(status_code=204, headers={"HX-Redirect": "/login"})
+    if status == 401 and request.method == "POST" and not request.url.path.startswith("/api"):
+        # The session ran out while a form was being filled: sign in again and come back to the
+        # form, where app.js puts back what was typed (kept in this browser on submit).
+        back = _same_site_path(request.headers.get("referer", ""), request)
+        response = RedirectResponse(f"/login?next={quote(back)}" if back else "/login", status_code=303)
+        flash(response, "登录已过期，请重新登录。您填写的内容已保留在本机浏览器中，登录后回到原页面会自动恢复。", "error")
+        return response
     title = _TITLES.get(status, "出错了")
     if (TEMPLATES_DIR / "error.html").exists():
         try:
-            user = getattr(request.state, "page_user", None)
+            user = error_viewer(request)
             return render(
                 request,
                 "error.html",
@@ -268,7 +345,7 @@ def render_error(request: Request, status: int, message: str, details: list[dict
                 status_code=status,
             )
         except Exception:  # noqa: BLE001 - the error page must render even when the app is broken
-            pass
+            log.exception("error page could not be rendered with the layout")
     return HTMLResponse(
         f"<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>{title}</title>"
         f"<h1>{title}</h1><p>{html.escape(message)}</p></html>",
@@ -295,6 +372,27 @@ def field_errors(exc: ValidationError | DomainError) -> dict[str, str]:
         key = str(loc[0]) if loc else "__all__"
         message = validation_details([err])[0]["message"]
         out.setdefault(key, message)
+    return out
+
+
+def form_errors(
+    exc: ValidationError, data: Mapping[str, Any], labels: Mapping[str, str], choices: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """Every field's message at once, as a person filling the form reads it: 请填写… / 请选择… for
+    an empty field, the limit for one too long or too short; otherwise the schema's own words."""
+    out = field_errors(exc)
+    for err in exc.errors(include_url=False):
+        loc = err.get("loc", ())
+        if not loc:
+            continue
+        key, kind, ctx = str(loc[0]), err.get("type", ""), err.get("ctx") or {}
+        label = labels.get(key, "")
+        if data.get(key) in (None, "") and label:
+            out[key] = f"请选择{label}" if key in choices else f"请填写{label}"
+        elif kind == "string_too_long" and "max_length" in ctx:
+            out[key] = f"内容过长（上限 {ctx['max_length']} 字）"
+        elif kind == "string_too_short" and "min_length" in ctx:
+            out[key] = f"内容过短（至少 {ctx['min_length']} 字）"
     return out
 
 

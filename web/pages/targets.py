@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from market.errors import DomainError
 from market.targets import service as targets
 from market.targets.metrics import METRICS
-from market.targets.progress import progress_report, today_local
+from market.targets.progress import actuals_without_targets, progress_report, today_local
 from market.targets.report import report_title, target_name
 from market.targets.schemas import ProgressReport, TargetCreate, TargetProgress
 from web.deps import SessionDep
@@ -31,8 +31,10 @@ BLUE, RED, GREY, GREEN = "#1d4f91", "#b3261e", "#8a94a3", "#1e6b3a"
 
 
 def _county_chart(t: TargetProgress) -> dict[str, Any]:
-    """赛马: counties ordered by completion rate where county targets exist, else by count."""
-    by_rate = any(c.completion_rate is not None for c in t.by_county)
+    """赛马: counties ordered by completion rate when every county has its target, else by count
+    (a county without a target is not at 0%: its bar shows what it completed, and the counties
+    with a target carry their rate in the label)."""
+    by_rate = bool(t.by_county) and all(c.completion_rate is not None for c in t.by_county)
     rows = sorted(
         t.by_county,
         key=lambda c: (c.rank_by_rate or 99, c.county) if by_rate else (c.rank_by_count, c.county),
@@ -42,7 +44,11 @@ def _county_chart(t: TargetProgress) -> dict[str, Any]:
         values = [round((c.completion_rate or 0) * 100, 1) for c in rows]
         name, fmt = "完成率（%）", "{c}%"
     else:
-        values = [c.actual for c in rows]
+        values = [
+            c.actual if c.completion_rate is None
+            else {"value": c.actual, "label": {"formatter": f"{c.actual}（完成率 {c.completion_rate * 100:.0f}%）"}}
+            for c in rows
+        ]  # type: ignore[misc]
         name, fmt = f"完成数（{t.unit}）", "{c}"
     return {
         "aria": {"enabled": True},
@@ -180,6 +186,7 @@ def dashboard(
         {
             "report": report,
             "items": items,
+            "actuals": [] if items else actuals_without_targets(session, report.year, as_of),
             "title": report_title(report),
             "target_name": target_name,
             "METRICS": METRICS,

@@ -69,7 +69,8 @@ def provider_home(request: Request, session: SessionDep, runtime: RuntimeDep, us
             from search.recommend import recommend_needs
 
             for r in recommend_needs(
-                runtime.meili, session, user.org_id, runtime.embedder, prefix=runtime.index_prefix, limit=10
+                runtime.meili, session, user.org_id, runtime.embedder, prefix=runtime.index_prefix, limit=10,
+                viewer=user,
             ):
                 d = r.document
                 recs.append(
@@ -97,13 +98,19 @@ def provider_home(request: Request, session: SessionDep, runtime: RuntimeDep, us
         except Exception:  # noqa: BLE001 - recommendations never break the page
             log.exception("recommendations failed")
             rec_error = "推荐服务暂时不可用，请稍后再试。"
+    # What every card would say (your own track record, a shared industry) is said once above them;
+    # each card lists only what sets it apart.
+    common = set.intersection(*[{s.text for s in r["signals"]} for r in recs]) if len(recs) > 1 else set()
+    common_signals = [s.text for s in recs[0]["signals"] if s.text in common] if common else []
+    for r in recs:
+        r["signals"] = [s for s in r["signals"] if s.text not in common]
     rows, _ = rq.list_mine(session, user, limit=50)
     mine = views.response_list(session, user, rows)
     saved = notify.list_saved_searches(session, user)
     return render(
         request,
         "workbench/provider.html",
-        {"recs": recs, "rec_error": rec_error, "mine": mine, "saved": saved},
+        {"recs": recs, "rec_error": rec_error, "mine": mine, "saved": saved, "common_signals": common_signals},
         user=user,
     )
 

@@ -14,6 +14,80 @@
         toggle.setAttribute("aria-expanded", open ? "true" : "false");
       });
     }
+    // Filters fold behind their button on a phone (open by default for wide screens and no-JS).
+    if (window.matchMedia && window.matchMedia("(max-width: 640px)").matches) {
+      document.querySelectorAll("details[data-fold-narrow]").forEach(function (d) { d.open = false; });
+    }
+    // Tables that become cards on a phone: each cell carries its column's name.
+    document.querySelectorAll("table.stack").forEach(function (t) {
+      var heads = Array.prototype.map.call(t.querySelectorAll("thead th"), function (th) { return th.textContent.trim(); });
+      t.querySelectorAll("tbody tr").forEach(function (tr) {
+        Array.prototype.forEach.call(tr.children, function (cell, i) {
+          if (heads[i] && !cell.hasAttribute("colspan") && !cell.hasAttribute("data-label")) { cell.setAttribute("data-label", heads[i]); }
+        });
+      });
+    });
+    // A live count under each field with a length limit: "已输入 n / N 字".
+    document.querySelectorAll("textarea[maxlength], input[maxlength]").forEach(function (el) {
+      var max = parseInt(el.getAttribute("maxlength"), 10);
+      if (!max) { return; }
+      var out = document.createElement("p");
+      out.className = "help counter";
+      el.insertAdjacentElement("afterend", out);
+      var update = function () {
+        var n = el.value.length;
+        out.textContent = "已输入 " + n + " / " + max + " 字" + (n >= max ? "（已达上限）" : "");
+      };
+      el.addEventListener("input", update);
+      update();
+    });
+    // The deal form shows the fields of the chosen stage only.
+    document.querySelectorAll("form[data-stage-form]").forEach(function (f) {
+      var stage = f.querySelector("select[name=stage]");
+      if (!stage) { return; }
+      var show = function () {
+        f.querySelectorAll("[data-for-stages]").forEach(function (el) {
+          var stages = el.getAttribute("data-for-stages").split(" ");
+          el.hidden = stages.indexOf(stage.value) < 0;
+        });
+      };
+      stage.addEventListener("change", show);
+      show();
+    });
+    // Keep what was typed in a form until the next page: when the session has run out, the
+    // server sends the person to sign in and back here, and the fields are put back.
+    var KEEP = "jiebang-unsent-form";
+    var kept = null;
+    try { kept = JSON.parse(window.sessionStorage.getItem(KEEP) || "null"); } catch (e) { kept = null; }
+    if (kept && location.pathname !== "/login") {
+      window.sessionStorage.removeItem(KEEP);
+      if (kept.path === location.pathname && Date.now() - kept.at < 6 * 3600 * 1000) {
+        var form = document.querySelector('form[action="' + kept.action + '"]');
+        if (form) {
+          Object.keys(kept.fields).forEach(function (name) {
+            var el = form.elements.namedItem(name);
+            if (el && el.type !== "hidden" && el.type !== "file" && el.type !== "checkbox" && !el.length) { el.value = kept.fields[name]; }
+          });
+          var note = document.createElement("div");
+          note.className = "flash flash-info";
+          note.setAttribute("role", "status");
+          note.textContent = "已恢复您登录过期前填写的内容，请检查后重新提交。";
+          form.insertAdjacentElement("beforebegin", note);
+        }
+      }
+    }
+    document.querySelectorAll("form[method=post]").forEach(function (f) {
+      f.addEventListener("submit", function () {
+        if (!f.querySelector("textarea, input[type=text], input:not([type])")) { return; }
+        var fields = {};
+        Array.prototype.forEach.call(f.elements, function (el) {
+          if (el.name && el.name !== "csrf_token" && el.type !== "password" && el.type !== "file" && el.type !== "hidden") { fields[el.name] = el.value; }
+        });
+        try {
+          window.sessionStorage.setItem(KEEP, JSON.stringify({path: location.pathname, action: f.getAttribute("action"), fields: fields, at: Date.now()}));
+        } catch (e) { /* storage full or off: nothing kept */ }
+      });
+    });
     var alert = document.querySelector("[data-autofocus]");
     if (alert) { alert.focus(); }
     // Confirmation for destructive or irreversible actions.

@@ -74,3 +74,22 @@ def test_deal_hidden_from_outsiders(
     c = login(other_enterprise_user)
     r = c.get(f"/deals/{deal.id}")
     assert r.status_code == 404 and "页面不存在" in r.text
+
+
+def test_the_deal_form_marks_each_field_with_the_stages_it_belongs_to(
+    login, session: Session, enterprise_user: User, provider_user: User
+) -> None:
+    import re
+
+    from market.responses.schemas import ResponseCreate
+
+    need = factories.create_need(session, org=enterprise_user.org, user=enterprise_user, status="published")
+    resp = flows.submit_response(session, provider_user, need.id, ResponseCreate(approach="一个足够长的技术方案描述文字"))
+    _, deal = flows.select_response(session, enterprise_user, resp.id)
+    session.flush()
+    page = login(enterprise_user).get(f"/deals/{deal.id}").text
+    assert "data-stage-form" in page
+    stages = {m.group(2): m.group(1).split() for m in re.finditer(r'data-for-stages="([^"]*)"><div class="field[^"]*" id="field-(\w+)"', page)}
+    assert stages["contract_amount_wan"] == ["signed"] and stages["signed_on"] == ["signed"]
+    assert stages["failure_reason"] == ["failed"] and sorted(stages["outcome"]) == ["accepted", "converted"]
+    assert stages["converted_on"] == ["converted"] and stages["accepted_on"] == ["accepted"]

@@ -205,7 +205,11 @@ def test_policy_and_ownership_errors_sit_next_to_their_field(
         _form(category="innovation_center", level="municipal", insured_value_wan="", premium_wan=""),
     )
     assert r.status_code == 422
-    assert 'id="level-error"' in r.text and "制造业创新中心的级别须为" in r.text
+    import re
+
+    message = re.search(r'id="level-error"[^>]*>(.*?)</', r.text, re.S)
+    assert message is not None and "请选择制造业创新中心的级别" in message.group(1)
+    assert not re.search(r"[a-z]{4,}", message.group(1))  # words, not identifiers
     foreign = factories.create_need(session, org=other_enterprise_user.org, status="published")
     r = post_form(c, "/enterprise/recognitions", _form(need_id=str(foreign.id)))
     assert r.status_code == 422
