@@ -4,8 +4,8 @@ A mail is queued with the change it tells about: its content here, its delivery 
 outbox entry of topic ``mail`` (market/mail/). Public Q&A on needs (market/questions/) and the
 private thread on a response (market/messages/).
 
-Revision ID: mail_0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-02 03:00:00
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ from alembic import op
 import market.db
 
 
-revision = 'mail_0004'
-down_revision = 'security_0004'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@
 Wrong passwords are counted per (e-mail, client address) with a growing delay instead of a fixed
 account lock anyone could trigger (issue 14, finding 11; market/orgs/models.py LoginFailure).
 
-Revision ID: security_0004
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-02 03:00:00
 """
@@ -15,7 +15,7 @@ from alembic import op
 import market.db
 
 
-revision = 'security_0004'
+revision = '0004'
 down_revision = '0003'
 branch_labels = None
 depends_on = None
