@@ -49,6 +49,8 @@ class Organisation(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     verification: Mapped[str] = mapped_column(String(20), default=Verification.pending, index=True)
     verified_at: Mapped[dt.datetime | None]
+    # 龙头企业 (seed task 10): set by the bureau; such an enterprise may take up others' needs.
+    leading: Mapped[bool] = mapped_column(default=False)
     demo_key: Mapped[str | None] = mapped_column(String(40), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -62,6 +64,15 @@ class Organisation(Base):
     @property
     def is_provider(self) -> bool:
         return self.kind in PROVIDER_KINDS
+
+    @property
+    def is_leading_enterprise(self) -> bool:
+        return self.kind == OrgKind.enterprise and self.leading
+
+    @property
+    def may_respond(self) -> bool:
+        """Universities, institutes and service providers, and enterprises the bureau marked 龙头企业."""
+        return self.is_provider or self.is_leading_enterprise
 
     @property
     def is_bureau(self) -> bool:

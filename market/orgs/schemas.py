@@ -84,6 +84,13 @@ class OrgPublic(BaseModel):
     county: str | None
     industry: str | None
     verification: str
+    leading: bool = Field(False, description="科技局认定的龙头企业（可揭榜其他企业的需求）")
+
+
+class LeadingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    leading: bool
+    note: str = Field("", max_length=500)
 
 
 class OrgDetail(OrgPublic):

@@ -148,6 +148,22 @@ def verify_org(session: Session, actor: User, org_id: int, decision: str, note: 
     return org
 
 
+def set_leading(session: Session, actor: User, org_id: int, leading: bool, note: str = "") -> Organisation:
+    """Only bureau staff mark an enterprise as 龙头企业 (seed task 10: 鼓励龙头企业揭榜); such an
+    enterprise may then take up other enterprises' needs."""
+    if not actor.is_bureau_staff:
+        raise Forbidden("只有科技局工作人员可以认定龙头企业")
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise OrgNotFound()
+    access.set_leading(actor, org).require()
+    old = org.leading
+    org.leading = leading
+    session.flush()
+    audit.record(session, actor.id, "org.leading", "organisation", org.id, {"from": old, "to": leading, "note": note})
+    return org
+
+
 def get_org(session: Session, org_id: int) -> Organisation:
     org = session.get(Organisation, org_id)
     if org is None:

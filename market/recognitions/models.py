@@ -76,3 +76,25 @@ class RecognitionTransition(Base):
     to_status: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PolicyVersion(Base):
+    """A policy version the bureau publishes as data (no code change): the table in the same JSON
+    form as ``policies/*.json``, drafted by one staff member and reviewed and published by
+    another. Published versions price recognitions alongside the shipped tables; a version is
+    never edited once published (a correction is a new version)."""
+
+    __tablename__ = "policy_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    effective_from: Mapped[dt.date]
+    valid_until: Mapped[dt.date | None]
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft / published
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

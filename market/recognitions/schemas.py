@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from market.actions import Action
-from market.recognitions.policy import policy_for_year
+from market.recognitions.policy import policy_for_labels
 from market.recognitions.states import LABELS, RecognitionStatus
 
 
@@ -33,7 +33,7 @@ class RecognitionCreate(BaseModel):
     category: str = Field(
         examples=["equipment"],
         description="equipment 首台（套）装备 / material 首批次新材料 / software 首版次软件 / "
-        "innovation_center 制造业创新中心 / tech_center 企业技术中心 / innovation_project 技术创新项目",
+        "innovation_center 制造业创新中心 / tech_center 企业技术中心 / innovation_project 技术创新项目 / green_design 绿色设计产品",
     )
     level: str = Field(
         examples=["provincial"],
@@ -119,7 +119,7 @@ class RecognitionRead(BaseModel):
 
     @classmethod
     def of(cls, rec: Any, actions: RecognitionActions | None = None) -> RecognitionRead:
-        policy = policy_for_year(rec.year)
+        policy = policy_for_labels(rec.year)
         cat = policy.categories.get(rec.category)
         award = cat.awards.get(rec.level) if cat else None
         return cls(
@@ -170,7 +170,12 @@ class AwardQuoteIn(BaseModel):
     )
     insured_value_wan: float | None = Field(None, examples=[500], description="投保金额（万元）")
     premium_wan: float | None = Field(None, examples=[12], description="实际保费（万元）")
-    year: int | None = Field(None, ge=2000, le=2100, description="按该年度适用的政策版本计算；缺省为最新版本")
+    org_awarded_wan: float | None = Field(
+        None, ge=0, le=1e9, description="该企业已获同类奖励（万元），用于每家企业上限（如绿色设计产品最高 100 万元）"
+    )
+    year: int | None = Field(
+        None, ge=2000, le=2100, description="按该年度有效的政策版本计算；不在任何版本有效期内时答 422；缺省为最新版本"
+    )
 
 
 class AwardQuoteOut(BaseModel):

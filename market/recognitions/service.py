@@ -35,6 +35,7 @@ from market.recognitions.policy import (
     quote,
     recognition_line,
 )
+from market.recognitions.policy_versions import policies
 from market.recognitions.schemas import (
     AwardQuoteIn,
     RecognitionCreate,
@@ -98,7 +99,7 @@ def apply(session: Session, actor: User, rec_in: RecognitionCreate) -> Recogniti
         missing = "premium_wan" if rec_in.premium_wan is None else "insured_value_wan"
         raise Invalid.field(missing, "投保金额和保费须同时填写或同时留空")
     _check_against_policy(
-        policy_for_year(rec_in.year), rec_in.category, rec_in.level, rec_in.premium_wan is not None
+        policy_for_year(rec_in.year, policies(session)), rec_in.category, rec_in.level, rec_in.premium_wan is not None
     )
     if rec_in.need_id is not None:
         need = session.get(Need, rec_in.need_id)
@@ -240,13 +241,39 @@ def insurance_paid_in_year(session: Session, rec: Recognition) -> Decimal:
     )
 
 
+def org_awarded_in_category(session: Session, rec: Recognition) -> Decimal:
+    """Recognition awards the enterprise already received in ``rec``'s category (for a category
+    with a per-enterprise cap: 绿色设计产品 at most 100 万元 per enterprise)."""
+    rows = session.scalars(
+        select(Recognition).where(
+            Recognition.org_id == rec.org_id,
+            Recognition.category == rec.category,
+            Recognition.status == S.recognised,
+            Recognition.id != rec.id,
+        )
+    ).all()
+    return sum(
+        (
+            Decimal(str(ln["amount_wan"]))
+            for r in rows
+            for ln in r.award_lines or []
+            if ln.get("kind") == "recognition"
+        ),
+        ZERO,
+    )
+
+
 def price(session: Session, rec: Recognition, level: str | None = None) -> Quote:
-    """What recognising ``rec`` (at ``level``, default the level applied for) would pay now."""
-    policy = policy_for_year(rec.year)
+    """What recognising ``rec`` (at ``level``, default the level applied for) would pay now, under
+    the policy version in force in its year (none: :class:`PolicyNotInForce`)."""
+    policy = policy_for_year(rec.year, policies(session))
     level = level or rec.level
     _check_against_policy(policy, rec.category, level, rec.premium_wan is not None)
+    org_awarded = (
+        org_awarded_in_category(session, rec) if policy.category(rec.category).cap_wan_per_org is not None else ZERO
+    )
     lines: list[AwardLine] = [
-        recognition_line(policy, rec.category, level, prior_awards(session, policy, rec))
+        recognition_line(policy, rec.category, level, prior_awards(session, policy, rec), org_awarded)
     ]
     if rec.insured_value_wan is not None and rec.premium_wan is not None:
         lines.append(
@@ -297,18 +324,20 @@ def recognise(session: Session, actor: User, rec_id: int, decision: RecognitionD
     return rec
 
 
-def quote_case(quote_in: AwardQuoteIn) -> Quote:
-    """Price a hypothetical case; touches no database."""
+def quote_case(session: Session, quote_in: AwardQuoteIn) -> Quote:
+    """Price a hypothetical case under the version in force in its year; stores nothing."""
     return quote(
-        policy_for_year(quote_in.year),
+        policy_for_year(quote_in.year, policies(session)),
         item=quote_in.item,
         level=quote_in.level,
         already_awarded_level=quote_in.already_awarded_level,
         insured_value_wan=quote_in.insured_value_wan,
         premium_wan=quote_in.premium_wan,
+        org_awarded_wan=quote_in.org_awarded_wan,
     )
 
 
-def stored_policy(rec: Recognition) -> Policy:
+def stored_policy(session: Session, rec: Recognition) -> Policy:
     """The policy version a recognised award was priced under."""
-    return policy_by_version(rec.policy_version) if rec.policy_version else policy_for_year(rec.year)
+    pool = policies(session)
+    return policy_by_version(rec.policy_version, pool) if rec.policy_version else policy_for_year(rec.year, pool)

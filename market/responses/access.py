@@ -70,12 +70,13 @@ def response_of_org(session: Session, need: Need, org_id: int) -> Response | Non
 
 
 def respond(session: Session, user: User | None, need: Need, today: dt.date | None = None) -> Action:
-    """A verified provider that may read the need's details responds, once per need, while the need
-    is open (已发榜/已揭榜) and before its deadline."""
+    """A verified provider (or an enterprise the bureau marked 龙头企业, seed task 10) that may read
+    the need's details responds, once per need, while the need is open (已发榜/已揭榜) and before its
+    deadline; never to its own organisation's needs."""
     if user is None:
         return deny("请先登录后揭榜")
-    if not user.org.is_provider:
-        return deny("只有高校、科研院所和服务商可以揭榜")
+    if not user.org.may_respond:
+        return deny("只有高校、科研院所、服务商和科技局认定的龙头企业可以揭榜")
     if need_access.is_owner(user, need):
         return deny("不能对本单位发布的需求揭榜")
     if not user.org.is_verified:

@@ -8,7 +8,15 @@ from fastapi import APIRouter, Query
 
 from market.needs import service as need_service
 from market.orgs import queries, service
-from market.orgs.schemas import OrgDetail, OrgPublic, ProfileIn, ProfileOut, UserOut, VerificationIn
+from market.orgs.schemas import (
+    LeadingIn,
+    OrgDetail,
+    OrgPublic,
+    ProfileIn,
+    ProfileOut,
+    UserOut,
+    VerificationIn,
+)
 from web.api.common import Paginated
 from web.deps import BureauUser, CurrentUser, OptionalUser, PageDep, SessionDep
 from web.errors import RESPONSES_READ, RESPONSES_WRITE, responses
@@ -39,6 +47,12 @@ def get_org(org_id: int, session: SessionDep, user: OptionalUser) -> OrgPublic:
 def verify_org(org_id: int, verification_in: VerificationIn, session: SessionDep, user: CurrentUser) -> OrgDetail:
     """科技局认证单位（verified / rejected）。"""
     return OrgDetail.model_validate(service.verify_org(session, user, org_id, verification_in.decision, verification_in.note))
+
+
+@router.post("/orgs/{org_id}/leading", response_model=OrgDetail, responses=RESPONSES_WRITE)
+def set_leading(org_id: int, leading_in: LeadingIn, session: SessionDep, user: CurrentUser) -> OrgDetail:
+    """科技局认定（或取消）龙头企业：龙头企业可揭榜其他企业的需求，不能揭榜本单位的需求。"""
+    return OrgDetail.model_validate(service.set_leading(session, user, org_id, leading_in.leading, leading_in.note))
 
 
 @router.get("/providers", response_model=Paginated[ProfileOut], responses=responses(422))

@@ -24,7 +24,7 @@ from market.orgs.models import Organisation, User
 from market.recognitions import access as recognition_access
 from market.recognitions import queries as rec_queries
 from market.recognitions import service as rec_service
-from market.recognitions.policy import policy_for_year
+from market.recognitions.policy import policy_for_labels
 from market.recognitions.schemas import (
     RecognitionCreate,
     RecognitionDecision,
@@ -109,7 +109,7 @@ def _recognition_errors(exc: ValidationError | DomainError) -> dict[str, str]:
 
 def _policy_choices(year: int) -> dict[str, Any]:
     """Categories and levels of the policy table in force that year, for the selects and their help."""
-    policy = policy_for_year(year)
+    policy = policy_for_labels(year)
     level_names: dict[str, list[str]] = {
         code: [lvl.label] for code, lvl in sorted(policy.levels.items(), key=lambda kv: -kv[1].rank)
     }
@@ -279,7 +279,7 @@ def recognition_detail(rec_id: int, request: Request, session: SessionDep, user:
         quote = rec_service.price(session, rec) if rec.status in REC_OPEN else None
     except DomainError:
         quote = None
-    policy = policy_for_year(rec.year)
+    policy = policy_for_labels(rec.year)
     cat = policy.categories.get(rec.category)
     levels = {k: a.label for k, a in cat.awards.items()} if cat else {}
     return render(

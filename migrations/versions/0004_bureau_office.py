@@ -1,0 +1,59 @@
+"""bureau policy versions notice
+
+Revision ID: bureau_0004
+Revises: 0003
+Create Date: 2026-12-02 02:46:40.852597
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import market.db
+
+
+revision = 'bureau_0004'
+down_revision = '0003'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('policy_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.String(length=40), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('effective_from', sa.Date(), nullable=False),
+    sa.Column('valid_until', sa.Date(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('reviewed_by', sa.Integer(), nullable=True),
+    sa.Column('review_note', sa.Text(), nullable=False),
+    sa.Column('published_at', market.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by'], ['users.id'], name=op.f('fk_policy_versions_created_by_users')),
+    sa.ForeignKeyConstraint(['reviewed_by'], ['users.id'], name=op.f('fk_policy_versions_reviewed_by_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_policy_versions')),
+    sa.UniqueConstraint('version', name=op.f('uq_policy_versions_version'))
+    )
+    with op.batch_alter_table('need_objections', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('resolved_by', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('resolved_at', market.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_need_objections_resolved_by_users'), 'users', ['resolved_by'], ['id'])
+
+    with op.batch_alter_table('organisations', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('leading', sa.Boolean(), nullable=False, server_default=sa.false()))
+
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('organisations', schema=None) as batch_op:
+        batch_op.drop_column('leading')
+
+    with op.batch_alter_table('need_objections', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_need_objections_resolved_by_users'), type_='foreignkey')
+        batch_op.drop_column('resolved_at')
+        batch_op.drop_column('resolved_by')
+
+    op.drop_table('policy_versions')
