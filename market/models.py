@@ -7,6 +7,7 @@ from market.db import Base
 from market.deals import models as deal_models  # noqa: F401
 from market.needs import models as need_models  # noqa: F401
 from market.notifications import models as notification_models  # noqa: F401
+from market.office import models as office_models  # noqa: F401
 from market.orgs import models as org_models  # noqa: F401
 from market.outbox import models as outbox_models  # noqa: F401
 from market.recognitions import models as recognition_models  # noqa: F401

@@ -22,6 +22,7 @@ from web.api import health as health_api
 from web.api import imports as imports_api
 from web.api import needs as needs_api
 from web.api import notifications as notifications_api
+from web.api import office as office_api
 from web.api import orgs as orgs_api
 from web.api import progress as progress_api
 from web.api import recognitions as recognitions_api
@@ -49,7 +50,7 @@ VENDOR_ASSETS = {"htmx": "htmx.org/dist", "echarts": "echarts/dist"}
 API_ROUTERS: tuple[APIRouter, ...] = (
     auth_api.router, orgs_api.router, needs_api.router, batches_api.router, responses_api.router, deals_api.router,
     notifications_api.router, exports_api.router, imports_api.router, search_api.router, recognitions_api.router,
-    awards_api.router, progress_api.router, health_api.router,
+    awards_api.router, progress_api.router, office_api.router, health_api.router,
 )
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     home_pages.router, auth_pages.router, needs_pages.router, responses_pages.router, deals_pages.router,

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.db import Base, utcnow
@@ -172,3 +172,18 @@ class LoginAttemptCounter(Base):
     address: Mapped[str] = mapped_column(String(100), primary_key=True)
     window_start: Mapped[dt.datetime] = mapped_column(primary_key=True, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
+
+
+class ExpertConflict(Base):
+    """An organisation an expert declared a conflict of interest with (former employer, family,
+    shareholding, …). The expert is recused from reviewing that organisation's needs, proposals
+    and applications, as from their own organisation's."""
+
+    __tablename__ = "expert_conflicts"
+    __table_args__ = (UniqueConstraint("expert_id", "org_id", name="uq_expert_conflicts_expert_org"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    declared_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

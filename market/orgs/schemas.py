@@ -167,3 +167,17 @@ class ProfileOut(BaseModel):
     track_record: int
     items: list[CapabilityItemOut]
     updated_at: dt.datetime
+
+
+class ConflictIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    org_id: int = Field(ge=1, description="存在利益冲突的单位")
+    note: str = Field("", max_length=500, examples=["曾在该单位任职"])
+
+
+class ConflictOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    org_id: int
+    note: str
+    declared_at: dt.datetime

@@ -18,6 +18,7 @@ from market.orgs.models import (
     PROVIDER_KINDS,
     ApiToken,
     CapabilityItem,
+    ExpertConflict,
     Organisation,
     ProviderProfile,
     Role,
@@ -162,6 +163,33 @@ def set_leading(session: Session, actor: User, org_id: int, leading: bool, note:
     session.flush()
     audit.record(session, actor.id, "org.leading", "organisation", org.id, {"from": old, "to": leading, "note": note})
     return org
+
+
+def declare_conflict(session: Session, expert: User, org_id: int, note: str = "") -> ExpertConflict:
+    """An expert declares a conflict of interest with an organisation; from then on they are
+    recused from it (assignments refused, scoring refused). Declaring twice keeps one row."""
+    if not expert.is_expert:
+        raise Forbidden("只有评审专家可以申报利益冲突")
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise Invalid.field("org_id", "单位不存在")
+    row = session.scalar(
+        select(ExpertConflict).where(ExpertConflict.expert_id == expert.id, ExpertConflict.org_id == org_id)
+    )
+    if row is None:
+        row = ExpertConflict(expert_id=expert.id, org_id=org_id, note=note)
+        session.add(row)
+        session.flush()
+        audit.record(session, expert.id, "expert.conflict_declared", "organisation", org_id, {"note": note})
+    return row
+
+
+def list_conflicts(session: Session, expert: User) -> list[ExpertConflict]:
+    return list(
+        session.scalars(
+            select(ExpertConflict).where(ExpertConflict.expert_id == expert.id).order_by(ExpertConflict.id).limit(500)
+        )
+    )
 
 
 def get_org(session: Session, org_id: int) -> Organisation:

@@ -1,8 +1,8 @@
-"""bureau policy versions notice
+"""bureau office
 
 Revision ID: bureau_0004
 Revises: 0003
-Create Date: 2026-12-02 02:46:40.852597
+Create Date: 2026-12-02 03:00:55.260010
 """
 from __future__ import annotations
 
@@ -19,6 +19,28 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('expert_conflicts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('expert_id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('declared_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['expert_id'], ['users.id'], name=op.f('fk_expert_conflicts_expert_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['org_id'], ['organisations.id'], name=op.f('fk_expert_conflicts_org_id_organisations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_expert_conflicts')),
+    sa.UniqueConstraint('expert_id', 'org_id', name='uq_expert_conflicts_expert_org')
+    )
+    with op.batch_alter_table('expert_conflicts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_expert_conflicts_expert_id'), ['expert_id'], unique=False)
+
+    op.create_table('office_settings',
+    sa.Column('key', sa.String(length=60), nullable=False),
+    sa.Column('value', sa.Integer(), nullable=False),
+    sa.Column('updated_by', sa.Integer(), nullable=True),
+    sa.Column('updated_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['updated_by'], ['users.id'], name=op.f('fk_office_settings_updated_by_users')),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_office_settings'))
+    )
     op.create_table('policy_versions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version', sa.String(length=40), nullable=False),
@@ -57,3 +79,8 @@ def downgrade() -> None:
         batch_op.drop_column('resolved_by')
 
     op.drop_table('policy_versions')
+    op.drop_table('office_settings')
+    with op.batch_alter_table('expert_conflicts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_expert_conflicts_expert_id'))
+
+    op.drop_table('expert_conflicts')

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, Body, Path, Query, status
 
 from market.recognitions import policy_versions, service
 from market.recognitions.policy import policy_for_year
@@ -45,7 +45,7 @@ def draft_policy(
 
 @router.post("/policies/{version_id}/publish", response_model=dict[str, Any], responses=RESPONSES_WRITE)
 def publish_policy(
-    version_id: int,
+    version_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     session: SessionDep,
     user: BureauUser,
     note: Annotated[str, Body(embed=True, max_length=2000)] = "",

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Query
 from market.needs import service as need_service
 from market.orgs import queries, service
 from market.orgs.schemas import (
+    ConflictIn,
+    ConflictOut,
     LeadingIn,
     OrgDetail,
     OrgPublic,
@@ -79,3 +81,15 @@ def update_provider(org_id: int, profile_in: ProfileIn, session: SessionDep, use
 def grant_expert(user_id: int, session: SessionDep, user: CurrentUser) -> UserOut:
     """科技局管理员聘任评审专家。"""
     return UserOut.model_validate(need_service.grant_expert_role(session, user, user_id))
+
+
+@router.get("/experts/me/conflicts", response_model=list[ConflictOut], responses=RESPONSES_READ)
+def my_conflicts(session: SessionDep, user: CurrentUser) -> list[ConflictOut]:
+    """评审专家申报的利益冲突单位（评审时回避这些单位及本单位）。"""
+    return [ConflictOut.model_validate(c) for c in service.list_conflicts(session, user)]
+
+
+@router.post("/experts/me/conflicts", response_model=ConflictOut, status_code=201, responses=RESPONSES_WRITE)
+def declare_conflict(conflict_in: ConflictIn, session: SessionDep, user: CurrentUser) -> ConflictOut:
+    """评审专家申报与某单位存在利益冲突；此后不会被分配评审该单位的需求，也不能为其方案打分。"""
+    return ConflictOut.model_validate(service.declare_conflict(session, user, conflict_in.org_id, conflict_in.note))
