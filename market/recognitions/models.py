@@ -28,6 +28,9 @@ class Recognition(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     product_name: Mapped[str] = mapped_column(String(200))
+    # The product's model / code (型号或产品编码): with the organisation, its identity for 就高不重复,
+    # so renaming a product does not make it a new one.
+    product_code: Mapped[str | None] = mapped_column(String(100))
     # equipment / material / software / innovation_center / tech_center / innovation_project
     category: Mapped[str] = mapped_column(String(30), index=True)
     # international / national / provincial / municipal (and grades a category's table adds)
@@ -62,6 +65,21 @@ class Recognition(Base):
     transitions: Mapped[list[RecognitionTransition]] = relationship(
         lazy="raise", order_by="RecognitionTransition.id", cascade="all, delete-orphan"
     )
+
+
+class RecognitionPayout(Base):
+    """奖补兑现: one payment of a recognised item's award (amount, date, payment batch)."""
+
+    __tablename__ = "recognition_payouts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recognition_id: Mapped[int] = mapped_column(ForeignKey("recognitions.id", ondelete="CASCADE"), index=True)
+    amount_wan: Mapped[float]
+    paid_on: Mapped[dt.date]
+    payment_batch: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class RecognitionTransition(Base):

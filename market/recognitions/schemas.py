@@ -30,6 +30,9 @@ class RecognitionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     product_name: str = Field(min_length=2, max_length=200, examples=["高速精密冲压模具在线监测系统"])
+    product_code: str | None = Field(
+        None, max_length=100, examples=["JD-PM-200"], description="产品型号或编码：与企业一起确定产品身份，改名不影响就高不重复"
+    )
     category: str = Field(
         examples=["equipment"],
         description="equipment 首台（套）装备 / material 首批次新材料 / software 首版次软件 / "
@@ -72,6 +75,42 @@ class RecognitionRejection(BaseModel):
     reason: str = Field(min_length=2, max_length=5000, examples=["证明材料不足"])
 
 
+class PayoutIn(BaseModel):
+    """奖补兑现: a payment of a recognised item's award."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    amount_wan: float = Field(gt=0, le=1e6, examples=[20])
+    paid_on: dt.date = Field(examples=["2026-11-30"])
+    payment_batch: str = Field(min_length=1, max_length=100, examples=["2026 年第二批奖补资金"])
+    note: str = Field("", max_length=500)
+
+
+class PayoutOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    amount_wan: float
+    paid_on: dt.date
+    payment_batch: str
+    note: str
+
+
+class RecognisedProduct(BaseModel):
+    """A recognised product on the public list."""
+
+    id: int
+    org_name: str
+    county: str | None
+    industry: str | None
+    product_name: str
+    category: str
+    category_label: str
+    level: str
+    level_label: str
+    year: int
+
+
 class AwardLineOut(BaseModel):
     rule: str
     amount_wan: float
@@ -84,6 +123,7 @@ class RecognitionActions(BaseModel):
     review: Action
     recognise: Action
     reject: Action
+    pay: Action
 
 
 class RecognitionRead(BaseModel):
@@ -92,6 +132,7 @@ class RecognitionRead(BaseModel):
     id: int
     org_id: int
     product_name: str
+    product_code: str | None = None
     category: str
     category_label: str
     level: str
@@ -115,10 +156,15 @@ class RecognitionRead(BaseModel):
     decided_at: dt.datetime | None
     created_at: dt.datetime
     recognised: bool = Field(False, description="已认定（奖励已确定）")
+    paid_wan: float = Field(0, description="已兑现（万元）")
+    due_wan: float | None = Field(None, description="待兑现（万元）；未认定时为空")
+    payouts: list[PayoutOut] = []
     actions: RecognitionActions | None = None
 
     @classmethod
-    def of(cls, rec: Any, actions: RecognitionActions | None = None) -> RecognitionRead:
+    def of(
+        cls, rec: Any, actions: RecognitionActions | None = None, payouts: list[Any] | None = None
+    ) -> RecognitionRead:
         policy = policy_for_labels(rec.year)
         cat = policy.categories.get(rec.category)
         award = cat.awards.get(rec.level) if cat else None
@@ -152,6 +198,12 @@ class RecognitionRead(BaseModel):
             decided_at=rec.decided_at,
             created_at=rec.created_at,
             recognised=rec.status == RecognitionStatus.recognised,
+            product_code=rec.product_code,
+            paid_wan=round(sum(p.amount_wan for p in payouts or []), 4),
+            due_wan=None
+            if rec.award_wan is None
+            else round(max(0.0, rec.award_wan - sum(p.amount_wan for p in payouts or [])), 4),
+            payouts=[PayoutOut.model_validate(p) for p in payouts or []],
             actions=actions,
         )
 

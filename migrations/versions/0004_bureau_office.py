@@ -2,7 +2,7 @@
 
 Revision ID: bureau_0004
 Revises: 0003
-Create Date: 2026-12-02 03:00:55.260010
+Create Date: 2026-12-02 03:42:40.637120
 """
 from __future__ import annotations
 
@@ -59,6 +59,22 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_policy_versions')),
     sa.UniqueConstraint('version', name=op.f('uq_policy_versions_version'))
     )
+    op.create_table('recognition_payouts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('recognition_id', sa.Integer(), nullable=False),
+    sa.Column('amount_wan', sa.Double(), nullable=False),
+    sa.Column('paid_on', sa.Date(), nullable=False),
+    sa.Column('payment_batch', sa.String(length=100), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('recorded_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', market.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['recognition_id'], ['recognitions.id'], name=op.f('fk_recognition_payouts_recognition_id_recognitions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by'], ['users.id'], name=op.f('fk_recognition_payouts_recorded_by_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recognition_payouts'))
+    )
+    with op.batch_alter_table('recognition_payouts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recognition_payouts_recognition_id'), ['recognition_id'], unique=False)
+
     with op.batch_alter_table('need_objections', schema=None) as batch_op:
         batch_op.add_column(sa.Column('resolved_by', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('resolved_at', market.db.UTCDateTime(timezone=True), nullable=True))
@@ -67,9 +83,15 @@ def upgrade() -> None:
     with op.batch_alter_table('organisations', schema=None) as batch_op:
         batch_op.add_column(sa.Column('leading', sa.Boolean(), nullable=False, server_default=sa.false()))
 
+    with op.batch_alter_table('recognitions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('product_code', sa.String(length=100), nullable=True))
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('recognitions', schema=None) as batch_op:
+        batch_op.drop_column('product_code')
+
     with op.batch_alter_table('organisations', schema=None) as batch_op:
         batch_op.drop_column('leading')
 
@@ -78,6 +100,10 @@ def downgrade() -> None:
         batch_op.drop_column('resolved_at')
         batch_op.drop_column('resolved_by')
 
+    with op.batch_alter_table('recognition_payouts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recognition_payouts_recognition_id'))
+
+    op.drop_table('recognition_payouts')
     op.drop_table('policy_versions')
     op.drop_table('office_settings')
     with op.batch_alter_table('expert_conflicts', schema=None) as batch_op:
