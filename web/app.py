@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from market.settings import Settings, get_settings
 from web import errors
+from web.api import audit as audit_api
 from web.api import auth as auth_api
 from web.api import awards as awards_api
 from web.api import batches as batches_api
@@ -28,6 +29,7 @@ from web.api import progress as progress_api
 from web.api import recognitions as recognitions_api
 from web.api import responses as responses_api
 from web.api import search as search_api
+from web.pages import audit as audit_pages
 from web.pages import auth as auth_pages
 from web.pages import batches as batches_pages
 from web.pages import deals as deals_pages
@@ -50,12 +52,12 @@ VENDOR_ASSETS = {"htmx": "htmx.org/dist", "echarts": "echarts/dist"}
 API_ROUTERS: tuple[APIRouter, ...] = (
     auth_api.router, orgs_api.router, needs_api.router, batches_api.router, responses_api.router, deals_api.router,
     notifications_api.router, exports_api.router, imports_api.router, search_api.router, recognitions_api.router,
-    awards_api.router, progress_api.router, office_api.router, health_api.router,
+    awards_api.router, progress_api.router, office_api.router, audit_api.router, health_api.router,
 )
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     home_pages.router, auth_pages.router, needs_pages.router, responses_pages.router, deals_pages.router,
     batches_pages.router, recognitions_pages.router, orgs_pages.router, targets_pages.router,
-    notifications_pages.router, workbench_pages.router,
+    notifications_pages.router, audit_pages.router, workbench_pages.router,
 )
 
 

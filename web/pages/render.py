@@ -188,6 +188,7 @@ def nav_for(user: Any) -> list[tuple[str, str]]:
             ("/bureau/batches", "榜单管理"),
             ("/bureau/deals", "对接跟踪"),
             ("/dashboard", "进度看板"),
+            ("/bureau/audit", "审计日志"),
         ]
     elif user.org.kind == "enterprise":
         items += [("/enterprise", "我的需求"), ("/enterprise/needs/new", "发布需求"), ("/enterprise/recognitions", "认定申报")]
