@@ -188,6 +188,7 @@ def nav_for(user: Any) -> list[tuple[str, str]]:
             ("/bureau/batches", "榜单管理"),
             ("/bureau/deals", "对接跟踪"),
             ("/dashboard", "进度看板"),
+            ("/bureau/import", "导入清单"),
             ("/bureau/audit", "审计日志"),
         ]
     elif user.org.kind == "enterprise":
