@@ -110,6 +110,7 @@ def listing(session: Session) -> list[dict[str, Any]]:
             "status": PUBLISHED,
             "status_label": "随平台发布",
             "source": "shipped",
+            "publishable": False,
         }
         for p in load_policies()
     ]
@@ -124,6 +125,7 @@ def listing(session: Session) -> list[dict[str, Any]]:
             "status": r.status,
             "status_label": STATUS_LABELS.get(r.status, r.status),
             "source": "bureau",
+            "publishable": r.status == DRAFT,
         }
         for r in rows
     ]
