@@ -37,6 +37,7 @@ from web.pages import home as home_pages
 from web.pages import imports as imports_pages
 from web.pages import needs as needs_pages
 from web.pages import notifications as notifications_pages
+from web.pages import office as office_pages
 from web.pages import orgs as orgs_pages
 from web.pages import recognitions as recognitions_pages
 from web.pages import responses as responses_pages
@@ -58,7 +59,8 @@ API_ROUTERS: tuple[APIRouter, ...] = (
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     home_pages.router, auth_pages.router, needs_pages.router, responses_pages.router, deals_pages.router,
     batches_pages.router, recognitions_pages.router, orgs_pages.router, targets_pages.router,
-    notifications_pages.router, audit_pages.router, imports_pages.router, workbench_pages.router,
+    notifications_pages.router, audit_pages.router, imports_pages.router, office_pages.router,
+    workbench_pages.router,
 )
 
 

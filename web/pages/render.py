@@ -190,6 +190,7 @@ def nav_for(user: Any) -> list[tuple[str, str]]:
             ("/dashboard", "进度看板"),
             ("/bureau/import", "导入清单"),
             ("/bureau/audit", "审计日志"),
+            ("/bureau/settings", "办公设置"),
         ]
     elif user.org.kind == "enterprise":
         items += [("/enterprise", "我的需求"), ("/enterprise/needs/new", "发布需求"), ("/enterprise/recognitions", "认定申报")]
