@@ -194,11 +194,11 @@ def deals_export(session: Session, user: User, f: DealFilter) -> bytes:
 
 def audit_export(session: Session, viewer: User, f: Any) -> bytes:
     """The audit log search as the bureau filtered it (at most MAX_EXPORT_ROWS entries)."""
-    from market.audit import queries as audit_queries
+    from market import views
 
     if not viewer.is_bureau_staff:
         raise Forbidden("只有科技局工作人员可以导出审计日志")
-    rows, _ = audit_queries.search(session, f, limit=MAX_EXPORT_ROWS)
+    rows, _ = views.audit_page(session, f, limit=MAX_EXPORT_ROWS)
     columns: list[Column] = [("编号", 8), ("时间", 18), ("操作人", 14), ("操作", 28), ("对象类型", 14), ("对象编号", 10), ("内容", 80)]
     data = (
         (

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from market.audit.models import AuditEntry
 from market.db import CST
-from market.orgs.models import User
 
 
 def entries_for(session: Session, object_type: str, object_id: int) -> Sequence[AuditEntry]:
@@ -42,10 +41,10 @@ def _bounds(day: dt.date) -> dt.datetime:
 
 def search(
     session: Session, f: AuditFilter, *, limit: int = 50, offset: int = 0
-) -> tuple[Sequence[tuple[AuditEntry, str | None]], int]:
-    """Entries matching the filters, newest first, each with the actor's display name. The log is
-    read only here; it is never changed (``market.audit.guard``)."""
-    stmt = select(AuditEntry, User.display_name).outerjoin(User, User.id == AuditEntry.actor_id)
+) -> tuple[Sequence[AuditEntry], int]:
+    """Entries matching the filters, newest first (``market.views.audit_page`` adds the actors'
+    names). The log is read only here; it is never changed (``market.audit.guard``)."""
+    stmt = select(AuditEntry)
     if f.actor_id is not None:
         stmt = stmt.where(AuditEntry.actor_id == f.actor_id)
     if f.action:
@@ -59,5 +58,5 @@ def search(
     if f.date_to is not None:
         stmt = stmt.where(AuditEntry.at < _bounds(f.date_to + dt.timedelta(days=1)))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.execute(stmt.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)).all()
-    return [(r[0], r[1]) for r in rows], total
+    rows = session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)).all()
+    return rows, total

@@ -10,8 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from market import exports
-from market.audit import queries
+from market import exports, views
 from market.audit.queries import AuditFilter
 from web.api.common import Paginated
 from web.api.exports import XLSX, xlsx_response
@@ -56,7 +55,7 @@ def _out(entry: Any, name: str | None) -> AuditEntryOut:
 @router.get("", response_model=Paginated[AuditEntryOut], responses=responses(401, 403, 422))
 def search(session: SessionDep, user: BureauUser, page: PageDep, f: FilterDep) -> Paginated[AuditEntryOut]:
     """审计日志检索（科技局）：按操作人、操作、对象、日期筛选，最新在前。日志只能追加，不能修改或删除。"""
-    rows, total = queries.search(session, f, limit=page.per_page, offset=page.offset)
+    rows, total = views.audit_page(session, f, limit=page.per_page, offset=page.offset)
     return Paginated(items=[_out(e, n) for e, n in rows], total=total, page=page.page, per_page=page.per_page)
 
 

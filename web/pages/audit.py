@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from market.audit import queries
+from market import views
 from market.audit.queries import AuditFilter
 from web.deps import SessionDep
 from web.pages.common import BureauPage, int_or_none
@@ -57,7 +57,7 @@ def audit_page(
         date_to=end,
     )
     page = max(1, min(page, 10000))
-    rows, total = queries.search(session, f, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    rows, total = views.audit_page(session, f, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     params = {k: v for k, v in {
         "actor_id": actor_id, "action": action, "object_type": object_type, "object_id": object_id,
         "date_from": date_from, "date_to": date_to,
