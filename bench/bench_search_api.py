@@ -328,6 +328,10 @@ def make_people(db_url: str) -> tuple[dict[str, str], dict[str, str]]:
             ent = factories.create_user(s, ent_org)
             ent_token, _ = issue_token(s, ent, 24)
             bureau_token, _ = issue_token(s, bureau, 24)
+            # The trial measures search freshness, not the expert review: no scores required.
+            from market.office.models import OfficeSetting
+
+            s.add(OfficeSetting(key="min_expert_scores", value=0))
     finally:
         engine.dispose()
     return {"Authorization": f"Bearer {ent_token}"}, {"Authorization": f"Bearer {bureau_token}"}
@@ -335,6 +339,21 @@ def make_people(db_url: str) -> tuple[dict[str, str], dict[str, str]]:
 
 def token_word(rnd: random.Random) -> str:
     return "zq" + "".join(rnd.choice("bcdfghjkmnpqrstvwxz") for _ in range(9))
+
+
+APP_DB: list[Path] = []  # the served app's SQLite file, set once the server is up
+
+
+def _notice_ended(batch_id: int) -> None:
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(str(APP_DB[0]), timeout=10)) as conn:
+        conn.execute(
+            "UPDATE batches SET notice_start = date(notice_start, '-20 days'), notice_end = date(notice_end, '-20 days') WHERE id = ?",
+            (batch_id,),
+        )
+        conn.commit()
 
 
 def freshness_trial(
@@ -357,6 +376,10 @@ def freshness_trial(
     ok(http.post(f"/api/v1/needs/{need_id}/approve", headers=bureau))
     batch_id = ok(http.post("/api/v1/batches", json={"year": dt.date.today().year}, headers=bureau))["id"]
     ok(http.post(f"/api/v1/batches/{batch_id}/needs", json={"need_ids": [need_id]}, headers=bureau))
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    notice = {"notice_start": today.isoformat(), "notice_end": (today + dt.timedelta(days=9)).isoformat()}
+    ok(http.post(f"/api/v1/batches/{batch_id}/notice", json=notice, headers=bureau))
+    _notice_ended(batch_id)  # no batch skips the 公示; the trial lets its period pass at once
     ok(http.post(f"/api/v1/batches/{batch_id}/publish", headers=bureau))
     t0 = time.perf_counter()
     published_at = dt.datetime.now(dt.UTC).isoformat()
@@ -432,6 +455,7 @@ def main() -> None:
                 )
                 ent, bureau = make_people(f"sqlite:///{tmp / 'app' / 'jiebang.db'}")
                 db_file = tmp / "app" / "jiebang.db"
+                APP_DB.append(db_file)
                 run_benchmarks(
                     args, levels, server.url, ent, bureau, lambda: meili_task_summary(client, corpus_last_uid),
                     lambda: outbox_pending(db_file),

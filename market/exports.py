@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -23,6 +24,7 @@ from market.batches.models import Batch
 from market.db import CST
 from market.deals import queries as deal_queries
 from market.deals.queries import DealFilter
+from market.errors import Forbidden
 from market.needs import access
 from market.needs import queries as need_queries
 from market.needs.models import Need
@@ -191,3 +193,26 @@ def deals_export(session: Session, user: User, f: DealFilter) -> bytes:
     ]
     note = f"共 {total} 项" + (f"，仅导出前 {MAX_EXPORT_ROWS} 项" if total > MAX_EXPORT_ROWS else "")
     return workbook("揭榜对接项目清单", "对接项目", columns, rows, note=note)
+
+
+def audit_export(session: Session, viewer: User, f: Any) -> bytes:
+    """The audit log search as the bureau filtered it (at most MAX_EXPORT_ROWS entries)."""
+    from market import views
+
+    if not viewer.is_bureau_staff:
+        raise Forbidden("只有科技局工作人员可以导出审计日志")
+    rows, _ = views.audit_page(session, f, limit=MAX_EXPORT_ROWS)
+    columns: list[Column] = [("编号", 8), ("时间", 18), ("操作人", 14), ("操作", 28), ("对象类型", 14), ("对象编号", 10), ("内容", 80)]
+    data = (
+        (
+            e.id,
+            e.at.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S"),
+            name or ("系统" if e.actor_id is None else f"用户 {e.actor_id}"),
+            e.action,
+            e.object_type,
+            e.object_id,
+            json.dumps(e.data, ensure_ascii=False)[:2000],
+        )
+        for e, name in rows
+    )
+    return workbook("审计日志", "审计日志", columns, data, note="审计日志只能追加，不能修改或删除")

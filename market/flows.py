@@ -103,11 +103,13 @@ def approve_revision(session: Session, actor: User, need_id: int, note: str = ""
     return need, revision
 
 
-def publish_batch(session: Session, actor: User | None, batch_id: int, now: dt.datetime | None = None) -> Batch:
+def publish_batch(
+    session: Session, actor: User | None, batch_id: int, now: dt.datetime | None = None, today: dt.date | None = None
+) -> Batch:
     """A batch goes public: each approved need in it is published (its enterprise told), verified
     providers hear of the new list and each provider's matching saved searches fire."""
     now = now or utcnow()
-    batch, approved = batches.publish(session, actor, batch_id, now)
+    batch, approved = batches.publish(session, actor, batch_id, now, today)
     for need in approved:
         needs.publish_in_batch(session, need, actor, now, batch.title)
         notify.notify_matching_subscriptions(session, need)
@@ -135,7 +137,7 @@ def publish_due(session: Session, today: dt.date) -> list[int]:
     for batch in batches.due(session, today):
         try:
             with session.begin_nested():
-                publish_batch(session, None, batch.id)
+                publish_batch(session, None, batch.id, today=today)
             published.append(batch.id)
         except Conflict:
             continue

@@ -10,6 +10,7 @@ from market.mail import models as mail_models  # noqa: F401
 from market.messages import models as message_models  # noqa: F401
 from market.needs import models as need_models  # noqa: F401
 from market.notifications import models as notification_models  # noqa: F401
+from market.office import models as office_models  # noqa: F401
 from market.orgs import models as org_models  # noqa: F401
 from market.outbox import models as outbox_models  # noqa: F401
 from market.questions import models as question_models  # noqa: F401

@@ -10,6 +10,9 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from market.audit import queries as audit_queries
+from market.audit.models import AuditEntry
+from market.audit.queries import AuditFilter
 from market.batches.models import Batch
 from market.deals.models import Deal
 from market.needs import access as need_access
@@ -90,3 +93,13 @@ def response_list(
         actions = response_access.response_actions(session, user, r, r_need) if with_actions else None
         out.append(response_queries.present(session, user, r, r_need, deal_id=deal_ids.get(r.id), actions=actions))
     return out
+
+
+def audit_page(
+    session: Session, f: AuditFilter, *, limit: int = 50, offset: int = 0
+) -> tuple[list[tuple[AuditEntry, str | None]], int]:
+    """An audit search with each entry's actor name (audit cannot import orgs: orgs records to it)."""
+    entries, total = audit_queries.search(session, f, limit=limit, offset=offset)
+    ids = {e.actor_id for e in entries if e.actor_id is not None}
+    names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).tuples().all()) if ids else {}
+    return [(e, names.get(e.actor_id) if e.actor_id is not None else None) for e in entries], total

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from market.needs.models import Need, NeedTransition
+from market.batches.models import Batch
+from market.needs.models import ExpertAssignment, Need, NeedTransition
 from market.orgs import security
 from market.orgs.models import CapabilityItem, Organisation, ProviderProfile, Role, User
 from market.outbox.service import enqueue
@@ -175,3 +176,37 @@ def make_provider(session: Session, *, verified: bool = True, enqueue_it: bool =
     if enqueue_it:
         enqueue(session, "provider", org.id)
     return org
+
+
+def past_notice(session: Session, batch: Batch, *, days_ago: int = 3, length: int = 7) -> Batch:
+    """Put a composed batch through a public notice that ran in the past (ended ``days_ago`` days
+    ago, China Standard Time), as if the bureau had started it then; the service refuses a notice
+    starting before today, so tests that need a finished notice write it here."""
+    from market.db import CST
+
+    today = dt.datetime.now(CST).date()
+    batch.notice_end = today - dt.timedelta(days=days_ago)
+    batch.notice_start = batch.notice_end - dt.timedelta(days=length)
+    batch.status = "notice"
+    session.flush()
+    return batch
+
+
+def scored_by_experts(session: Session, need: Need, n: int = 2) -> list[User]:
+    """``n`` experts (each of their own university) assigned to ``need`` with submitted scores."""
+    experts = []
+    for _ in range(n):
+        org = create_org(session, kind="university", industry=None)
+        expert = create_user(session, org, roles=["member", "expert"])
+        session.add(
+            ExpertAssignment(
+                need_id=need.id,
+                expert_id=expert.id,
+                assigned_by=expert.id,
+                scores={"industry_impact": 80, "research_basis": 70, "technical_indicators": 75, "financial_indicators": 60},
+                submitted_at=dt.datetime.now(dt.UTC),
+            )
+        )
+        experts.append(expert)
+    session.flush()
+    return experts

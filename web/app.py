@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from market.settings import Settings, get_settings
 from web import errors
 from web.api import accounts as accounts_api
+from web.api import audit as audit_api
 from web.api import auth as auth_api
 from web.api import awards as awards_api
 from web.api import batches as batches_api
@@ -24,6 +25,7 @@ from web.api import imports as imports_api
 from web.api import messages as messages_api
 from web.api import needs as needs_api
 from web.api import notifications as notifications_api
+from web.api import office as office_api
 from web.api import orgs as orgs_api
 from web.api import progress as progress_api
 from web.api import questions as questions_api
@@ -32,13 +34,16 @@ from web.api import responses as responses_api
 from web.api import search as search_api
 from web.limits import BodyLimitMiddleware, message
 from web.pages import accounts as accounts_pages
+from web.pages import audit as audit_pages
 from web.pages import auth as auth_pages
 from web.pages import batches as batches_pages
 from web.pages import deals as deals_pages
 from web.pages import home as home_pages
+from web.pages import imports as imports_pages
 from web.pages import messages as messages_pages
 from web.pages import needs as needs_pages
 from web.pages import notifications as notifications_pages
+from web.pages import office as office_pages
 from web.pages import orgs as orgs_pages
 from web.pages import questions as questions_pages
 from web.pages import recognitions as recognitions_pages
@@ -57,13 +62,13 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     auth_api.router, orgs_api.router, needs_api.router, batches_api.router, responses_api.router, deals_api.router,
     notifications_api.router, exports_api.router, imports_api.router, search_api.router, recognitions_api.router,
     awards_api.router, progress_api.router, health_api.router, questions_api.router, messages_api.router,
-    accounts_api.router,
+    accounts_api.router, office_api.router, audit_api.router,
 )
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     home_pages.router, auth_pages.router, needs_pages.router, responses_pages.router, deals_pages.router,
     batches_pages.router, recognitions_pages.router, orgs_pages.router, targets_pages.router,
     notifications_pages.router, workbench_pages.router, questions_pages.router, messages_pages.router,
-    accounts_pages.router,
+    accounts_pages.router, audit_pages.router, imports_pages.router, office_pages.router,
 )
 
 

@@ -14,12 +14,13 @@ from market.batches.exceptions import BatchNotFound
 from market.batches.models import Batch
 from market.batches.schemas import BatchCreate
 from market.batches.states import BatchStatus, batch_machine
-from market.db import utcnow
-from market.errors import Conflict, Forbidden, NotFound
+from market.db import CST, utcnow
+from market.errors import Conflict, Forbidden, IllegalTransition, Invalid, NotFound
 from market.needs import service as needs
 from market.needs.models import Need, NeedObjection
 from market.needs.states import NeedStatus
 from market.notifications import service as notify
+from market.office import service as office
 from market.orgs.models import User
 
 B = BatchStatus
@@ -93,75 +94,146 @@ def _move(session: Session, actor: User | None, batch: Batch, target: str, data:
     audit.record(session, actor.id if actor else None, "batch.transition", "batch", batch.id, {"from": old, "to": target, **(data or {})})
 
 
-def start_notice(session: Session, actor: User, batch_id: int, start: dt.date, end: dt.date) -> Batch:
-    """Public notice (公示) of the shortlisted needs; objections may be raised until the end date."""
+def working_days(start: dt.date, end: dt.date) -> int:
+    """Monday to Friday between ``start`` and ``end``, both included. (Public holidays and the
+    adjusted working weekends of the State Council calendar are not modelled.)"""
+    if end < start:
+        return 0
+    days = (end - start).days + 1
+    full_weeks, rest = divmod(days, 7)
+    count = full_weeks * 5
+    for i in range(rest):
+        if (start + dt.timedelta(days=full_weeks * 7 + i)).weekday() < 5:
+            count += 1
+    return count
+
+
+def start_notice(
+    session: Session, actor: User, batch_id: int, start: dt.date, end: dt.date, today: dt.date | None = None
+) -> Batch:
+    """Public notice (公示) of the batch's needs; objections may be raised from the start to the end
+    date (China Standard Time). The window starts today or later and holds at least the office's
+    minimum of working days (default five)."""
     batch = get_batch(session, batch_id)
     access.move_to(actor, batch, B.notice, "不能开始公示").require()
     if not batch_need_ids(session, batch.id):
         raise Conflict("榜单中还没有需求")
+    today = today or access.today_local()
+    if start < today:
+        raise Invalid.field("notice_start", f"公示开始日期不能早于今天（{today.isoformat()}，中国标准时间）")
+    minimum = office.get(session, office.NOTICE_MIN_WORKING_DAYS)
+    have = working_days(start, end)
+    if have < minimum:
+        raise Invalid.field("notice_end", f"公示期须至少包含 {minimum} 个工作日，所选期间只有 {have} 个")
     batch.notice_start, batch.notice_end = start, end
     _move(session, actor, batch, B.notice, {"notice_start": str(start), "notice_end": str(end)})
     session.flush()
     return batch
 
 
-def raise_objection(session: Session, actor: User, need_id: int, body: str, today: dt.date) -> NeedObjection:
-    """Anyone signed in may object to a need during its batch's notice window."""
+def withdraw_notice(session: Session, actor: User, batch_id: int) -> Batch:
+    """The bureau takes a batch off notice to change it; it must then go on notice again."""
+    batch = get_batch(session, batch_id)
+    access.move_to(actor, batch, B.draft, "不能撤回公示").require()
+    if batch.status != B.notice:
+        raise IllegalTransition(f"榜单当前状态为「{batch_machine.label(batch.status)}」，不能撤回公示")
+    _move(session, actor, batch, B.draft)
+    batch.notice_start = batch.notice_end = None
+    session.flush()
+    return batch
+
+
+def raise_objection(session: Session, actor: User, need_id: int, body: str, today: dt.date | None = None) -> NeedObjection:
+    """Anyone signed in may object to a need during its batch's notice window (China Standard
+    Time); the bureau is told, and the objection is audited."""
     need = needs.get_need(session, need_id)
     batch = session.get(Batch, need.batch_id) if need.batch_id else None
-    if batch is None or batch.status != B.notice or batch.notice_start is None or batch.notice_end is None:
+    if batch is None:
         raise Conflict("该需求不在公示期内")
-    if not batch.notice_start <= today <= batch.notice_end:
-        raise Conflict(f"公示期为 {batch.notice_start} 至 {batch.notice_end}，当前不在公示期内")
+    access.object_to(actor, batch, today or access.today_local()).require()
     objection = NeedObjection(need_id=need.id, user_id=actor.id, body=body)
     session.add(objection)
     session.flush()
-    audit.record(session, actor.id, "need.objection", "need", need.id, {"objection_id": objection.id})
+    audit.record(session, actor.id, "need.objection", "need", need.id, {"objection_id": objection.id, "batch_id": batch.id})
     notify.notify_bureau(session, "need.objection", f"公示异议：{need.title}", body[:200], f"/bureau/batches/{batch.id}")
     return objection
 
 
 def resolve_objection(session: Session, actor: User, objection_id: int, resolution: str) -> NeedObjection:
-    _require_bureau(actor)
+    """The bureau answers an objection in writing; the objector is told the answer."""
     objection = session.get(NeedObjection, objection_id)
-    if objection is None:
+    if objection is None or not actor.is_bureau_staff:
+        if not actor.is_bureau_staff:
+            raise Forbidden("只有科技局工作人员可以答复公示异议")
         raise NotFound("异议不存在")
+    access.resolve(actor, objection).require()
+    resolution = resolution.strip()
+    if len(resolution) < 2:
+        raise Invalid.field("resolution", "请填写书面答复")
     objection.resolved = True
     objection.resolution = resolution
-    audit.record(session, actor.id, "need.objection_resolved", "need", objection.need_id, {"objection_id": objection.id})
+    objection.resolved_by = actor.id
+    objection.resolved_at = utcnow()
+    need = session.get(Need, objection.need_id)
+    audit.record(
+        session, actor.id, "need.objection_resolved", "need", objection.need_id,
+        {"objection_id": objection.id, "resolution": resolution},
+    )  # fmt: skip
+    title = need.title if need else f"需求 #{objection.need_id}"
+    link = f"/notices/{need.batch_id}" if need and need.batch_id else "/notices"
+    notify.notify_users(session, [objection.user_id], "objection.answered", f"您对「{title}」的公示异议已答复", resolution[:500], link)
     session.flush()
     return objection
 
 
-def schedule(session: Session, actor: User, batch_id: int, publish_on: dt.date) -> Batch:
+def schedule(session: Session, actor: User, batch_id: int, publish_on: dt.date, today: dt.date | None = None) -> Batch:
+    """Publish on a date: after the notice period ends; on the day the batch is published once
+    every objection is answered (until then it waits)."""
     batch = get_batch(session, batch_id)
     access.move_to(actor, batch, B.scheduled, "不能定时发布").require()
+    today = today or access.today_local()
+    if batch.notice_end is not None and publish_on <= batch.notice_end:
+        raise Invalid.field("publish_on", f"发布日期须在公示期结束（{batch.notice_end.isoformat()}）之后")
+    if publish_on < today:
+        raise Invalid.field("publish_on", "发布日期不能早于今天")
     batch.publish_on = publish_on
     _move(session, actor, batch, B.scheduled, {"publish_on": str(publish_on)})
     session.flush()
     return batch
 
 
-def publish(session: Session, actor: User | None, batch_id: int, now: dt.datetime | None = None) -> tuple[Batch, list[Need]]:
-    """Publishing needs every objection resolved. Returns the batch and its approved needs, which
-    ``market.flows.publish_batch`` puts on the list (and tells everyone)."""
+def publish(
+    session: Session, actor: User | None, batch_id: int, now: dt.datetime | None = None, today: dt.date | None = None
+) -> tuple[Batch, list[Need]]:
+    """Publishing waits for the end of the notice period and every objection answered. Returns the
+    batch and its approved needs, which ``market.flows.publish_batch`` puts on the list (and tells
+    everyone)."""
     batch = get_batch(session, batch_id)
-    if actor is not None:
-        access.move_to(actor, batch, B.published, "不能发布").require()
     now = now or utcnow()
+    facts = access.read_facts(session, batch, today or now.astimezone(CST).date())
+    if actor is not None:
+        access.move_to(actor, batch, B.published, "不能发布", facts).require()
+    access.release(batch, facts).require()
     need_ids = batch_need_ids(session, batch.id)
     if not need_ids:
         raise Conflict("榜单中还没有需求")
-    open_objections = session.scalar(
-        select(func.count(NeedObjection.id)).where(NeedObjection.need_id.in_(need_ids), NeedObjection.resolved.is_(False))
-    )
-    if open_objections:
-        raise Conflict(f"还有 {open_objections} 条公示异议未处理，不能发布")
     _move(session, actor, batch, B.published)
     batch.published_at = now
     session.flush()
     approved = session.scalars(select(Need).where(Need.id.in_(need_ids), Need.status == NeedStatus.approved).order_by(Need.id))
     return batch, list(approved)
+
+
+def objections_of_batch(session: Session, batch_id: int) -> list[NeedObjection]:
+    return list(
+        session.scalars(
+            select(NeedObjection)
+            .join(Need, Need.id == NeedObjection.need_id)
+            .where(Need.batch_id == batch_id)
+            .order_by(NeedObjection.id)
+            .limit(1000)
+        )
+    )
 
 
 def due(session: Session, today: dt.date) -> Sequence[Batch]:

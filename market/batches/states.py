@@ -17,7 +17,8 @@ batch_machine = StateMachine(
     "榜单",
     {B.draft: "编制中", B.notice: "公示中", B.scheduled: "待发布", B.published: "已发布"},
     {
-        B.draft: frozenset({B.notice, B.scheduled, B.published}),
+        # No batch skips the public notice: a draft goes on notice, and only from there on.
+        B.draft: frozenset({B.notice}),
         B.notice: frozenset({B.scheduled, B.published, B.draft}),
         B.scheduled: frozenset({B.published, B.draft}),
     },

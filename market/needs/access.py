@@ -23,6 +23,7 @@ from market.needs.states import (
     NeedStatus,
     need_machine,
 )
+from market.office import service as office
 from market.orgs.models import User
 
 S = NeedStatus
@@ -139,18 +140,28 @@ class Facts:
     granted: bool
     pending_scores: int
     pending_revision: NeedRevision | None
+    scored: int = 0  # experts who submitted scores
+    min_scores: int = 0  # the office setting: experts who must have scored before approval
 
     @classmethod
     def read(cls, session: Session, user: User | None, need: Need) -> Facts:
         owner = is_owner(user, need)
         bureau = user is not None and user.is_bureau_staff
         pending_scores = 0
+        scored = 0
+        min_scores = 0
         if bureau and need.status == S.submitted:
             pending_scores = session.scalar(
                 select(func.count(ExpertAssignment.id)).where(
                     ExpertAssignment.need_id == need.id, ExpertAssignment.submitted_at.is_(None)
                 )
             ) or 0
+            scored = session.scalar(
+                select(func.count(ExpertAssignment.id)).where(
+                    ExpertAssignment.need_id == need.id, ExpertAssignment.submitted_at.is_not(None)
+                )
+            ) or 0
+            min_scores = office.get(session, office.MIN_EXPERT_SCORES)
         revision = None
         if (owner or bureau) and need.status in PUBLIC_STATUSES:
             revision = pending_revision(session, need)
@@ -163,6 +174,8 @@ class Facts:
             granted=user is not None and not owner and not bureau and has_grant(session, user, need),
             pending_scores=int(pending_scores),
             pending_revision=revision,
+            scored=int(scored),
+            min_scores=min_scores,
         )
 
 
@@ -286,10 +299,13 @@ def _review(f: Facts, what: str) -> Action:
 
 
 def approve(f: Facts) -> Action:
-    """A need advances only when every assigned expert has scored it."""
+    """A need advances only when every assigned expert has scored it, and at least as many experts
+    as the office setting asks (default two)."""
     answer = _review(f, "不能审核通过")
     if answer.allowed and f.pending_scores:
         return refuse_state(f"还有 {f.pending_scores} 位专家未完成评分，不能通过审核")
+    if answer.allowed and f.scored < f.min_scores:
+        return refuse_state(f"须至少 {f.min_scores} 位专家完成评分后才能通过审核（目前 {f.scored} 位）")
     return answer
 
 

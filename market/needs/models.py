@@ -126,6 +126,8 @@ class NeedObjection(Base):
     body: Mapped[str] = mapped_column(Text)
     resolved: Mapped[bool] = mapped_column(default=False)
     resolution: Mapped[str] = mapped_column(Text, default="")
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[dt.datetime | None]
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 

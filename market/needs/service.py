@@ -34,6 +34,7 @@ from market.needs.models import (
 from market.needs.schemas import FIELD_LABELS, CommentIn, NeedCreate, NeedUpdate, ScoresIn
 from market.needs.states import OPEN_FOR_RESPONSES, REVISED_UNDER_REVIEW, NeedStatus, need_machine
 from market.notifications import service as notify
+from market.orgs import access as org_access
 from market.orgs.models import Organisation, OrgKind, Role, User
 from market.outbox import service as outbox
 from market.vocab import REVIEW_REASONS
@@ -428,7 +429,8 @@ def list_comments(session: Session, actor: User, need_id: int) -> Sequence[NeedC
 
 
 def assign_expert(session: Session, actor: User, need_id: int, expert_id: int) -> ExpertAssignment:
-    """The bureau assigns experts; an expert from the need's own organisation is recused."""
+    """The bureau assigns experts; an expert from the need's own organisation, or one who declared
+    a conflict of interest with it, is recused."""
     need = get_need(session, need_id)
     access.require(session, actor, need, "assign_expert")
     expert = session.get(User, expert_id)
@@ -436,6 +438,8 @@ def assign_expert(session: Session, actor: User, need_id: int, expert_id: int) -
         raise Invalid.field("expert_id", "该用户不是评审专家")
     if expert.org_id == need.org_id:
         raise Conflict("专家与发榜企业属于同一单位，须回避", code="expert_recused")
+    if org_access.is_recused(session, expert, need.org_id):
+        raise Conflict("专家已申报与发榜企业存在利益冲突，须回避", code="expert_recused")
     exists = session.scalar(
         select(ExpertAssignment.id).where(ExpertAssignment.need_id == need.id, ExpertAssignment.expert_id == expert.id)
     )

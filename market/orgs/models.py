@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.db import Base, utcnow
@@ -49,6 +49,8 @@ class Organisation(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     verification: Mapped[str] = mapped_column(String(20), default=Verification.pending, index=True)
     verified_at: Mapped[dt.datetime | None]
+    # 龙头企业 (seed task 10): set by the bureau; such an enterprise may take up others' needs.
+    leading: Mapped[bool] = mapped_column(default=False)
     demo_key: Mapped[str | None] = mapped_column(String(40), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -62,6 +64,15 @@ class Organisation(Base):
     @property
     def is_provider(self) -> bool:
         return self.kind in PROVIDER_KINDS
+
+    @property
+    def is_leading_enterprise(self) -> bool:
+        return self.kind == OrgKind.enterprise and self.leading
+
+    @property
+    def may_respond(self) -> bool:
+        """Universities, institutes and service providers, and enterprises the bureau marked 龙头企业."""
+        return self.is_provider or self.is_leading_enterprise
 
     @property
     def is_bureau(self) -> bool:
@@ -178,3 +189,18 @@ class LoginFailure(Base):
     failures: Mapped[int] = mapped_column(default=0)
     last_failed_at: Mapped[dt.datetime] = mapped_column(index=True)
     locked_until: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class ExpertConflict(Base):
+    """An organisation an expert declared a conflict of interest with (former employer, family,
+    shareholding, …). The expert is recused from reviewing that organisation's needs, proposals
+    and applications, as from their own organisation's."""
+
+    __tablename__ = "expert_conflicts"
+    __table_args__ = (UniqueConstraint("expert_id", "org_id", name="uq_expert_conflicts_expert_org"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    declared_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

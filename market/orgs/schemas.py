@@ -118,6 +118,13 @@ class OrgPublic(BaseModel):
     county: str | None
     industry: str | None
     verification: str
+    leading: bool = Field(False, description="科技局认定的龙头企业（可揭榜其他企业的需求）")
+
+
+class LeadingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    leading: bool
+    note: str = Field("", max_length=500)
 
 
 class OrgDetail(OrgPublic):
@@ -201,3 +208,17 @@ class ProfileOut(BaseModel):
     track_record: int
     items: list[CapabilityItemOut]
     updated_at: dt.datetime
+
+
+class ConflictIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    org_id: int = Field(ge=1, description="存在利益冲突的单位")
+    note: str = Field("", max_length=500, examples=["曾在该单位任职"])
+
+
+class ConflictOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    org_id: int
+    note: str
+    declared_at: dt.datetime

@@ -18,6 +18,7 @@ from market.orgs.models import (
     PROVIDER_KINDS,
     ApiToken,
     CapabilityItem,
+    ExpertConflict,
     LoginFailure,
     Organisation,
     ProviderProfile,
@@ -202,6 +203,49 @@ def verify_org(session: Session, actor: User, org_id: int, decision: str, note: 
     if org.kind in PROVIDER_KINDS:
         outbox.enqueue(session, "provider", org.id)
     return org
+
+
+def set_leading(session: Session, actor: User, org_id: int, leading: bool, note: str = "") -> Organisation:
+    """Only bureau staff mark an enterprise as 龙头企业 (seed task 10: 鼓励龙头企业揭榜); such an
+    enterprise may then take up other enterprises' needs."""
+    if not actor.is_bureau_staff:
+        raise Forbidden("只有科技局工作人员可以认定龙头企业")
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise OrgNotFound()
+    access.set_leading(actor, org).require()
+    old = org.leading
+    org.leading = leading
+    session.flush()
+    audit.record(session, actor.id, "org.leading", "organisation", org.id, {"from": old, "to": leading, "note": note})
+    return org
+
+
+def declare_conflict(session: Session, expert: User, org_id: int, note: str = "") -> ExpertConflict:
+    """An expert declares a conflict of interest with an organisation; from then on they are
+    recused from it (assignments refused, scoring refused). Declaring twice keeps one row."""
+    if not expert.is_expert:
+        raise Forbidden("只有评审专家可以申报利益冲突")
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise Invalid.field("org_id", "单位不存在")
+    row = session.scalar(
+        select(ExpertConflict).where(ExpertConflict.expert_id == expert.id, ExpertConflict.org_id == org_id)
+    )
+    if row is None:
+        row = ExpertConflict(expert_id=expert.id, org_id=org_id, note=note)
+        session.add(row)
+        session.flush()
+        audit.record(session, expert.id, "expert.conflict_declared", "organisation", org_id, {"note": note})
+    return row
+
+
+def list_conflicts(session: Session, expert: User) -> list[ExpertConflict]:
+    return list(
+        session.scalars(
+            select(ExpertConflict).where(ExpertConflict.expert_id == expert.id).order_by(ExpertConflict.id).limit(500)
+        )
+    )
 
 
 def get_org(session: Session, org_id: int) -> Organisation:

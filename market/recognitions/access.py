@@ -25,9 +25,21 @@ def decide(user: User | None, rec: Recognition, target: str, what: str) -> Actio
     return allow()
 
 
-def recognition_actions(user: User | None, rec: Recognition) -> RecognitionActions:
+def pay(user: User | None, rec: Recognition, paid_wan: float = 0.0) -> Action:
+    """Bureau staff record payouts of a recognised item's award, up to the award."""
+    if user is None or not user.is_bureau_staff:
+        return deny("只有科技局工作人员可以登记奖补兑现")
+    if rec.status != S.recognised or rec.award_wan is None:
+        return refuse_state("认定后才能登记奖补兑现")
+    if paid_wan >= rec.award_wan - 1e-9:
+        return refuse_state("奖补已全部兑现")
+    return allow()
+
+
+def recognition_actions(user: User | None, rec: Recognition, paid_wan: float = 0.0) -> RecognitionActions:
     return RecognitionActions(
         review=decide(user, rec, S.reviewed, "初审认定申报"),
         recognise=decide(user, rec, S.recognised, "认定"),
         reject=decide(user, rec, S.rejected, "驳回认定申报"),
+        pay=pay(user, rec, paid_wan),
     )

@@ -28,6 +28,9 @@ class Recognition(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     product_name: Mapped[str] = mapped_column(String(200))
+    # The product's model / code (型号或产品编码): with the organisation, its identity for 就高不重复,
+    # so renaming a product does not make it a new one.
+    product_code: Mapped[str | None] = mapped_column(String(100))
     # equipment / material / software / innovation_center / tech_center / innovation_project
     category: Mapped[str] = mapped_column(String(30), index=True)
     # international / national / provincial / municipal (and grades a category's table adds)
@@ -64,6 +67,21 @@ class Recognition(Base):
     )
 
 
+class RecognitionPayout(Base):
+    """奖补兑现: one payment of a recognised item's award (amount, date, payment batch)."""
+
+    __tablename__ = "recognition_payouts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recognition_id: Mapped[int] = mapped_column(ForeignKey("recognitions.id", ondelete="CASCADE"), index=True)
+    amount_wan: Mapped[float]
+    paid_on: Mapped[dt.date]
+    payment_batch: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class RecognitionTransition(Base):
     """Who moved a recognition from one state to another, when and why."""
 
@@ -76,3 +94,25 @@ class RecognitionTransition(Base):
     to_status: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PolicyVersion(Base):
+    """A policy version the bureau publishes as data (no code change): the table in the same JSON
+    form as ``policies/*.json``, drafted by one staff member and reviewed and published by
+    another. Published versions price recognitions alongside the shipped tables; a version is
+    never edited once published (a correction is a new version)."""
+
+    __tablename__ = "policy_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    effective_from: Mapped[dt.date]
+    valid_until: Mapped[dt.date | None]
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft / published
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -70,6 +70,7 @@ class CategoryDef:
     group: str
     insurance: bool
     awards: Mapping[str, AwardDef]
+    cap_wan_per_org: Decimal | None = None  # e.g. 绿色设计产品: at most 100 万元 per enterprise
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ class Policy:
     exclusive_groups: tuple[frozenset[str], ...]
     insurance: InsuranceDef
     notes: tuple[str, ...] = ()
+    valid_until: dt.date | None = None  # None: no end date stated
+    validity_note: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def category(self, code: str) -> CategoryDef:
@@ -107,6 +110,16 @@ class Policy:
 
     def level_label(self, category: str, level: str) -> str:
         return self.award(category, level).label
+
+    def covers_year(self, year: int) -> bool:
+        """In force at some point of ``year``."""
+        if self.effective_from > dt.date(year, 12, 31):
+            return False
+        return self.valid_until is None or self.valid_until >= dt.date(year, 1, 1)
+
+    def period_label(self) -> str:
+        end = self.valid_until.isoformat() if self.valid_until else "未规定截止日期"
+        return f"{self.title or self.version}（{self.version}，有效期 {self.effective_from.isoformat()} 至 {end}）"
 
     def exclusive_with(self, category: str) -> frozenset[str]:
         """Categories that share 就高不重复 with ``category`` for one product (itself included)."""
@@ -158,6 +171,9 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
             group=str(c.get("group", code)),
             insurance=bool(c.get("insurance", False)),
             awards=awards,
+            cap_wan_per_org=(
+                _dec(c["cap_wan_per_org"], f"{code}.cap_wan_per_org") if c.get("cap_wan_per_org") is not None else None
+            ),
         )
     groups = tuple(frozenset(g) for g in data.get("exclusive_groups", []))
     for g in groups:
@@ -173,10 +189,16 @@ def parse_policy(data: Mapping[str, Any]) -> Policy:
     )
     if insurance.subsidy_rate > 1 or insurance.max_premium_rate > 1:
         raise ValueError("insurance rates must lie in [0, 1]")
+    effective_from = dt.date.fromisoformat(str(data["effective_from"]))
+    valid_until = dt.date.fromisoformat(str(data["valid_until"])) if data.get("valid_until") else None
+    if valid_until is not None and valid_until < effective_from:
+        raise ValueError("valid_until lies before effective_from")
     return Policy(
         version=str(data["version"]),
         title=str(data.get("title", "")),
-        effective_from=dt.date.fromisoformat(str(data["effective_from"])),
+        effective_from=effective_from,
+        valid_until=valid_until,
+        validity_note=str(data.get("validity_note", "")),
         levels=levels,
         categories=categories,
         exclusive_groups=groups,
@@ -200,21 +222,49 @@ def load_policies() -> tuple[Policy, ...]:
     return tuple(sorted(policies, key=lambda p: p.effective_from))
 
 
-def policy_for_year(year: int | None = None) -> Policy:
-    """The latest version in force at some point of ``year`` (effective on or before 31 December),
-    so a policy issued during a year prices that year's recognitions; the newest version when
-    ``year`` is None. A year before the first version uses the first version.
-    """
-    policies = load_policies()
+class PolicyNotInForce(Invalid):
+    """No policy version is in force in the year asked for: say so, and which versions exist."""
+
+    code = "policy_not_in_force"
+
+
+def select_policy(policies: Sequence[Policy], year: int) -> Policy | None:
+    """The latest version (by effective date) in force at some point of ``year``, or None."""
+    covering = [p for p in policies if p.covers_year(year)]
+    return max(covering, key=lambda p: p.effective_from) if covering else None
+
+
+def policy_for_year(year: int | None = None, policies: Sequence[Policy] | None = None) -> Policy:
+    """The policy version that applies to ``year`` (the latest one in force at some point of it),
+    from ``policies`` (default: the shipped tables; the service adds the versions the bureau
+    published). ``year`` None gives the newest version. A year no version covers raises
+    :class:`PolicyNotInForce` naming the versions and their periods, instead of pricing it under
+    rules that were not in force."""
+    pool = tuple(policies) if policies is not None else load_policies()
     if year is None:
-        return policies[-1]
-    start = dt.date(year, 12, 31)
-    eligible = [p for p in policies if p.effective_from <= start]
-    return eligible[-1] if eligible else policies[0]
+        return max(pool, key=lambda p: p.effective_from)
+    found = select_policy(pool, year)
+    if found is None:
+        known = "；".join(p.period_label() for p in sorted(pool, key=lambda p: p.effective_from))
+        message = f"{year} 年不在任何已发布政策版本的有效期内，没有适用的奖励政策（现有版本：{known}）"
+        raise PolicyNotInForce(message, details=[{"field": "year", "message": message}])
+    return found
 
 
-def policy_by_version(version: str) -> Policy:
-    for p in load_policies():
+def policy_for_labels(year: int | None, policies: Sequence[Policy] | None = None) -> Policy:
+    """A version to read category and level labels from: the one in force in ``year`` or, for a
+    year none covers, the nearest one. Never used to price."""
+    pool = tuple(policies) if policies is not None else load_policies()
+    if year is not None:
+        found = select_policy(pool, year)
+        if found is not None:
+            return found
+        return min(pool, key=lambda p: abs(p.effective_from.year - year))
+    return max(pool, key=lambda p: p.effective_from)
+
+
+def policy_by_version(version: str, policies: Sequence[Policy] | None = None) -> Policy:
+    for p in policies if policies is not None else load_policies():
         if p.version == version:
             return p
     raise Invalid.field("policy_version", f"未知的政策版本：{version}")
@@ -261,6 +311,30 @@ class PriorAward:
 
 
 def recognition_line(
+    policy: Policy,
+    category: str,
+    level: str,
+    prior: Sequence[PriorAward] = (),
+    org_awarded_wan: Decimal = ZERO,
+) -> AwardLine:
+    """See :func:`_recognition_line`; then a category's per-enterprise cap (绿色设计产品: at most
+    100 万元 per enterprise), of which ``org_awarded_wan`` is already used by the enterprise's
+    other products."""
+    line = _recognition_line(policy, category, level, prior)
+    cap = policy.category(category).cap_wan_per_org
+    if cap is None:
+        return line
+    room = max(ZERO, q(cap) - q(org_awarded_wan))
+    if line.amount_wan <= room:
+        return line
+    text = (
+        f"{line.explanation}；每家企业最高 {fmt(cap)} 万元，该企业已获 {fmt(org_awarded_wan)} 万元，"
+        f"按剩余额度 {fmt(room)} 万元计"
+    )
+    return AwardLine(rule=line.rule, amount_wan=room, explanation=text)
+
+
+def _recognition_line(
     policy: Policy, category: str, level: str, prior: Sequence[PriorAward] = ()
 ) -> AwardLine:
     """The recognition award, 就高不重复: pay the level's amount less what the product already got
@@ -374,6 +448,7 @@ def quote(
     already_awarded_level: str | None = None,
     insured_value_wan: Any = None,
     premium_wan: Any = None,
+    org_awarded_wan: Any = None,
 ) -> Quote:
     """Price one hypothetical item: its recognition award (less an award already paid at
     ``already_awarded_level`` in the same category, 就高不重复) and, when both insured value and
@@ -399,6 +474,7 @@ def quote(
             )
     insured = _number(insured_value_wan, "insured_value_wan", "投保金额", details)
     premium = _number(premium_wan, "premium_wan", "保费", details)
+    org_awarded = _number(org_awarded_wan, "org_awarded_wan", "该企业已获同类奖励", details)
     if (insured_value_wan is None) != (premium_wan is None):
         missing = "insured_value_wan" if insured_value_wan is None else "premium_wan"
         label = "投保金额" if missing == "insured_value_wan" else "保费"
@@ -411,7 +487,7 @@ def quote(
     prior: list[PriorAward] = []
     if already_awarded_level is not None:
         prior.append(PriorAward(item, already_awarded_level, cat.awards[already_awarded_level].amount_wan))
-    lines = [recognition_line(policy, item, level, prior)]
+    lines = [recognition_line(policy, item, level, prior, org_awarded or ZERO)]
     if insured is not None and premium is not None:
         lines.append(insurance_line(policy, item, insured, premium))
     return Quote(policy_version=policy.version, lines=tuple(lines))

@@ -7,8 +7,11 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from market.orgs.models import User
+from market.orgs.models import Organisation, User
 from market.recognitions.models import Recognition, RecognitionTransition
+from market.recognitions.policy import policy_for_labels
+from market.recognitions.schemas import RecognisedProduct
+from market.recognitions.states import RecognitionStatus
 
 
 def list_for(
@@ -56,3 +59,60 @@ def transitions_of(session: Session, rec_id: int) -> Sequence[RecognitionTransit
         .where(RecognitionTransition.recognition_id == rec_id)
         .order_by(RecognitionTransition.id)
     ).all()
+
+
+PUBLIC_LIST_LIMIT = 200
+
+
+def recognised_public(
+    session: Session,
+    *,
+    year: int | None = None,
+    level: str | None = None,
+    county: str | None = None,
+    industry: str | None = None,
+    category: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[RecognisedProduct], int]:
+    """The public list of recognised products (首台（套）/首批次/首版次/绿色设计产品 and the other
+    categories), filterable by year, level, county and industry; no amounts, no evidence."""
+    stmt = (
+        select(Recognition, Organisation)
+        .join(Organisation, Organisation.id == Recognition.org_id)
+        .where(Recognition.status == RecognitionStatus.recognised)
+    )
+    if year:
+        stmt = stmt.where(Recognition.year == year)
+    if level:
+        stmt = stmt.where(Recognition.level == level)
+    if county:
+        stmt = stmt.where(Organisation.county == county)
+    if industry:
+        stmt = stmt.where(Organisation.industry == industry)
+    if category:
+        stmt = stmt.where(Recognition.category == category)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.execute(
+        stmt.order_by(Recognition.year.desc(), Recognition.id.desc()).limit(min(limit, PUBLIC_LIST_LIMIT)).offset(offset)
+    ).all()
+    out = []
+    for rec, org in rows:
+        policy = policy_for_labels(rec.year)
+        cat = policy.categories.get(rec.category)
+        award = cat.awards.get(rec.level) if cat else None
+        out.append(
+            RecognisedProduct(
+                id=rec.id,
+                org_name=org.name,
+                county=org.county,
+                industry=org.industry,
+                product_name=rec.product_name,
+                category=rec.category,
+                category_label=cat.label if cat else rec.category,
+                level=rec.level,
+                level_label=award.label if award else rec.level,
+                year=rec.year,
+            )
+        )
+    return out, total

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from market.actions import Action
 from market.db import DB_INT_MAX
-from market.recognitions.policy import policy_for_year
+from market.recognitions.policy import policy_for_labels
 from market.recognitions.states import LABELS, RecognitionStatus
 from market.text import InputModel
 
@@ -32,10 +32,13 @@ class RecognitionCreate(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     product_name: str = Field(min_length=2, max_length=200, examples=["高速精密冲压模具在线监测系统"])
+    product_code: str | None = Field(
+        None, max_length=100, examples=["JD-PM-200"], description="产品型号或编码：与企业一起确定产品身份，改名不影响就高不重复"
+    )
     category: str = Field(
         examples=["equipment"],
         description="equipment 首台（套）装备 / material 首批次新材料 / software 首版次软件 / "
-        "innovation_center 制造业创新中心 / tech_center 企业技术中心 / innovation_project 技术创新项目",
+        "innovation_center 制造业创新中心 / tech_center 企业技术中心 / innovation_project 技术创新项目 / green_design 绿色设计产品",
     )
     level: str = Field(
         examples=["provincial"],
@@ -74,6 +77,42 @@ class RecognitionRejection(InputModel):
     reason: str = Field(min_length=2, max_length=5000, examples=["证明材料不足"])
 
 
+class PayoutIn(BaseModel):
+    """奖补兑现: a payment of a recognised item's award."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    amount_wan: float = Field(gt=0, le=1e6, examples=[20])
+    paid_on: dt.date = Field(examples=["2026-11-30"])
+    payment_batch: str = Field(min_length=1, max_length=100, examples=["2026 年第二批奖补资金"])
+    note: str = Field("", max_length=500)
+
+
+class PayoutOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    amount_wan: float
+    paid_on: dt.date
+    payment_batch: str
+    note: str
+
+
+class RecognisedProduct(BaseModel):
+    """A recognised product on the public list."""
+
+    id: int
+    org_name: str
+    county: str | None
+    industry: str | None
+    product_name: str
+    category: str
+    category_label: str
+    level: str
+    level_label: str
+    year: int
+
+
 class AwardLineOut(BaseModel):
     rule: str
     amount_wan: float
@@ -86,6 +125,7 @@ class RecognitionActions(BaseModel):
     review: Action
     recognise: Action
     reject: Action
+    pay: Action
 
 
 class RecognitionRead(BaseModel):
@@ -94,6 +134,7 @@ class RecognitionRead(BaseModel):
     id: int
     org_id: int
     product_name: str
+    product_code: str | None = None
     category: str
     category_label: str
     level: str
@@ -117,11 +158,16 @@ class RecognitionRead(BaseModel):
     decided_at: dt.datetime | None
     created_at: dt.datetime
     recognised: bool = Field(False, description="已认定（奖励已确定）")
+    paid_wan: float = Field(0, description="已兑现（万元）")
+    due_wan: float | None = Field(None, description="待兑现（万元）；未认定时为空")
+    payouts: list[PayoutOut] = []
     actions: RecognitionActions | None = None
 
     @classmethod
-    def of(cls, rec: Any, actions: RecognitionActions | None = None) -> RecognitionRead:
-        policy = policy_for_year(rec.year)
+    def of(
+        cls, rec: Any, actions: RecognitionActions | None = None, payouts: list[Any] | None = None
+    ) -> RecognitionRead:
+        policy = policy_for_labels(rec.year)
         cat = policy.categories.get(rec.category)
         award = cat.awards.get(rec.level) if cat else None
         return cls(
@@ -154,6 +200,12 @@ class RecognitionRead(BaseModel):
             decided_at=rec.decided_at,
             created_at=rec.created_at,
             recognised=rec.status == RecognitionStatus.recognised,
+            product_code=rec.product_code,
+            paid_wan=round(sum(p.amount_wan for p in payouts or []), 4),
+            due_wan=None
+            if rec.award_wan is None
+            else round(max(0.0, rec.award_wan - sum(p.amount_wan for p in payouts or [])), 4),
+            payouts=[PayoutOut.model_validate(p) for p in payouts or []],
             actions=actions,
         )
 
@@ -172,7 +224,12 @@ class AwardQuoteIn(InputModel):
     )
     insured_value_wan: float | None = Field(None, examples=[500], description="投保金额（万元）")
     premium_wan: float | None = Field(None, examples=[12], description="实际保费（万元）")
-    year: int | None = Field(None, ge=2000, le=2100, description="按该年度适用的政策版本计算；缺省为最新版本")
+    org_awarded_wan: float | None = Field(
+        None, ge=0, le=1e9, description="该企业已获同类奖励（万元），用于每家企业上限（如绿色设计产品最高 100 万元）"
+    )
+    year: int | None = Field(
+        None, ge=2000, le=2100, description="按该年度有效的政策版本计算；不在任何版本有效期内时答 422；缺省为最新版本"
+    )
 
 
 class AwardQuoteOut(BaseModel):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from market.audit import service as audit
@@ -19,9 +19,10 @@ from market.db import utcnow
 from market.deals.models import Deal
 from market.errors import Forbidden, Invalid, NotFound
 from market.needs.models import Need
+from market.notifications import service as notify
 from market.orgs.models import Organisation, OrgKind, User
 from market.recognitions import access
-from market.recognitions.models import Recognition, RecognitionTransition
+from market.recognitions.models import Recognition, RecognitionPayout, RecognitionTransition
 from market.recognitions.policy import (
     ZERO,
     AwardLine,
@@ -35,8 +36,10 @@ from market.recognitions.policy import (
     quote,
     recognition_line,
 )
+from market.recognitions.policy_versions import policies
 from market.recognitions.schemas import (
     AwardQuoteIn,
+    PayoutIn,
     RecognitionCreate,
     RecognitionDecision,
     RecognitionRejection,
@@ -49,8 +52,31 @@ OBJECT_TYPE = "recognition"
 
 
 def normalise_product(name: str) -> str:
-    """Product identity for 就高不重复: the name with whitespace collapsed."""
+    """The product name with whitespace collapsed."""
     return " ".join(name.split())
+
+
+def normalise_code(code: str | None) -> str | None:
+    """The product model / code, without spaces, upper case; None when blank."""
+    if code is None:
+        return None
+    text = "".join(code.split()).upper()
+    return text or None
+
+
+def same_product(rec: Recognition) -> ColumnElement[bool]:
+    """Product identity for 就高不重复: the same organisation and the same model / code, or (for an
+    application without one) the same normalised name — so renaming a product with a code does
+    not make it a new product."""
+    same_name = Recognition.product_name == rec.product_name
+    if rec.product_code:
+        return and_(Recognition.org_id == rec.org_id, or_(Recognition.product_code == rec.product_code, same_name))
+    return and_(Recognition.org_id == rec.org_id, same_name)
+
+
+def _tell(session: Session, rec: Recognition, kind: str, title: str, body: str = "") -> None:
+    """Every step of an application is told to the enterprise (in-app)."""
+    notify.notify_org(session, rec.org_id, kind, title, body, f"/enterprise/recognitions/{rec.id}")
 
 
 def get_for_view(session: Session, user: User, rec_id: int) -> Recognition:
@@ -98,7 +124,7 @@ def apply(session: Session, actor: User, rec_in: RecognitionCreate) -> Recogniti
         missing = "premium_wan" if rec_in.premium_wan is None else "insured_value_wan"
         raise Invalid.field(missing, "投保金额和保费须同时填写或同时留空")
     _check_against_policy(
-        policy_for_year(rec_in.year), rec_in.category, rec_in.level, rec_in.premium_wan is not None
+        policy_for_year(rec_in.year, policies(session)), rec_in.category, rec_in.level, rec_in.premium_wan is not None
     )
     if rec_in.need_id is not None:
         need = session.get(Need, rec_in.need_id)
@@ -113,6 +139,7 @@ def apply(session: Session, actor: User, rec_in: RecognitionCreate) -> Recogniti
     rec = Recognition(
         org_id=org_id,
         product_name=normalise_product(rec_in.product_name),
+        product_code=normalise_code(rec_in.product_code),
         category=rec_in.category,
         level=rec_in.level,
         year=rec_in.year,
@@ -175,6 +202,7 @@ def review(session: Session, actor: User, rec_id: int, review_in: RecognitionRev
     rec.reviewed_by = actor.id
     rec.reviewed_at = utcnow()
     _move(session, rec, actor, S.reviewed, review_in.notes, {})
+    _tell(session, rec, "recognition.reviewed", f"认定申报已通过初审：{rec.product_name}", review_in.notes)
     return rec
 
 
@@ -186,6 +214,7 @@ def reject(session: Session, actor: User, rec_id: int, rejection: RecognitionRej
     rec.decided_by = actor.id
     rec.decided_at = utcnow()
     _move(session, rec, actor, S.rejected, rejection.reason, {"reason": rejection.reason})
+    _tell(session, rec, "recognition.rejected", f"认定申报未通过：{rec.product_name}", rejection.reason)
     return rec
 
 
@@ -196,8 +225,7 @@ def prior_awards(session: Session, policy: Policy, rec: Recognition) -> list[Pri
     rows = session.scalars(
         select(Recognition)
         .where(
-            Recognition.org_id == rec.org_id,
-            Recognition.product_name == rec.product_name,
+            same_product(rec),
             Recognition.category.in_(sorted(group)),
             Recognition.status == S.recognised,
             Recognition.id != rec.id,
@@ -222,8 +250,7 @@ def insurance_paid_in_year(session: Session, rec: Recognition) -> Decimal:
     """Premium subsidy the same set already received in the same year (the cap is per set per year)."""
     rows = session.scalars(
         select(Recognition).where(
-            Recognition.org_id == rec.org_id,
-            Recognition.product_name == rec.product_name,
+            same_product(rec),
             Recognition.year == rec.year,
             Recognition.status == S.recognised,
             Recognition.id != rec.id,
@@ -240,13 +267,39 @@ def insurance_paid_in_year(session: Session, rec: Recognition) -> Decimal:
     )
 
 
+def org_awarded_in_category(session: Session, rec: Recognition) -> Decimal:
+    """Recognition awards the enterprise already received in ``rec``'s category (for a category
+    with a per-enterprise cap: 绿色设计产品 at most 100 万元 per enterprise)."""
+    rows = session.scalars(
+        select(Recognition).where(
+            Recognition.org_id == rec.org_id,
+            Recognition.category == rec.category,
+            Recognition.status == S.recognised,
+            Recognition.id != rec.id,
+        )
+    ).all()
+    return sum(
+        (
+            Decimal(str(ln["amount_wan"]))
+            for r in rows
+            for ln in r.award_lines or []
+            if ln.get("kind") == "recognition"
+        ),
+        ZERO,
+    )
+
+
 def price(session: Session, rec: Recognition, level: str | None = None) -> Quote:
-    """What recognising ``rec`` (at ``level``, default the level applied for) would pay now."""
-    policy = policy_for_year(rec.year)
+    """What recognising ``rec`` (at ``level``, default the level applied for) would pay now, under
+    the policy version in force in its year (none: :class:`PolicyNotInForce`)."""
+    policy = policy_for_year(rec.year, policies(session))
     level = level or rec.level
     _check_against_policy(policy, rec.category, level, rec.premium_wan is not None)
+    org_awarded = (
+        org_awarded_in_category(session, rec) if policy.category(rec.category).cap_wan_per_org is not None else ZERO
+    )
     lines: list[AwardLine] = [
-        recognition_line(policy, rec.category, level, prior_awards(session, policy, rec))
+        recognition_line(policy, rec.category, level, prior_awards(session, policy, rec), org_awarded)
     ]
     if rec.insured_value_wan is not None and rec.premium_wan is not None:
         lines.append(
@@ -294,21 +347,78 @@ def recognise(session: Session, actor: User, rec_id: int, decision: RecognitionD
         decision.notes,
         {"level": rec.level, "award_wan": rec.award_wan, "policy_version": rec.policy_version},
     )
+    _tell(
+        session, rec, "recognition.recognised",
+        f"产品已认定：{rec.product_name}", f"奖补合计 {rec.award_wan:g} 万元，待兑现",
+    )  # fmt: skip
     return rec
 
 
-def quote_case(quote_in: AwardQuoteIn) -> Quote:
-    """Price a hypothetical case; touches no database."""
+def payouts_of(session: Session, rec_id: int) -> list[RecognitionPayout]:
+    return list(
+        session.scalars(
+            select(RecognitionPayout).where(RecognitionPayout.recognition_id == rec_id).order_by(RecognitionPayout.id)
+        )
+    )
+
+
+def paid_wan(session: Session, rec_id: int) -> float:
+    return float(
+        session.scalar(
+            select(func.coalesce(func.sum(RecognitionPayout.amount_wan), 0)).where(
+                RecognitionPayout.recognition_id == rec_id
+            )
+        )
+        or 0
+    )
+
+
+def record_payout(session: Session, actor: User, rec_id: int, payout_in: PayoutIn) -> RecognitionPayout:
+    """奖补兑现: the bureau records a payment (amount, date, payment batch) of a recognised item's
+    award, never more than what is still due; the enterprise is told."""
+    rec = get_for_view(session, actor, rec_id)
+    paid = paid_wan(session, rec.id)
+    access.pay(actor, rec, paid).require()
+    assert rec.award_wan is not None
+    due = round(rec.award_wan - paid, 4)
+    if payout_in.amount_wan > due + 1e-9:
+        raise Invalid.field("amount_wan", f"本次兑现金额超过待兑现金额（{due:g} 万元）")
+    row = RecognitionPayout(
+        recognition_id=rec.id,
+        amount_wan=payout_in.amount_wan,
+        paid_on=payout_in.paid_on,
+        payment_batch=payout_in.payment_batch,
+        note=payout_in.note,
+        recorded_by=actor.id,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session, actor.id, "recognition.payout", OBJECT_TYPE, rec.id,
+        {"amount_wan": row.amount_wan, "paid_on": row.paid_on.isoformat(), "payment_batch": row.payment_batch},
+    )  # fmt: skip
+    left = round(due - row.amount_wan, 4)
+    _tell(
+        session, rec, "recognition.paid", f"奖补已兑现 {row.amount_wan:g} 万元：{rec.product_name}",
+        f"{row.payment_batch}，{row.paid_on.isoformat()}；" + (f"尚待兑现 {left:g} 万元" if left > 0 else "已全部兑现"),
+    )  # fmt: skip
+    return row
+
+
+def quote_case(session: Session, quote_in: AwardQuoteIn) -> Quote:
+    """Price a hypothetical case under the version in force in its year; stores nothing."""
     return quote(
-        policy_for_year(quote_in.year),
+        policy_for_year(quote_in.year, policies(session)),
         item=quote_in.item,
         level=quote_in.level,
         already_awarded_level=quote_in.already_awarded_level,
         insured_value_wan=quote_in.insured_value_wan,
         premium_wan=quote_in.premium_wan,
+        org_awarded_wan=quote_in.org_awarded_wan,
     )
 
 
-def stored_policy(rec: Recognition) -> Policy:
+def stored_policy(session: Session, rec: Recognition) -> Policy:
     """The policy version a recognised award was priced under."""
-    return policy_by_version(rec.policy_version) if rec.policy_version else policy_for_year(rec.year)
+    pool = policies(session)
+    return policy_by_version(rec.policy_version, pool) if rec.policy_version else policy_for_year(rec.year, pool)

@@ -21,6 +21,7 @@ from market.db import CST
 from market.needs import access as need_access
 from market.needs.models import Need
 from market.needs.states import OPEN_FOR_RESPONSES, NeedStatus, need_machine
+from market.orgs import access as org_access
 from market.orgs.models import User
 from market.responses.exceptions import DuplicateResponse, ExpertRecused, NotOpenForResponses
 from market.responses.models import Response
@@ -70,12 +71,13 @@ def response_of_org(session: Session, need: Need, org_id: int) -> Response | Non
 
 
 def respond(session: Session, user: User | None, need: Need, today: dt.date | None = None) -> Action:
-    """A verified provider that may read the need's details responds, once per need, while the need
-    is open (已发榜/已揭榜) and before its deadline."""
+    """A verified provider (or an enterprise the bureau marked 龙头企业, seed task 10) that may read
+    the need's details responds, once per need, while the need is open (已发榜/已揭榜) and before its
+    deadline; never to its own organisation's needs."""
     if user is None:
         return deny("请先登录后揭榜")
-    if not user.org.is_provider:
-        return deny("只有高校、科研院所和服务商可以揭榜")
+    if not user.org.may_respond:
+        return deny("只有高校、科研院所、服务商和科技局认定的龙头企业可以揭榜")
     if need_access.is_owner(user, need):
         return deny("不能对本单位发布的需求揭榜")
     if not user.org.is_verified:
@@ -121,16 +123,24 @@ class Facts:
     responder: bool
     need_owner: bool
     assigned: bool
+    conflicted: bool = False  # an assigned expert declared a conflict with a responding organisation
 
 
 def _facts(session: Session, user: User | None, response: Response, need: Need) -> Facts:
+    assigned = need_access.is_assigned_expert(session, user, need)
+    conflicted = (
+        user is not None
+        and assigned
+        and org_access.is_recused(session, user, response.org_id, *(response.partner_org_ids or []))
+    )
     return Facts(
         user=user,
         response=response,
         need=need,
         responder=is_responder(user, response),
         need_owner=is_need_owner(user, need),
-        assigned=need_access.is_assigned_expert(session, user, need),
+        assigned=assigned,
+        conflicted=conflicted,
     )
 
 
@@ -208,6 +218,8 @@ def score(f: Facts) -> Action:
         return deny("只有该需求的评审专家可以为揭榜方案打分")
     if user.org_id in [f.response.org_id, *(f.response.partner_org_ids or [])]:
         return deny("专家与揭榜单位属于同一单位，须回避", ExpertRecused)
+    if f.conflicted:
+        return deny("专家已申报与揭榜单位存在利益冲突，须回避", ExpertRecused)
     if f.response.status not in OPEN_STATUSES:
         return _state(f.response, "不能再打分")
     return allow()

@@ -26,6 +26,10 @@ Definitions (the bureau's 口径):
     first reached the threshold, so an upgrade 市内 → 省内 is not a second municipal+ product.
     The event's day is the date the bureau recognised it, kept inside the recognition year.
     County and industry are the organisation's.
+
+``tech_centers_municipal`` — 新增市级以上企业技术中心 (seed task 9)
+    Enterprise technology centres (category ``tech_center``) recognised at 市级 or higher, each
+    centre counted once, in the year it first reached 市级, as above.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from market.deals.models import Deal
 from market.needs.models import Need
 from market.orgs.models import Organisation
 from market.recognitions.models import Recognition
-from market.recognitions.policy import policy_for_year
+from market.recognitions.policy import policy_for_labels
 from market.recognitions.states import RecognitionStatus
 
 
@@ -101,7 +105,7 @@ def _deals_signed(session: Session, start: dt.date, end: dt.date) -> list[Event]
     ]
 
 
-def _first_of_kind(min_rank: int) -> Callable[[Session, dt.date, dt.date], list[Event]]:
+def _first_of_kind(min_rank: int, group: str = "first_of_kind") -> Callable[[Session, dt.date, dt.date], list[Event]]:
     def collect(session: Session, start: dt.date, end: dt.date) -> list[Event]:
         # Every recognised first-of-kind product up to the end of the period, so a product
         # that first reached the threshold before the period is not counted again inside it.
@@ -123,9 +127,9 @@ def _first_of_kind(min_rank: int) -> Callable[[Session, dt.date, dt.date], list[
         ).all()
         first: dict[tuple[int, str, str], Event] = {}
         for rid, org_id, category, product, level, year, recognised_at, county, industry in rows:
-            policy = policy_for_year(year)
+            policy = policy_for_labels(year)
             cat = policy.categories.get(category)
-            if cat is None or cat.group != "first_of_kind":
+            if cat is None or cat.group != group:
                 continue
             award = cat.awards.get(level)
             if award is None or award.rank < min_rank:
@@ -171,6 +175,13 @@ METRICS: dict[str, Metric] = {
             "个",
             "认定年度在统计期内、首次达到省内及以上级别的首台（套）装备、首批次新材料、首版次软件产品",
             _first_of_kind(2),
+        ),
+        Metric(
+            "tech_centers_municipal",
+            "新增企业技术中心（市级及以上）",
+            "家",
+            "认定年度在统计期内、首次认定为市级及以上的企业技术中心",
+            _first_of_kind(1, "tech_center"),
         ),
     )
 }

@@ -27,20 +27,26 @@ def import_needs(
     """科技局批量导入需求（Excel）。逐行校验；任一行有误则整表不导入（ok=false），并逐行列出问题。
     导入成功的需求进入「待审核」。"""
     limit = runtime.settings.limits.max_upload_bytes
-    data = file.file.read(limit + 1)
+    data = checked_workbook(file.file.read(limit + 1), file.filename, limit)
+    return importer.import_needs(session, user, data)
+
+
+def checked_workbook(data: bytes, filename: str | None, limit: int) -> bytes:
+    """The uploaded sheet, refused (field ``file``) when empty, too large or not an .xlsx — for
+    the API and the import page alike."""
     if not data:
         raise Invalid.field("file", "文件为空")
     if len(data) > limit:
         raise Invalid.field("file", f"文件过大，不超过 {limit // (1024 * 1024)} MB")
     try:
-        kind = attachments.sniff(data, file.filename or "upload.xlsx")
+        kind = attachments.sniff(data, filename or "upload.xlsx")
     except Invalid as exc:
         if data.startswith(b"PK"):
             raise Invalid.field("file", "无法读取 Excel 文件，请使用平台提供的模板（.xlsx）") from exc
         kind = None
     if kind != XLSX_TYPE:
         raise Invalid.field("file", "请上传 Excel 文件（.xlsx），可先下载导入模板")
-    return importer.import_needs(session, user, data)
+    return data
 
 
 @router.get("/needs/template", response_class=Response, responses={**XLSX, **responses(401, 403)})

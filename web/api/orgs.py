@@ -9,7 +9,17 @@ from fastapi import APIRouter, Query
 from market.db import DbId
 from market.needs import service as need_service
 from market.orgs import queries, service
-from market.orgs.schemas import OrgDetail, OrgPublic, ProfileIn, ProfileOut, UserOut, VerificationIn
+from market.orgs.schemas import (
+    ConflictIn,
+    ConflictOut,
+    LeadingIn,
+    OrgDetail,
+    OrgPublic,
+    ProfileIn,
+    ProfileOut,
+    UserOut,
+    VerificationIn,
+)
 from web.api.common import Paginated
 from web.deps import BureauUser, CurrentUser, OptionalUser, PageDep, SessionDep
 from web.errors import RESPONSES_READ, RESPONSES_WRITE, responses
@@ -42,6 +52,12 @@ def verify_org(org_id: DbId, verification_in: VerificationIn, session: SessionDe
     return OrgDetail.model_validate(service.verify_org(session, user, org_id, verification_in.decision, verification_in.note))
 
 
+@router.post("/orgs/{org_id}/leading", response_model=OrgDetail, responses=RESPONSES_WRITE)
+def set_leading(org_id: DbId, leading_in: LeadingIn, session: SessionDep, user: CurrentUser) -> OrgDetail:
+    """科技局认定（或取消）龙头企业：龙头企业可揭榜其他企业的需求，不能揭榜本单位的需求。"""
+    return OrgDetail.model_validate(service.set_leading(session, user, org_id, leading_in.leading, leading_in.note))
+
+
 @router.get("/providers", response_model=Paginated[ProfileOut], responses=responses(422))
 def list_providers(session: SessionDep, page: PageDep) -> Paginated[ProfileOut]:
     """已认证揭榜方（高校、院所、服务商）名录。"""
@@ -66,3 +82,15 @@ def update_provider(org_id: DbId, profile_in: ProfileIn, session: SessionDep, us
 def grant_expert(user_id: DbId, session: SessionDep, user: CurrentUser) -> UserOut:
     """科技局管理员聘任评审专家。"""
     return UserOut.model_validate(need_service.grant_expert_role(session, user, user_id))
+
+
+@router.get("/experts/me/conflicts", response_model=list[ConflictOut], responses=RESPONSES_READ)
+def my_conflicts(session: SessionDep, user: CurrentUser) -> list[ConflictOut]:
+    """评审专家申报的利益冲突单位（评审时回避这些单位及本单位）。"""
+    return [ConflictOut.model_validate(c) for c in service.list_conflicts(session, user)]
+
+
+@router.post("/experts/me/conflicts", response_model=ConflictOut, status_code=201, responses=RESPONSES_WRITE)
+def declare_conflict(conflict_in: ConflictIn, session: SessionDep, user: CurrentUser) -> ConflictOut:
+    """评审专家申报与某单位存在利益冲突；此后不会被分配评审该单位的需求，也不能为其方案打分。"""
+    return ConflictOut.model_validate(service.declare_conflict(session, user, conflict_in.org_id, conflict_in.note))

@@ -8,9 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from market.db import DB_INT_MAX, DbId
+from market.recognitions import access as recognition_access
 from market.recognitions import queries, service
 from market.recognitions.schemas import (
     AwardQuoteOut,
+    PayoutIn,
+    RecognisedProduct,
     RecognitionCreate,
     RecognitionDecision,
     RecognitionRead,
@@ -60,9 +63,42 @@ def apply(rec_in: RecognitionCreate, session: SessionDep, user: CurrentUser) -> 
     return RecognitionRead.of(service.apply(session, user, rec_in))
 
 
+@router.get("/public", response_model=Paginated[RecognisedProduct], responses=responses(422))
+def public_list(
+    session: SessionDep,
+    page: PageDep,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    level: Annotated[str | None, Query(max_length=30)] = None,
+    county: Annotated[str | None, Query(max_length=20)] = None,
+    industry: Annotated[str | None, Query(max_length=40)] = None,
+    category: Annotated[str | None, Query(max_length=30)] = None,
+) -> Paginated[RecognisedProduct]:
+    """已认定产品公开名录（首台（套）/首批次/首版次/绿色设计产品等），可按年度、级别、县（市、区）、行业筛选；不含金额。"""
+    rows, total = queries.recognised_public(
+        session, year=year, level=level, county=county, industry=industry, category=category,
+        limit=page.per_page, offset=page.offset,
+    )  # fmt: skip
+    return Paginated(items=rows, total=total, page=page.page, per_page=page.per_page)
+
+
 @router.get("/{rec_id}", response_model=RecognitionRead, responses=RESPONSES_READ)
 def get_recognition(rec_id: DbId, session: SessionDep, user: CurrentUser) -> RecognitionRead:
-    return RecognitionRead.of(service.get_for_view(session, user, rec_id))
+    """认定申报详情：含奖补已兑现与待兑现金额。"""
+    rec = service.get_for_view(session, user, rec_id)
+    payouts = service.payouts_of(session, rec.id)
+    paid = sum(p.amount_wan for p in payouts)
+    return RecognitionRead.of(rec, recognition_access.recognition_actions(user, rec, paid), payouts)
+
+
+@router.post(
+    "/{rec_id}/payouts", response_model=RecognitionRead, status_code=status.HTTP_201_CREATED, responses=RESPONSES_WRITE
+)
+def record_payout(rec_id: DbId, payout_in: PayoutIn, session: SessionDep, user: CurrentUser) -> RecognitionRead:
+    """科技局登记奖补兑现（金额、日期、资金批次），不超过待兑现金额；通知企业。"""
+    service.record_payout(session, user, rec_id, payout_in)
+    rec = service.get_for_view(session, user, rec_id)
+    payouts = service.payouts_of(session, rec.id)
+    return RecognitionRead.of(rec, recognition_access.recognition_actions(user, rec, sum(p.amount_wan for p in payouts)), payouts)
 
 
 @router.get("/{rec_id}/quote", response_model=AwardQuoteOut, responses=responses(401, 404, 422))

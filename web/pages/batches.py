@@ -5,20 +5,21 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from market import flows
 from market.batches import queries as batch_queries
 from market.batches import service as batches
-from market.batches.schemas import BatchCreate, NoticeIn
+from market.batches.schemas import BatchCreate, NoticeIn, ScheduleIn
 from market.db import DbId
-from market.errors import DomainError
+from market.errors import DomainError, NotFound
 from market.needs import queries
-from market.needs.models import NeedObjection
+from market.needs.models import Need
 from market.needs.queries import NeedFilter
+from market.needs.schemas import ObjectionIn
+from market.office import service as office
 from market.targets.progress import today_local
 from web.deps import SessionDep
-from web.pages.common import BureauPage, Form, int_or_none, soft_refusal
+from web.pages.common import BureauPage, Form, PageUser, SignedIn, int_or_none, soft_refusal
 from web.pages.render import field_errors, redirect, render
 
 router = APIRouter(tags=["页面 pages"], include_in_schema=False)
@@ -53,14 +54,11 @@ def batch_detail(batch_id: DbId, request: Request, session: SessionDep, user: Bu
     in_batch, _ = queries.list_needs(session, user, NeedFilter(batch_id=batch.id), limit=500)
     approved, _ = queries.list_needs(session, user, NeedFilter(status="approved"), limit=500)
     candidates = [n for n in approved if n.batch_id is None]
-    ids = [n.id for n in in_batch]
-    objections = (
-        session.scalars(
-            select(NeedObjection).where(NeedObjection.need_id.in_(ids)).order_by(NeedObjection.id)
-        ).all()
-        if ids
-        else []
-    )
+    titles = {n.id: n.title for n in in_batch}
+    objections = [
+        batch_queries.objection_out(session, user, o, titles.get(o.need_id, ""))
+        for o in batches.objections_of_batch(session, batch.id)
+    ]
     return render(
         request,
         "batches/batch.html",
@@ -70,9 +68,78 @@ def batch_detail(batch_id: DbId, request: Request, session: SessionDep, user: Bu
             "candidates": candidates,
             "objections": objections,
             "today": today_local(),
+            "min_notice_days": office.get(session, office.NOTICE_MIN_WORKING_DAYS),
         },
         user=user,
     )
+
+
+@router.get("/notices")
+def notice_list(request: Request, session: SessionDep, user: PageUser) -> Response:
+    """Every batch on public notice (公示), for anyone."""
+    counts = batches.need_counts(session)
+    rows = [batch_queries.present(session, user, b, counts.get(b.id, 0)) for b in batch_queries.notices(session)]
+    return render(request, "batches/notices.html", {"batches": rows}, user=user)
+
+
+@router.get("/notices/{batch_id}")
+def notice_page(batch_id: DbId, request: Request, session: SessionDep, user: PageUser) -> Response:
+    return render(request, "batches/notice.html", {"notice": batch_queries.notice(session, user, batch_id)}, user=user)
+
+
+@router.post("/notices/{batch_id}/needs/{need_id}/objections")
+def notice_object(
+    batch_id: DbId, need_id: DbId, request: Request, form: Form, session: SessionDep, user: SignedIn
+) -> Response:
+    """The objection form: signed in, with a reason; the error is shown next to the field and the
+    text kept."""
+    body = str(form.get("body", "")).strip()
+    errors: dict[str, str] = {}
+    try:
+        ObjectionIn(body=body)
+    except ValidationError:
+        errors[f"body_{need_id}"] = "请写明异议理由（5–2000 字）"
+    if not errors:
+        need = session.get(Need, need_id)
+        if need is None or need.batch_id != batch_id:
+            raise NotFound("该需求不在此榜单中")
+        try:
+            batches.raise_objection(session, user, need_id, body)
+        except DomainError as exc:
+            if exc.status_code not in (409, 422):
+                raise
+            errors[f"body_{need_id}"] = exc.message
+    if errors:
+        return render(
+            request,
+            "batches/notice.html",
+            {"notice": batch_queries.notice(session, user, batch_id), "errors": errors, "shown": {need_id: body}},
+            user=user,
+            status_code=422,
+        )
+    return redirect(f"/notices/{batch_id}", "异议已提交，科技局将书面答复并通过站内通知告知您")
+
+
+@router.post("/bureau/batches/{batch_id}/notice/withdraw")
+def batch_withdraw_notice(batch_id: DbId, request: Request, session: SessionDep, user: BureauPage) -> Response:
+    try:
+        batches.withdraw_notice(session, user, batch_id)
+    except DomainError as exc:
+        return soft_refusal(exc, f"/bureau/batches/{batch_id}")
+    return redirect(f"/bureau/batches/{batch_id}", "已撤回公示，调整后须重新公示")
+
+
+@router.post("/bureau/batches/{batch_id}/schedule")
+def batch_schedule(batch_id: DbId, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+    back = f"/bureau/batches/{batch_id}"
+    try:
+        s = ScheduleIn(publish_on=form.get("publish_on"))  # type: ignore[arg-type]
+        b = batches.schedule(session, user, batch_id, s.publish_on)
+    except ValidationError:
+        return redirect(back, "发布日期：请选择日期", "error")
+    except DomainError as exc:
+        return soft_refusal(exc, back)
+    return redirect(back, f"{b.title}将于 {s.publish_on.isoformat()} 发布（异议须全部答复）")
 
 
 @router.post("/bureau/batches/{batch_id}/needs")
@@ -131,6 +198,9 @@ def resolve_objection(
     back = str(form.get("back", "/bureau/batches"))
     back = back if back.startswith("/bureau/") else "/bureau/batches"
     if not resolution:
-        return redirect(back, "请填写处理意见", "error")
-    batches.resolve_objection(session, user, objection_id, resolution)
-    return redirect(back, "异议已处理")
+        return redirect(back, "请填写书面答复", "error")
+    try:
+        batches.resolve_objection(session, user, objection_id, resolution)
+    except DomainError as exc:
+        return soft_refusal(exc, back)
+    return redirect(back, "异议已答复，已通知异议人")

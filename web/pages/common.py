@@ -60,6 +60,13 @@ def provider(user: SignedIn) -> User:
     return user
 
 
+def responder(user: SignedIn) -> User:
+    """Those who may take up needs: providers, and enterprises the bureau marked 龙头企业."""
+    if not user.org.may_respond:
+        raise Forbidden("此页面仅限高校、科研院所、服务商和龙头企业访问")
+    return user
+
+
 def expert(user: SignedIn) -> User:
     if not user.is_expert:
         raise Forbidden("此页面仅限评审专家访问")
@@ -69,6 +76,7 @@ def expert(user: SignedIn) -> User:
 BureauPage = Annotated[User, Depends(bureau)]
 EnterprisePage = Annotated[User, Depends(enterprise)]
 ProviderPage = Annotated[User, Depends(provider)]
+ResponderPage = Annotated[User, Depends(responder)]
 ExpertPage = Annotated[User, Depends(expert)]
 
 

@@ -513,6 +513,20 @@ def _manage_page(
     )
 
 
+@router.post("/enterprise/needs/{need_id}/invite")
+def need_invite(need_id: DbId, request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> Response:
+    """Invite a recommended provider to the need (it may then read the details and respond)."""
+    org_id = int_or_none(form.get("org_id"))
+    back = f"/enterprise/needs/{need_id}"
+    if org_id is None:
+        return redirect(back, "请选择要邀请的揭榜方", "error")
+    try:
+        service.invite(session, user, need_id, org_id)
+    except DomainError as exc:
+        return soft_refusal(exc, back)
+    return redirect(back, "已发出邀请，对方将收到通知")
+
+
 @router.get("/enterprise/needs/{need_id}")
 def need_manage(
     need_id: DbId, request: Request, session: SessionDep, runtime: RuntimeDep, user: EnterprisePage

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from market.db import DbId
 from market.errors import DomainError
 from market.notifications import service as notify
+from market.orgs import access as org_access
 from market.orgs import queries as org_queries
 from market.orgs import service as orgs
 from market.orgs.schemas import ProfileIn
@@ -279,9 +280,30 @@ def org_list(
     return render(
         request,
         "orgs/verify.html",
-        {"orgs": rows, "total": total, "verification": verification, "kind": kind},
+        {
+            "orgs": rows,
+            "total": total,
+            "verification": verification,
+            "kind": kind,
+            "leading_actions": {o.id: org_access.set_leading(user, o) for o in rows},
+        },
         user=user,
     )
+
+
+@router.post("/bureau/orgs/{org_id}/leading")
+def org_leading(org_id: DbId, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+    leading = str(form.get("leading", "")) == "1"
+    org = orgs.set_leading(session, user, org_id, leading, str(form.get("note", "")).strip()[:500])
+    notify.notify_org(
+        session,
+        org.id,
+        "org.leading",
+        "已认定为龙头企业" if leading else "龙头企业认定已取消",
+        "龙头企业可揭榜其他企业发布的技术需求" if leading else "",
+        "/",
+    )
+    return redirect("/bureau/orgs", f"「{org.name}」{'已认定为龙头企业' if leading else '已取消龙头企业认定'}")
 
 
 @router.post("/bureau/orgs/{org_id}/verify")

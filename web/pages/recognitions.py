@@ -4,6 +4,7 @@ the bureau reviews, recognises or rejects."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from itertools import zip_longest
 from typing import Any
 
@@ -22,9 +23,10 @@ from market.needs.queries import NeedFilter
 from market.needs.states import LABELS as NEED_STATUS_LABELS
 from market.orgs.models import Organisation, User
 from market.recognitions import access as recognition_access
+from market.recognitions import policy_versions
 from market.recognitions import queries as rec_queries
 from market.recognitions import service as rec_service
-from market.recognitions.policy import policy_for_year
+from market.recognitions.policy import policy_for_labels
 from market.recognitions.schemas import (
     RecognitionCreate,
     RecognitionDecision,
@@ -109,7 +111,7 @@ def _recognition_errors(exc: ValidationError | DomainError) -> dict[str, str]:
 
 def _policy_choices(year: int) -> dict[str, Any]:
     """Categories and levels of the policy table in force that year, for the selects and their help."""
-    policy = policy_for_year(year)
+    policy = policy_for_labels(year)
     level_names: dict[str, list[str]] = {
         code: [lvl.label] for code, lvl in sorted(policy.levels.items(), key=lambda kv: -kv[1].rank)
     }
@@ -279,7 +281,7 @@ def recognition_detail(rec_id: DbId, request: Request, session: SessionDep, user
         quote = rec_service.price(session, rec) if rec.status in REC_OPEN else None
     except DomainError:
         quote = None
-    policy = policy_for_year(rec.year)
+    policy = policy_for_labels(rec.year)
     cat = policy.categories.get(rec.category)
     levels = {k: a.label for k, a in cat.awards.items()} if cat else {}
     return render(
@@ -318,3 +320,52 @@ def recognition_decide(
     except DomainError as exc:
         return soft_refusal(exc, back)
     return redirect(back, "未知操作", "error")
+
+
+@router.get("/bureau/policies")
+def policy_versions_page(request: Request, session: SessionDep, user: BureauPage) -> Response:
+    """The policy versions: shipped and the bureau's own, with validity; upload a new table as a
+    draft, a second staff member publishes it."""
+    return render(
+        request,
+        "recognitions/policies.html",
+        {"versions": policy_versions.listing(session), "errors": {}, "shown": ""},
+        user=user,
+    )
+
+
+@router.post("/bureau/policies")
+def policy_versions_draft(request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+    text = str(form.get("data", ""))[:200_000]
+    errors: dict[str, str] = {}
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError
+    except ValueError:
+        errors["data"] = "请粘贴 JSON 格式的政策表（与随平台发布的政策表同一格式）"
+    if not errors:
+        try:
+            row = policy_versions.draft(session, user, data)
+        except DomainError as exc:
+            if exc.status_code not in (409, 422):
+                raise
+            errors["data"] = exc.message
+    if errors:
+        return render(
+            request,
+            "recognitions/policies.html",
+            {"versions": policy_versions.listing(session), "errors": errors, "shown": text},
+            user=user,
+            status_code=422,
+        )
+    return redirect("/bureau/policies", f"政策版本 {row.version} 已保存为待审核，请由另一名工作人员审核发布")
+
+
+@router.post("/bureau/policies/{version_id}/publish")
+def policy_versions_publish(version_id: DbId, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+    try:
+        row = policy_versions.publish(session, user, version_id, str(form.get("note", "")).strip()[:2000])
+    except DomainError as exc:
+        return soft_refusal(exc, "/bureau/policies")
+    return redirect("/bureau/policies", f"政策版本 {row.version} 已发布，按其有效期计算奖励")

@@ -200,7 +200,7 @@ def _read_flash(request: Request) -> tuple[str, str] | None:
 
 
 def nav_for(user: Any) -> list[tuple[str, str]]:
-    items = [("/", "首页"), ("/needs", "需求榜单"), ("/providers", "揭榜方")]
+    items = [("/", "首页"), ("/needs", "需求榜单"), ("/notices", "榜单公示"), ("/providers", "揭榜方")]
     if user is None:
         return items
     if user.is_bureau_staff:
@@ -209,6 +209,9 @@ def nav_for(user: Any) -> list[tuple[str, str]]:
             ("/bureau/batches", "榜单管理"),
             ("/bureau/deals", "对接跟踪"),
             ("/dashboard", "进度看板"),
+            ("/bureau/import", "导入清单"),
+            ("/bureau/audit", "审计日志"),
+            ("/bureau/settings", "办公设置"),
         ]
     elif user.org.kind == "enterprise":
         items += [("/enterprise", "我的需求"), ("/enterprise/needs/new", "发布需求"), ("/enterprise/recognitions", "认定申报")]

@@ -31,7 +31,7 @@ from web.pages.common import (
     EnterprisePage,
     ExpertPage,
     Form,
-    ProviderPage,
+    ResponderPage,
     SignedIn,
     soft_refusal,
     store_upload,
@@ -82,12 +82,12 @@ def _respond_page(
 
 
 @router.get("/provider/needs/{need_id}/respond")
-def respond_page(need_id: DbId, request: Request, session: SessionDep, user: ProviderPage) -> Response:
+def respond_page(need_id: DbId, request: Request, session: SessionDep, user: ResponderPage) -> Response:
     return _respond_page(request, session, user, need_id, form={}, errors={})
 
 
 @router.post("/provider/needs/{need_id}/respond")
-def respond(need_id: DbId, request: Request, form: Form, session: SessionDep, user: ProviderPage) -> Response:
+def respond(need_id: DbId, request: Request, form: Form, session: SessionDep, user: ResponderPage) -> Response:
     data = form_dict(form, lists=("partner_org_ids",), numbers=("price_wan",))
     payload = {k: data.get(k) for k in ("approach", "team", "track_record", "timeline", "price_wan") if k in data}
     payload["partner_org_ids"] = [int(i) for i in data["partner_org_ids"] if str(i).isdigit()]
@@ -162,7 +162,7 @@ def response_page(response_id: DbId, request: Request, session: SessionDep, runt
 
 @router.post("/provider/responses/{response_id}/attachments")
 def response_upload(
-    response_id: DbId, request: Request, form: Form, session: SessionDep, runtime: RuntimeDep, user: ProviderPage
+    response_id: DbId, request: Request, form: Form, session: SessionDep, runtime: RuntimeDep, user: ResponderPage
 ) -> Response:
     """Only the responding organisation uploads, while its proposal is open; a refused file is not
     stored and the page says why."""
@@ -184,7 +184,7 @@ def response_attachment(response_id: DbId, attachment_id: DbId, session: Session
 
 
 @router.post("/provider/responses/{response_id}/withdraw")
-def response_withdraw(response_id: DbId, request: Request, form: Form, session: SessionDep, user: ProviderPage) -> Response:
+def response_withdraw(response_id: DbId, request: Request, form: Form, session: SessionDep, user: ResponderPage) -> Response:
     try:
         rs.withdraw(session, user, response_id, str(form.get("reason_text", "")).strip())
     except DomainError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from market.errors import Invalid
 from market.recognitions.policy import (
     POLICY_DIR,
+    PolicyNotInForce,
     PriorAward,
     load_policies,
     parse_policy,
@@ -70,8 +72,67 @@ def test_insurance_example_from_the_issue() -> None:
 
 def test_premium_above_two_percent_counts_only_two_percent() -> None:
     # 2% of 1000 = 20; 70% of 20 = 14, although the premium paid was 30
-    result = quote(POLICY, item="material", level="provincial", insured_value_wan=1000, premium_wan=30)
+    result = quote(POLICY, item="equipment", level="provincial", insured_value_wan=1000, premium_wan=30)
     assert result.lines[1].amount_wan == 14
+
+
+# Seed §三: "对首台（套）装备投保的，按实际保费的 70% 给予保费补贴（费率不超过 2%），每台（套）每年
+# 最高 50 万元" — the premium subsidy is for 首台（套）装备 only, not for 首批次新材料 or 首版次软件.
+@pytest.mark.parametrize("item", ["material", "software"])
+def test_insurance_subsidy_is_for_first_of_kind_equipment_only(item: str) -> None:
+    assert POLICY.categories["equipment"].insurance
+    assert not POLICY.categories[item].insurance
+    with pytest.raises(Invalid) as exc:
+        quote(POLICY, item=item, level="provincial", insured_value_wan=1000, premium_wan=10)
+    assert exc.value.details == [
+        {"field": "premium_wan", "message": f"{POLICY.categories[item].label}不适用保费补贴"}
+    ]
+
+
+# Seed §三: "对获评国家级绿色设计产品的企业，每个产品奖励 20 万元，每家企业最高不超过 100 万元".
+def test_national_green_design_product_pays_twenty_per_product() -> None:
+    result = quote(POLICY, item="green_design", level="national")
+    assert result.total_wan == 20
+    assert POLICY.categories["green_design"].label == "绿色设计产品"
+
+
+def test_green_design_at_most_one_hundred_per_enterprise() -> None:
+    assert quote(POLICY, item="green_design", level="national", org_awarded_wan=80).total_wan == 20
+    fifth_and_sixth = quote(POLICY, item="green_design", level="national", org_awarded_wan=90)
+    assert fifth_and_sixth.total_wan == 10
+    assert "每家企业最高 100.0 万元" in fifth_and_sixth.lines[0].explanation
+    assert quote(POLICY, item="green_design", level="national", org_awarded_wan=100).total_wan == 0
+    paid = Decimal(0)
+    for _ in range(7):  # seven products of one enterprise
+        paid += quote(POLICY, item="green_design", level="national", org_awarded_wan=paid).total_wan
+    assert paid == 100
+
+
+# Seed: "本政策自发布之日起施行，有效期至 2025 年 12 月 31 日".
+def test_policy_valid_to_the_end_of_2025_and_not_after() -> None:
+    assert POLICY.valid_until == dt.date(2025, 12, 31)
+    assert policy_for_year(2025).version == POLICY.version
+    with pytest.raises(PolicyNotInForce) as exc:
+        policy_for_year(2026)
+    message = exc.value.details[0]["message"]
+    assert exc.value.details[0]["field"] == "year"
+    assert "2026 年不在任何已发布政策版本的有效期内" in message
+    assert "jiaxing-2022.1" in message and "2025-12-31" in message
+    with pytest.raises(PolicyNotInForce):
+        policy_for_year(2019)
+
+
+def test_a_later_version_prices_the_years_it_covers() -> None:
+    data = json.loads((POLICY_DIR / "jiaxing-2022.json").read_text(encoding="utf-8"))
+    data = {**copy.deepcopy(data), "version": "jiaxing-2026.1", "effective_from": "2026-01-01", "valid_until": "2028-12-31"}
+    data["categories"]["equipment"]["awards"]["municipal"]["amount_wan"] = 30
+    later = parse_policy(data)
+    pool = (*load_policies(), later)
+    assert policy_for_year(2025, pool).version == "jiaxing-2022.1"
+    assert policy_for_year(2026, pool).version == "jiaxing-2026.1"
+    assert quote(policy_for_year(2026, pool), item="equipment", level="municipal").total_wan == 30
+    with pytest.raises(PolicyNotInForce):
+        policy_for_year(2029, pool)
 
 
 def test_insurance_capped_at_fifty_per_set_per_year() -> None:
@@ -139,8 +200,8 @@ def test_insurance_not_offered_for_platforms() -> None:
 def test_shipped_tables_parse_and_are_versioned() -> None:
     policies = load_policies()
     assert policies and len({p.version for p in policies}) == len(policies)
-    assert policy_for_year(1990) == policies[0]
     assert policy_for_year(None) == policies[-1]
+    assert all(p.valid_until is not None for p in policies)
 
 
 def test_incoherent_table_is_rejected() -> None:
@@ -170,8 +231,8 @@ def test_never_negative_and_total_is_sum_of_lines(
         item=item,
         level=level,
         already_awarded_level=already,
-        insured_value_wan=insured,
-        premium_wan=None if insured is None else premium,
+        insured_value_wan=insured if item == "equipment" else None,
+        premium_wan=premium if insured is not None and item == "equipment" else None,
     )
     assert all(line.amount_wan >= 0 for line in result.lines)
     assert result.total_wan == sum(line.amount_wan for line in result.lines)
@@ -197,12 +258,11 @@ def test_monotone_in_level(item: str, a: str, b: str) -> None:
 
 
 @given(
-    item=st.sampled_from(FIRST_OF_KIND),
     insured=amounts,
     premium=amounts,
 )
-def test_insurance_cap_and_rate_ceiling_hold(item: str, insured: Decimal, premium: Decimal) -> None:
-    line = quote(POLICY, item=item, level="municipal", insured_value_wan=insured, premium_wan=premium).lines[
+def test_insurance_cap_and_rate_ceiling_hold(insured: Decimal, premium: Decimal) -> None:
+    line = quote(POLICY, item="equipment", level="municipal", insured_value_wan=insured, premium_wan=premium).lines[
         1
     ]
     assert Decimal(0) <= line.amount_wan <= 50

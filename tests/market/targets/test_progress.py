@@ -212,7 +212,10 @@ def test_counts_from_the_tables(session: Session, bureau: User, enterprise: User
         ("first_of_kind_municipal", 2022),
         ("first_of_kind_provincial", 2023),
         ("first_of_kind_provincial", 2025),
+        ("tech_centers_municipal", 2022),
     }
+    # the provincial 企业研究院 is a new 市级以上 technology centre (task 9), not a first-of-kind product
+    assert by[("tech_centers_municipal", 2022)].actual == 1
     needs = by[("needs_published", 2022)]
     assert (needs.target, needs.actual) == (200, 3)
     hn = next(c for c in needs.by_county if c.county == "海宁市")

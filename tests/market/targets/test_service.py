@@ -14,8 +14,10 @@ from market.targets.schemas import TargetCreate, TargetUpdate
 
 
 def test_seed_then_edit_and_add_years(session: Session, bureau: User) -> None:
-    assert service.seed_policy_targets(session) == 7
+    assert service.seed_policy_targets(session) == 8
     rows = {(t.metric, t.year): t for t in service.list_targets(session)}
+    # Seed task 9: "2022 年新增市级以上企业技术中心 80 家以上".
+    assert rows[("tech_centers_municipal", 2022)].value == 80
     assert rows[("needs_published", 2022)].value == 200 and not rows[("needs_published", 2022)].cumulative
     assert rows[("needs_published", 2025)].cumulative and rows[("needs_published", 2025)].base_year == 2022
     assert rows[("first_of_kind_provincial", 2023)].value == 40
@@ -27,9 +29,11 @@ def test_seed_then_edit_and_add_years(session: Session, bureau: User) -> None:
         session, bureau, TargetCreate(metric="deals_signed", year=2026, county="平湖市", value=20)
     )
     assert new.base_year is None and split.county == "平湖市"
+    later = service.create(session, bureau, TargetCreate(metric="first_of_kind_provincial", year=2030, value=160))
+    assert later.year == 2030  # the bureau adds targets for years after 2025
     service.delete(session, bureau, split.id)
     actions = session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "target")).all()
-    assert actions.count("target.seeded") == 7
+    assert actions.count("target.seeded") == 8
     assert {"target.updated", "target.created", "target.deleted"} <= set(actions)
 
 

@@ -13,6 +13,7 @@ even know it exists) — and never the object's data.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,6 +23,9 @@ from httpx import Response
 from sqlalchemy.orm import Session
 
 from market import flows
+from market.batches import service as batch_service
+from market.batches.schemas import BatchCreate
+from market.db import CST
 from market.deals.models import DealMilestone
 from market.messages import service as messages
 from market.messages.schemas import MessageIn
@@ -63,6 +67,8 @@ class World:
     message: int
     message_file: int
     colleague: int
+    notice_batch: int = 0
+    notice_need: int = 0
 
 
 @pytest.fixture
@@ -73,6 +79,7 @@ def world(
     org = enterprise_user.org
     draft = factories.create_need(session, org=org, user=enterprise_user, status="draft", title="草稿状态的保密需求")
     submitted = factories.create_need(session, org=org, user=enterprise_user, status="submitted", title="待审核的需求一项")
+    factories.scored_by_experts(session, submitted)  # approval needs two experts' scores
     published = factories.create_need(session, org=org, user=enterprise_user, status="published", title="在榜需求一项测试")
     deal_need = factories.create_need(session, org=org, user=enterprise_user, status="published", title="已选定揭榜方的需求")
     proposal = ResponseCreate(**PROPOSAL)  # type: ignore[arg-type]
@@ -83,6 +90,11 @@ def world(
     other_expert = factories.create_user(
         session, factories.create_org(session, kind="institute", industry=None), roles=[Role.member.value, Role.expert.value]
     )
+    on_notice = factories.create_need(session, org=org, user=enterprise_user, status="approved", title="公示中的需求一项")
+    batch = batch_service.create_batch(session, bureau_user, BatchCreate(year=2026))
+    batch_service.add_needs(session, bureau_user, batch.id, [on_notice.id])
+    today = dt.datetime.now(CST).date()
+    batch_service.start_notice(session, bureau_user, batch.id, today, today + dt.timedelta(days=9))
     session.flush()
     question = questions.ask(session, provider_user, published.id, QuestionIn(body="现有设备的型号和数量是多少？"))
     message = messages.post(session, provider_user, response.id, MessageIn(body="方案的补充说明见附件"))
@@ -97,7 +109,7 @@ def world(
     }
     return World(
         users, draft.id, submitted.id, published.id, response.id, deal.id, deal_need.id, question.id, message.id,
-        message_file.id, colleague.id,
+        message_file.id, colleague.id, batch.id, on_notice.id,
     )
 
 
@@ -225,6 +237,36 @@ MATRIX: dict[str, tuple[Call, dict[str, int], int]] = {
     ),
     "member.deactivate": (
         lambda c, w, h: c.post(f"/api/v1/org/members/{w.colleague}/deactivate", headers=h), {"anon": 401, "owner": 200}, 404,
+    ),
+    # --- public notice (公示) ---
+    "notice.read": (lambda c, w, h: c.get(f"/api/v1/notices/{w.notice_batch}", headers=h), {}, 200),
+    "notice.batch_read": (lambda c, w, h: c.get(f"/api/v1/batches/{w.notice_batch}", headers=h), {}, 200),
+    "notice.object": (
+        lambda c, w, h: c.post(f"/api/v1/needs/{w.notice_need}/objections", json={"body": "请核实该需求的企业信息"}, headers=h),
+        {"anon": 401}, 201,
+    ),
+    "notice.objections": (
+        lambda c, w, h: c.get(f"/api/v1/batches/{w.notice_batch}/objections", headers=h), {"anon": 401, "bureau": 200}, 403,
+    ),
+    "notice.withdraw": (
+        lambda c, w, h: c.post(f"/api/v1/batches/{w.notice_batch}/notice/withdraw", headers=h), {"anon": 401, "bureau": 200}, 403,
+    ),
+    # --- the bureau's office ---
+    "office.settings": (lambda c, w, h: c.get("/api/v1/office/settings", headers=h), {"anon": 401, "bureau": 200}, 403),
+    "office.set": (
+        lambda c, w, h: c.put("/api/v1/office/settings/min_expert_scores", json={"value": 3}, headers=h),
+        {"anon": 401, "bureau": 200}, 403,
+    ),
+    "org.leading": (
+        lambda c, w, h: c.post(f"/api/v1/orgs/{w.users['other_ent'].org_id}/leading", json={"leading": True}, headers=h),
+        {"anon": 401, "bureau": 200}, 403,
+    ),
+    "policy.draft": (
+        lambda c, w, h: c.post("/api/v1/awards/policies", json={"version": "x"}, headers=h), {"anon": 401, "bureau": 422}, 403,
+    ),
+    "expert.conflicts": (
+        lambda c, w, h: c.post("/api/v1/experts/me/conflicts", json={"org_id": w.users["owner"].org_id}, headers=h),
+        {"anon": 401, "expert": 201, "other_expert": 201}, 403,
     ),
 }
 

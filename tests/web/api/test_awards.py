@@ -97,6 +97,33 @@ def test_policy_table_is_published(client: TestClient) -> None:
     table = client.get("/api/v1/awards/policy", params={"year": 2024}).json()
     assert table["categories"]["equipment"]["awards"]["international"]["amount_wan"] == 200
     assert table["insurance"]["cap_wan_per_set_per_year"] == "50"
+    assert versions[0]["valid_until"] == "2025-12-31"
+
+
+# Seed: "本政策自发布之日起施行，有效期至 2025 年 12 月 31 日" — a quote for a later year is not
+# silently priced under the 2022 rules.
+def test_quote_outside_the_policy_period_says_no_version_applies(client: TestClient) -> None:
+    r = client.post("/api/v1/awards/quote", json={"item": "equipment", "level": "municipal", "year": 2026})
+    assert r.status_code == 422, r.text
+    err = r.json()["error"]
+    assert err["code"] == "policy_not_in_force"
+    assert err["details"][0]["field"] == "year"
+    assert "2026 年不在任何已发布政策版本的有效期内" in err["message"]
+    assert "jiaxing-2022.1" in err["message"]
+    assert client.get("/api/v1/awards/policy", params={"year": 2026}).status_code == 422
+    ok = client.post("/api/v1/awards/quote", json={"item": "equipment", "level": "municipal", "year": 2025})
+    assert ok.status_code == 200 and ok.json()["policy_version"] == "jiaxing-2022.1"
+
+
+# Seed §三: the premium subsidy is for 首台（套）装备 only.
+def test_quote_refuses_premium_subsidy_for_materials_and_software(client: TestClient) -> None:
+    for item in ("material", "software"):
+        r = client.post(
+            "/api/v1/awards/quote",
+            json={"item": item, "level": "municipal", "insured_value_wan": 500, "premium_wan": 12},
+        )
+        assert r.status_code == 422, r.text
+        assert {d["field"] for d in r.json()["error"]["details"]} == {"premium_wan"}
 
 
 LEVELS = ["international", "national", "provincial", "municipal"]
@@ -117,8 +144,8 @@ def test_quote_api_total_is_sum_of_lines_and_never_negative(
         "item": item,
         "level": level,
         "already_awarded_level": already,
-        "insured_value_wan": insured,
-        "premium_wan": None if insured is None else premium,
+        "insured_value_wan": insured if item == "equipment" else None,
+        "premium_wan": premium if insured is not None and item == "equipment" else None,
     }
     r = client.post("/api/v1/awards/quote", json=body)
     assert r.status_code == 200, r.text

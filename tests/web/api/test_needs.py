@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from market.audit.models import AuditEntry
+from market.batches.models import Batch
 from market.needs.models import Need
 from market.orgs.models import User
 from market.outbox.models import OutboxEntry
@@ -63,10 +64,19 @@ def test_full_review_flow_return_resubmit_approve_publish(
     assert r.json()["status"] == "returned"
     assert r.json()["transitions"][-1]["reason_code"] == "indicators_unclear"
     client.post(f"/api/v1/needs/{need_id}/submit", headers=ent)
+    # At least two experts must have scored before approval (office setting, default 2).
+    early = client.post(f"/api/v1/needs/{need_id}/approve", headers=bur)
+    assert early.status_code == 409 and "须至少 2 位专家完成评分" in early.json()["error"]["message"]
+    need = session.get(Need, need_id)
+    assert need is not None
+    factories.scored_by_experts(session, need)
     assert client.post(f"/api/v1/needs/{need_id}/approve", headers=bur).json()["status"] == "approved"
     batch = client.post("/api/v1/batches", json={"year": 2026}, headers=bur).json()
     assert batch["title"].startswith("2026年第")
     client.post(f"/api/v1/batches/{batch['id']}/needs", json={"need_ids": [need_id]}, headers=bur)
+    skipped = client.post(f"/api/v1/batches/{batch['id']}/publish", headers=bur)
+    assert skipped.status_code == 409  # no batch skips the public notice
+    factories.past_notice(session, session.get(Batch, batch["id"]))  # type: ignore[arg-type]
     published = client.post(f"/api/v1/batches/{batch['id']}/publish", headers=bur)
     assert published.status_code == 200, published.text
     view = client.get(f"/api/v1/needs/{need_id}").json()

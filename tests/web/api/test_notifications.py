@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from market.batches.models import Batch
 from market.notifications import service as notify
 from market.notifications.models import Notification
 from market.orgs.models import User
@@ -69,6 +70,7 @@ def test_publishing_a_batch_notifies_matching_subscribers_once(
     bur = auth(bureau_user)
     batch = client.post("/api/v1/batches", json={"year": dt.date.today().year}, headers=bur).json()
     client.post(f"/api/v1/batches/{batch['id']}/needs", json={"need_ids": [need.id]}, headers=bur)
+    factories.past_notice(session, session.get(Batch, batch["id"]))  # type: ignore[arg-type]
     assert client.post(f"/api/v1/batches/{batch['id']}/publish", headers=bur).status_code == 200
 
     def matches(user: User) -> list[Notification]:

@@ -118,3 +118,21 @@ def test_level_checked_against_policy_with_field(client: TestClient, enterprise_
     assert r.status_code == 422
     assert r.json()["error"]["details"][0]["field"] == "level"
     assert "制造业创新中心" in r.json()["error"]["message"]
+
+
+def test_payout_api_and_the_public_list(client: TestClient, session: Session, bureau_user: User, enterprise_user: User, auth) -> None:  # type: ignore[no-untyped-def]
+    ent, bur = auth(enterprise_user), auth(bureau_user)
+    body = {"product_name": "高速冲压模具在线监测系统", "product_code": "PM-1", "category": "equipment", "level": "municipal", "year": 2025}
+    rec = client.post("/api/v1/recognitions", json=body, headers=ent).json()
+    client.post(f"/api/v1/recognitions/{rec['id']}/review", json={}, headers=bur)
+    client.post(f"/api/v1/recognitions/{rec['id']}/recognise", json={}, headers=bur)
+    pay = {"amount_wan": 15, "paid_on": "2026-11-30", "payment_batch": "2026 年第二批奖补资金"}
+    assert client.post(f"/api/v1/recognitions/{rec['id']}/payouts", json=pay, headers=ent).status_code == 403
+    r = client.post(f"/api/v1/recognitions/{rec['id']}/payouts", json=pay, headers=bur)
+    assert r.status_code == 201, r.text
+    assert (r.json()["paid_wan"], r.json()["due_wan"]) == (15, 5)
+    mine = client.get(f"/api/v1/recognitions/{rec['id']}", headers=ent).json()
+    assert mine["due_wan"] == 5 and mine["payouts"][0]["payment_batch"] == "2026 年第二批奖补资金"
+    public = client.get("/api/v1/recognitions/public", params={"year": 2025, "level": "municipal"}).json()
+    assert [p["product_name"] for p in public["items"]] == ["高速冲压模具在线监测系统"]
+    assert "award_wan" not in public["items"][0]

@@ -144,3 +144,34 @@ def test_attachments_content_checked_and_scoped(
     assert got.status_code == 200 and got.content == pdf
     assert client.get(f"/api/v1/responses/{a['id']}/attachments/{att['id']}", headers=auth(other_provider_user)).status_code == 404
     assert [x["id"] for x in client.get(f"/api/v1/responses/{a['id']}/attachments", headers=auth(provider_user)).json()] == [att["id"]]
+
+
+# Seed task 10: "鼓励龙头企业、高校、科研院所揭榜" — an enterprise the bureau marks 龙头企业 may
+# take up other enterprises' needs, never its own.
+def test_leading_enterprise_marked_by_the_bureau_may_respond_but_not_to_its_own_needs(
+    client: TestClient,
+    session: Session,
+    enterprise_user: User,
+    other_enterprise_user: User,
+    bureau_user: User,
+    provider_user: User,
+    auth,
+) -> None:
+    need = _published(session, enterprise_user)
+    own = _published(session, other_enterprise_user, title="龙头企业自己的需求：涂装线节能改造")
+    refused = client.post(f"/api/v1/needs/{need.id}/responses", json=PROPOSAL, headers=auth(other_enterprise_user))
+    assert refused.status_code == 403, refused.text
+    org_id = other_enterprise_user.org_id
+    for who in (other_enterprise_user, provider_user):
+        assert client.post(f"/api/v1/orgs/{org_id}/leading", json={"leading": True}, headers=auth(who)).status_code == 403
+    bad = client.post(f"/api/v1/orgs/{provider_user.org_id}/leading", json={"leading": True}, headers=auth(bureau_user))
+    assert bad.status_code == 422
+    marked = client.post(f"/api/v1/orgs/{org_id}/leading", json={"leading": True}, headers=auth(bureau_user))
+    assert marked.status_code == 200 and marked.json()["leading"] is True
+    body = _respond(client, auth(other_enterprise_user), need.id)
+    assert body["org_id"] == org_id
+    own_try = client.post(f"/api/v1/needs/{own.id}/responses", json=PROPOSAL, headers=auth(other_enterprise_user))
+    assert own_try.status_code == 403 and "本单位" in own_try.json()["error"]["message"]
+    client.post(f"/api/v1/orgs/{org_id}/leading", json={"leading": False}, headers=auth(bureau_user))
+    later = _published(session, enterprise_user, title="另一项需求：注塑车间能耗监测")
+    assert client.post(f"/api/v1/needs/{later.id}/responses", json=PROPOSAL, headers=auth(other_enterprise_user)).status_code == 403

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from market.batches.models import Batch
 from market.orgs.models import User
 from tests import factories
 from tests.web.pages.conftest import post_form
@@ -20,11 +21,15 @@ def test_bureau_verifies_org_approves_and_publishes_batch(login, session: Sessio
     session.refresh(org)
     assert org.verification == "verified"
     need = factories.create_need(session, org=org, user=user, status="submitted")
+    factories.scored_by_experts(session, need)
     assert post_form(c, f"/bureau/review/{need.id}/decide", {"action": "approve"}).status_code == 303
     r = post_form(c, "/bureau/batches", {"year": "2026"})
     batch_url = r.headers["location"]
     assert c.get(batch_url).status_code == 200
     assert post_form(c, f"{batch_url}/needs", {"need_ids": str(need.id)}).status_code == 303
+    batch = session.get(Batch, int(batch_url.rsplit("/", 1)[1]))
+    assert batch is not None
+    factories.past_notice(session, batch)
     assert post_form(c, f"{batch_url}/publish").status_code == 303
     session.refresh(need)
     assert need.status == "published"

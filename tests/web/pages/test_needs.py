@@ -213,6 +213,10 @@ def test_expert_scores_an_assigned_need(
     }
     assert post_form(c, f"/expert/needs/{need.id}", scores).status_code == 303
     c = login(bureau_user)
+    # One expert is not enough: at least two must have scored (office setting).
+    r = post_form(c, f"/bureau/review/{need.id}/decide", {"action": "approve"})
+    assert "须至少 2 位专家完成评分" in c.get(r.headers["location"]).text
+    factories.scored_by_experts(session, need, 1)
     assert (
         post_form(c, f"/bureau/review/{need.id}/decide", {"action": "approve"}).headers["location"]
         == "/bureau"

@@ -1,0 +1,20 @@
+"""Office settings the bureau changes in the running system (one row per key; a missing row means
+the default in ``market.office.service.DEFAULTS``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from market.db import Base, utcnow
+
+
+class OfficeSetting(Base):
+    __tablename__ = "office_settings"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[int]
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
