@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from market.orgs.models import User
 from tests import factories
+from web.runtime import Runtime
 
 
 def test_errors_for_signed_in_people_have_the_layout_and_a_way_back(
@@ -99,19 +100,22 @@ def test_a_past_deadline_and_a_reversed_budget_are_refused_next_to_their_fields_
     assert 'min="' in c.get("/enterprise/needs/new").text
 
 
-def test_an_expired_session_on_submit_sends_to_sign_in_and_back_to_the_form(client: TestClient) -> None:
-    from tests.web.pages.conftest import CSRF, need_form
+def test_an_expired_session_on_submit_sends_to_sign_in_and_back_to_the_form(client: TestClient, runtime: Runtime) -> None:
+    from tests.web.pages.conftest import need_form
+    from web import csrf as csrf_tokens
 
-    client.cookies.set("jiebang_session", "expired-or-revoked-token")
-    client.cookies.set("jiebang_csrf", CSRF)
+    stale = "expired-or-revoked-token"
+    token = csrf_tokens.make(runtime.settings.secret_key().encode(), stale)
+    client.cookies.set("jiebang_session", stale)
+    client.cookies.set("jiebang_csrf", token)
     r = client.post(
-        "/enterprise/needs", data={**need_form(), "csrf_token": CSRF}, follow_redirects=False,
+        "/enterprise/needs", data={**need_form(), "csrf_token": token}, follow_redirects=False,
         headers={"referer": "http://testserver/enterprise/needs/new"},
     )
     assert r.status_code == 303
     assert r.headers["location"] == "/login?next=/enterprise/needs/new"
     page = client.get(r.headers["location"]).text
     assert "登录已过期" in page and "自动恢复" in page
-    # a referer from elsewhere is not followed back
-    r = client.post("/enterprise/needs", data={"csrf_token": CSRF}, follow_redirects=False, headers={"referer": "https://evil.example/x"})
-    assert r.headers["location"] == "/login"
+    # a write from another site is refused outright (web/csrf.py), never followed back
+    r = client.post("/enterprise/needs", data={"csrf_token": token}, follow_redirects=False, headers={"referer": "https://evil.example/x"})
+    assert r.status_code == 403 and "location" not in r.headers
