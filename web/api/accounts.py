@@ -22,7 +22,7 @@ from market.accounts.schemas import (
     RolesIn,
     SessionOut,
 )
-from market.db import session_scope
+from market.db import DbId, session_scope
 from market.mail import preferences
 from market.orgs import ratelimit, security
 from market.orgs.schemas import UserOut
@@ -80,7 +80,7 @@ def list_sessions(session: SessionDep, user: CurrentUser, digest: CurrentDigest)
 
 
 @router.delete("/account/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401, 404))
-def end_session(session_id: int, session: SessionDep, user: CurrentUser) -> None:
+def end_session(session_id: DbId, session: SessionDep, user: CurrentUser) -> None:
     """结束本人的某个登录会话。"""
     service.end_session(session, user, session_id)
 
@@ -110,14 +110,14 @@ def accept_invitation(accept_in: InvitationAcceptIn, session: SessionDep) -> Use
 
 
 @router.put("/org/members/{user_id}/roles", response_model=MemberOut, responses=RESPONSES_WRITE)
-def change_roles(user_id: int, roles_in: RolesIn, session: SessionDep, user: CurrentUser) -> MemberOut:
+def change_roles(user_id: DbId, roles_in: RolesIn, session: SessionDep, user: CurrentUser) -> MemberOut:
     """单位管理员修改本单位成员的角色。"""
     service.change_roles(session, user, user_id, roles_in)
     return next(m for m in service.list_members(session, user) if m.id == user_id)
 
 
 @router.post("/org/members/{user_id}/deactivate", response_model=MemberOut, responses=RESPONSES_WRITE)
-def deactivate(user_id: int, session: SessionDep, user: CurrentUser) -> MemberOut:
+def deactivate(user_id: DbId, session: SessionDep, user: CurrentUser) -> MemberOut:
     """单位管理员停用本单位成员；其所有登录会话立即失效。"""
     service.deactivate(session, user, user_id)
     return next(m for m in service.list_members(session, user) if m.id == user_id)

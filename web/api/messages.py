@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, UploadFile, status
 from fastapi.responses import Response as HttpResponse
 
+from market.db import DbId
 from market.messages import service
 from market.messages.schemas import MessageAttachmentOut, MessageIn, ThreadOut
 from web.deps import CurrentUser, RuntimeDep, SessionDep
@@ -17,7 +18,7 @@ router = APIRouter(tags=["对接沟通 messages"])
 
 
 @router.get("/responses/{response_id}/messages", response_model=ThreadOut, responses=RESPONSES_READ)
-def read_thread(response_id: int, session: SessionDep, user: CurrentUser) -> ThreadOut:
+def read_thread(response_id: DbId, session: SessionDep, user: CurrentUser) -> ThreadOut:
     """方案的沟通记录：仅发榜企业、揭榜单位和科技局可见；一方打开即标记对方消息已读。"""
     return service.read_thread(session, user, response_id)
 
@@ -26,7 +27,7 @@ def read_thread(response_id: int, session: SessionDep, user: CurrentUser) -> Thr
     "/responses/{response_id}/messages", response_model=ThreadOut, status_code=status.HTTP_201_CREATED,
     responses=RESPONSES_WRITE,
 )
-def post_message(response_id: int, message_in: MessageIn, session: SessionDep, user: CurrentUser) -> ThreadOut:
+def post_message(response_id: DbId, message_in: MessageIn, session: SessionDep, user: CurrentUser) -> ThreadOut:
     """发榜企业或揭榜单位发送消息；对方会收到通知和邮件。"""
     service.post(session, user, response_id, message_in)
     return service.read_thread(session, user, response_id)
@@ -37,7 +38,7 @@ def post_message(response_id: int, message_in: MessageIn, session: SessionDep, u
     responses=responses(401, 403, 404, 409, 413, 422),
 )
 def upload_attachment(
-    message_id: int, session: SessionDep, user: CurrentUser, runtime: RuntimeDep, file: Annotated[UploadFile, File()]
+    message_id: DbId, session: SessionDep, user: CurrentUser, runtime: RuntimeDep, file: Annotated[UploadFile, File()]
 ) -> MessageAttachmentOut:
     """为本人发出的消息添加附件：限 PDF、图片、Office 文档，按内容判断类型，大小受限。"""
     limit = runtime.settings.limits.max_upload_bytes
@@ -47,5 +48,5 @@ def upload_attachment(
 
 
 @router.get("/messages/{message_id}/attachments/{attachment_id}", responses=RESPONSES_READ)
-def download_attachment(message_id: int, attachment_id: int, session: SessionDep, user: CurrentUser) -> HttpResponse:
+def download_attachment(message_id: DbId, attachment_id: DbId, session: SessionDep, user: CurrentUser) -> HttpResponse:
     return attachment_download(service.attachment_for_viewer(session, user, message_id, attachment_id))

@@ -19,6 +19,7 @@ from market.accounts.schemas import (
     ResetRequestIn,
     RolesIn,
 )
+from market.db import DbId
 from market.errors import DomainError
 from market.mail import preferences
 from market.orgs import security
@@ -70,7 +71,7 @@ def change_password(request: Request, form: Form, session: SessionDep, user: Sig
 
 
 @router.post("/account/sessions/{session_id}/end")
-def end_session(session_id: int, session: SessionDep, user: SignedIn) -> Response:
+def end_session(session_id: DbId, session: SessionDep, user: SignedIn) -> Response:
     service.end_session(session, user, session_id)
     return redirect("/account#sessions", "该登录会话已结束")
 
@@ -182,7 +183,7 @@ def invite(request: Request, form: Form, session: SessionDep, user: SignedIn) ->
 
 
 @router.post("/org/members/{user_id}/roles")
-def change_roles(user_id: int, form: Form, session: SessionDep, user: SignedIn) -> Response:
+def change_roles(user_id: DbId, form: Form, session: SessionDep, user: SignedIn) -> Response:
     role = form_dict(form).get("role")
     roles = [Role.member.value, Role.org_admin.value] if role == "org_admin" else [Role.member.value]
     service.change_roles(session, user, user_id, RolesIn(roles=roles))
@@ -190,7 +191,7 @@ def change_roles(user_id: int, form: Form, session: SessionDep, user: SignedIn) 
 
 
 @router.post("/org/members/{user_id}/deactivate")
-def deactivate(user_id: int, session: SessionDep, user: SignedIn) -> Response:
+def deactivate(user_id: DbId, session: SessionDep, user: SignedIn) -> Response:
     target = service.deactivate(session, user, user_id)
     return redirect("/org/members", f"已停用 {target.display_name}，其登录已全部退出")
 

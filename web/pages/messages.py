@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
+from market.db import DbId
 from market.messages import service
 from market.messages.schemas import MessageIn
 from web.deps import RuntimeDep, SessionDep
@@ -19,7 +20,7 @@ router = APIRouter(tags=["页面 pages"], include_in_schema=False)
 
 
 @router.post("/responses/{response_id}/messages")
-def post_message(response_id: int, form: Form, session: SessionDep, runtime: RuntimeDep, user: SignedIn) -> Response:
+def post_message(response_id: DbId, form: Form, session: SessionDep, runtime: RuntimeDep, user: SignedIn) -> Response:
     back = f"/provider/responses/{response_id}#messages"
     body = form.get("body")
     try:
@@ -40,6 +41,6 @@ def post_message(response_id: int, form: Form, session: SessionDep, runtime: Run
 
 
 @router.get("/messages/{message_id}/attachments/{attachment_id}")
-def message_attachment(message_id: int, attachment_id: int, session: SessionDep, user: SignedIn) -> Response:
+def message_attachment(message_id: DbId, attachment_id: DbId, session: SessionDep, user: SignedIn) -> Response:
     """Downloads follow the thread's rule: anyone else gets the 404 page."""
     return attachment_download(service.attachment_for_viewer(session, user, message_id, attachment_id))

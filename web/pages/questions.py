@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import ValidationError
 
+from market.db import DbId
 from market.questions import service
 from market.questions.schemas import AnswerIn, HideIn, QuestionIn
 from web.deps import SessionDep
@@ -26,7 +27,7 @@ def _invalid(exc: ValidationError, back: str) -> Response:
 
 
 @router.post("/needs/{need_id}/questions")
-def ask(need_id: int, form: Form, session: SessionDep, user: SignedIn) -> Response:
+def ask(need_id: DbId, form: Form, session: SessionDep, user: SignedIn) -> Response:
     back = f"/needs/{need_id}#qa"
     try:
         question_in = QuestionIn(body=_text(form, "body"))
@@ -37,7 +38,7 @@ def ask(need_id: int, form: Form, session: SessionDep, user: SignedIn) -> Respon
 
 
 @router.post("/questions/{question_id}/answer")
-def answer(question_id: int, form: Form, session: SessionDep, user: SignedIn) -> Response:
+def answer(question_id: DbId, form: Form, session: SessionDep, user: SignedIn) -> Response:
     question_need = service.question_need_id(session, user, question_id)
     back = f"/needs/{question_need}#qa"
     try:
@@ -49,7 +50,7 @@ def answer(question_id: int, form: Form, session: SessionDep, user: SignedIn) ->
 
 
 @router.post("/questions/{question_id}/hide")
-def hide(question_id: int, form: Form, session: SessionDep, user: SignedIn) -> Response:
+def hide(question_id: DbId, form: Form, session: SessionDep, user: SignedIn) -> Response:
     back = f"/needs/{service.question_need_id(session, user, question_id)}#qa"
     try:
         hide_in = HideIn(reason=_text(form, "reason"))
