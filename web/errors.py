@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from market import validation_messages
 from market.errors import DomainError, TooManyRequests
 from web.limits import secure
 
@@ -57,19 +58,6 @@ _STATUS_MESSAGES = {
     413: "请求体过大", 415: "不支持的内容类型", 429: "请求过于频繁，请稍后再试", 500: "服务器内部错误，请稍后再试",
 }
 
-_FIELD_MESSAGES = {
-    "missing": "必填", "string_too_short": "内容过短", "string_too_long": "内容过长", "greater_than_equal": "数值过小",
-    "less_than_equal": "数值过大", "int_parsing": "须为整数", "float_parsing": "须为数字", "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
-    "date_parsing": "日期格式应为 YYYY-MM-DD", "extra_forbidden": "不允许的字段", "string_pattern_mismatch": "格式不正确",
-    "bool_parsing": "须为 true 或 false", "json_invalid": "JSON 格式错误", "too_long": "条目过多", "too_short": "条目过少",
-    "literal_error": "取值不在允许范围内", "enum": "取值不在允许范围内", "model_type": "格式不正确", "list_type": "须为列表",
-    "dict_type": "须为对象", "int_type": "须为整数", "string_type": "须为文本", "float_type": "须为数字", "finite_number": "须为有限数字",
-    "model_attributes_type": "须为对象", "string_unicode": "须为有效的 UTF-8 文本", "int_from_float": "须为整数",
-    "bool_type": "须为 true 或 false", "date_type": "日期格式应为 YYYY-MM-DD", "url_parsing": "网址格式不正确",
-    "missing_argument": "必填", "is_instance_of": "格式不正确", "union_tag_invalid": "取值不在允许范围内",
-    "greater_than": "数值过小", "less_than": "数值过大", "too_big": "数值过大", "string_sub_type": "须为文本",
-    "dict_attributes_type": "须为对象", "mapping_type": "须为对象", "list_dict_type": "须为列表",
-}
 # What a person reads when pydantic or Starlette only has an English sentence.
 _GENERIC = "格式不正确"
 
@@ -79,17 +67,13 @@ def _not_finite(value: Any) -> bool:
 
 
 def _message(err: Any) -> str:
-    kind = err.get("type", "")
-    msg = str(err.get("msg", ""))
-    if kind == "value_error":
-        msg = msg.removeprefix("Value error, ")
-        if "UploadFile" in msg:
-            return "须为上传的文件"
-    elif _not_finite(err.get("input")):
+    """Chinese for every pydantic error type, bounds said with their value
+    (``market.validation_messages``); never an English (internal) sentence."""
+    if err.get("type") == "value_error" and "UploadFile" in str(err.get("msg", "")):
+        return "须为上传的文件"
+    if err.get("type") != "value_error" and _not_finite(err.get("input")):
         return "须为有限数字"
-    else:
-        msg = _FIELD_MESSAGES.get(kind, msg)
-    # Never an English (internal) sentence: every message a client reads is Chinese.
+    msg = validation_messages.message(err)
     return msg if not msg.isascii() else _GENERIC
 
 

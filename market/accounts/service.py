@@ -28,13 +28,17 @@ from market.audit import service as audit
 from market.db import utcnow
 from market.errors import Conflict, Invalid, NotFound
 from market.mail import service as mail
+from market.mail.models import MailMessage
 from market.orgs import security
+from market.orgs import service as orgs
 from market.orgs.models import ApiToken, User
+from market.orgs.schemas import RegistrationIn
 
 RESET_TTL = dt.timedelta(minutes=30)
 INVITE_TTL = dt.timedelta(days=7)
 MAX_RESETS_PER_HOUR = 3
 MAX_MEMBERS_LISTED = 500
+MAX_DUPLICATE_MAILS_PER_HOUR = 3
 LINK_INVALID = "链接无效或已过期，请重新申请"
 
 
@@ -51,6 +55,47 @@ def _end_sessions(session: Session, user_id: int, *, keep_digest: str | None = N
         stmt = stmt.where(ApiToken.token_hash != keep_digest)
     res = session.execute(stmt.values(revoked=True).execution_options(synchronize_session="fetch"))
     return int(getattr(res, "rowcount", 0) or 0)
+
+
+# -- registration ---------------------------------------------------------------------------------
+
+
+def register(session: Session, reg_in: RegistrationIn) -> None:
+    """Registration answers the same whether or not the e-mail has an account (issue 14, finding
+    9): the page and the API say 已提交，请查收邮件, never sign in, and the mail tells the owner of
+    the address which it was. A new account works at once (the mail says so and how verification
+    goes); an existing one gets "有人尝试用您的邮箱注册", at most ``MAX_DUPLICATE_MAILS_PER_HOUR``
+    an hour, and nothing about it changes."""
+    user, created = orgs.register(session, reg_in)
+    if created:
+        mail.queue_mail(
+            session, to_addr=user.email, to_name=user.display_name, user_id=user.id, kind="account.registered",
+            subject="注册成功，请登录",
+            body=(
+                f"您已用本邮箱注册了「{reg_in.org_name}」的管理员账号，现在即可用注册时设置的密码登录。\n"
+                "单位须经科技局认证后才能提交需求或揭榜，认证结果将通过站内通知告知。\n"
+                "如果这不是您本人的操作，请联系科技局。"
+            ),
+            link="/login", link_label="登录",
+        )
+        return
+    recent = session.scalar(
+        select(func.count(MailMessage.id)).where(
+            MailMessage.user_id == user.id, MailMessage.kind == "account.duplicate",
+            MailMessage.created_at > utcnow() - dt.timedelta(hours=1),
+        )
+    ) or 0
+    if recent >= MAX_DUPLICATE_MAILS_PER_HOUR:
+        return
+    mail.queue_mail(
+        session, to_addr=user.email, to_name=user.display_name, user_id=user.id, kind="account.duplicate",
+        subject="有人尝试用您的邮箱注册",
+        body=(
+            "有人刚刚尝试用您的邮箱注册新的单位账号。您的邮箱已有账号，因此没有创建新账号，您的账号和密码也没有任何改变。\n"
+            "如果是您本人，请直接登录；忘记密码可点击下方链接重设。如果不是您本人，请忽略本邮件。"
+        ),
+        link="/forgot-password", link_label="重设密码",
+    )
 
 
 # -- passwords ------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from market import validation_messages
 from market.audit import service as audit
 from market.errors import Forbidden, Invalid
 from market.needs import service
@@ -55,14 +56,6 @@ FIELD_COLUMN = {v: k for k, v in COLUMNS.items()}
 
 _TRACK_WORDS = {**{v: k for k, v in TRACKS.items()}, "数字化": "digital", "绿色化": "green", "数字化+绿色化": "both", "两者": "both"}
 _DISCLOSURE_WORDS = {v: k for k, v in DISCLOSURES.items()}
-
-_MESSAGES = {
-    "missing": "必填", "string_too_short": "内容过短", "string_too_long": "内容过长", "greater_than_equal": "数值过小",
-    "less_than_equal": "数值过大", "float_parsing": "须为数字", "float_type": "须为数字", "date_parsing": "日期格式应为 YYYY-MM-DD",
-    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD", "date_type": "日期格式应为 YYYY-MM-DD",
-    "string_pattern_mismatch": "格式不正确", "string_type": "须为文本",
-}
-
 
 class RowProblem(BaseModel):
     row: int
@@ -146,11 +139,7 @@ def _problems(number: int, exc: ValidationError) -> list[RowProblem]:
     out = []
     for err in exc.errors():
         field = ".".join(str(p) for p in err.get("loc", ())) or None
-        msg = err.get("msg", "")
-        if err.get("type") == "value_error":
-            msg = msg.removeprefix("Value error, ")
-        else:
-            msg = _MESSAGES.get(err.get("type", ""), msg)
+        msg = validation_messages.message(err)  # Chinese for every type, bounds with their value
         if field is None and "预算" in msg:  # the model-level budget check names no field
             field = "budget_max_wan"
         out.append(RowProblem(row=number, column=FIELD_COLUMN.get(field or ""), field=field, message=msg))

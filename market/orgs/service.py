@@ -30,25 +30,22 @@ from market.orgs.schemas import ProfileIn, RegistrationIn, UserIn
 from market.outbox import service as outbox
 
 
-def on_duplicate_registration(session: Session, user: User) -> None:
-    """Someone registered again with ``user``'s e-mail. The answer to them says nothing more than
-    已提交 (issue 14, finding 9); the owner of the address is the one to hear of it. The mail of
-    issue 16 plugs in here; until then the attempt is audited."""
-    audit.record(session, None, "user.duplicate_registration", "user", user.id, {})
-
-
-def register(session: Session, reg_in: RegistrationIn) -> User | None:
-    """A new organisation starts unverified; its first user is its admin. An e-mail that already has
-    an account gets no second one and the same answer (None: the caller says 已提交, not 已注册);
-    its password is hashed all the same, so the answer takes as long."""
+def register(session: Session, reg_in: RegistrationIn) -> tuple[User, bool]:
+    """A new organisation starts unverified; its first user is its admin. Returns the account of
+    the e-mail and whether it was made now: an e-mail that already has an account gets no second
+    one, and the caller answers the same either way (issue 14, finding 9; the mails of
+    ``market.accounts.service.register`` tell the owner of the address which it was). The password
+    is hashed either way, so the answer takes as long; a taken organisation name is refused first,
+    whatever the e-mail, so that refusal tells nothing about the address either."""
+    if session.scalar(select(Organisation.id).where(Organisation.name == reg_in.org_name)):
+        # Organisation names are public (the lists and pages show them): saying so tells nothing.
+        security.hash_password(reg_in.password)
+        raise Conflict("该单位名称已注册", details=[{"field": "org_name", "message": "已存在"}])
     existing = session.scalar(select(User).where(User.email == reg_in.email))
     if existing is not None:
         security.hash_password(reg_in.password)
-        on_duplicate_registration(session, existing)
-        return None
-    if session.scalar(select(Organisation.id).where(Organisation.name == reg_in.org_name)):
-        # Organisation names are public (the lists and pages show them): saying so tells nothing.
-        raise Conflict("该单位名称已注册", details=[{"field": "org_name", "message": "已存在"}])
+        audit.record(session, None, "user.duplicate_registration", "user", existing.id, {})
+        return existing, False
     org = Organisation(
         name=reg_in.org_name,
         kind=reg_in.org_kind,
@@ -70,7 +67,7 @@ def register(session: Session, reg_in: RegistrationIn) -> User | None:
         session.add(ProviderProfile(org_id=org.id))
     session.flush()
     audit.record(session, user.id, "org.registered", "organisation", org.id, {"name": org.name, "kind": org.kind})
-    return user
+    return user, True
 
 
 def add_user(session: Session, actor: User, user_in: UserIn) -> User:

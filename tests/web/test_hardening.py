@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from market.mail.models import MailMessage
 from market.orgs.models import User
 from tests import factories
 
@@ -380,7 +382,7 @@ def test_registration_is_limited_per_address(client: TestClient, runtime, monkey
     assert codes == [202, 202, 202, 429, 429]
 
 
-def test_registration_answers_the_same_whether_the_e_mail_exists(client: TestClient, enterprise_user: User) -> None:
+def test_registration_answers_the_same_whether_the_e_mail_exists(client: TestClient, session: Session, enterprise_user: User) -> None:
     """Finding 9: registration answered 409 "该邮箱已注册"."""
     answers = []
     for email in (enterprise_user.email, "fresh-one@example.com"):
@@ -390,7 +392,10 @@ def test_registration_answers_the_same_whether_the_e_mail_exists(client: TestCli
         }
         r = client.post(f"{API}/auth/register", json=body)
         answers.append((r.status_code, r.json()))
-    assert answers[0] == answers[1] and answers[0][0] == 202 and "已提交" in answers[0][1]["message"]
+    assert answers[0] == answers[1] and answers[0][0] == 202 and "已提交，请查收邮件" in answers[0][1]["message"]
+    # The mail says which it was: the owner of the taken address hears of the attempt.
+    kinds = dict(session.execute(select(MailMessage.to_addr, MailMessage.kind)).all())
+    assert kinds == {enterprise_user.email: "account.duplicate", "fresh-one@example.com": "account.registered"}
 
 
 def test_anonymous_hybrid_search_is_limited_per_address(client: TestClient, runtime, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel
 
+from market.accounts import service as accounts
 from market.errors import NotAuthenticated
 from market.orgs import service as orgs
 from market.orgs.schemas import LoginIn, RegistrationIn, TokenOut, UserIn, UserOut
@@ -12,7 +13,8 @@ from web.deps import CurrentUser, RuntimeDep, SessionDep, TokenInfo
 from web.errors import responses
 from web.ratelimit import client_address, limit_expensive, limit_login_attempts
 
-REGISTRATION_ACCEPTED = "已提交。请使用该邮箱和密码登录；新单位须经科技局认证后才能发榜或揭榜。"
+# The same words whether or not the e-mail has an account (issue 14, finding 9); the mail says which.
+REGISTRATION_ACCEPTED = "已提交，请查收邮件。新注册的账号可用刚才设置的密码登录；新单位须经科技局认证后才能发榜或揭榜。"
 
 router = APIRouter(prefix="/auth", tags=["认证 auth"])
 
@@ -25,10 +27,11 @@ class RegistrationAccepted(BaseModel):
     "/register", response_model=RegistrationAccepted, status_code=status.HTTP_202_ACCEPTED, responses=responses(409, 422, 429)
 )
 def register(reg_in: RegistrationIn, request: Request, session: SessionDep, runtime: RuntimeDep) -> RegistrationAccepted:
-    """注册单位及其管理员账号，答复“已提交”（无论该邮箱是否已有账号，答复相同）。新单位须经科技局认证后才能发榜或揭榜。
+    """注册单位及其管理员账号，答复“已提交，请查收邮件”（无论该邮箱是否已有账号，答复相同；邮件告知结果：
+    新账号可直接登录，已有账号的邮箱收到“有人尝试用您的邮箱注册”）。新单位须经科技局认证后才能发榜或揭榜。
     同一地址的注册次数有限，超出返回 429。"""
     limit_expensive(request, runtime, "registration")
-    orgs.register(session, reg_in)
+    accounts.register(session, reg_in)
     return RegistrationAccepted(message=REGISTRATION_ACCEPTED)
 
 

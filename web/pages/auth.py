@@ -12,11 +12,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from market.accounts import service as accounts
 from market.errors import DomainError, NotAuthenticated, TooManyRequests
 from market.orgs import service as orgs
 from market.orgs.models import User
 from market.orgs.schemas import RegistrationIn
 from web import csrf
+from web.api.auth import REGISTRATION_ACCEPTED
 from web.deps import SESSION_COOKIE, RuntimeDep, SessionDep
 from web.pages.common import Form, PageUser
 from web.pages.render import (
@@ -28,7 +30,7 @@ from web.pages.render import (
     set_csrf_cookie,
     workbench_for,
 )
-from web.ratelimit import client_address, limit_login_attempts
+from web.ratelimit import client_address, limit_expensive, limit_login_attempts
 
 router = APIRouter(tags=["页面 pages"], include_in_schema=False)
 
@@ -162,7 +164,8 @@ def register(
     if errors or reg_in is None:
         return render(request, "auth/register.html", {**ctx, "errors": errors}, user=user, status_code=422)
     try:
-        new_user = orgs.register(session, reg_in)
+        limit_expensive(request, runtime, "registration")  # one argon2 hash, as on the API
+        accounts.register(session, reg_in)
     except DomainError as exc:
         return render(
             request,
@@ -171,15 +174,9 @@ def register(
             user=user,
             status_code=exc.status_code,
         )
-    if new_user is None:
-        # The e-mail has an account already: the same words as any registration, no sign-in.
-        return redirect("/login", "已提交。请使用该邮箱和密码登录。")
-    response = _sign_in(request, runtime, session, new_user, home_for(new_user))
-    from web.pages.render import flash
-
-    return flash(
-        response, "注册成功。单位须经科技局认证后才能提交需求或揭榜，认证结果将通过站内通知告知。", "info"
-    )
+    # The same page whether or not the e-mail had an account, and no sign-in (issue 14, finding 9):
+    # the mail tells the owner of the address which it was.
+    return redirect("/login", REGISTRATION_ACCEPTED, "info")
 
 
 @router.post("/logout")

@@ -274,6 +274,14 @@ def test_full_story_from_posting_to_the_dashboard(live_app: str, browser: Any) -
     ent.locator("#password").fill("Demo@2026")
     ent.get_by_label("确认密码").fill("Demo@2026")
     ent.get_by_role("button", name="注册").click()
+    # The same answer whether or not the address has an account (issue 14, finding 9): no sign-in,
+    # 已提交，请查收邮件 on the sign-in page; the new account signs in with its password.
+    ent.wait_for_url(re.compile(r"/login$"))
+    assert "已提交，请查收邮件" in _flash(ent)
+    _shot(ent, "02b-register-submitted")
+    ent.get_by_label("邮箱").fill("zhang@jingduan.example.cn")
+    ent.get_by_label("密码").fill("Demo@2026")
+    ent.get_by_role("button", name="登录").click()
     ent.wait_for_url(re.compile(r"/enterprise$"))
     assert "待认证" in ent.content()
 
