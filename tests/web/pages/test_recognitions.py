@@ -187,10 +187,46 @@ def test_empty_product_name_and_bad_evidence_are_named_in_chinese(
         _form(product_name="", evidence_title=["", ""], evidence_url=["https://example.gov.cn/a", ""]),
     )
     assert r.status_code == 422
-    assert 'id="product_name-error"' in r.text and "必填" in r.text
+    assert 'id="product_name-error"' in r.text and "请填写产品（项目）名称" in r.text
     assert 'id="evidence-error"' in r.text and "第 1 项的材料名称：必填" in r.text
     assert "产品（项目）名称" in r.text and 'value="https://example.gov.cn/a"' in r.text
     assert 'value="800"' in r.text and 'value="20"' in r.text
+    assert _count(session) == before
+
+
+def _field_error(html: str, field: str) -> str:
+    import re
+
+    m = re.search(rf'id="{field}-error"[^>]*>(.*?)</', html, re.S)
+    return m.group(1) if m else ""
+
+
+def test_every_error_of_the_form_is_reported_at_once_next_to_its_field(
+    login, session: Session, enterprise_user: User
+) -> None:
+    """Schema problems (empty, too long) and the rules across fields (insurance in pairs, the
+    policy's categories) in one submit, not one group per submit."""
+    c = login(enterprise_user)
+    before = _count(session)
+    r = post_form(
+        c,
+        "/enterprise/recognitions",
+        _form(product_name="", level="", premium_wan="", description="长" * 5001),
+    )
+    assert r.status_code == 422
+    assert _field_error(r.text, "product_name") == "请填写产品（项目）名称"
+    assert _field_error(r.text, "level") == "请选择申报级别"
+    assert _field_error(r.text, "description") == "内容过长（上限 5000 字）"
+    assert _field_error(r.text, "premium_wan") == "投保金额和保费须同时填写或同时留空"
+    r = post_form(
+        c,
+        "/enterprise/recognitions",
+        _form(product_name="长" * 201, category="innovation_center", level="municipal"),
+    )
+    assert r.status_code == 422
+    assert _field_error(r.text, "product_name") == "内容过长（上限 200 字）"
+    assert "请选择制造业创新中心的级别" in _field_error(r.text, "level")
+    assert _field_error(r.text, "premium_wan") == "制造业创新中心不适用保费补贴"
     assert _count(session) == before
 
 
