@@ -69,6 +69,7 @@ def batch_detail(batch_id: DbId, request: Request, session: SessionDep, user: Bu
             "needs": in_batch,
             "candidates": candidates,
             "objections": objections,
+            "need_titles": {n.id: n.title for n in in_batch},
             "today": today_local(),
         },
         user=user,

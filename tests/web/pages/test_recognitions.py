@@ -278,3 +278,31 @@ def test_detail_shows_history_award_and_rejection_reason(
     page = c.get(f"/enterprise/recognitions/{lost.id}").text
     assert "未通过" in page and "未通过原因" in page and "证明材料不足" in page
     assert "奖励明细" not in page and "测算" not in page
+
+
+def test_award_rules_and_policy_are_words_not_identifiers(
+    login, session: Session, enterprise_user: User, bureau_user: User
+) -> None:
+    """The bureau's 规则 column and both pages' policy line name the policy, category and level in
+    words; the rule id (``jiaxing-2022.1:equipment.provincial``) reaches no page."""
+    import re
+
+    open_rec = _apply(session, enterprise_user, "待审样机")
+    won = _apply(session, enterprise_user)
+    rs.review(session, bureau_user, won.id, RecognitionReview(notes="材料齐全"))
+    rs.recognise(session, bureau_user, won.id, RecognitionDecision())
+    session.flush()
+    bureau = login(bureau_user)
+    pages = [
+        bureau.get(f"/bureau/recognitions/{won.id}").text,
+        bureau.get(f"/bureau/recognitions/{open_rec.id}").text,  # the preview's lines
+    ]
+    c = login(enterprise_user)
+    pages += [c.get(f"/enterprise/recognitions/{won.id}").text, c.get(f"/enterprise/recognitions/{open_rec.id}").text]
+    for page in pages:
+        assert "jiaxing-2022" not in page and "insurance_subsidy" not in page and "equipment" not in page
+    for page in pages[:2]:
+        cells = re.findall(r"<tr><td>(.*?)</td>", page)
+        assert "嘉兴市首台（套）装备、首批次新材料、首版次软件及创新平台奖励政策（2022 年版） · 首台（套）装备 · " in cells[0]
+        assert any("保费补贴" in cell for cell in cells[1:])
+    assert "依据：嘉兴市首台（套）装备" in pages[0] and "依据：嘉兴市首台（套）装备" in pages[3]
