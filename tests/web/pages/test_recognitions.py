@@ -301,6 +301,7 @@ def test_award_rules_and_policy_are_words_not_identifiers(
     pages += [c.get(f"/enterprise/recognitions/{won.id}").text, c.get(f"/enterprise/recognitions/{open_rec.id}").text]
     for page in pages:
         assert "jiaxing-2022" not in page and "insurance_subsidy" not in page and "equipment" not in page
+        assert not re.search(r'class="breadcrumb".*/ #\d+</p>', page)  # the product, not its number
     for page in pages[:2]:
         cells = re.findall(r"<tr><td>(.*?)</td>", page)
         assert "嘉兴市首台（套）装备、首批次新材料、首版次软件及创新平台奖励政策（2022 年版） · 首台（套）装备 · " in cells[0]
