@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections import Counter, deque
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ __all__ = [
     "NeedFeatures",
     "ProviderFeatures",
     "Signal",
+    "diversify",
     "fuse",
     "rank_needs_for_provider",
     "rank_profiles",
@@ -445,6 +447,58 @@ def _explain(
     )
 
 
+# The final list is spread over groups (a need's industry; a provider's set of industries): at
+# most DIVERSITY_CAP of the first DIVERSITY_WINDOW from one group, unless nothing else qualifies.
+# So one capability item close to one industry's needs cannot fill the provider's top 10 with it.
+DIVERSITY_WINDOW = 10
+DIVERSITY_CAP = 4
+
+
+def diversify(
+    order: Sequence[int],
+    groups: Sequence[Hashable | None],
+    *,
+    cap: int = DIVERSITY_CAP,
+    window: int = DIVERSITY_WINDOW,
+) -> list[int]:
+    """Reorder ``order`` (positions, best first) so that no group holds more than ``cap`` of the
+    first ``window`` places; a candidate over its group's cap waits, keeping its order, and fills
+    the window only when no other candidate is left. ``groups[o]`` None: no group, never capped.
+    Greedy and stable; O(len(order) + window × groups)."""
+    head: list[int] = []
+    deferred: list[int] = []
+    counts: Counter[Hashable] = Counter()
+    rest: list[int] = []
+    for i, o in enumerate(order):
+        if len(head) >= window:
+            rest = list(order[i:])
+            break
+        g = groups[o]
+        if g is not None and counts[g] >= cap:
+            deferred.append(o)
+            continue
+        head.append(o)
+        if g is not None:
+            counts[g] += 1
+    # Nothing under its cap is left: fill from the waiting ones, the least shown group first (the
+    # best of it), so two groups share the window rather than the first taking the rest.
+    if len(head) < window and deferred:
+        waiting: dict[Hashable, deque[tuple[int, int]]] = {}
+        for j, o in enumerate(deferred):
+            waiting.setdefault(groups[o], deque()).append((j, o))
+        picked: set[int] = set()
+        while len(head) < window and waiting:
+            g = min(waiting, key=lambda k: (counts[k], waiting[k][0][0]))
+            j, o = waiting[g].popleft()
+            if not waiting[g]:
+                del waiting[g]
+            head.append(o)
+            picked.add(j)
+            counts[g] += 1
+        deferred = [o for j, o in enumerate(deferred) if j not in picked]
+    return head + deferred + rest
+
+
 def _rank(
     query_text: str,
     query_vectors: np.ndarray,
@@ -454,6 +508,7 @@ def _rank(
     weights: FusionWeights,
     signals_for: Sequence[list[Signal]],
     limit: int,
+    groups: Sequence[Hashable | None] | None = None,
 ) -> list[Match]:
     if len(index) == 0:
         return []
@@ -470,7 +525,17 @@ def _rank(
     # A structured mismatch (the industry or direction does not fit) demotes: such candidates
     # follow every candidate without one, however close their text is.
     mismatch = np.array([any(s.name in MISMATCH_SIGNALS and s.effect < 0 for s in signals_for[int(c)]) for c in cand])
-    order = np.lexsort((-total, mismatch))[:limit] if len(cand) else np.argsort(-total)[:limit]
+    ranked = np.lexsort((-total, mismatch)) if len(cand) else np.argsort(-total)
+    if groups is not None and len(ranked):
+        # Spread within each tier, so diversity never lifts a mismatch above a fitting candidate.
+        fits = [int(o) for o in ranked if not mismatch[o]]
+        misfits = [int(o) for o in ranked if mismatch[o]]
+        by_pos = [groups[int(c)] for c in cand]
+        spread = diversify(fits, by_pos)
+        spread += diversify(misfits, by_pos, window=max(0, DIVERSITY_WINDOW - len(fits)))
+        order = spread[:limit]
+    else:
+        order = [int(o) for o in ranked[:limit]]
     return [
         Match(
             id=ids[int(cand[o])],
@@ -495,8 +560,10 @@ def rank_providers_for_need(
     index = _index_for(profiles, embedder, [p.vector for p in providers], [p.item_vectors for p in providers])
     qvec = need.vector if need.vector is not None else embedder.embed_queries([need.text])[0]
     signals = [structured_signals(need, p, weights) for p in providers]
+    groups = [frozenset(p.industries) or None for p in providers]
     return _rank(
-        need.text, np.asarray(qvec), index, [p.id for p in providers], candidates, weights, signals, limit
+        need.text, np.asarray(qvec), index, [p.id for p in providers], candidates, weights, signals, limit,
+        groups=groups,
     )
 
 
@@ -526,4 +593,7 @@ def rank_needs_for_provider(
     else:
         qvecs = embedder.embed_queries(items)
     signals = [structured_signals(n, provider, weights) for n in needs]
-    return _rank(provider.text, qvecs, index, [n.id for n in needs], candidates, weights, signals, limit)
+    groups = [n.industry or None for n in needs]
+    return _rank(
+        provider.text, qvecs, index, [n.id for n in needs], candidates, weights, signals, limit, groups=groups
+    )

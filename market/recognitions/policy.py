@@ -274,17 +274,53 @@ def policy_by_version(version: str, policies: Sequence[Policy] | None = None) ->
 # Pricing
 
 
+def policy_label(version: str | None) -> str:
+    """A policy version in words (its title), for people; the version id stays for machines."""
+    if not version:
+        return ""
+    for p in load_policies():
+        if p.version == version:
+            return p.title or f"{p.effective_from.year} 年版奖励政策"
+    return "已停用的政策版本"
+
+
+def rule_label(rule: str) -> str:
+    """An award line's rule id (``<version>:<category>.<level>`` or ``<version>:insurance_subsidy``)
+    in words: the policy's title, the category and the level, never the id itself."""
+    version, _, clause = rule.partition(":")
+    policy = next((p for p in load_policies() if p.version == version), None)
+    if policy is None:
+        return "政策条款"
+    title = policy_label(version)
+    if clause == "insurance_subsidy":
+        return f"{title} · {policy.insurance.label}"
+    category, _, level = clause.partition(".")
+    cat = policy.categories.get(category)
+    if cat is None:
+        return title
+    award = cat.awards.get(level)
+    return f"{title} · {cat.label}" + (f" · {award.label}" if award else "")
+
+
 @dataclass(frozen=True)
 class AwardLine:
     rule: str
     amount_wan: Decimal
     explanation: str
 
+    @property
+    def rule_label(self) -> str:
+        return rule_label(self.rule)
+
 
 @dataclass(frozen=True)
 class Quote:
     policy_version: str
     lines: tuple[AwardLine, ...]
+
+    @property
+    def policy_label(self) -> str:
+        return policy_label(self.policy_version)
 
     @property
     def total_wan(self) -> Decimal:

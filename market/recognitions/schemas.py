@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from market.actions import Action
 from market.db import DB_INT_MAX
-from market.recognitions.policy import policy_for_labels
+from market.recognitions.policy import policy_for_labels, policy_label, rule_label
 from market.recognitions.states import LABELS, RecognitionStatus
 from market.text import InputModel
 
@@ -115,6 +115,7 @@ class RecognisedProduct(BaseModel):
 
 class AwardLineOut(BaseModel):
     rule: str
+    rule_label: str = Field("", description="规则（文字）：政策、类别、级别")
     amount_wan: float
     explanation: str
 
@@ -147,6 +148,7 @@ class RecognitionRead(BaseModel):
     award_wan: float | None
     award_lines: list[AwardLineOut]
     policy_version: str | None
+    policy_label: str = Field("", description="政策（文字）")
     need_id: int | None
     deal_id: int | None
     evidence: list[dict[str, Any]]
@@ -185,10 +187,13 @@ class RecognitionRead(BaseModel):
             premium_wan=rec.premium_wan,
             award_wan=rec.award_wan,
             award_lines=[
-                AwardLineOut(**{k: ln[k] for k in ("rule", "amount_wan", "explanation")})
+                AwardLineOut(
+                    **{k: ln[k] for k in ("rule", "amount_wan", "explanation")}, rule_label=rule_label(ln["rule"])
+                )
                 for ln in rec.award_lines or []
             ],
             policy_version=rec.policy_version,
+            policy_label=policy_label(rec.policy_version),
             need_id=rec.need_id,
             deal_id=rec.deal_id,
             evidence=list(rec.evidence or []),

@@ -8,6 +8,7 @@ against what the same product already received.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -27,6 +28,7 @@ from market.recognitions.policy import (
     ZERO,
     AwardLine,
     Policy,
+    PolicyNotInForce,
     PriorAward,
     Quote,
     insurance_line,
@@ -87,19 +89,55 @@ def get_for_view(session: Session, user: User, rec_id: int) -> Recognition:
     return rec
 
 
-def _check_against_policy(policy: Policy, category: str, level: str, has_insurance: bool) -> None:
+def _policy_problems(policy: Policy, category: str | None, level: str | None, has_insurance: bool) -> list[dict[str, str]]:
+    """Category, level and insurance against the policy table; an empty field is left to the
+    schema's own message (None: not given)."""
     details: list[dict[str, str]] = []
+    if not category:
+        return details
     cat = policy.categories.get(category)
     if cat is None:
         details.append({"field": "category", "message": "请选择认定类别：" + "、".join(c.label for c in policy.categories.values())})
     else:
-        if level not in cat.awards:
+        if level and level not in cat.awards:
             labels = "、".join(a.label for a in cat.awards.values())
             details.append({"field": "level", "message": f"请选择{cat.label}的级别：{labels}"})
         if has_insurance and not cat.insurance:
             details.append({"field": "premium_wan", "message": f"{cat.label}不适用保费补贴"})
+    return details
+
+
+def _check_against_policy(policy: Policy, category: str, level: str, has_insurance: bool) -> None:
+    details = _policy_problems(policy, category, level, has_insurance)
     if details:
         raise Invalid("；".join(d["message"] for d in details), details=details)
+
+
+def application_problems(
+    year: int | None,
+    category: str | None,
+    level: str | None,
+    insured_value_wan: float | None,
+    premium_wan: float | None,
+    *,
+    policies: Sequence[Policy] | None = None,
+) -> list[dict[str, str]]:
+    """The rules across fields of an application (insurance in pairs; category, level and
+    insurance allowed by the year's policy), each with its field; they need no stored data, so a
+    form can report them together with the schema's messages. ``apply`` enforces the same."""
+    details: list[dict[str, str]] = []
+    if (insured_value_wan is None) != (premium_wan is None):
+        missing = "premium_wan" if premium_wan is None else "insured_value_wan"
+        details.append({"field": missing, "message": "投保金额和保费须同时填写或同时留空"})
+    if year is not None and 2000 <= year <= 2100:
+        has_insurance = premium_wan is not None and "premium_wan" not in {d["field"] for d in details}
+        try:
+            policy = policy_for_year(year, policies)
+        except PolicyNotInForce as exc:
+            details += exc.details or []
+        else:
+            details += _policy_problems(policy, category, level, has_insurance)
+    return details
 
 
 def apply(session: Session, actor: User, rec_in: RecognitionCreate) -> Recognition:
@@ -120,12 +158,11 @@ def apply(session: Session, actor: User, rec_in: RecognitionCreate) -> Recogniti
         raise Invalid.field("org_id", "企业不存在")
     if org.kind == OrgKind.bureau:
         raise Invalid.field("org_id", "科技局不能作为认定主体")
-    if (rec_in.insured_value_wan is None) != (rec_in.premium_wan is None):
-        missing = "premium_wan" if rec_in.premium_wan is None else "insured_value_wan"
-        raise Invalid.field(missing, "投保金额和保费须同时填写或同时留空")
-    _check_against_policy(
-        policy_for_year(rec_in.year, policies(session)), rec_in.category, rec_in.level, rec_in.premium_wan is not None
+    problems = application_problems(
+        rec_in.year, rec_in.category, rec_in.level, rec_in.insured_value_wan, rec_in.premium_wan, policies=policies(session)
     )
+    if problems:
+        raise Invalid("；".join(d["message"] for d in problems), details=problems)
     if rec_in.need_id is not None:
         need = session.get(Need, rec_in.need_id)
         if need is None or need.org_id != org_id:

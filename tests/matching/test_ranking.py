@@ -5,10 +5,12 @@ import pytest
 
 from matching.embedders import load_embedder
 from matching.ranking import (
+    DIVERSITY_CAP,
     Candidate,
     FusionWeights,
     NeedFeatures,
     ProviderFeatures,
+    diversify,
     rank_needs_for_provider,
     rank_providers_for_need,
     structured_signals,
@@ -201,3 +203,75 @@ def test_keep_first_holds_the_first_stage_leader_against_feedback() -> None:
     order = np.argsort(-kept, kind="stable").tolist()
     assert order[:4] == [0, 1, 2, 3]  # the leader stays first; feedback still orders the rest
     assert feats["label_prf"][1] > feats["label_prf"][0] > feats["label_prf"][4] == 0.0
+
+
+def test_diversify_caps_a_group_in_the_window_unless_nothing_else_qualifies() -> None:
+    groups = ["A"] * 8 + ["B", "C", "B", None, "A"]
+    out = diversify(list(range(13)), groups, cap=4, window=10)
+    assert sorted(out) == list(range(13))  # nothing lost
+    assert out[:10] == [0, 1, 2, 3, 8, 9, 10, 11, 4, 5]  # A waits; B, C and ungrouped come up
+    assert [groups[o] for o in out[:10]].count("A") == 6  # filled with A only when nothing else is left
+    assert out[10:] == [6, 7, 12]
+    # Two groups both over the cap share what is left of the window, the best of each first.
+    assert diversify(list(range(8)), ["A"] * 6 + ["B"] * 2, cap=2, window=6) == [0, 1, 6, 7, 2, 3, 4, 5]
+    two = ["A"] * 5 + ["B"] * 5
+    assert [two[o] for o in diversify(list(range(10)), two, cap=1, window=4)] == ["A", "B", "A", "B"] + ["A"] * 3 + ["B"] * 3
+    assert diversify([2, 0, 1], ["A", "A", "A"], cap=1, window=10) == [2, 0, 1]  # one group: order kept
+    assert diversify([0, 1, 2], [None, None, None], cap=1, window=2) == [0, 1, 2]
+
+
+PAPER = ["造纸废水深度处理回用", "造纸机烘缸节能改造", "纸浆洗涤废水回用", "造纸污泥干化处置",
+         "造纸白水回收利用", "造纸黑液综合利用", "造纸车间蒸汽节能", "造纸废水厌氧处理"]  # fmt: skip
+CHEM = ["化工园区废水处理", "化工反应釜余热回收", "化工母液回收", "化工废气治理", "化工循环水节水",
+        "化工装置能耗监测"]  # fmt: skip
+
+
+def test_one_capability_item_does_not_fill_the_top_ten_with_one_industry(emb) -> None:  # type: ignore[no-untyped-def]
+    """Both directions spread the final list: at most DIVERSITY_CAP of the top 10 from one
+    industry while fitting needs of another are left; a mismatch is never lifted by it."""
+    # Stored vectors: the 造纸 item lies close to every 造纸 need, the other item less close to
+    # the 化工 ones, so by relevance alone 造纸 would take eight of the ten places.
+    rng = np.random.default_rng(3)
+    paper_axis, chem_axis = np.eye(emb.dim, dtype=np.float32)[:2]
+
+    def near(axis: np.ndarray, closeness: float) -> np.ndarray:
+        v = closeness * axis + (1 - closeness) * rng.normal(0, 0.05, emb.dim).astype(np.float32)
+        return v / np.linalg.norm(v)
+
+    provider = ProviderFeatures(
+        id=9, name="清源环境", items=("造纸废水处理与回用", "化工废水处理"), industries=("造纸", "化工"),
+        item_vectors=np.stack([paper_axis, chem_axis]),
+    )  # fmt: skip
+    needs = [NeedFeatures(id=i, title=t, industry="造纸", vector=near(paper_axis, 0.95)) for i, t in enumerate(PAPER)]
+    needs += [NeedFeatures(id=100 + i, title=t, industry="化工", vector=near(chem_axis, 0.5)) for i, t in enumerate(CHEM)]
+    needs += [
+        NeedFeatures(id=200 + i, title=f"印染{t}", industry="纺织", vector=near(paper_axis, 0.95))
+        for i, t in enumerate(PAPER[:3])
+    ]
+    top = rank_needs_for_provider(provider, needs, emb, weights=FusionWeights(), limit=10)
+    industry = {n.id: n.industry for n in needs}
+    shown = [industry[m.id] for m in top]
+    # both industries over the cap share the ten places (by relevance alone 造纸 takes eight)
+    assert len(top) == 10 and shown.count("造纸") == 5 and shown.count("化工") == 5 and "纺织" not in shown
+    assert shown[0] == "造纸"
+    everything = rank_needs_for_provider(provider, needs, emb, weights=FusionWeights(), limit=len(needs))
+    assert [industry[m.id] for m in everything][-3:] == ["纺织"] * 3  # mismatches still last
+    # A provider of one industry: nothing else qualifies, so its own industry fills the list.
+    single = ProviderFeatures(
+        id=10, name="纸业科技", items=("造纸废水处理与回用",), industries=("造纸",), item_vectors=paper_axis[None, :]
+    )
+    top = rank_needs_for_provider(single, needs, emb, weights=FusionWeights(), limit=10)
+    assert [industry[m.id] for m in top[:8]] == ["造纸"] * 8
+
+
+def test_providers_for_a_need_are_spread_over_kinds_of_provider(emb) -> None:  # type: ignore[no-untyped-def]
+    need = NeedFeatures(id=1, title="造纸废水深度处理回用", industry="造纸")
+    same = [ProviderFeatures(id=i, name=f"纸业环保{i}", items=(t,), industries=("造纸",)) for i, t in enumerate(PAPER)]
+    seconds = ("化工", "纺织", "印染", "化纤", "皮革", "食品")
+    other = [
+        ProviderFeatures(id=100 + i, name=f"综合环保{i}", items=(t,), industries=("造纸", second))
+        for i, (t, second) in enumerate(zip(CHEM, seconds, strict=True))
+    ]
+    top = rank_providers_for_need(need, same + other, emb, weights=FusionWeights(), limit=10)
+    assert sum(1 for m in top if m.id < 100) == DIVERSITY_CAP  # the best four of one kind, then others
+    assert top[0].id < 100  # the best of them keeps its place

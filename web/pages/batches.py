@@ -67,6 +67,7 @@ def batch_detail(batch_id: DbId, request: Request, session: SessionDep, user: Bu
             "needs": in_batch,
             "candidates": candidates,
             "objections": objections,
+            "need_titles": {n.id: n.title for n in in_batch},
             "today": today_local(),
             "min_notice_days": office.get(session, office.NOTICE_MIN_WORKING_DAYS),
         },

@@ -94,6 +94,13 @@ def int_or_none(value: Any) -> int | None:
         return None
 
 
+def float_or_none(value: Any) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
 def store_upload(
     form: FormData, max_bytes: int, store: Callable[[str, bytes], Attachment]
 ) -> tuple[Attachment | None, dict[str, str], int]:

@@ -56,6 +56,7 @@ from web.pages.common import (
     PageUser,
     SignedIn,
     facet_links,
+    float_or_none,
     int_or_none,
     page_number,
     soft_refusal,
@@ -341,7 +342,7 @@ def _validate(data: dict[str, Any], model: type[NeedCreate] | type[NeedUpdate] =
             errors["budget_max_wan"] = errors.pop("__all__")
         # The budget check belongs to the whole form and pydantic skips it while any field fails:
         # report it with the rest, in one go.
-        lo, hi = _number(data.get("budget_min_wan")), _number(data.get("budget_max_wan"))
+        lo, hi = float_or_none(data.get("budget_min_wan")), float_or_none(data.get("budget_max_wan"))
         if lo is not None and hi is not None and lo > hi and "budget_max_wan" not in errors:
             errors["budget_max_wan"] = "预算上限不能小于下限"
         return errors
@@ -349,13 +350,6 @@ def _validate(data: dict[str, Any], model: type[NeedCreate] | type[NeedUpdate] =
 
 
 NEED_CHOICES = ("industry", "track", "county", "cooperation_mode", "disclosure")
-
-
-def _number(value: Any) -> float | None:
-    try:
-        return float(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 def _form_page(
@@ -800,6 +794,27 @@ def _open_proposals(session: SessionDep, user: ExpertPage, need: Need) -> list[t
     return [(r, mine.get(r.id)) for r in open_rows]
 
 
+SCORE_LABELS = {f"score_{k}": label for k, label in REVIEW_CRITERIA.items()} | {"comment": "评审意见"}
+
+
+def _score_errors(raw: dict[str, str], comment: str) -> dict[str, str]:
+    """Every problem of the scoring form at once, next to its field: each score a whole number
+    0–100 (请填写… when empty), the comment within the schema's limit (form_errors)."""
+    errors: dict[str, str] = {}
+    for k, v in raw.items():
+        if not v:
+            errors[f"score_{k}"] = f"请填写{REVIEW_CRITERIA[k]}"
+        elif not (v.isascii() and v.isdigit()) or int(v) > 100:
+            errors[f"score_{k}"] = "请填写 0–100 的整数"
+    # The comment against the schema, with every score standing in valid, so its message is
+    # the schema's own whatever the scores are.
+    try:
+        ScoresIn(scores=dict.fromkeys(REVIEW_CRITERIA, 0), comment=comment)
+    except ValidationError as exc:
+        errors |= form_errors(exc, {"comment": comment}, SCORE_LABELS)
+    return errors
+
+
 @router.get("/expert/needs/{need_id}")
 def expert_need(need_id: DbId, request: Request, session: SessionDep, user: ExpertPage) -> Response:
     a = queries.assignment_of(session, user, need_id)
@@ -826,7 +841,7 @@ def expert_score(
     a = queries.assignment_of(session, user, need_id)
     need = service.need_for_viewer(session, user, need_id)
     raw = {k: str(form.get(f"score_{k}", "")).strip() for k in REVIEW_CRITERIA}
-    errors = {f"score_{k}": "请填写 0–100 的整数" for k, v in raw.items() if not v.isdigit()}
+    errors = _score_errors(raw, str(form.get("comment", "")))
     if not errors:
         try:
             scores_in = ScoresIn(

@@ -38,8 +38,8 @@ from market.recognitions.states import LABELS as REC_STATUS_LABELS
 from market.recognitions.states import OPEN_STATUSES as REC_OPEN
 from web.deps import SessionDep
 from web.errors import validation_details
-from web.pages.common import BureauPage, EnterprisePage, Form, int_or_none, soft_refusal
-from web.pages.render import field_errors, form_dict, redirect, render
+from web.pages.common import BureauPage, EnterprisePage, Form, float_or_none, int_or_none, soft_refusal
+from web.pages.render import field_errors, form_dict, form_errors, redirect, render
 
 router = APIRouter(tags=["页面 pages"], include_in_schema=False)
 
@@ -95,8 +95,36 @@ def _recognition_payload(data: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
-def _recognition_errors(exc: ValidationError | DomainError) -> dict[str, str]:
-    errors = field_errors(exc)
+RECOGNITION_CHOICES = ("category", "level", "need_id", "deal_id")
+
+
+def _validate(session: Session, data: dict[str, Any]) -> dict[str, str]:
+    """Every problem of the form at once: the schema's (请填写…/请选择…, limits) and the rules
+    across fields that need no stored data (market.recognitions.service.application_problems),
+    which pydantic and the service would otherwise report one group per submit."""
+    errors: dict[str, str] = {}
+    try:
+        RecognitionCreate.model_validate(_recognition_payload(data))
+    except ValidationError as exc:
+        errors = _recognition_errors(exc, data)
+    problems = rec_service.application_problems(
+        int_or_none(data.get("year")),
+        str(data.get("category") or "") or None,
+        str(data.get("level") or "") or None,
+        float_or_none(data.get("insured_value_wan")),
+        float_or_none(data.get("premium_wan")),
+        policies=policy_versions.policies(session),
+    )
+    for d in problems:
+        errors.setdefault(d["field"], d["message"])
+    return errors
+
+
+def _recognition_errors(exc: ValidationError | DomainError, data: dict[str, Any] | None = None) -> dict[str, str]:
+    if isinstance(exc, ValidationError):
+        errors = form_errors(exc, data or {}, RECOGNITION_FIELD_LABELS, RECOGNITION_CHOICES)
+    else:
+        errors = field_errors(exc)
     if isinstance(exc, ValidationError):
         # Say which evidence row and which part of it, not just "证明材料".
         for err in exc.errors(include_url=False):
@@ -192,6 +220,9 @@ def new_recognition(request: Request, session: SessionDep, user: EnterprisePage)
 @router.post("/enterprise/recognitions")
 def apply_recognition(request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> Response:
     data = recognition_input(form)
+    errors = _validate(session, data)
+    if errors:
+        return _recognition_form(request, session, user, form=data, errors=errors, status_code=422)
     try:
         rec_in = RecognitionCreate.model_validate(_recognition_payload(data))
         rec = rec_service.apply(session, user, rec_in)

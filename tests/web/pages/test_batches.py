@@ -34,3 +34,22 @@ def test_bureau_verifies_org_approves_and_publishes_batch(login, session: Sessio
     session.refresh(need)
     assert need.status == "published"
     assert "已发布" in c.get(batch_url).text
+
+
+def test_an_objection_names_its_need_by_title_not_number(
+    login, session: Session, bureau_user: User, enterprise_user: User
+) -> None:
+    from market.batches.models import Batch
+    from market.needs.models import NeedObjection
+
+    batch = Batch(year=2026, seq=97, status="notice", created_by=bureau_user.id)
+    session.add(batch)
+    session.flush()
+    need = factories.create_need(session, org=enterprise_user.org, status="approved", title="异议测试用压铸需求")
+    need.batch_id = batch.id
+    session.add(NeedObjection(need_id=need.id, user_id=enterprise_user.id, body="该需求与已有项目重复"))
+    session.flush()
+    page = login(bureau_user).get(f"/bureau/batches/{batch.id}").text
+    assert "该需求与已有项目重复" in page
+    assert f"需求 #{need.id}" not in page
+    assert "异议测试用压铸需求 · " in page

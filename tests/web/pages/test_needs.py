@@ -207,6 +207,29 @@ def test_expert_scores_an_assigned_need(
     assert need.title in c.get("/expert").text
     r = post_form(c, f"/expert/needs/{need.id}", {"score_industry_impact": "80", "score_research_basis": "x"})
     assert r.status_code == 422 and "请填写 0–100 的整数" in r.text
+    # Every problem at once, next to its field: a score out of range, an empty one, a comment too long.
+    r = post_form(
+        c,
+        f"/expert/needs/{need.id}",
+        {
+            "score_industry_impact": "150",
+            "score_research_basis": "70",
+            "score_technical_indicators": "",
+            "score_financial_indicators": "60",
+            "comment": "长" * 2001,
+        },
+    )
+    assert r.status_code == 422
+    import re
+
+    def field_error(field: str) -> str:
+        m = re.search(rf'id="{field}-error"[^>]*>(.*?)</', r.text, re.S)
+        return m.group(1) if m else ""
+
+    assert field_error("score_industry_impact") == "请填写 0–100 的整数"
+    assert field_error("score_technical_indicators") == "请填写技术指标"
+    assert field_error("comment") == "内容过长（上限 2000 字）"
+    assert field_error("score_research_basis") == ""
     scores = {
         f"score_{k}": "80"
         for k in ("industry_impact", "research_basis", "technical_indicators", "financial_indicators")

@@ -187,10 +187,46 @@ def test_empty_product_name_and_bad_evidence_are_named_in_chinese(
         _form(product_name="", evidence_title=["", ""], evidence_url=["https://example.gov.cn/a", ""]),
     )
     assert r.status_code == 422
-    assert 'id="product_name-error"' in r.text and "必填" in r.text
+    assert 'id="product_name-error"' in r.text and "请填写产品（项目）名称" in r.text
     assert 'id="evidence-error"' in r.text and "第 1 项的材料名称：必填" in r.text
     assert "产品（项目）名称" in r.text and 'value="https://example.gov.cn/a"' in r.text
     assert 'value="800"' in r.text and 'value="20"' in r.text
+    assert _count(session) == before
+
+
+def _field_error(html: str, field: str) -> str:
+    import re
+
+    m = re.search(rf'id="{field}-error"[^>]*>(.*?)</', html, re.S)
+    return m.group(1) if m else ""
+
+
+def test_every_error_of_the_form_is_reported_at_once_next_to_its_field(
+    login, session: Session, enterprise_user: User
+) -> None:
+    """Schema problems (empty, too long) and the rules across fields (insurance in pairs, the
+    policy's categories) in one submit, not one group per submit."""
+    c = login(enterprise_user)
+    before = _count(session)
+    r = post_form(
+        c,
+        "/enterprise/recognitions",
+        _form(product_name="", level="", premium_wan="", description="长" * 5001),
+    )
+    assert r.status_code == 422
+    assert _field_error(r.text, "product_name") == "请填写产品（项目）名称"
+    assert _field_error(r.text, "level") == "请选择申报级别"
+    assert _field_error(r.text, "description") == "内容过长（上限 5000 字）"
+    assert _field_error(r.text, "premium_wan") == "投保金额和保费须同时填写或同时留空"
+    r = post_form(
+        c,
+        "/enterprise/recognitions",
+        _form(product_name="长" * 201, category="innovation_center", level="municipal"),
+    )
+    assert r.status_code == 422
+    assert _field_error(r.text, "product_name") == "内容过长（上限 200 字）"
+    assert "请选择制造业创新中心的级别" in _field_error(r.text, "level")
+    assert _field_error(r.text, "premium_wan") == "制造业创新中心不适用保费补贴"
     assert _count(session) == before
 
 
@@ -242,3 +278,32 @@ def test_detail_shows_history_award_and_rejection_reason(
     page = c.get(f"/enterprise/recognitions/{lost.id}").text
     assert "未通过" in page and "未通过原因" in page and "证明材料不足" in page
     assert "奖励明细" not in page and "测算" not in page
+
+
+def test_award_rules_and_policy_are_words_not_identifiers(
+    login, session: Session, enterprise_user: User, bureau_user: User
+) -> None:
+    """The bureau's 规则 column and both pages' policy line name the policy, category and level in
+    words; the rule id (``jiaxing-2022.1:equipment.provincial``) reaches no page."""
+    import re
+
+    open_rec = _apply(session, enterprise_user, "待审样机")
+    won = _apply(session, enterprise_user)
+    rs.review(session, bureau_user, won.id, RecognitionReview(notes="材料齐全"))
+    rs.recognise(session, bureau_user, won.id, RecognitionDecision())
+    session.flush()
+    bureau = login(bureau_user)
+    pages = [
+        bureau.get(f"/bureau/recognitions/{won.id}").text,
+        bureau.get(f"/bureau/recognitions/{open_rec.id}").text,  # the preview's lines
+    ]
+    c = login(enterprise_user)
+    pages += [c.get(f"/enterprise/recognitions/{won.id}").text, c.get(f"/enterprise/recognitions/{open_rec.id}").text]
+    for page in pages:
+        assert "jiaxing-2022" not in page and "insurance_subsidy" not in page and "equipment" not in page
+        assert not re.search(r'class="breadcrumb".*/ #\d+</p>', page)  # the product, not its number
+    for page in pages[:2]:
+        cells = re.findall(r"<tr><td>(.*?)</td>", page)
+        assert "嘉兴市首台（套）装备、首批次新材料、首版次软件及创新平台奖励政策（2022 年版） · 首台（套）装备 · " in cells[0]
+        assert any("保费补贴" in cell for cell in cells[1:])
+    assert "依据：嘉兴市首台（套）装备" in pages[0] and "依据：嘉兴市首台（套）装备" in pages[3]
