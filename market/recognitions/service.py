@@ -158,8 +158,10 @@ def apply(session: Session, actor: User, rec_in: RecognitionCreate) -> Recogniti
         raise Invalid.field("org_id", "企业不存在")
     if org.kind == OrgKind.bureau:
         raise Invalid.field("org_id", "科技局不能作为认定主体")
+    in_force = policies(session)
+    policy_for_year(rec_in.year, in_force)  # outside every version: PolicyNotInForce, naming them
     problems = application_problems(
-        rec_in.year, rec_in.category, rec_in.level, rec_in.insured_value_wan, rec_in.premium_wan, policies=policies(session)
+        rec_in.year, rec_in.category, rec_in.level, rec_in.insured_value_wan, rec_in.premium_wan, policies=in_force
     )
     if problems:
         raise Invalid("；".join(d["message"] for d in problems), details=problems)
