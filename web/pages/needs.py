@@ -155,6 +155,10 @@ def row_from_view(view: Any) -> Row:
     )
 
 
+# The deepest page of the needs list (the index's pagination stops at its total-hits limit too).
+MAX_LIST_PAGES = 100
+
+
 @router.get("/needs")
 def needs_list(
     request: Request,
@@ -188,6 +192,11 @@ def needs_list(
         "match": "all" if match_all else None,
     }
     labels = {"track": dict(TRACKS), "status": {str(k): v for k, v in NEED_LABELS.items()}}
+    if page_no > MAX_LIST_PAGES:
+        # Deep offsets cost what they skip (and the index stops at its total-hits limit): the
+        # list goes as deep as MAX_LIST_PAGES pages; beyond, narrowing the filters is the way on.
+        deep_query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+        return RedirectResponse(f"/needs?{deep_query}&page={MAX_LIST_PAGES}".replace("?&", "?"), status_code=303)
     rows: list[Row] = []
     facets: dict[str, dict[str, int]] = {}
     fallback = False
@@ -261,7 +270,7 @@ def needs_list(
             facets = {}
     facet_groups = facet_links(params, facets, FACET_TITLES, labels)
     base_query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    total_pages = max(1, -(-total // PER_PAGE))
+    total_pages = max(1, min(-(-total // PER_PAGE), MAX_LIST_PAGES))
     if page_no > total_pages:
         # A page beyond the last (an old link, a hand-typed number) shows the last one.
         return RedirectResponse(f"/needs?{base_query}&page={total_pages}".replace("?&", "?"), status_code=303)
@@ -274,6 +283,8 @@ def needs_list(
             "total": total,
             "page": page_no,
             "total_pages": total_pages,
+            "pages_capped": total > MAX_LIST_PAGES * PER_PAGE,
+            "listed_max": MAX_LIST_PAGES * PER_PAGE,
             "params": params,
             "facets": facet_groups,
             "fallback": fallback,

@@ -1,0 +1,28 @@
+"""scale indexes: the needs list's "newest" order
+
+GET /needs pages the "newest" order by keyset (published_at DESC, id DESC ranges); this index
+serves them as a backward scan on SQLite and PostgreSQL (issue 15).
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-02 04:10:00
+"""
+from __future__ import annotations
+
+from alembic import op
+
+
+revision = '0006'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('needs', schema=None) as batch_op:
+        batch_op.create_index('ix_needs_published_id', ['published_at', 'id'], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('needs', schema=None) as batch_op:
+        batch_op.drop_index('ix_needs_published_id')
