@@ -15,9 +15,9 @@ from market.orgs.models import Organisation
 class Need(Base):
     __tablename__ = "needs"
     __table_args__ = (
-        Index("ix_needs_status_published", "status", "published_at"),
-        # The "newest" order's keyset ranges (market.needs.queries._keyset_page) scan it backwards.
-        Index("ix_needs_published_id", "published_at", "id"),
+        # The "newest" order's keyset ranges (market.needs.queries._keyset_page) scan it backwards,
+        # one status at a time; it also serves every filter on status (and status, published_at).
+        Index("ix_needs_status_published_id", "status", "published_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -192,29 +192,38 @@ def list_needs(
 
 
 def _keyset_page(session: Session, stmt: Select[Need], after: Cursor | None, limit: int) -> list[Need]:
-    """The page of the "newest" order after ``after`` (from the start when None), read as up to
-    four index-ordered ranges with a LIMIT each: open for responses then the others, within each
-    the dated needs (published_at DESC, id DESC: a backward scan of ix_needs_published_id) then
-    the undated ones (id DESC). No OR, no sort of the whole list, no skipped rows."""
+    """The page of the "newest" order after ``after`` (from the start when None), read as
+    index-ordered ranges with a LIMIT each, never a sort of the list nor skipped rows: open for
+    responses first, then the others; within each the dated needs, one range per status
+    (``status = ?`` and published_at, id DESC: a backward scan of ix_needs_status_published_id,
+    merged here), then the undated ones (id DESC)."""
     open_values = [s.value for s in OPEN_FOR_RESPONSES]
+    buckets = (open_values, [s.value for s in NeedStatus if s.value not in open_values])
     here = None if after is None else (after.bucket, 0 if after.published_us is not None else 1)
     rows: list[Need] = []
     for segment in ((0, 0), (0, 1), (1, 0), (1, 1)):
         if len(rows) >= limit or (here is not None and segment < here):
             continue
         bucket, undated = segment
-        part = stmt.where(Need.status.in_(open_values) if bucket == 0 else Need.status.not_in(open_values))
+        want = limit - len(rows)
         if undated:
-            part = part.where(Need.published_at.is_(None))
+            part = stmt.where(Need.status.in_(buckets[bucket]), Need.published_at.is_(None))
             if after is not None and segment == here:
                 part = part.where(Need.id < after.id)
-            ordered = part.order_by(Need.id.desc())
-        else:
-            part = part.where(Need.published_at.is_not(None))
+            rows.extend(session.scalars(part.options(selectinload(Need.org)).order_by(Need.id.desc()).limit(want)).all())
+            continue
+        found: list[Need] = []
+        for value in buckets[bucket]:
+            part = stmt.where(Need.status == value, Need.published_at.is_not(None))
             if after is not None and segment == here:
                 part = part.where(tuple_(Need.published_at, Need.id) < tuple_(after.published(), after.id))
-            ordered = part.order_by(Need.published_at.desc(), Need.id.desc())
-        rows.extend(session.scalars(ordered.options(selectinload(Need.org)).limit(limit - len(rows))).all())
+            found.extend(
+                session.scalars(
+                    part.options(selectinload(Need.org)).order_by(Need.published_at.desc(), Need.id.desc()).limit(want)
+                ).all()
+            )
+        found.sort(key=lambda n: (Cursor.of(n).published_us or 0, n.id), reverse=True)
+        rows.extend(found[:want])
     return rows
 
 

@@ -20,9 +20,12 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table('needs', schema=None) as batch_op:
-        batch_op.create_index('ix_needs_published_id', ['published_at', 'id'], unique=False)
+        batch_op.create_index('ix_needs_status_published_id', ['status', 'published_at', 'id'], unique=False)
+        # Its prefix: the planner picked it and sorted for the id tie-break.
+        batch_op.drop_index('ix_needs_status_published')
 
 
 def downgrade() -> None:
     with op.batch_alter_table('needs', schema=None) as batch_op:
-        batch_op.drop_index('ix_needs_published_id')
+        batch_op.create_index('ix_needs_status_published', ['status', 'published_at'], unique=False)
+        batch_op.drop_index('ix_needs_status_published_id')
