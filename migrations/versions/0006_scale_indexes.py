@@ -1,7 +1,9 @@
-"""scale indexes: the needs list's "newest" order
+"""scale indexes: the needs list's "newest" order, the progress aggregates
 
-GET /needs pages the "newest" order by keyset (published_at DESC, id DESC ranges); this index
-serves them as a backward scan on SQLite and PostgreSQL (issue 15).
+GET /needs pages the "newest" order by keyset (published_at DESC, id DESC ranges per status);
+ix_needs_status_published_id serves them as a backward scan on SQLite and PostgreSQL. The
+progress figures group needs by publication day, county and industry and deals by signing day in
+SQL (ix_needs_published_county_industry, ix_deals_signed_on) (issue 15).
 
 Revision ID: 0006
 Revises: 0005
@@ -23,9 +25,15 @@ def upgrade() -> None:
         batch_op.create_index('ix_needs_status_published_id', ['status', 'published_at', 'id'], unique=False)
         # Its prefix: the planner picked it and sorted for the id tie-break.
         batch_op.drop_index('ix_needs_status_published')
+        batch_op.create_index('ix_needs_published_county_industry', ['published_at', 'county', 'industry'], unique=False)
+    with op.batch_alter_table('deals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_deals_signed_on'), ['signed_on'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('deals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_deals_signed_on'))
     with op.batch_alter_table('needs', schema=None) as batch_op:
+        batch_op.drop_index('ix_needs_published_county_industry')
         batch_op.create_index('ix_needs_status_published', ['status', 'published_at'], unique=False)
         batch_op.drop_index('ix_needs_status_published_id')
