@@ -192,11 +192,11 @@ def needs_list(
         "match": "all" if match_all else None,
     }
     labels = {"track": dict(TRACKS), "status": {str(k): v for k, v in NEED_LABELS.items()}}
-    if page_no > MAX_LIST_PAGES:
-        # Deep offsets cost what they skip (and the index stops at its total-hits limit): the
-        # list goes as deep as MAX_LIST_PAGES pages; beyond, narrowing the filters is the way on.
-        deep_query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
-        return RedirectResponse(f"/needs?{deep_query}&page={MAX_LIST_PAGES}".replace("?&", "?"), status_code=303)
+    # Deep offsets cost what they skip (and the index stops at its total-hits limit): the list goes
+    # as deep as MAX_LIST_PAGES pages; a deeper number is read as the last of them and sent on to
+    # the last page there is (one redirect, below).
+    requested = page_no
+    page_no = min(page_no, MAX_LIST_PAGES)
     rows: list[Row] = []
     facets: dict[str, dict[str, int]] = {}
     fallback = False
@@ -271,7 +271,7 @@ def needs_list(
     facet_groups = facet_links(params, facets, FACET_TITLES, labels)
     base_query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
     total_pages = max(1, min(-(-total // PER_PAGE), MAX_LIST_PAGES))
-    if page_no > total_pages:
+    if requested > total_pages:
         # A page beyond the last (an old link, a hand-typed number) shows the last one.
         return RedirectResponse(f"/needs?{base_query}&page={total_pages}".replace("?&", "?"), status_code=303)
     batch = batches.get_batch(session, batch_id) if batch_id else None

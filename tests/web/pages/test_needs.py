@@ -230,8 +230,8 @@ def test_need_list_pages_stop_at_a_bounded_depth(
     for i in range(25):
         factories.create_need(session, org=enterprise_org, status="published", title=f"分页深度测试需求{i:02d}")
     session.commit()
-    r = client.get("/needs", params={"page": "3", "track": "green"}, follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"].endswith("page=2") and "track=green" in r.headers["location"]
+    r = client.get("/needs", params={"page": "3", "sort": "newest"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("page=2") and "sort=newest" in r.headers["location"]
     page = client.get("/needs", params={"page": "2"})
     assert page.status_code == 200
     assert "第 2 / 2 页" in page.text
