@@ -217,13 +217,33 @@ def endpoints(info: dict[str, Any], tok: dict[int, str], rng: random.Random) -> 
                 seen.add((p, need))
                 return c.post(f"{API}/needs/{need}/responses", json=RESPONSE, headers={"Authorization": f"Bearer {tok[p]}"})
 
+    deep_after: list[str] = []
+
+    def deep_page(c: httpx.Client, i: int) -> httpx.Response:
+        # The page at offset (deep - 1) * 20 reached as a client does: by the keyset cursor
+        # (``after``), walked once in pages of 100 (offsets beyond MAX_OFFSET are refused).
+        if not deep_after:
+            after, rows = None, 0
+            while rows < (deep - 1) * 20:
+                params: dict[str, Any] = {"per_page": min(100, (deep - 1) * 20 - rows)}
+                if after:
+                    params["after"] = after
+                body = c.get(f"{API}/needs", params=params).json()
+                rows += len(body["items"])
+                after = body.get("next_after")
+                if not after:
+                    break
+            deep_after.append(after or "")
+        params = {"per_page": 20, **({"after": deep_after[0]} if deep_after[0] else {})}
+        return c.get(f"{API}/needs", params=params)
+
     def post_need(c: httpx.Client, i: int) -> httpx.Response:
         return c.post(f"{API}/needs", json={**NEW_NEED, "title": f"压测需求{rng.randrange(10**9)}：产线能耗在线监测"}, headers=ent)
 
     return [
         ("needs list", lambda c, i: c.get(f"{API}/needs", params={"per_page": 20, "page": 1 + i % 5})),
         ("needs list filtered", lambda c, i: c.get(f"{API}/needs", params={"industry": "汽车制造", "county": "南湖区", "order": "deadline"})),
-        ("needs list deep page", lambda c, i: c.get(f"{API}/needs", params={"per_page": 20, "page": min(deep, 10000)})),
+        ("needs list deep page", deep_page),
         ("need page (API)", lambda c, i: c.get(f"{API}/needs/{pub[rng.randrange(len(pub))]}")),
         ("need page (HTML)", lambda c, i: c.get(f"/needs/{pub[rng.randrange(len(pub))]}")),
         ("search keyword", lambda c, i: c.get(f"{API}/search/needs", params={"q": PROBLEMS[i % len(PROBLEMS)][1], "mode": "keyword"})),

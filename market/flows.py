@@ -6,9 +6,11 @@ API, the pages and the job loop call these."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from market.batches import service as batches
 from market.batches.models import Batch
@@ -20,10 +22,11 @@ from market.deals.states import NEED_STATUS_FOR_STAGE, DealStage
 from market.errors import Conflict
 from market.needs import service as needs
 from market.needs.models import Need, NeedRevision
-from market.needs.states import NeedStatus
+from market.needs.states import OPEN_FOR_RESPONSES, NeedStatus
 from market.notifications import service as notify
 from market.orgs.models import Organisation, OrgKind, User
 from market.outbox import service as outbox
+from market.outbox.models import OutboxEntry
 from market.responses import service as responses
 from market.responses.models import Response
 from market.responses.schemas import ResponseCreate
@@ -107,13 +110,16 @@ def publish_batch(
     session: Session, actor: User | None, batch_id: int, now: dt.datetime | None = None, today: dt.date | None = None
 ) -> Batch:
     """A batch goes public: each approved need in it is published (its enterprise told), verified
-    providers hear of the new list and each provider's matching saved searches fire."""
+    providers hear of the new list; each provider's matching saved searches fire from the worker
+    (a ``saved_search`` job per need, :class:`SavedSearchHandler`)."""
     now = now or utcnow()
     batch, approved = batches.publish(session, actor, batch_id, now, today)
     for need in approved:
         needs.publish_in_batch(session, need, actor, now, batch.title)
-        notify.notify_matching_subscriptions(session, need)
-        # Providers whose capability profile matches hear of it from the worker (search/alerts.py).
+        # Saved searches (SavedSearchHandler) and matching capability profiles (search/alerts.py)
+        # are matched by the worker, after this transaction: publishing does not loop over every
+        # saved search while it holds the write.
+        outbox.enqueue(session, "saved_search", need.id)
         outbox.enqueue(session, "match_alert", need.id)
     provider_orgs = session.scalars(
         select(Organisation.id).where(
@@ -142,3 +148,32 @@ def publish_due(session: Session, today: dt.date) -> list[int]:
         except Conflict:
             continue
     return published
+
+
+@dataclass
+class SavedSearchHandler:
+    """The outbox worker's handler for topic ``saved_search`` (one entry per need published in a
+    batch, written by :func:`publish_batch`): the need's keyword-matching saved searches are
+    told, each user once, in a transaction of its own per need. A need no longer open for
+    responses when its turn comes tells nobody."""
+
+    session_factory: sessionmaker[Session]
+    lease_s: float = 120.0
+    batch_size: int = 20
+    now: Callable[[], dt.datetime] = utcnow
+
+    def run_once(self) -> int:
+        done = 0
+        for entry_id, need_id in outbox.claim_jobs(self.session_factory, "saved_search", self.now(), self.lease_s, self.batch_size):
+            with self.session_factory() as session:
+                need = session.get(Need, need_id)
+                entry = session.get(OutboxEntry, entry_id)
+                if need is not None and need.status in OPEN_FOR_RESPONSES:
+                    notify.notify_matching_subscriptions(session, need)
+                if entry is not None:
+                    entry.status = "done"
+                    entry.processed_at = self.now()
+                    entry.last_error = ""
+                session.commit()
+            done += 1
+        return done

@@ -123,7 +123,12 @@ class MatchAlertHandler:
                    Organisation.kind.in_([k.value for k in PROVIDER_KINDS]), Organisation.id != need.org_id)
             .order_by(SavedSearch.id).limit(MAX_SEMANTIC_SEARCHES)
         ).all()
-        candidates = [(saved, user) for saved, user in rows if user.id not in already and notify.filters_match(saved, need)]
+        # A subscription whose every word is in the need is the saved_search job's (told in words),
+        # whichever job runs first.
+        candidates = [
+            (saved, user) for saved, user in rows
+            if user.id not in already and notify.filters_match(saved, need) and not notify.search_matches(saved, need)
+        ]
         if not candidates:
             return
         need_vec = np.asarray(self.embedder.embed_passages([f"{need.title}\n{need.summary}"]), dtype=np.float32)[0]

@@ -161,9 +161,11 @@ class Runtime:
         return MailSender(self.session_factory, self.mail_transport(), mail, unsubscribe_url=unsubscribe_url)
 
     def job_handlers(self) -> list[JobHandler]:
-        """Handlers of the outbox topics other than the indexes, run by every worker: mail, and
-        the matched alerts of published needs (which need Meilisearch)."""
-        handlers: list[JobHandler] = [self.mail_sender()]
+        """Handlers of the outbox topics other than the indexes, run by every worker: saved
+        searches of published needs, mail, and the matched alerts of published needs (which need Meilisearch)."""
+        from market.flows import SavedSearchHandler
+
+        handlers: list[JobHandler] = [SavedSearchHandler(self.session_factory), self.mail_sender()]
         if self.meili is not None:
             from search.alerts import MatchAlertHandler
 

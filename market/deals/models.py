@@ -20,7 +20,8 @@ class Deal(Base):
     provider_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     stage: Mapped[str] = mapped_column(String(20), default="matched", index=True)
     contract_amount_wan: Mapped[float | None]
-    signed_on: Mapped[dt.date | None]
+    # The progress figures count signed deals per day in SQL (market.targets.metrics).
+    signed_on: Mapped[dt.date | None] = mapped_column(index=True)
     accepted_on: Mapped[dt.date | None]
     converted_on: Mapped[dt.date | None]
     outcome: Mapped[str] = mapped_column(Text, default="")

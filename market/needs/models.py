@@ -14,7 +14,14 @@ from market.orgs.models import Organisation
 
 class Need(Base):
     __tablename__ = "needs"
-    __table_args__ = (Index("ix_needs_status_published", "status", "published_at"),)
+    __table_args__ = (
+        # The "newest" order's keyset ranges (market.needs.queries._keyset_page) scan it backwards,
+        # one status at a time; it also serves every filter on status (and status, published_at).
+        Index("ix_needs_status_published_id", "status", "published_at", "id"),
+        # The progress figures: needs published in a period, grouped by day, county and industry
+        # (market.targets.metrics) from the index alone.
+        Index("ix_needs_published_county_industry", "published_at", "county", "industry"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from market.attachments import queries as attachments
@@ -94,11 +94,67 @@ def present(
     return NeedPublic.model_validate(need, from_attributes=True).model_copy(update=base)
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+class BadCursor(ValueError):
+    """An ``after`` cursor that this list did not hand out."""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page of the "newest" order ended: (open for responses first, then published_at
+    descending with undated last, then id descending). Encoded as ``<bucket>.<unix µs or ->.<id>``."""
+
+    bucket: int
+    published_us: int | None
+    id: int
+
+    def encode(self) -> str:
+        return f"{self.bucket}.{'-' if self.published_us is None else self.published_us}.{self.id}"
+
+    @classmethod
+    def decode(cls, raw: str) -> Cursor:
+        parts = raw.split(".")
+        try:
+            if len(parts) != 3 or parts[0] not in {"0", "1"}:
+                raise ValueError(raw)
+            published = None if parts[1] == "-" else int(parts[1])
+            cursor = cls(int(parts[0]), published, int(parts[2]))
+        except ValueError as exc:
+            raise BadCursor(raw) from exc
+        if cursor.id < 1 or cursor.id > 2**31 or (published is not None and not 0 <= published < 2**62):
+            raise BadCursor(raw)
+        return cursor
+
+    @classmethod
+    def of(cls, need: Need) -> Cursor:
+        bucket = 0 if need.status in {s.value for s in OPEN_FOR_RESPONSES} else 1
+        published = need.published_at
+        if published is not None and published.tzinfo is None:
+            published = published.replace(tzinfo=dt.UTC)
+        us = None if published is None else (published - _EPOCH) // dt.timedelta(microseconds=1)
+        return cls(bucket, us, need.id)
+
+    def published(self) -> dt.datetime | None:
+        if self.published_us is None:
+            return None
+        return _EPOCH + dt.timedelta(microseconds=self.published_us)
+
+
 def list_needs(
-    session: Session, user: User | None, f: NeedFilter, *, offset: int = 0, limit: int = 20, order: str = "newest"
+    session: Session,
+    user: User | None,
+    f: NeedFilter,
+    *,
+    offset: int = 0,
+    limit: int = 20,
+    order: str = "newest",
+    after: Cursor | None = None,
 ) -> tuple[Sequence[Need], int]:
     """Bureau staff see everything; an enterprise sees the public list plus its own; experts their
-    assigned needs; everyone else the published needs only."""
+    assigned needs; everyone else the published needs only. ``after`` (the "newest" order only)
+    continues from where a page ended by keyset: a deep page costs what the first one does."""
     stmt = select(Need).where(access.visible_needs(user))
     if f.mine:
         stmt = stmt.where(Need.org_id == (user.org_id if user is not None else -1))
@@ -119,6 +175,8 @@ def list_needs(
             like = f"%{term}%"
             stmt = stmt.where(or_(Need.title.ilike(like), Need.summary.ilike(like)))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    if after is not None or (order == "newest" and offset == 0):
+        return _keyset_page(session, stmt, after, limit), total
     # Lists of published needs put the ones open for responses first, whatever the order.
     open_first = case((Need.status.in_([s.value for s in OPEN_FOR_RESPONSES]), 0), else_=1)
     orders: dict[str, tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...]] = {
@@ -131,6 +189,42 @@ def list_needs(
         stmt.options(selectinload(Need.org)).order_by(*orders.get(order, orders["newest"])).offset(offset).limit(limit)
     ).all()
     return rows, total
+
+
+def _keyset_page(session: Session, stmt: Select[Need], after: Cursor | None, limit: int) -> list[Need]:
+    """The page of the "newest" order after ``after`` (from the start when None), read as
+    index-ordered ranges with a LIMIT each, never a sort of the list nor skipped rows: open for
+    responses first, then the others; within each the dated needs, one range per status
+    (``status = ?`` and published_at, id DESC: a backward scan of ix_needs_status_published_id,
+    merged here), then the undated ones (id DESC)."""
+    open_values = [s.value for s in OPEN_FOR_RESPONSES]
+    buckets = (open_values, [s.value for s in NeedStatus if s.value not in open_values])
+    here = None if after is None else (after.bucket, 0 if after.published_us is not None else 1)
+    rows: list[Need] = []
+    for segment in ((0, 0), (0, 1), (1, 0), (1, 1)):
+        if len(rows) >= limit or (here is not None and segment < here):
+            continue
+        bucket, undated = segment
+        want = limit - len(rows)
+        if undated:
+            part = stmt.where(Need.status.in_(buckets[bucket]), Need.published_at.is_(None))
+            if after is not None and segment == here:
+                part = part.where(Need.id < after.id)
+            rows.extend(session.scalars(part.options(selectinload(Need.org)).order_by(Need.id.desc()).limit(want)).all())
+            continue
+        found: list[Need] = []
+        for value in buckets[bucket]:
+            part = stmt.where(Need.status == value, Need.published_at.is_not(None))
+            if after is not None and segment == here:
+                part = part.where(tuple_(Need.published_at, Need.id) < tuple_(after.published(), after.id))
+            found.extend(
+                session.scalars(
+                    part.options(selectinload(Need.org)).order_by(Need.published_at.desc(), Need.id.desc()).limit(want)
+                ).all()
+            )
+        found.sort(key=lambda n: (Cursor.of(n).published_us or 0, n.id), reverse=True)
+        rows.extend(found[:want])
+    return rows
 
 
 def median_review_days(session: Session, recent: int = 200) -> float | None:

@@ -187,7 +187,8 @@ def filters_match(saved: SavedSearch, need: PublishedNeed) -> bool:
 
 
 def notify_matching_subscriptions(session: Session, need: PublishedNeed) -> int:
-    """When a need is published, each provider user whose subscription matches it hears once."""
+    """When a need is published (the worker's ``saved_search`` job, market.flows.SavedSearchHandler),
+    each provider user whose subscription matches it hears once."""
     rows = session.execute(
         select(SavedSearch, User)
         .join(User, User.id == SavedSearch.user_id)
@@ -200,9 +201,13 @@ def notify_matching_subscriptions(session: Session, need: PublishedNeed) -> int:
         )
         .order_by(SavedSearch.id)
     ).all()
+    # Told once, even when the job runs again (a lease that lapsed mid-way).
+    told = set(session.scalars(
+        select(Notification.user_id).where(Notification.kind == "subscription.match", Notification.link == f"/needs/{need.id}")
+    ))
     names: dict[int, str] = {}
     for saved, user in rows:
-        if user.id not in names and search_matches(saved, need):
+        if user.id not in names and user.id not in told and search_matches(saved, need):
             names[user.id] = saved.name
     for user_id, name in names.items():
         notify_users(session, [user_id], "subscription.match", f"订阅「{name}」有新需求：{need.title}", need.summary[:200], f"/needs/{need.id}")

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from market.outbox.models import OutboxEntry
 
-Topic = Literal["need", "provider", "mail", "match_alert"]
+Topic = Literal["need", "provider", "mail", "match_alert", "saved_search"]
 # Topics whose jobs a handler of their own does (market/mail/sender.py); every other topic is
 # index work for the search worker.
-JOB_TOPICS: Final = ("mail", "match_alert")
+JOB_TOPICS: Final = ("mail", "match_alert", "saved_search")
 
 
 def enqueue(session: Session, topic: Topic, record_id: int, op: Literal["upsert", "delete"] = "upsert") -> None:

@@ -1,7 +1,9 @@
 """What each target metric counts, read from the marketplace tables as dated events.
 
-Every metric yields events ``(day, county, industry, key)``; the progress computation only counts
-and groups them. Days are local dates in China Standard Time (UTC+8), so a need published at
+Every metric yields events ``(day, county, industry, key, count)``; the progress computation only
+adds and groups them. Needs and deals are counted by the database, grouped by local day, county
+and industry (rows bounded by days × counties × industries, not by the number of needs);
+recognitions, which are few and need the per-product first-reached rule, one event per product. Days are local dates in China Standard Time (UTC+8), so a need published at
 23:30 on 31 December in Jiaxing counts in that year even though it is stored in UTC.
 
 Definitions (the bureau's 口径):
@@ -35,11 +37,14 @@ Definitions (the bureau's 口径):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Date, func, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
 
 from market.db import CST
 from market.deals.models import Deal
@@ -58,10 +63,37 @@ def local_day(moment: dt.datetime) -> dt.date:
 
 @dataclass(frozen=True)
 class Event:
+    """What a metric counted: ``count`` things on ``day`` in a county and industry (the SQL
+    aggregates give one event per group; recognitions one per product)."""
+
     day: dt.date
     county: str | None
     industry: str | None
-    key: str  # what was counted, e.g. "need:12"
+    key: str  # what was counted, e.g. "need:12", or the group, e.g. "needs:2026-03-01:南湖区:家电"
+    count: int = 1
+
+
+def total(events: Iterable[Event]) -> int:
+    return sum(e.count for e in events)
+
+
+class local_date(FunctionElement[dt.date]):
+    """The local date (China Standard Time, UTC+8, no daylight saving) of a stored UTC moment,
+    computed by the database so that counts can be grouped by day there."""
+
+    type = Date()
+    inherit_cache = True
+    name = "local_date"
+
+
+@compiles(local_date)
+def _local_date_default(element: local_date, compiler: Any, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"
+
+
+@compiles(local_date, "postgresql")
+def _local_date_postgresql(element: local_date, compiler: Any, **kw: Any) -> str:
+    return f"CAST(({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC') + INTERVAL '8 hours' AS DATE)"
 
 
 @dataclass(frozen=True)
@@ -74,35 +106,34 @@ class Metric:
 
 
 def _needs_published(session: Session, start: dt.date, end: dt.date) -> list[Event]:
-    # A day's margin either side in UTC, then the exact local-date filter in Python.
-    lo = dt.datetime.combine(start - dt.timedelta(days=1), dt.time(), dt.UTC)
-    hi = dt.datetime.combine(end + dt.timedelta(days=2), dt.time(), dt.UTC)
+    # One indexed range (ix_needs_published_county_industry) grouped by local day, county and
+    # industry in the database: the rows returned are bounded by days × counties × industries,
+    # whatever the number of needs.
+    lo = dt.datetime.combine(start, dt.time(), CST).astimezone(dt.UTC)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), CST).astimezone(dt.UTC)
+    day = local_date(Need.published_at)
     rows = session.execute(
-        select(Need.id, Need.published_at, Need.county, Need.industry).where(
-            Need.published_at.is_not(None), Need.published_at >= lo, Need.published_at < hi
-        )
+        select(day, Need.county, Need.industry, func.count())
+        .where(Need.published_at.is_not(None), Need.published_at >= lo, Need.published_at < hi)
+        .group_by(day, Need.county, Need.industry)
     ).all()
-    events = []
-    for need_id, published_at, county, industry in rows:
-        if published_at is None:
-            continue
-        day = local_day(published_at)
-        if start <= day <= end:
-            events.append(Event(day, county, industry, f"need:{need_id}"))
-    return events
+    return [_group("needs", d, county, industry, n) for d, county, industry, n in rows]
 
 
 def _deals_signed(session: Session, start: dt.date, end: dt.date) -> list[Event]:
     rows = session.execute(
-        select(Deal.id, Deal.signed_on, Need.county, Need.industry)
+        select(Deal.signed_on, Need.county, Need.industry, func.count())
         .join(Need, Need.id == Deal.need_id)
         .where(Deal.signed_on.is_not(None), Deal.signed_on >= start, Deal.signed_on <= end)
+        .group_by(Deal.signed_on, Need.county, Need.industry)
     ).all()
-    return [
-        Event(signed_on, county, industry, f"deal:{deal_id}")
-        for deal_id, signed_on, county, industry in rows
-        if signed_on is not None
-    ]
+    return [_group("deals", d, county, industry, n) for d, county, industry, n in rows if d is not None]
+
+
+def _group(what: str, day: dt.date | str, county: str | None, industry: str | None, n: int) -> Event:
+    if isinstance(day, str):  # a driver that hands back the computed date as text
+        day = dt.date.fromisoformat(day)
+    return Event(day, county, industry, f"{what}:{day}:{county}:{industry}", int(n))
 
 
 def _first_of_kind(min_rank: int, group: str = "first_of_kind") -> Callable[[Session, dt.date, dt.date], list[Event]]:

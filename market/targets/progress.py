@@ -25,7 +25,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from market.db import CST, utcnow
-from market.targets.metrics import METRICS, Event
+from market.targets.metrics import METRICS, Event, total
 from market.targets.models import Target
 from market.targets.schemas import (
     CountyProgress,
@@ -104,7 +104,9 @@ def trend(events: Iterable[Event], start: dt.date, end: dt.date, by: str) -> lis
         y, m = (d.year, d.month) if isinstance(d, dt.date) else d
         return f"{y}-{m:02d}" if by == "month" else f"{y}Q{(m - 1) // 3 + 1}"
 
-    counts = Counter(label(e.day) for e in events)
+    counts: Counter[str] = Counter()
+    for e in events:
+        counts[label(e.day)] += e.count
     periods: list[str] = []
     for ym in _months(start, end):
         lab = label(ym)
@@ -126,7 +128,7 @@ def target_progress(
     start, end = spec.period_start, spec.period_end
     upto = min(as_of, end)
     counted = [e for e in events if start <= e.day <= upto]
-    actual = len(counted)
+    actual = total(counted)
     total_days = (end - start).days + 1
     elapsed = 0 if as_of < start else (upto - start).days + 1
     expected = round(spec.value * elapsed / total_days, 1)
@@ -142,7 +144,11 @@ def target_progress(
         on_track = projected >= spec.value
         status = "已完成" if actual >= spec.value else ("进度正常" if on_track else "进度滞后")
 
-    by_county_count = Counter(e.county or UNKNOWN for e in counted)
+    by_county_count: Counter[str] = Counter()
+    by_industry_count: Counter[str] = Counter()
+    for e in counted:
+        by_county_count[e.county or UNKNOWN] += e.count
+        by_industry_count[e.industry or UNKNOWN] += e.count
     names = list(counties) + sorted(c for c in by_county_count if c not in counties)
     county_rates = {
         c: r for c in names if (r := rate(by_county_count.get(c, 0), spec.county_values.get(c))) is not None
@@ -160,7 +166,6 @@ def target_progress(
         )
         for c in names
     ]
-    by_industry_count = Counter(e.industry or UNKNOWN for e in counted)
     by_industry = [
         IndustryProgress(industry=i, actual=n)
         for i, n in sorted(by_industry_count.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -286,7 +291,7 @@ def actuals_without_targets(session: Session, year: int, as_of: dt.date | None =
         by_county: dict[str, int] = {}
         for e in events:
             if e.county:
-                by_county[e.county] = by_county.get(e.county, 0) + 1
-        out.append(Actual(code, m.label, m.unit, len(events), dict(sorted(by_county.items(), key=lambda kv: -kv[1]))))
+                by_county[e.county] = by_county.get(e.county, 0) + e.count
+        out.append(Actual(code, m.label, m.unit, total(events), dict(sorted(by_county.items(), key=lambda kv: -kv[1]))))
     return out
 

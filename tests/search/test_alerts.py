@@ -108,9 +108,10 @@ def test_saved_searches_also_match_by_meaning(
         db_factory, search_client, embedder, AlertSettings(top_n=0, saved_search_similarity=0.6), prefix=prefix
     )
     assert handler.run_once() == 1
+    assert flows.SavedSearchHandler(db_factory).run_once() == 1
     with session_scope(db_factory) as s:
         notes = list(s.scalars(select(Notification).where(Notification.kind == "subscription.match")))
     told = {n.user_id: n.title for n in notes}
-    assert len(notes) == 2 and set(told) == {ids["words"], ids["near"]}  # words at publication, meaning now; once each
+    assert len(notes) == 2 and set(told) == {ids["words"], ids["near"]}  # words by the saved_search job, meaning by this one; once each
     assert told[ids["near"]].startswith("订阅「注塑节能」有相近的新需求")
     assert {n.link for n in notes} == {f"/needs/{need_id}"}

@@ -41,3 +41,55 @@ def test_recommendations_both_ways_with_chinese_reasons(
         assert "机密" not in repr([r.model_dump() for r in needs])
         with pytest.raises(NotFound):
             recommend_providers(search_client, s, 123456, embedder, prefix=prefix)
+
+
+def test_recommended_needs_embed_a_large_profile_in_one_call_then_from_the_cache(
+    db_factory: sessionmaker[Session], search_client: MeiliClient, prefix: str, embedder: HashEmbedder
+) -> None:
+    """After a profile of 20 new capability items is saved, the recommendation embeds the item
+    titles as ONE batched call (not one per item) and no passage; the next one embeds nothing."""
+    import uuid
+
+    from sqlalchemy import select
+
+    from market.orgs.models import CapabilityItem, ProviderProfile
+    from matching.embedders import BatchingEmbedder
+
+    class Counting:
+        def __init__(self, inner: HashEmbedder) -> None:
+            self.inner, self.name, self.dim = inner, inner.name, inner.dim
+            self.query_calls: list[int] = []
+            self.passage_calls: list[int] = []
+
+        def embed_queries(self, texts):  # type: ignore[no-untyped-def]
+            self.query_calls.append(len(texts))
+            return self.inner.embed_queries(texts)
+
+        def embed_passages(self, texts):  # type: ignore[no-untyped-def]
+            self.passage_calls.append(len(texts))
+            return self.inner.embed_passages(texts)
+
+    ensure_indexes(search_client, prefix)
+    with session_scope(db_factory) as s:
+        # Texts no earlier test embedded (the query-vector cache lives as long as the process).
+        fresh = uuid.uuid4().hex[:8]
+        org_id = make_provider(s, item=f"印染废水余热回收示范工程{fresh}").id
+        for i in range(3):
+            make_need(s, title=f"注塑车间余热回收改造{i}")
+    drain_once(db_factory, search_client, embedder, WorkerConfig(prefix=prefix))
+    with session_scope(db_factory) as s:
+        profile = s.scalar(select(ProviderProfile).where(ProviderProfile.org_id == org_id))
+        assert profile is not None
+        s.add_all(
+            CapabilityItem(profile_id=profile.id, kind="project", title=f"大型画像能力条目{i}：余热回收与能耗监测{fresh}")
+            for i in range(19)
+        )
+    counting = Counting(embedder)
+    runtime_like = BatchingEmbedder(counting)  # type: ignore[arg-type]
+    with db_factory() as s:
+        first = recommend_needs(search_client, s, org_id, runtime_like, prefix=prefix, limit=50)
+        assert first
+        assert counting.query_calls == [20] and counting.passage_calls == []
+        again = recommend_needs(search_client, s, org_id, runtime_like, prefix=prefix, limit=50)
+        assert [r.id for r in again] == [r.id for r in first]
+        assert counting.query_calls == [20] and counting.passage_calls == []

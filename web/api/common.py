@@ -12,3 +12,5 @@ class Paginated(BaseModel, Generic[T]):
     total: int
     page: int
     per_page: int
+    # Lists that page by keyset: pass as ``after`` for the next page (None on the last page).
+    next_after: str | None = None

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -75,11 +76,43 @@ def list_needs(
     batch_id: Annotated[int | None, Query(ge=1, le=DB_INT_MAX)] = None,
     mine: Annotated[bool, Query(description="仅本单位的需求")] = False,
     order: Annotated[str, Query(pattern="^(newest|updated|deadline|budget)$")] = "newest",
+    after: Annotated[
+        str | None, Query(max_length=40, description="按最新排序继续翻页：上一页返回的 next_after（深页请用它，不用 page）")
+    ] = None,
 ) -> Paginated[NeedPublic]:
-    """需求列表：未登录只见已发榜需求；企业可加 mine=true 查看本单位全部需求；科技局可见全部。"""
+    """需求列表：未登录只见已发榜需求；企业可加 mine=true 查看本单位全部需求；科技局可见全部。
+    按页码至多翻到第 MAX_OFFSET 条；更深处用 after（按最新排序，每页代价与第一页相同）。"""
     f = NeedFilter(q=q, status=status_, industry=industry, county=county, track=track, batch_id=batch_id, mine=mine)
-    rows, total = queries.list_needs(session, user, f, offset=page.offset, limit=page.per_page, order=order)
-    return Paginated(items=views.need_list(session, user, rows), total=total, page=page.page, per_page=page.per_page)
+    cursor = None
+    if after is not None:
+        if order != "newest":
+            _invalid("after", "仅按最新排序（order=newest）时可用")
+        if page.page != 1:
+            _invalid("after", "不能与 page 同时使用")
+        try:
+            cursor = queries.Cursor.decode(after)
+        except queries.BadCursor:
+            _invalid("after", "不是本列表给出的翻页位置，请使用上一页返回的 next_after")
+    elif page.offset + page.per_page > MAX_OFFSET:
+        _invalid("page", f"按页码只能翻到前 {MAX_OFFSET} 条，更深处请用 after（上一页返回的 next_after）或缩小筛选范围")
+    rows, total = queries.list_needs(
+        session, user, f, offset=page.offset, limit=page.per_page, order=order, after=cursor
+    )
+    next_after = (
+        queries.Cursor.of(rows[-1]).encode() if order == "newest" and len(rows) == page.per_page else None
+    )
+    return Paginated(
+        items=views.need_list(session, user, rows), total=total, page=page.page, per_page=page.per_page,
+        next_after=next_after,
+    )
+
+
+# Offset pages cost what they skip; beyond this the list is walked by keyset (``after``).
+MAX_OFFSET = 2000
+
+
+def _invalid(field: str, message: str) -> NoReturn:
+    raise RequestValidationError([{"loc": ("query", field), "msg": message, "type": "value_error"}])
 
 
 @router.post("", response_model=NeedSaved, status_code=status.HTTP_201_CREATED, responses=RESPONSES_WRITE)

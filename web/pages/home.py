@@ -47,12 +47,12 @@ def home(request: Request, session: SessionDep, user: PageUser) -> Response:
         {"label": "在榜需求", "value": open_total, "sub": "已发榜及后续阶段"},
         {
             "label": f"{today.year}年发榜",
-            "value": len(metrics.collect(session, "needs_published", start, today)),
+            "value": metrics.total(metrics.collect(session, "needs_published", start, today)),
             "sub": "按发布日期统计",
         },
         {
             "label": f"{today.year}年签约对接",
-            "value": len(metrics.collect(session, "deals_signed", start, today)),
+            "value": metrics.total(metrics.collect(session, "deals_signed", start, today)),
             "sub": "揭榜对接转化",
         },
         {"label": "已认证揭榜方", "value": providers_total, "sub": "高校、院所、服务商"},

@@ -156,6 +156,10 @@ def row_from_view(view: Any) -> Row:
     )
 
 
+# The deepest page of the needs list (the index's pagination stops at its total-hits limit too).
+MAX_LIST_PAGES = 100
+
+
 @router.get("/needs")
 def needs_list(
     request: Request,
@@ -189,6 +193,11 @@ def needs_list(
         "match": "all" if match_all else None,
     }
     labels = {"track": dict(TRACKS), "status": {str(k): v for k, v in NEED_LABELS.items()}}
+    # Deep offsets cost what they skip (and the index stops at its total-hits limit): the list goes
+    # as deep as MAX_LIST_PAGES pages; a deeper number is read as the last of them and sent on to
+    # the last page there is (one redirect, below).
+    requested = page_no
+    page_no = min(page_no, MAX_LIST_PAGES)
     rows: list[Row] = []
     facets: dict[str, dict[str, int]] = {}
     fallback = False
@@ -262,8 +271,8 @@ def needs_list(
             facets = {}
     facet_groups = facet_links(params, facets, FACET_TITLES, labels)
     base_query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    total_pages = max(1, -(-total // PER_PAGE))
-    if page_no > total_pages:
+    total_pages = max(1, min(-(-total // PER_PAGE), MAX_LIST_PAGES))
+    if requested > total_pages:
         # A page beyond the last (an old link, a hand-typed number) shows the last one.
         return RedirectResponse(f"/needs?{base_query}&page={total_pages}".replace("?&", "?"), status_code=303)
     batch = batches.get_batch(session, batch_id) if batch_id else None
@@ -275,6 +284,8 @@ def needs_list(
             "total": total,
             "page": page_no,
             "total_pages": total_pages,
+            "pages_capped": total > MAX_LIST_PAGES * PER_PAGE,
+            "listed_max": MAX_LIST_PAGES * PER_PAGE,
             "params": params,
             "facets": facet_groups,
             "fallback": fallback,

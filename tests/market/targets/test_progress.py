@@ -229,3 +229,55 @@ def test_counts_from_the_tables(session: Session, bureau: User, enterprise: User
     assert cum.actual == 2 and cum.completion_rate == 0.05
     needs_cum = next(t for t in r2023.targets if t.metric == "needs_published" and t.year == 2023)
     assert needs_cum.actual == 4 and needs_cum.cumulative
+
+
+def test_progress_reads_aggregates_whatever_the_number_of_events(
+    session: Session, bureau: User, enterprise: User
+) -> None:
+    """The dashboard's and the Excel's report (progress_report) counts in SQL: the same
+    statements, and rows bounded by days × counties × industries, for 4 needs and deals as for 60."""
+    from sqlalchemy import event
+
+    targets.seed_policy_targets(session)
+    provider = make_org(session, "浙江某大学", kind="university", county="南湖区", industry=None)
+    prov_user = make_user(session, provider)
+
+    def add(n: int) -> None:
+        for i in range(n):
+            # Two local days, two counties: 4 groups however many needs.
+            need = add_need(
+                session, enterprise.org, enterprise, utc(f"2022-03-0{1 + i % 2}T0{i % 2}:00:00"),
+                "南湖区" if i % 4 < 2 else "海宁市",
+            )
+            add_deal(session, need, provider, prov_user, dt.date(2022, 4, 1 + i % 2), "signed")
+
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    def measure() -> tuple[int, int, int]:
+        statements.clear()
+        bind = session.get_bind()
+        event.listen(bind, "before_cursor_execute", count)
+        try:
+            report = progress_report(session, 2022, as_of=dt.date(2022, 12, 31))
+        finally:
+            event.remove(bind, "before_cursor_execute", count)
+        by = {(t.metric, t.year): t for t in report.targets}
+        return len(statements), by[("needs_published", 2022)].actual, by[("deals_signed", 2022)].actual
+
+    add(4)
+    few = measure()
+    assert few[1:] == (4, 4)
+    add(56)
+    many = measure()
+    assert many[1:] == (60, 60)
+    assert many[0] == few[0]
+    # And what the metrics hand back is one event per (day, county, industry) group.
+    from market.targets.metrics import collect
+
+    groups = collect(session, "needs_published", dt.date(2022, 1, 1), dt.date(2022, 12, 31))
+    assert len(groups) == 4 and sum(e.count for e in groups) == 60
+    deals = collect(session, "deals_signed", dt.date(2022, 1, 1), dt.date(2022, 12, 31))
+    assert len(deals) == 4 and sum(e.count for e in deals) == 60

@@ -3,13 +3,15 @@ from __future__ import annotations
 import datetime as dt
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from market.batches.models import Batch
+from market.flows import SavedSearchHandler
 from market.notifications import service as notify
 from market.notifications.models import Notification
 from market.orgs.models import User
+from market.outbox.models import OutboxEntry
 from tests import factories
 
 
@@ -55,7 +57,8 @@ def test_saved_search_crud_is_for_providers_and_private(
 
 
 def test_publishing_a_batch_notifies_matching_subscribers_once(
-    client: TestClient, session: Session, enterprise_user: User, provider_user: User, other_provider_user: User, bureau_user: User, auth
+    client: TestClient, session: Session, session_factory: sessionmaker[Session], enterprise_user: User,
+    provider_user: User, other_provider_user: User, bureau_user: User, auth,
 ) -> None:
     def subscribe(user: User, **body: object) -> None:
         r = client.post("/api/v1/saved-searches", json={"name": "订阅", **body}, headers=auth(user))
@@ -76,9 +79,24 @@ def test_publishing_a_batch_notifies_matching_subscribers_once(
     def matches(user: User) -> list[Notification]:
         return list(session.scalars(select(Notification).where(Notification.user_id == user.id, Notification.kind == "subscription.match")))
 
+    # Publishing only wrote the job; the worker's handler tells the subscribers, after it.
+    session.expire_all()
+    assert matches(provider_user) == []
+    assert session.scalar(
+        select(OutboxEntry.status).where(OutboxEntry.topic == "saved_search", OutboxEntry.record_id == need.id)
+    ) == "pending"
+    handler = SavedSearchHandler(session_factory)
+    assert handler.run_once() == 1
+    session.expire_all()
     got = matches(provider_user)
     assert len(got) == 1 and need.title in got[0].title and got[0].link == f"/needs/{need.id}"
     assert matches(other_provider_user) == [] and matches(silent) == []
+    # Run again (a lapsed lease): still told once.
+    session.execute(update(OutboxEntry).where(OutboxEntry.topic == "saved_search").values(status="pending", next_attempt_at=dt.datetime(2000, 1, 1, tzinfo=dt.UTC)))
+    session.commit()
+    assert handler.run_once() == 1
+    session.expire_all()
+    assert len(matches(provider_user)) == 1
 
 
 def test_search_matching_rules(session: Session, enterprise_user: User) -> None:

@@ -246,3 +246,23 @@ def test_expert_scores_an_assigned_need(
     )
     c = login(enterprise_user)
     assert c.get("/expert").status_code == 403
+
+
+def test_need_list_pages_stop_at_a_bounded_depth(
+    client: TestClient, session: Session, enterprise_org: Organisation, monkeypatch
+) -> None:
+    import web.pages.needs as needs_pages
+
+    monkeypatch.setattr(needs_pages, "MAX_LIST_PAGES", 2)
+    for i in range(25):
+        factories.create_need(session, org=enterprise_org, status="published", title=f"分页深度测试需求{i:02d}")
+    session.commit()
+    r = client.get("/needs", params={"page": "3", "sort": "newest"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("page=2") and "sort=newest" in r.headers["location"]
+    page = client.get("/needs", params={"page": "2"})
+    assert page.status_code == 200
+    assert "第 2 / 2 页" in page.text
+    assert "按页只列出前 20 项" in page.text
+    # Newest first: the last created is on page 1, the oldest beyond the bound.
+    assert "分页深度测试需求24" in client.get("/needs").text
+    assert "分页深度测试需求00" not in page.text
