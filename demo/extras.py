@@ -511,6 +511,38 @@ def policy_2026(ctx: Context) -> None:
     ctx.counts["2026年认定定价"] = priced
 
 
+_GREEN = ("低能耗永磁同步电机", "可回收铝合金门窗型材", "水性环保涂料", "节能型商用冷柜")
+
+
+def green_design(ctx: Context) -> None:
+    """国家级绿色设计产品: four enterprises' products, applied for, reviewed and recognised through
+    the recognitions service (the policy funds the national level only)."""
+    from market.errors import DomainError
+    from market.recognitions import service as rec_service
+    from market.recognitions.schemas import RecognitionCreate, RecognitionDecision, RecognitionReview
+
+    n = 0
+    for k, (product, year) in enumerate(zip(_GREEN, (2024, 2025, 2025, 2026), strict=True)):
+        ent = ctx.corpus.enterprises[(k * 9 + 2) % len(ctx.corpus.enterprises)]
+        applicant = _user(ctx, ctx.admin_of[ctx.org_id[ent.key]])
+        applied = _at(dt.date(year, 5, 10 + k))
+        decided = _at(min(DEMO_TODAY - dt.timedelta(days=10), dt.date(year, 9, 20 + k)))
+        try:
+            with _Stamp(ctx, applied):
+                rec = rec_service.apply(ctx.session, applicant, RecognitionCreate(
+                    product_name=product, category="green_design", level="national", year=year,
+                    description=f"{product}入选工业和信息化部绿色设计产品名单。"))  # fmt: skip
+                rec_service.review(ctx.session, _user(ctx, ctx.reviewer), rec.id, RecognitionReview(notes="名单与证明材料一致。"))
+            with _Stamp(ctx, decided):
+                rec_service.recognise(ctx.session, _user(ctx, ctx.bureau_admin), rec.id,
+                                      RecognitionDecision(notes=f"证书编号：工信部绿色设计〔{year}〕{31 + k}号"))  # fmt: skip
+        except DomainError:
+            continue
+        rec.created_at, rec.reviewed_at, rec.recognised_at, rec.decided_at = applied, applied, decided, decided
+        n += 1
+    ctx.counts["绿色设计产品"] = n
+
+
 def payouts(ctx: Context) -> None:
     """奖补兑现: most awards of past years are paid (in the spring payment batch of the next year,
     a few in two instalments); this year's are still due."""
@@ -561,7 +593,7 @@ def mail_history(ctx: Context) -> None:
 
 STEPS: tuple[Callable[[Context], None], ...] = (
     refine_together, expert_reviews, access_grants, team_proposals, milestones, objections, saved_searches,
-    notifications, attachments, mail_preferences, questions, messages, policy_2026, payouts, mail_history,
+    notifications, attachments, mail_preferences, questions, messages, policy_2026, green_design, payouts, mail_history,
 )  # fmt: skip
 
 

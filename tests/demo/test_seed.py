@@ -44,7 +44,8 @@ def test_seed_twice_does_not_double(session: Session) -> None:
     assert added["Need"] == len(corpus.needs)
     assert added["Response"] == len(corpus.responses)
     assert added["Deal"] == len(corpus.deals)
-    assert added["Recognition"] == len(corpus.recognitions)
+    # The corpus's recognitions and the 绿色设计产品 the extras apply for through the service.
+    assert added["Recognition"] == len(corpus.recognitions) + first.counts["绿色设计产品"] > len(corpus.recognitions)
     assert added["CapabilityItem"] == sum(len(p.items) for p in corpus.providers)
     assert added["Organisation"] >= len(corpus.enterprises) + len(corpus.providers)
     # Every seeded object is audited and needs/providers are queued for the search index.
@@ -136,7 +137,9 @@ def test_every_feature_is_in_use(session: Session) -> None:
     assert count(NeedObjection, NeedObjection.resolved.is_(False)) == 1 and count(NeedObjection) == 2
     assert count(SavedSearch) >= 10 and count(Notification, Notification.read_at.is_(None)) >= 10
     cats = {(c, lv) for c, lv in session.execute(select(Recognition.category, Recognition.level).where(Recognition.status == "recognised")).all()}
-    assert {c for c, _ in cats} == {"equipment", "material", "software", "tech_center", "innovation_center", "innovation_project"}
+    assert {c for c, _ in cats} == {"equipment", "material", "software", "tech_center", "innovation_center", "innovation_project",
+                                    "green_design"}
+    assert {lv for c, lv in cats if c == "green_design"} == {"national"}
     assert {"municipal", "provincial", "national", "international", "provincial_new_product"} <= {lv for _, lv in cats}
     # Attachments are real files whose bytes match their names, the same on every run.
     atts = session.scalars(select(Attachment)).all()
