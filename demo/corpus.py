@@ -1327,7 +1327,9 @@ def _make_recognitions(
                 else f"CHN-FIRST-{year}-{rng.randint(100, 999)}"
             )
         insured = premium = None
-        if category in ("equipment", "material") and rng.random() < 0.3:
+        # Only 首台（套） carries the insurance subsidy (the policy has none for 首批次); the draw
+        # stays so the rest of the corpus is as before.
+        if category in ("equipment", "material") and rng.random() < 0.3 and category == "equipment":
             insured = float(rng.choice((200, 300, 500, 800, 1200)))
             premium = round(insured * rng.uniform(0.008, 0.02), 1)
         rec = DemoRecognition(

@@ -16,17 +16,19 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from demo import files
-from demo.corpus import DEMO_EXPERT_LOGIN, DEMO_PROVIDER_LOGIN, DEMO_TODAY, DemoCorpus
+from demo.corpus import DEMO_ENTERPRISE_LOGIN, DEMO_EXPERT_LOGIN, DEMO_PROVIDER_LOGIN, DEMO_TODAY, DemoCorpus
 from market.attachments.models import Attachment
 from market.batches.models import Batch
 from market.deals.models import Deal, DealMilestone
+from market.mail.models import MailMessage
 from market.needs.models import ExpertAssignment, Need, NeedAccessGrant, NeedComment, NeedObjection
 from market.notifications.models import Notification, SavedSearch
 from market.orgs.models import Organisation, User
+from market.outbox.models import OutboxEntry
 from market.recognitions.models import Recognition
 from market.responses.models import Response, ResponseScore
 from market.vocab import REVIEW_CRITERIA
@@ -205,6 +207,8 @@ def objections(ctx: Context) -> None:
     ]  # fmt: skip
     for need, user, body, resolved, resolution in rows:
         ctx.session.add(NeedObjection(need_id=need.id, user_id=user, body=body, resolved=resolved, resolution=resolution,
+                                      resolved_by=ctx.bureau_admin if resolved else None,
+                                      resolved_at=_at(DEMO_TODAY - dt.timedelta(days=1)) if resolved else None,
                                       at=_at(DEMO_TODAY - dt.timedelta(days=3))))  # fmt: skip
     ctx.counts["公示异议"] = len(rows)
 
@@ -303,9 +307,293 @@ def attachments(ctx: Context) -> None:
     ctx.counts["附件"] = n
 
 
+# ---- steps through the services (Q&A, messages, policy versions, payouts, mail) ------------------
+# A service stamps what it writes with the clock; these steps move each event's rows (and the
+# notifications and mails it queued) back to the event's demo date. A mail of an event older than
+# RECENT_MAIL counts as delivered long ago (step ``mail_history``): the first start delivers only
+# the handful of recent ones into the Maildir, never years of old mail.
+RECENT_MAIL = dt.timedelta(days=2)
+
+
+class _Stamp:
+    """Rows of notifications and mails queued inside the block are dated ``moment``."""
+
+    def __init__(self, ctx: Context, moment: dt.datetime) -> None:
+        self.ctx, self.moment = ctx, moment
+
+    def __enter__(self) -> None:
+        self.n0 = self.ctx.session.scalar(select(func.max(Notification.id))) or 0
+        self.m0 = self.ctx.session.scalar(select(func.max(MailMessage.id))) or 0
+
+    def __exit__(self, *exc: object) -> None:
+        s = self.ctx.session
+        s.flush()
+        read = self.moment + dt.timedelta(hours=3) if self.moment.date() < DEMO_TODAY - dt.timedelta(days=20) else None
+        s.execute(update(Notification).where(Notification.id > self.n0).values(created_at=self.moment, read_at=read)
+                  .execution_options(synchronize_session=False))  # fmt: skip
+        s.execute(update(MailMessage).where(MailMessage.id > self.m0).values(created_at=self.moment)
+                  .execution_options(synchronize_session=False))  # fmt: skip
+
+
+def _user(ctx: Context, uid: int) -> User:
+    user = ctx.session.get(User, uid)
+    assert user is not None
+    return user
+
+
+def mail_preferences(ctx: Context) -> None:
+    """A few users chose how they get mail: the demo enterprise reads proposals and Q&A in a daily
+    digest, the demo provider turned off mail of new matching needs, two more followed suit."""
+    from market.mail import preferences
+
+    ent = ctx.session.scalar(select(User.id).where(User.email == DEMO_ENTERPRISE_LOGIN))
+    prov = ctx.session.scalar(select(User.id).where(User.email == DEMO_PROVIDER_LOGIN))
+    rows = [(ent, "responses", "digest"), (prov, "matching", "off"),
+            (ctx.admin_of[ctx.org_id[ctx.corpus.enterprises[3].key]], "decisions", "digest"),
+            (ctx.admin_of[ctx.org_id[ctx.corpus.providers[7].key]], "reminders", "off")]  # fmt: skip
+    for uid, category, mode in rows:
+        if uid is not None:
+            preferences.set_mode(ctx.session, uid, category, mode)
+    ctx.counts["邮件偏好"] = len(rows)
+
+
+_QUESTIONS = (
+    ("现有设备的型号和数量是多少？改造期间是否允许停机？", "现有同类设备 12 台，可安排在周末分批停机改造，每次不超过 48 小时。"),
+    ("验收时以哪家检测机构的报告为准？是否接受第三方检测？", "接受具有 CMA 资质的第三方检测机构出具的报告，检测费用由我方承担。"),
+    ("现场能否提供历史生产数据用于建模？大约有多长时间的数据？", "可提供近两年的工艺参数和质检记录，签订保密协议后开放。"),
+    ("项目经费是否可以分阶段支付？首付比例大约多少？", "按里程碑分三期支付，合同签订后首付 30%。"),
+    ("是否要求揭榜方在嘉兴设立项目团队或驻场人员？", "试运行阶段需要至少 1 名工程师驻场，其余工作可远程完成。"),
+    ("知识产权如何归属？双方共有是否可以接受？", "背景知识产权归各自所有，项目形成的成果双方共有，具体在合同中约定。"),
+)
+_HIDDEN_QUESTION = "我公司代理各类进口检测设备，价格优惠，欢迎联系销售热线了解详情。"
+
+
+def questions(ctx: Context) -> None:
+    """答疑 on some needs taking responses: providers ask, the enterprise answers most, the bureau
+    one it was asked about, one advertisement hidden with a reason, some still waiting."""
+    from market.errors import DomainError
+    from market.questions import service as qa
+    from market.questions.schemas import AnswerIn, HideIn, QuestionIn
+
+    rng = ctx.rng("questions")
+    providers = [ctx.admin_of[ctx.org_id[p.key]] for p in ctx.corpus.providers]
+    asked = answered = 0
+    hidden = by_bureau = False
+    open_needs = [n for n in _needs(ctx, "published", "taken_up") if n.disclosure == "public"]
+    for k, need in enumerate(open_needs[:30]):
+        if k % 3 == 2:
+            continue
+        pub = _day(need.published_at)
+        for j in range(rng.randint(1, 3)):
+            body, reply = _QUESTIONS[(k + j) % len(_QUESTIONS)]
+            asker = _user(ctx, rng.choice(providers))
+            when = _at(min(DEMO_TODAY, pub + dt.timedelta(days=2 + 3 * j)), 9)
+            try:
+                with _Stamp(ctx, when):
+                    q = qa.ask(ctx.session, asker, need.id, QuestionIn(body=body))
+            except DomainError:
+                continue
+            q.created_at = when
+            asked += 1
+            if when.date() >= DEMO_TODAY - dt.timedelta(days=1) or rng.random() < 0.15:
+                continue  # still waiting for an answer
+            answer_at = _at(min(DEMO_TODAY, when.date() + dt.timedelta(days=rng.randint(1, 3))), 15)
+            who = ctx.reviewer if not by_bureau else ctx.admin_of[need.org_id]
+            by_bureau = True
+            with _Stamp(ctx, answer_at):
+                qa.answer(ctx.session, _user(ctx, who), q.id, AnswerIn(body=reply if who != ctx.reviewer else "经与企业确认：" + reply))
+            q.answered_at = answer_at
+            answered += 1
+        if not hidden:
+            asker = _user(ctx, providers[-1])
+            when = _at(min(DEMO_TODAY, pub + dt.timedelta(days=4)), 11)
+            try:
+                with _Stamp(ctx, when):
+                    q = qa.ask(ctx.session, asker, need.id, QuestionIn(body=_HIDDEN_QUESTION))
+                    qa.hide(ctx.session, _user(ctx, ctx.bureau_admin), q.id, HideIn(reason="与需求无关的广告内容"))
+            except DomainError:
+                continue
+            q.created_at = when
+            q.hidden_at = when + dt.timedelta(hours=2)
+            hidden = True
+            asked += 1
+    # Yesterday's questions, not answered yet: their mails are the recent ones the first start sends.
+    for k, need in enumerate(open_needs[30:34]):
+        when = _at(DEMO_TODAY - dt.timedelta(days=1), 9 + k)
+        try:
+            with _Stamp(ctx, when):
+                q = qa.ask(ctx.session, _user(ctx, providers[k * 7 % len(providers)]), need.id, QuestionIn(body=_QUESTIONS[k][0]))
+        except DomainError:
+            continue
+        q.created_at = when
+        asked += 1
+    ctx.counts["答疑提问"] = asked
+    ctx.counts["答疑答复"] = answered
+
+
+_THREAD = (
+    ("provider", "贵方提出的检测节拍要求，是否包含上下料时间？"),
+    ("enterprise", "包含上下料，整体节拍按 12 秒/件计算。"),
+    ("provider", "明白。我们下周安排工程师到现场采集样件，方便的话请提供联系人。"),
+    ("enterprise", "可以，联系人为设备部王工，现场时间周二或周四均可。"),
+)
+
+
+def messages(ctx: Context) -> None:
+    """对接沟通 on some selected and shortlisted proposals: short threads, the older messages read
+    by the other side (read receipts), one with the provider's test report attached (PDF)."""
+    from market.errors import DomainError
+    from market.messages import service as msg
+    from market.messages.schemas import MessageIn
+
+    rng = ctx.rng("messages")
+    rows = ctx.session.scalars(select(Response).where(Response.status.in_(("shortlisted", "selected"))).order_by(Response.id.desc())).all()
+    threads = posted = 0
+    attached = False
+    for resp in rows[:60]:
+        if rng.random() > 0.3:
+            continue
+        need = ctx.session.get(Need, resp.need_id)
+        assert need is not None
+        sides = {"provider": _user(ctx, ctx.admin_of[resp.org_id]), "enterprise": _user(ctx, ctx.admin_of[need.org_id])}
+        start = min(DEMO_TODAY, _day(resp.created_at) + dt.timedelta(days=3))
+        n = 0
+        for j, (side, body) in enumerate(_THREAD[: rng.randint(2, 4)]):
+            when = _at(min(DEMO_TODAY, start + dt.timedelta(days=2 * j)), 10 + j)
+            try:
+                with _Stamp(ctx, when):
+                    m = msg.post(ctx.session, sides[side], resp.id, MessageIn(body=body))
+                    if not attached and side == "provider" and j == 2:
+                        msg.add_attachment(ctx.session, sides[side], m.id, filename="样件检测报告.pdf", max_bytes=5_000_000,
+                                           data=files.pdf("样件检测报告", [need.title, "检测节拍：11.6 s/件", "误判率：0.8%"]))  # fmt: skip
+                        attached = True
+            except DomainError:
+                break
+            m.created_at = when
+            n += 1
+            # The other side opened the thread the next day unless it is the latest message.
+            if when.date() < DEMO_TODAY - dt.timedelta(days=1) and j < 3:
+                m.read_at = when + dt.timedelta(hours=20)
+        threads += n > 0
+        posted += n
+        if threads >= 12:
+            break
+    ctx.counts["对接沟通"] = posted
+    ctx.counts["附件"] = ctx.counts.get("附件", 0) + int(attached)
+
+
+def policy_2026(ctx: Context) -> None:
+    """The 2026 policy: the bureau's reviewer drafts the new table, its administrator publishes it
+    (two people, as the policy-versions service requires); the year's recognitions are priced."""
+    import json
+    from importlib import resources
+
+    from demo.seed import _price_award
+    from market.recognitions import policy_versions
+
+    data = json.loads(resources.files("market.recognitions").joinpath("policies/jiaxing-2022.json").read_text("utf-8"))
+    data.update(version="jiaxing-2026.1", effective_from="2026-01-01", valid_until="2028-12-31",
+                title="嘉兴市首台（套）装备、首批次新材料、首版次软件及创新平台奖励政策（2026 年版）",
+                validity_note="自 2026 年 1 月 1 日起施行，有效期至 2028 年 12 月 31 日")  # fmt: skip
+    from market.recognitions.models import PolicyVersion
+
+    if ctx.session.scalar(select(PolicyVersion.id).where(PolicyVersion.version == data["version"])) is not None:
+        return  # the bureau already has it
+    row = policy_versions.draft(ctx.session, _user(ctx, ctx.reviewer), data)
+    row.created_at = _at(dt.date(2026, 1, 8))
+    policy_versions.publish(ctx.session, _user(ctx, ctx.bureau_admin), row.id, "与 2022 年版金额一致，延续三年。")
+    row.published_at = _at(dt.date(2026, 1, 12))
+    priced = 0
+    for rec in ctx.session.scalars(select(Recognition).where(Recognition.status == "recognised", Recognition.award_wan.is_(None),
+                                                         Recognition.year >= 2026).order_by(Recognition.id)):  # fmt: skip
+        priced += _price_award(ctx.session, rec)
+    ctx.counts["政策版本"] = 1
+    ctx.counts["2026年认定定价"] = priced
+
+
+_GREEN = ("低能耗永磁同步电机", "可回收铝合金门窗型材", "水性环保涂料", "节能型商用冷柜")
+
+
+def green_design(ctx: Context) -> None:
+    """国家级绿色设计产品: four enterprises' products, applied for, reviewed and recognised through
+    the recognitions service (the policy funds the national level only)."""
+    from market.errors import DomainError
+    from market.recognitions import service as rec_service
+    from market.recognitions.schemas import RecognitionCreate, RecognitionDecision, RecognitionReview
+
+    n = 0
+    for k, (product, year) in enumerate(zip(_GREEN, (2024, 2025, 2025, 2026), strict=True)):
+        ent = ctx.corpus.enterprises[(k * 9 + 2) % len(ctx.corpus.enterprises)]
+        applicant = _user(ctx, ctx.admin_of[ctx.org_id[ent.key]])
+        applied = _at(dt.date(year, 5, 10 + k))
+        decided = _at(min(DEMO_TODAY - dt.timedelta(days=10), dt.date(year, 9, 20 + k)))
+        try:
+            with _Stamp(ctx, applied):
+                rec = rec_service.apply(ctx.session, applicant, RecognitionCreate(
+                    product_name=product, category="green_design", level="national", year=year,
+                    description=f"{product}入选工业和信息化部绿色设计产品名单。"))  # fmt: skip
+                rec_service.review(ctx.session, _user(ctx, ctx.reviewer), rec.id, RecognitionReview(notes="名单与证明材料一致。"))
+            with _Stamp(ctx, decided):
+                rec_service.recognise(ctx.session, _user(ctx, ctx.bureau_admin), rec.id,
+                                      RecognitionDecision(notes=f"证书编号：工信部绿色设计〔{year}〕{31 + k}号"))  # fmt: skip
+        except DomainError:
+            continue
+        rec.created_at, rec.reviewed_at, rec.recognised_at, rec.decided_at = applied, applied, decided, decided
+        n += 1
+    ctx.counts["绿色设计产品"] = n
+
+
+def payouts(ctx: Context) -> None:
+    """奖补兑现: most awards of past years are paid (in the spring payment batch of the next year,
+    a few in two instalments); this year's are still due."""
+    from market.recognitions import service as rec_service
+    from market.recognitions.schemas import PayoutIn
+
+    rng = ctx.rng("payouts")
+    staff = _user(ctx, ctx.bureau_admin)
+    n = 0
+    recs = ctx.session.scalars(select(Recognition).where(Recognition.status == "recognised", Recognition.award_wan > 0,
+                                                         Recognition.year < DEMO_TODAY.year).order_by(Recognition.id)).all()  # fmt: skip
+    for rec in recs:
+        assert rec.award_wan is not None
+        if rng.random() < 0.12:
+            continue  # not paid yet
+        first = dt.date(rec.year + 1, 4, rng.randint(10, 28))
+        if first > DEMO_TODAY:
+            continue
+        parts = [round(rec.award_wan * 0.6, 2), round(rec.award_wan - round(rec.award_wan * 0.6, 2), 2)] if rng.random() < 0.2 else [rec.award_wan]
+        for k, amount in enumerate(parts):
+            paid_on = first if k == 0 else dt.date(rec.year + 2, 4, 20)
+            if paid_on > DEMO_TODAY:
+                break
+            with _Stamp(ctx, _at(paid_on, 14)):
+                row = rec_service.record_payout(ctx.session, staff, rec.id, PayoutIn(
+                    amount_wan=amount, paid_on=paid_on, payment_batch=f"{paid_on.year} 年第{'一' if k == 0 else '二'}批奖补资金",
+                    note="" if len(parts) == 1 else f"分两期兑现，第{k + 1}期"))  # fmt: skip
+            row.created_at = _at(paid_on, 14)
+            n += 1
+    ctx.counts["奖补兑现"] = n
+
+
+def mail_history(ctx: Context) -> None:
+    """The mails of old events went out when they happened: marked sent with their outbox jobs
+    done, and held ones counted as in a past digest. Only the last RECENT_MAIL days' mails wait
+    for the mail worker, so the first start delivers a handful of examples."""
+    s = ctx.session
+    s.flush()
+    cutoff = _at(DEMO_TODAY) - RECENT_MAIL
+    old = select(MailMessage.id).where(MailMessage.created_at < cutoff)
+    s.execute(update(OutboxEntry).where(OutboxEntry.topic == "mail", OutboxEntry.record_id.in_(old), OutboxEntry.status == "pending")
+              .values(status="done", processed_at=_at(DEMO_TODAY), attempts=1).execution_options(synchronize_session=False))  # fmt: skip
+    s.execute(update(MailMessage).where(MailMessage.created_at < cutoff).values(sent_at=MailMessage.created_at, held=False)
+              .execution_options(synchronize_session=False))  # fmt: skip
+    ctx.counts["邮件（历史，已发送）"] = s.scalar(select(func.count()).select_from(MailMessage).where(MailMessage.sent_at.is_not(None))) or 0
+    ctx.counts["邮件（待发送）"] = s.scalar(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.topic == "mail", OutboxEntry.status == "pending")) or 0
+
+
 STEPS: tuple[Callable[[Context], None], ...] = (
     refine_together, expert_reviews, access_grants, team_proposals, milestones, objections, saved_searches,
-    notifications, attachments,
+    notifications, attachments, mail_preferences, questions, messages, policy_2026, green_design, payouts, mail_history,
 )  # fmt: skip
 
 

@@ -17,6 +17,8 @@ from market.attachments.models import Attachment
 from market.audit import service as audit
 from market.batches.models import Batch
 from market.deals.models import Deal, DealMilestone, DealStageChange
+from market.mail.models import MailMessage, MailPreference
+from market.messages.models import ResponseMessage
 from market.needs.models import (
     ExpertAssignment,
     Need,
@@ -28,7 +30,9 @@ from market.needs.models import (
 )
 from market.notifications.models import Notification, SavedSearch
 from market.orgs.models import ApiToken, CapabilityItem, Organisation, ProviderProfile, User
-from market.recognitions.models import Recognition, RecognitionTransition
+from market.outbox.models import OutboxEntry
+from market.questions.models import NeedQuestion
+from market.recognitions.models import PolicyVersion, Recognition, RecognitionPayout, RecognitionTransition
 from market.responses.models import Response, ResponseScore
 from market.targets.models import Target
 
@@ -50,6 +54,14 @@ def remove_demo(session: Session) -> int:
             (Attachment.owner_type == "recognition") & Attachment.owner_id.in_(recs),
             Attachment.uploaded_by.in_(users),
         )),
+        delete(OutboxEntry).where(OutboxEntry.topic == "mail",
+                                  OutboxEntry.record_id.in_(select(MailMessage.id).where(MailMessage.user_id.in_(users)))),
+        delete(MailMessage).where(MailMessage.user_id.in_(users)),
+        delete(MailPreference).where(MailPreference.user_id.in_(users)),
+        delete(ResponseMessage).where(or_(ResponseMessage.response_id.in_(responses), ResponseMessage.sender_id.in_(users))),
+        delete(NeedQuestion).where(or_(NeedQuestion.need_id.in_(needs), NeedQuestion.asker_id.in_(users))),
+        delete(RecognitionPayout).where(RecognitionPayout.recognition_id.in_(recs)),
+        delete(PolicyVersion).where(PolicyVersion.created_by.in_(users)),
         delete(Notification).where(Notification.user_id.in_(users)),
         delete(SavedSearch).where(SavedSearch.user_id.in_(users)),
         delete(ApiToken).where(ApiToken.user_id.in_(users)),

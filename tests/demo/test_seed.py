@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -42,12 +44,14 @@ def test_seed_twice_does_not_double(session: Session) -> None:
     assert added["Need"] == len(corpus.needs)
     assert added["Response"] == len(corpus.responses)
     assert added["Deal"] == len(corpus.deals)
-    assert added["Recognition"] == len(corpus.recognitions)
+    # The corpus's recognitions and the 绿色设计产品 the extras apply for through the service.
+    assert added["Recognition"] == len(corpus.recognitions) + first.counts["绿色设计产品"] > len(corpus.recognitions)
     assert added["CapabilityItem"] == sum(len(p.items) for p in corpus.providers)
     assert added["Organisation"] >= len(corpus.enterprises) + len(corpus.providers)
     # Every seeded object is audited and needs/providers are queued for the search index.
     assert added["AuditEntry"] > added["Need"] + added["Organisation"]
-    assert added["OutboxEntry"] == len(corpus.needs) + len(corpus.providers)
+    search_jobs = session.scalar(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.topic != "mail"))
+    assert search_jobs == len(corpus.needs) + len(corpus.providers)
 
 
 def test_seeded_data_is_usable(session: Session) -> None:
@@ -133,16 +137,73 @@ def test_every_feature_is_in_use(session: Session) -> None:
     assert count(NeedObjection, NeedObjection.resolved.is_(False)) == 1 and count(NeedObjection) == 2
     assert count(SavedSearch) >= 10 and count(Notification, Notification.read_at.is_(None)) >= 10
     cats = {(c, lv) for c, lv in session.execute(select(Recognition.category, Recognition.level).where(Recognition.status == "recognised")).all()}
-    assert {c for c, _ in cats} == {"equipment", "material", "software", "tech_center", "innovation_center", "innovation_project"}
+    assert {c for c, _ in cats} == {"equipment", "material", "software", "tech_center", "innovation_center", "innovation_project",
+                                    "green_design"}
+    assert {lv for c, lv in cats if c == "green_design"} == {"national"}
     assert {"municipal", "provincial", "national", "international", "provincial_new_product"} <= {lv for _, lv in cats}
     # Attachments are real files whose bytes match their names, the same on every run.
     atts = session.scalars(select(Attachment)).all()
-    assert {a.owner_type for a in atts} == {"need", "response", "recognition"}
+    assert {a.owner_type for a in atts} == {"need", "response", "recognition", "message"}
     assert {a.content_type.split("/")[1][:5] for a in atts} >= {"pdf", "png", "vnd.o"}
     assert all(sniff(a.data, a.filename) == a.content_type and 500 < a.size < 50_000 for a in atts)
     from demo import files
 
     assert files.pdf("题", ["一"]) == files.pdf("题", ["一"]) and files.xlsx("x", ["a"], [[1]]) == files.xlsx("x", ["a"], [[1]])
+    _check_later_features(session, count)
+
+
+def _check_later_features(session: Session, count: Callable[..., int]) -> None:
+    """Q&A, messages, policy versions, payouts, 公示 objections answered, mail and its preferences."""
+    import datetime as dt
+
+    from demo.corpus import DEMO_TODAY
+    from market.attachments.models import Attachment
+    from market.mail.models import MailMessage, MailPreference
+    from market.messages.models import ResponseMessage
+    from market.needs.models import NeedObjection
+    from market.questions.models import NeedQuestion
+    from market.recognitions.models import PolicyVersion, RecognitionPayout
+
+    # 答疑: asked by providers, most answered by the enterprise, one by the bureau, one hidden, some open.
+    qs = session.scalars(select(NeedQuestion)).all()
+    assert len(qs) >= 15 and len({q.need_id for q in qs}) >= 8
+    answered = [q for q in qs if q.answer]
+    assert sum(q.answered_as == "发榜企业" for q in answered) > len(answered) / 2
+    assert sum(q.answered_as == "科技局" for q in answered) == 1
+    assert [q.hidden_reason for q in qs if q.hidden_at] == ["与需求无关的广告内容"]
+    assert any(q.answer is None and q.hidden_at is None for q in qs)
+    assert all(q.created_at.date() <= DEMO_TODAY for q in qs) and len({q.created_at.date() for q in qs}) > 5
+    # 对接沟通: a few threads, both sides writing, read receipts, one attachment.
+    ms = session.scalars(select(ResponseMessage)).all()
+    assert 3 <= len({m.response_id for m in ms}) <= 12 and {m.side for m in ms} == {"enterprise", "provider"}
+    assert any(m.read_at for m in ms) and any(m.read_at is None for m in ms)
+    assert count(Attachment, Attachment.owner_type == "message", Attachment.filename.endswith(".pdf")) == 1
+    # The 2026 policy, drafted by one staff member and published by another, prices 2026.
+    pv = session.scalars(select(PolicyVersion)).all()
+    assert [(p.version, p.status) for p in pv] == [("jiaxing-2026.1", "published")] and pv[0].created_by != pv[0].reviewed_by
+    recs_2026 = session.scalars(select(Recognition).where(Recognition.year == 2026, Recognition.status == "recognised")).all()
+    assert recs_2026 and all(r.award_wan is not None and r.policy_version == "jiaxing-2026.1" for r in recs_2026), [(r.category, r.level, r.award_wan, r.policy_version) for r in recs_2026]
+    # 奖补兑现: most past awards paid (some in two instalments), this year's still due.
+    paid = dict(session.execute(select(RecognitionPayout.recognition_id, func.sum(RecognitionPayout.amount_wan))
+                                .group_by(RecognitionPayout.recognition_id)).all())  # fmt: skip
+    past = session.scalars(select(Recognition).where(Recognition.status == "recognised", Recognition.award_wan > 0,
+                                                     Recognition.year < DEMO_TODAY.year)).all()  # fmt: skip
+    full = [r for r in past if r.award_wan and abs(paid.get(r.id, 0) - r.award_wan) < 1e-6]
+    part = [r for r in past if 0 < paid.get(r.id, 0) < (r.award_wan or 0) - 1e-6]
+    assert len(full) > len(past) / 2 and part and any(r.id not in paid for r in past)
+    assert not any(r.id in paid for r in recs_2026)
+    # 公示: the bureau answered one objection in writing, one is open.
+    (done,) = session.scalars(select(NeedObjection).where(NeedObjection.resolved.is_(True))).all()
+    assert done.resolution and done.resolved_by and done.resolved_at
+    # Mail: old events' mails count as sent long ago; only a handful of recent ones wait for the worker.
+    pending = session.scalars(select(OutboxEntry).where(OutboxEntry.topic == "mail", OutboxEntry.status == "pending")).all()
+    assert 1 <= len(pending) <= 30, len(pending)
+    waiting = session.scalars(select(MailMessage).where(MailMessage.id.in_([p.record_id for p in pending]))).all()
+    assert all(m.created_at.date() >= DEMO_TODAY - dt.timedelta(days=3) for m in waiting)
+    assert count(MailMessage, MailMessage.sent_at.is_not(None)) > 50
+    assert count(MailMessage, MailMessage.sent_at.is_(None), MailMessage.held.is_(False)) == len(pending)
+    modes = {m for (m,) in session.execute(select(MailPreference.mode))}
+    assert modes == {"digest", "off"}
 
 
 def test_reset_removes_the_demo_and_keeps_real_records(session: Session) -> None:
