@@ -1278,6 +1278,7 @@ _LEVEL_PREFIX = {
 # Per recognition year: new first-of-kind products recognised at 市内 level or higher, of which at
 # 省内 or higher (the 2022 target is 80 municipal+; cumulative provincial+ 40 by 2023, 100 by 2025).
 _RECOGNITION_PLAN = {2022: (90, 24), 2023: (72, 22), 2024: (74, 28), 2025: (80, 32), 2026: (64, 22)}
+_TECH_CENTRES_2022 = 86  # the seed's task 9 asks for 80 or more
 _UPGRADES_PER_YEAR = 6  # earlier 市内 products recognised again at 省内 (就高不重复: the difference is paid)
 _OTHER_CATEGORIES = (  # (category, level, weight, product-name pattern)
     ("tech_center", "municipal", 6, "{s}市级企业技术中心"),
@@ -1405,6 +1406,21 @@ def _make_recognitions(
                 continue
             used_names.add((ent.key, product))
             add(ent, category, level, product, year, "recognised", None, f"{ent.name}经认定为{product}。")
+    # Seed task 9: 80+ new municipal enterprise technology centres in 2022, a campaign of its own
+    # (its own random stream, so the draws above stay as they were), counties by their performance.
+    centre_rng = random.Random("tech-centres-2022")
+    have_centre = {r.enterprise_key for r in out if r.category == "tech_center"}
+    candidates = [e for e in enterprises if e.key not in have_centre]
+    weights = [COUNTY_PERFORMANCE.get(e.county, 1.0) ** 3 for e in candidates]
+    chosen: list[DemoEnterprise] = []
+    while candidates and len(chosen) < _TECH_CENTRES_2022:
+        i = centre_rng.choices(range(len(candidates)), weights=weights)[0]
+        chosen.append(candidates.pop(i))
+        weights.pop(i)
+    for ent in chosen:
+        product = f"{ent.short_name}市级企业技术中心"
+        used_names.add((ent.key, product))
+        add(ent, "tech_center", "municipal", product, 2022, "recognised", None, f"{ent.name}经认定为{product}。")
     out.sort(key=lambda r: (r.year, r.decided_on or r.applied_on, r.key))
     return out
 
@@ -1429,9 +1445,11 @@ _POLICY_TARGETS = (
     ("first_of_kind_municipal", 2022, 80, False, "2022年认定市级及以上首台（套）、首批次、首版次产品80项"),
     ("first_of_kind_provincial", 2023, 40, True, "到2023年累计认定省级及以上首台（套）等产品40项"),
     ("first_of_kind_provincial", 2025, 100, True, "到2025年累计认定省级及以上首台（套）等产品100项"),
+    ("tech_centers_municipal", 2022, 80, False, "2022年新增市级以上企业技术中心80家以上"),
 )
 _METRIC_LABEL = {"needs_published": "发布技术需求", "deals_signed": "揭榜对接转化", "first_of_kind_municipal":
-                 "市级及以上首台（套）等认定", "first_of_kind_provincial": "省级及以上首台（套）等认定"}  # fmt: skip
+                 "市级及以上首台（套）等认定", "first_of_kind_provincial": "省级及以上首台（套）等认定",
+                 "tech_centers_municipal": "新增市级以上企业技术中心"}  # fmt: skip
 _RANK = {"municipal": 1, "provincial": 2, "national": 3, "international": 4}
 
 
@@ -1453,6 +1471,11 @@ def metric_events(corpus_parts: tuple[list[DemoNeed], list[DemoDeal], list[DemoR
                 continue
             seen.add((r.enterprise_key, r.category, r.product_name))
             out[metric].append((r.year, counties[r.enterprise_key]))
+    seen_centres: set[str] = set()
+    for r in sorted(recs, key=lambda r: (r.year, r.decided_on or r.applied_on)):
+        if r.status == "recognised" and r.category == "tech_center" and r.enterprise_key not in seen_centres:
+            seen_centres.add(r.enterprise_key)
+            out["tech_centers_municipal"].append((r.year, counties[r.enterprise_key]))
     return out
 
 
