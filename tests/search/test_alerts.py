@@ -33,6 +33,7 @@ def _publish(factory: sessionmaker[Session], bureau_id: int, **kw: object) -> in
         assert actor is not None
         batch = batches.create_batch(s, actor, BatchCreate(year=2027, publish_on=None))
         batches.add_needs(s, actor, batch.id, [need.id])
+        factories.past_notice(s, batch)  # a batch is published only after its 公示
         flows.publish_batch(s, None, batch.id, dt.datetime.now(dt.UTC))
         return need.id
 
