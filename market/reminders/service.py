@@ -9,7 +9,8 @@ later makes a new key, so the new date is reminded of again.
 - a need's deadline in 7 days and in 1 day: its enterprise and every organisation that responded;
 - an assigned expert's scoring not submitted ``EXPERT_SCORING_DAYS`` after assignment: the expert;
 - a batch's 公示 period ending tomorrow: the bureau;
-- a deal milestone due tomorrow, and one overdue: both parties of the deal;
+- a deal milestone due tomorrow, and one overdue (of a deal still under way): both parties of the deal;
+  (overdue reminders only within ``CATCH_UP_DAYS`` of becoming due: see there)
 - a recognition application still undecided ``RECOGNITION_PENDING_DAYS`` after it was filed:
   the bureau.
 """
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 from market.batches.models import Batch
 from market.db import utcnow
 from market.deals.models import Deal, DealMilestone
+from market.deals.states import FINAL
 from market.needs.models import ExpertAssignment, Need
 from market.needs.states import OPEN_FOR_RESPONSES
 from market.notifications import service as notify
@@ -36,6 +38,11 @@ from market.responses.states import OPEN_STATUSES
 EXPERT_SCORING_DAYS = 7
 RECOGNITION_PENDING_DAYS = 30
 PER_KIND = 500  # bounded work per round and kind; the rest comes next round
+# A reminder is about something that has just happened (a milestone passed its date, a task went
+# overdue). One that became due more than this long ago is not sent any more: a worker that was
+# down for a few days still catches up, but a first start on years of data does not mail every
+# old overdue milestone (those show on their pages).
+CATCH_UP_DAYS = 7
 
 
 def _claim(session: Session, event: str) -> bool:
@@ -81,7 +88,8 @@ def _expert_scoring(session: Session, now: dt.datetime) -> int:
     rows = session.execute(
         select(ExpertAssignment, Need)
         .join(Need, Need.id == ExpertAssignment.need_id)
-        .where(ExpertAssignment.submitted_at.is_(None), ExpertAssignment.at <= now - dt.timedelta(days=EXPERT_SCORING_DAYS))
+        .where(ExpertAssignment.submitted_at.is_(None), ExpertAssignment.at <= now - dt.timedelta(days=EXPERT_SCORING_DAYS),
+               ExpertAssignment.at > now - dt.timedelta(days=EXPERT_SCORING_DAYS + CATCH_UP_DAYS))
         .order_by(ExpertAssignment.id).limit(PER_KIND)
     ).all()
     for assignment, need in rows:
@@ -117,7 +125,9 @@ def _milestones(session: Session, today: dt.date) -> int:
         .join(Deal, Deal.id == DealMilestone.deal_id)
         .join(Need, Need.id == Deal.need_id)
         .where(DealMilestone.done_on.is_(None), DealMilestone.due_on.is_not(None),
-               DealMilestone.due_on <= today + dt.timedelta(days=1))
+               DealMilestone.due_on <= today + dt.timedelta(days=1),
+               DealMilestone.due_on >= today - dt.timedelta(days=CATCH_UP_DAYS),
+               Deal.stage.not_in([str(stage) for stage in FINAL]))
         .order_by(DealMilestone.due_on, DealMilestone.id).limit(PER_KIND)
     ).all()
     for milestone, deal, need in rows:
@@ -140,7 +150,8 @@ def _recognitions(session: Session, now: dt.datetime) -> int:
     sent = 0
     rows = session.scalars(
         select(Recognition)
-        .where(Recognition.status == "applied", Recognition.created_at <= now - dt.timedelta(days=RECOGNITION_PENDING_DAYS))
+        .where(Recognition.status == "applied", Recognition.created_at <= now - dt.timedelta(days=RECOGNITION_PENDING_DAYS),
+               Recognition.created_at > now - dt.timedelta(days=RECOGNITION_PENDING_DAYS + CATCH_UP_DAYS))
         .order_by(Recognition.id).limit(PER_KIND)
     ).all()
     for rec in rows:

@@ -81,3 +81,23 @@ def test_overdue_scoring_milestones_notice_and_recognition(
     assert {uid for uid, _ in milestones} == {enterprise_user.id, provider_user.id}
     assert [uid for uid, _ in _told(session, "reminder.notice")] == [bureau_user.id]
     assert [uid for uid, _ in _told(session, "reminder.recognition")] == [bureau_user.id]
+
+
+def test_long_past_events_are_not_reminded_years_later(
+    session: Session, enterprise_user: User, provider_user: User, bureau_user: User, expert_user: User
+) -> None:
+    """A first start on years of history (the demo) must not mail every old overdue milestone, task or
+    application: a reminder goes out when the event happens, with a few days to catch up."""
+    today = utcnow().astimezone(CST).date()
+    now = utcnow()
+    late = reminders.CATCH_UP_DAYS + 30
+    need = factories.create_need(session, org=enterprise_user.org, user=enterprise_user, status="published")
+    session.add(ExpertAssignment(need_id=need.id, expert_id=expert_user.id, assigned_by=bureau_user.id,
+                                 at=now - dt.timedelta(days=reminders.EXPERT_SCORING_DAYS + late)))
+    response = flows.submit_response(session, provider_user, need.id, PROPOSAL)
+    _, deal = flows.select_response(session, enterprise_user, response.id)
+    session.add(DealMilestone(deal_id=deal.id, title="两年前的现场调研", due_on=today - dt.timedelta(days=late)))
+    session.add(Recognition(org_id=enterprise_user.org_id, product_name="三年前的申报", category="software", level="municipal",
+                            year=today.year, created_at=now - dt.timedelta(days=reminders.RECOGNITION_PENDING_DAYS + late)))
+    session.flush()
+    assert reminders.run_due(session, today, now) == 0
