@@ -285,47 +285,25 @@ def prior_awards(session: Session, policy: Policy, rec: Recognition) -> list[Pri
     return prior
 
 
-def insurance_paid_in_year(session: Session, rec: Recognition) -> Decimal:
-    """Premium subsidy the same set already received in the same year (the cap is per set per year)."""
+def _awarded(session: Session, rec: Recognition, kind: str, *where: ColumnElement[bool]) -> Decimal:
+    """The ``kind`` award lines (insurance / recognition) of the other recognised rows matching ``where``."""
     rows = session.scalars(
-        select(Recognition).where(
-            same_product(rec),
-            Recognition.year == rec.year,
-            Recognition.status == S.recognised,
-            Recognition.id != rec.id,
-        )
+        select(Recognition).where(*where, Recognition.status == S.recognised, Recognition.id != rec.id)
     ).all()
     return sum(
-        (
-            Decimal(str(ln["amount_wan"]))
-            for r in rows
-            for ln in r.award_lines or []
-            if ln.get("kind") == "insurance"
-        ),
-        ZERO,
+        (Decimal(str(ln["amount_wan"])) for r in rows for ln in r.award_lines or [] if ln.get("kind") == kind), ZERO
     )
+
+
+def insurance_paid_in_year(session: Session, rec: Recognition) -> Decimal:
+    """Premium subsidy the same set already received in the same year (the cap is per set per year)."""
+    return _awarded(session, rec, "insurance", same_product(rec), Recognition.year == rec.year)
 
 
 def org_awarded_in_category(session: Session, rec: Recognition) -> Decimal:
     """Recognition awards the enterprise already received in ``rec``'s category (for a category
     with a per-enterprise cap: 绿色设计产品 at most 100 万元 per enterprise)."""
-    rows = session.scalars(
-        select(Recognition).where(
-            Recognition.org_id == rec.org_id,
-            Recognition.category == rec.category,
-            Recognition.status == S.recognised,
-            Recognition.id != rec.id,
-        )
-    ).all()
-    return sum(
-        (
-            Decimal(str(ln["amount_wan"]))
-            for r in rows
-            for ln in r.award_lines or []
-            if ln.get("kind") == "recognition"
-        ),
-        ZERO,
-    )
+    return _awarded(session, rec, "recognition", Recognition.org_id == rec.org_id, Recognition.category == rec.category)
 
 
 def price(session: Session, rec: Recognition, level: str | None = None) -> Quote:
