@@ -15,9 +15,9 @@ the same schemas) and the Excel import share these rules; file names go through 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -81,3 +81,18 @@ class InputModel(BaseModel):
         if info.field_name in _VERBATIM:
             return value
         return _clean_any(value)
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalise_email(value: str) -> str:
+    """An e-mail address as stored and compared: trimmed, lower case; refused when malformed."""
+    value = value.strip().lower()
+    if not _EMAIL.match(value):
+        raise ValueError("邮箱格式不正确")
+    return value
+
+
+EmailAddress = Annotated[str, Field(max_length=200), AfterValidator(normalise_email)]
+"""The one e-mail field of every input schema (registration, colleagues, invitations, resets)."""

@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from market.actions import Action
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def _email(v: str) -> str:
-    v = v.strip().lower()
-    if not _EMAIL.match(v):
-        raise ValueError("邮箱格式不正确")
-    return v
+from market.text import EmailAddress
 
 
 class PasswordChangeIn(BaseModel):
@@ -27,9 +18,7 @@ class PasswordChangeIn(BaseModel):
 
 class ResetRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(max_length=200)
-
-    _check = field_validator("email")(classmethod(lambda cls, v: _email(v)))
+    email: EmailAddress
 
 
 class ResetConfirmIn(BaseModel):
@@ -40,11 +29,9 @@ class ResetConfirmIn(BaseModel):
 
 class InvitationIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    email: str = Field(max_length=200)
+    email: EmailAddress
     display_name: str = Field(min_length=1, max_length=100)
     roles: list[str] = Field(default_factory=lambda: ["member"])
-
-    _check = field_validator("email")(classmethod(lambda cls, v: _email(v)))
 
 
 class InvitationAcceptIn(BaseModel):

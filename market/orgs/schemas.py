@@ -1,16 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from market.orgs import credit_code as uscc
 from market.orgs.security import password_problem
-from market.text import InputModel
+from market.text import EmailAddress, InputModel
 from market.vocab import CAPABILITY_KINDS, COUNTIES, INDUSTRIES
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _check_county(v: str | None) -> str | None:
@@ -51,7 +48,7 @@ class RegistrationIn(InputModel):
     credit_code: str | None = Field(None, max_length=32)
     county: str | None = Field(None, examples=["南湖区"], json_schema_extra={"enum": [*COUNTIES, None]})
     industry: str | None = Field(None, examples=["汽车制造"], json_schema_extra={"enum": [*INDUSTRIES, None]})
-    email: str = Field(max_length=200, examples=["zhang@example.com"])
+    email: EmailAddress = Field(examples=["zhang@example.com"])
     display_name: str = Field(min_length=1, max_length=100, examples=["张工"])
     password: str = Field(min_length=8, max_length=128)
 
@@ -68,13 +65,6 @@ class RegistrationIn(InputModel):
         if message is not None:
             raise ValueError(message)
         return code
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, v: str) -> str:
-        if not _EMAIL.match(v):
-            raise ValueError("邮箱格式不正确")
-        return v.lower()
 
     _password = field_validator("password")(_check_password)
 
@@ -95,17 +85,10 @@ class UserIn(InputModel):
     """An org admin adds a colleague."""
 
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(max_length=200)
+    email: EmailAddress
     display_name: str = Field(min_length=1, max_length=100)
     password: str = Field(min_length=8, max_length=128)
     roles: list[str] = Field(default_factory=lambda: ["member"])
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, v: str) -> str:
-        if not _EMAIL.match(v):
-            raise ValueError("邮箱格式不正确")
-        return v.lower()
 
     _password = field_validator("password")(_check_password)
 
