@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 from demo import files
 from demo.corpus import DEMO_ENTERPRISE_LOGIN, DEMO_EXPERT_LOGIN, DEMO_PROVIDER_LOGIN, DEMO_TODAY, DemoCorpus
 from market.attachments.models import Attachment
+from market.batches import service as batches
 from market.batches.models import Batch
 from market.deals.models import Deal, DealMilestone
 from market.mail.models import MailMessage
-from market.needs.models import ExpertAssignment, Need, NeedAccessGrant, NeedComment, NeedObjection
+from market.needs.models import ExpertAssignment, Need, NeedAccessGrant, NeedComment
 from market.notifications.models import Notification, SavedSearch
 from market.orgs.models import Organisation, User
 from market.outbox.models import OutboxEntry
@@ -205,11 +206,14 @@ def objections(ctx: Context) -> None:
          "经核实，企业需求针对的是不同工况，指标已补充说明，维持发布。"),
         (notice[1], provider or other, "预算区间明显低于同类项目的市场价格，建议企业复核。", False, ""),
     ]  # fmt: skip
+    # Through the service, as a person would (notice window, audit, the bureau and the objector told);
+    # then dated to when it happened in the demo's story.
     for need, user, body, resolved, resolution in rows:
-        ctx.session.add(NeedObjection(need_id=need.id, user_id=user, body=body, resolved=resolved, resolution=resolution,
-                                      resolved_by=ctx.bureau_admin if resolved else None,
-                                      resolved_at=_at(DEMO_TODAY - dt.timedelta(days=1)) if resolved else None,
-                                      at=_at(DEMO_TODAY - dt.timedelta(days=3))))  # fmt: skip
+        objection = batches.raise_objection(ctx.session, _user(ctx, user), need.id, body, today=DEMO_TODAY)
+        objection.at = _at(DEMO_TODAY - dt.timedelta(days=3))
+        if resolved:
+            batches.resolve_objection(ctx.session, _user(ctx, ctx.bureau_admin), objection.id, resolution)
+            objection.resolved_at = _at(DEMO_TODAY - dt.timedelta(days=1))
     ctx.counts["公示异议"] = len(rows)
 
 

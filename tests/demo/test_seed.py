@@ -161,6 +161,7 @@ def _check_later_features(session: Session, count: Callable[..., int]) -> None:
     from market.mail.models import MailMessage, MailPreference
     from market.messages.models import ResponseMessage
     from market.needs.models import NeedObjection
+    from market.notifications.models import Notification
     from market.questions.models import NeedQuestion
     from market.recognitions.models import PolicyVersion, RecognitionPayout
 
@@ -195,6 +196,10 @@ def _check_later_features(session: Session, count: Callable[..., int]) -> None:
     # 公示: the bureau answered one objection in writing, one is open.
     (done,) = session.scalars(select(NeedObjection).where(NeedObjection.resolved.is_(True))).all()
     assert done.resolution and done.resolved_by and done.resolved_at
+    # Raised and answered through the service: audited, and the objector was told the answer.
+    assert {"need.objection", "need.objection_resolved"} <= set(session.scalars(select(AuditEntry.action)))
+    assert session.scalar(select(Notification.id).where(Notification.user_id == done.user_id,
+                                                       Notification.kind == "objection.answered"))  # fmt: skip
     # Mail: old events' mails count as sent long ago; only a handful of recent ones wait for the worker.
     pending = session.scalars(select(OutboxEntry).where(OutboxEntry.topic == "mail", OutboxEntry.status == "pending")).all()
     assert 1 <= len(pending) <= 30, len(pending)
