@@ -15,7 +15,7 @@ from market.audit import access as audit_access
 from market.audit import queries as audit_queries
 from market.audit.models import AuditEntry
 from market.audit.queries import AuditFilter
-from market.audit.schemas import ACTION_LABELS, HistoryEntry, RecordHistory
+from market.audit.schemas import ACTION_LABELS, HistoryEntry, RecordHistory, summary_of
 from market.batches.models import Batch
 from market.deals.models import Deal
 from market.needs import access as need_access
@@ -132,7 +132,7 @@ def record_history(session: Session, viewer: User | None, object_type: str, obje
                 actor_name=names.get(e.actor_id, "已注销用户") if e.actor_id is not None else "系统",
                 action=e.action,
                 action_label=ACTION_LABELS.get(e.action, e.action),
-                data=dict(e.data or {}),
+                summary=summary_of(dict(e.data or {})),
             )
             for e in entries
         ],

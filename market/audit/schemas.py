@@ -36,8 +36,8 @@ ACTION_LABELS: dict[str, str] = {
     "deal.stage": "对接阶段变更",
     "deal.milestone_added": "添加里程碑",
     "deal.milestone_done": "完成里程碑",
-    "deal.document_added": "上传里程碑文件",
-    "attachment.added": "上传附件",
+    "deal.document_added": "添加里程碑文件",
+    "attachment.added": "添加附件",
     "org.registered": "单位注册",
     "org.verification": "认证审核",
     "org.leading": "龙头企业标记",
@@ -52,12 +52,36 @@ ACTION_LABELS: dict[str, str] = {
 }
 
 
+# The words people wrote or named (titles, notes, reasons, answers, file names) shown beside an
+# entry on a record's page; codes and ids stay in the audit search, never on the record's page.
+TEXT_KEYS: dict[str, str] = {
+    "title": "标题",
+    "filename": "文件",
+    "note": "备注",
+    "reason_text": "理由",
+    "resolution": "答复",
+    "notes": "意见",
+    "payment_batch": "兑现批次",
+    "notice_start": "公示开始",
+    "notice_end": "公示结束",
+    "publish_on": "发布日期",
+    "due_on": "到期日",
+    "done_on": "完成日期",
+    "kind_label": "文件类型",
+}
+
+
+def summary_of(data: dict[str, Any]) -> str:
+    """The readable part of an entry's data, e.g. ``标题：…；备注：…``."""
+    return "；".join(f"{label}：{data[k]}" for k, label in TEXT_KEYS.items() if data.get(k) not in (None, ""))
+
+
 class HistoryEntry(BaseModel):
     at: dt.datetime
     actor_name: str
     action: str
     action_label: str
-    data: dict[str, Any]
+    summary: str
 
 
 class RecordHistory(BaseModel):
