@@ -6,13 +6,16 @@ differ."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from market.audit import access as audit_access
 from market.audit import queries as audit_queries
 from market.audit.models import AuditEntry
 from market.audit.queries import AuditFilter
+from market.audit.schemas import ACTION_LABELS, HistoryEntry, RecordHistory, summary_of
 from market.batches.models import Batch
 from market.deals.models import Deal
 from market.needs import access as need_access
@@ -103,3 +106,36 @@ def audit_page(
     ids = {e.actor_id for e in entries if e.actor_id is not None}
     names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).tuples().all()) if ids else {}
     return [(e, names.get(e.actor_id) if e.actor_id is not None else None) for e in entries], total
+
+
+def _actor_names(session: Session, entries: Sequence[AuditEntry]) -> dict[int, str]:
+    ids = {e.actor_id for e in entries if e.actor_id is not None}
+    if not ids:
+        return {}
+    return {uid: name for uid, name in session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))}
+
+
+def record_history(session: Session, viewer: User | None, object_type: str, object_id: int) -> RecordHistory | None:
+    """A record's audit history for its page, or None where the viewer may not read the log
+    (``market.audit.access.read_history``: bureau staff only). The latest 50 entries; the search
+    page, filtered to this record, has the rest."""
+    if not audit_access.read_history(viewer).allowed or object_type not in audit_access.RECORD_KINDS:
+        return None
+    entries, more = audit_queries.history(session, object_type, object_id)
+    names = _actor_names(session, entries)
+    return RecordHistory(
+        object_type=object_type,
+        object_id=object_id,
+        entries=[
+            HistoryEntry(
+                at=e.at,
+                actor_name=names.get(e.actor_id, "已注销用户") if e.actor_id is not None else "系统",
+                action=e.action,
+                action_label=ACTION_LABELS.get(e.action, e.action),
+                summary=summary_of(dict(e.data or {})),
+            )
+            for e in entries
+        ],
+        more=more,
+        search_url="/bureau/audit?" + urlencode({"object_type": object_type, "object_id": object_id}),
+    )

@@ -60,3 +60,22 @@ def search(
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)).all()
     return rows, total
+
+
+# A record's page shows this many of its latest entries; the audit search has the rest.
+HISTORY_LIMIT = 50
+
+
+def history(
+    session: Session, object_type: str, object_id: int, *, limit: int = HISTORY_LIMIT
+) -> tuple[Sequence[AuditEntry], bool]:
+    """One record's latest entries, newest first, at most ``limit``, and whether older ones exist
+    (one query of ``limit + 1`` rows on the object index; the page links to the search for more)."""
+    stmt = (
+        select(AuditEntry)
+        .where(AuditEntry.object_type == object_type, AuditEntry.object_id == object_id)
+        .order_by(AuditEntry.id.desc())
+        .limit(limit + 1)
+    )
+    rows = session.scalars(stmt).all()
+    return rows[:limit], len(rows) > limit

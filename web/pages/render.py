@@ -15,6 +15,7 @@ from urllib.parse import quote, unquote
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from pydantic import BaseModel, ValidationError
 
 from market.attachments import service as attachments
@@ -254,6 +255,25 @@ def unread_count(request: Request, user: Any) -> int:  # noqa: D103
             return int(notify.unread_count(s, user))
     except Exception:  # noqa: BLE001 - the badge never breaks a page
         return 0
+
+
+@pass_context
+def record_history(ctx: Mapping[str, Any], object_type: str, object_id: int) -> Any:
+    """The audit history partial's data (``audit/_history.html``): the record's latest entries
+    when the domain lets the viewer read them (``market.views.record_history``), else None. A
+    detail page includes the partial with one line, ``{% with history_of=("need", need.id) %}``,
+    so its route needs no change; the read uses its own session, as the unread badge does."""
+    from market import views
+
+    user = ctx.get("user")
+    request = ctx.get("request")
+    if user is None or request is None or not getattr(user, "is_bureau_staff", False):
+        return None
+    with request.app.state.runtime.session_factory() as s:
+        return views.record_history(s, user, object_type, int(object_id))
+
+
+templates.env.globals["record_history"] = record_history
 
 
 def render(
