@@ -257,6 +257,11 @@ MATRIX: dict[str, tuple[Call, dict[str, int], int]] = {
         lambda c, w, h: c.put("/api/v1/office/settings/min_expert_scores", json={"value": 3}, headers=h),
         {"anon": 401, "bureau": 200}, 403,
     ),
+    "office.calendar": (lambda c, w, h: c.get("/api/v1/office/calendar", headers=h), {"anon": 401, "bureau": 200}, 403),
+    "office.set_calendar": (
+        lambda c, w, h: c.put("/api/v1/office/calendar", json={"holidays": ["2026-10-01"], "workdays": []}, headers=h),
+        {"anon": 401, "bureau": 200}, 403,
+    ),
     "org.leading": (
         lambda c, w, h: c.post(f"/api/v1/orgs/{w.users['other_ent'].org_id}/leading", json={"leading": True}, headers=h),
         {"anon": 401, "bureau": 200}, 403,
