@@ -21,6 +21,7 @@ from market.needs.models import Need, NeedObjection
 from market.needs.states import NeedStatus
 from market.notifications import service as notify
 from market.office import service as office
+from market.office.calendar import working_days as working_days  # the one count, re-exported for callers
 from market.orgs.models import User
 
 B = BatchStatus
@@ -94,26 +95,13 @@ def _move(session: Session, actor: User | None, batch: Batch, target: str, data:
     audit.record(session, actor.id if actor else None, "batch.transition", "batch", batch.id, {"from": old, "to": target, **(data or {})})
 
 
-def working_days(start: dt.date, end: dt.date) -> int:
-    """Monday to Friday between ``start`` and ``end``, both included. (Public holidays and the
-    adjusted working weekends of the State Council calendar are not modelled.)"""
-    if end < start:
-        return 0
-    days = (end - start).days + 1
-    full_weeks, rest = divmod(days, 7)
-    count = full_weeks * 5
-    for i in range(rest):
-        if (start + dt.timedelta(days=full_weeks * 7 + i)).weekday() < 5:
-            count += 1
-    return count
-
-
 def start_notice(
     session: Session, actor: User, batch_id: int, start: dt.date, end: dt.date, today: dt.date | None = None
 ) -> Batch:
     """Public notice (公示) of the batch's needs; objections may be raised from the start to the end
     date (China Standard Time). The window starts today or later and holds at least the office's
-    minimum of working days (default five)."""
+    minimum of working days (default five), public holidays
+    and 调休 working weekends counted by the office calendar."""
     batch = get_batch(session, batch_id)
     access.move_to(actor, batch, B.notice, "不能开始公示").require()
     if not batch_need_ids(session, batch.id):
@@ -122,7 +110,7 @@ def start_notice(
     if start < today:
         raise Invalid.field("notice_start", f"公示开始日期不能早于今天（{today.isoformat()}，中国标准时间）")
     minimum = office.get(session, office.NOTICE_MIN_WORKING_DAYS)
-    have = working_days(start, end)
+    have = working_days(start, end, office.work_calendar(session, start, end))
     if have < minimum:
         raise Invalid.field("notice_end", f"公示期须至少包含 {minimum} 个工作日，所选期间只有 {have} 个")
     batch.notice_start, batch.notice_end = start, end

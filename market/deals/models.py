@@ -59,3 +59,18 @@ class DealStageChange(Base):
     to_stage: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class DealDocument(Base):
+    """A document of a deal milestone (合同, 验收报告, other): the file is an attachment of the deal
+    (``owner_type="deal"``, so the upload limits, the quota, the safe download and the audit entry
+    are the attachments'), this row says which milestone it belongs to and what it is."""
+
+    __tablename__ = "deal_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
+    milestone_id: Mapped[int] = mapped_column(ForeignKey("deal_milestones.id", ondelete="CASCADE"), index=True)
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id", ondelete="CASCADE"), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)

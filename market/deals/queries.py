@@ -9,10 +9,19 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from market.attachments.models import Attachment
 from market.db import CST
 from market.deals import access
-from market.deals.models import Deal, DealMilestone, DealStageChange
-from market.deals.schemas import DealDetail, DealOut, MilestoneOut, StageChangeOut
+from market.deals.models import Deal, DealDocument, DealMilestone, DealStageChange
+from market.deals.schemas import (
+    DOCUMENT_KINDS,
+    MAX_MILESTONES,
+    DealDetail,
+    DealOut,
+    DocumentOut,
+    MilestoneOut,
+    StageChangeOut,
+)
 from market.deals.states import deal_machine
 from market.needs.models import Need
 from market.orgs.models import Organisation, User
@@ -75,14 +84,39 @@ def present_many(session: Session, deals: Sequence[Deal]) -> list[DealOut]:
 def present_detail(session: Session, deal: Deal, user: User | None) -> DealDetail:
     """A deal with its milestones, stage history and the viewer's actions."""
     base = present_many(session, [deal])[0]
-    milestones = session.scalars(select(DealMilestone).where(DealMilestone.deal_id == deal.id).order_by(DealMilestone.id)).all()
+    milestones = milestones_of(session, deal)
     changes = session.scalars(select(DealStageChange).where(DealStageChange.deal_id == deal.id).order_by(DealStageChange.id)).all()
     return DealDetail(
         **base.model_dump(),
-        milestones=[MilestoneOut.model_validate(m) for m in milestones],
+        milestones=milestones,
         stage_changes=[StageChangeOut.model_validate(c) for c in changes],
         actions=access.deal_actions(user, deal),
     )
+
+
+def document_out(doc: DealDocument, filename: str, size: int) -> DocumentOut:
+    return DocumentOut(
+        id=doc.id, milestone_id=doc.milestone_id, kind=doc.kind, kind_label=DOCUMENT_KINDS.get(doc.kind, doc.kind),
+        filename=filename, size=size, at=doc.at,
+    )  # fmt: skip
+
+
+def milestones_of(session: Session, deal: Deal) -> list[MilestoneOut]:
+    """A deal's milestones in order, each with its documents (two queries; the files' bytes are
+    not read). Bounded by the service's limits on milestones and documents."""
+    rows = session.scalars(
+        select(DealMilestone).where(DealMilestone.deal_id == deal.id).order_by(DealMilestone.id).limit(MAX_MILESTONES)
+    ).all()
+    docs: dict[int, list[DocumentOut]] = {}
+    stmt = (
+        select(DealDocument, Attachment.filename, Attachment.size)
+        .join(Attachment, Attachment.id == DealDocument.attachment_id)
+        .where(DealDocument.deal_id == deal.id)
+        .order_by(DealDocument.id)
+    )
+    for doc, filename, size in session.execute(stmt):
+        docs.setdefault(doc.milestone_id, []).append(document_out(doc, filename, size))
+    return [MilestoneOut.model_validate(m).model_copy(update={"documents": docs.get(m.id, [])}) for m in rows]
 
 
 def deal_for_response(session: Session, response_id: int) -> Deal | None:

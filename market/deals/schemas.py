@@ -25,10 +25,17 @@ class DealAdvance(InputModel):
     note: str = Field("", max_length=2000, description="备注（如意向协议要点）")
 
 
+# Bounds of one deal's record: milestones, and documents per milestone.
+MAX_MILESTONES = 100
+MAX_DOCUMENTS_PER_MILESTONE = 20
+# What a milestone's document is (合同, 验收报告, other).
+DOCUMENT_KINDS: dict[str, str] = {"contract": "合同", "acceptance": "验收报告", "other": "其他文件"}
+
+
 class MilestoneIn(InputModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     title: str = Field(min_length=2, max_length=200, examples=["样机上线试运行"])
-    due_on: dt.date | None = None
+    due_on: dt.date | None = Field(None, ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31), description="计划完成日期")
     note: str = Field("", max_length=2000)
 
 
@@ -38,6 +45,18 @@ class MilestoneDoneIn(InputModel):
     note: str | None = Field(None, max_length=2000)
 
 
+class DocumentOut(BaseModel):
+    """A milestone's document; its bytes come from ``GET /deals/{id}/documents/{document_id}``."""
+
+    id: int
+    milestone_id: int
+    kind: str
+    kind_label: str
+    filename: str
+    size: int
+    at: dt.datetime
+
+
 class MilestoneOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
@@ -45,6 +64,7 @@ class MilestoneOut(BaseModel):
     due_on: dt.date | None
     done_on: dt.date | None
     note: str
+    documents: list[DocumentOut] = []
 
 
 class StageChangeOut(BaseModel):
@@ -88,6 +108,7 @@ class DealActions(BaseModel):
     fail: Action
     plan_milestone: Action
     complete_milestone: Action
+    attach_document: Action
 
 
 class DealDetail(DealOut):

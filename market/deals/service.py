@@ -9,15 +9,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from market.attachments import service as attachments
+from market.attachments.models import Attachment
 from market.audit import service as audit
 from market.db import CST, utcnow
 from market.deals import access
 from market.deals.exceptions import DealNotFound
-from market.deals.models import Deal, DealMilestone, DealStageChange
-from market.deals.schemas import DealAdvance, MilestoneDoneIn, MilestoneIn
+from market.deals.models import Deal, DealDocument, DealMilestone, DealStageChange
+from market.deals.schemas import (
+    DOCUMENT_KINDS,
+    MAX_DOCUMENTS_PER_MILESTONE,
+    MAX_MILESTONES,
+    DealAdvance,
+    MilestoneDoneIn,
+    MilestoneIn,
+)
 from market.deals.states import FINAL, DealStage, deal_machine
 from market.errors import Conflict, Invalid, NotFound
 from market.needs.models import Need
@@ -145,24 +154,30 @@ def open_deal_of_need(session: Session, need_id: int) -> Deal | None:
 
 
 def add_milestone(session: Session, actor: User, deal_id: int, milestone_in: MilestoneIn) -> DealMilestone:
-    """Either party (or the bureau) plans milestones while the deal is open."""
+    """Either party plans milestones while the deal is open (``access.edit_milestones``); a deal
+    holds at most ``MAX_MILESTONES``."""
     deal = deal_for_viewer(session, actor, deal_id)
-    access.record(actor, deal).require()
+    access.edit_milestones(actor, deal).require()
+    count = session.scalar(select(func.count()).select_from(DealMilestone).where(DealMilestone.deal_id == deal.id)) or 0
+    if count >= MAX_MILESTONES:
+        raise Conflict(f"一个对接项目最多 {MAX_MILESTONES} 个里程碑")
     milestone = DealMilestone(deal_id=deal.id, title=milestone_in.title, due_on=milestone_in.due_on, note=milestone_in.note)
     session.add(milestone)
     session.flush()
-    audit.record(session, actor.id, "deal.milestone_added", "deal", deal.id, {"milestone_id": milestone.id, "title": milestone.title})
+    audit.record(
+        session, actor.id, "deal.milestone_added", "deal", deal.id,
+        {"milestone_id": milestone.id, "title": milestone.title, "due_on": str(milestone.due_on or "")},
+    )  # fmt: skip
     return milestone
 
 
 def complete_milestone(
     session: Session, actor: User, deal_id: int, milestone_id: int, done_in: MilestoneDoneIn
 ) -> DealMilestone:
+    """Either party marks a milestone done, on a day not after today (China Standard Time)."""
     deal = deal_for_viewer(session, actor, deal_id)
-    access.record(actor, deal).require()
-    milestone = session.get(DealMilestone, milestone_id)
-    if milestone is None or milestone.deal_id != deal.id:
-        raise NotFound("里程碑不存在")
+    access.edit_milestones(actor, deal).require()
+    milestone = _milestone_of(session, deal, milestone_id)
     if milestone.done_on is not None:
         raise Conflict("该里程碑已完成")
     done_on = done_in.done_on or today_local()
@@ -172,5 +187,55 @@ def complete_milestone(
     if done_in.note is not None:
         milestone.note = done_in.note
     session.flush()
-    audit.record(session, actor.id, "deal.milestone_done", "deal", deal.id, {"milestone_id": milestone.id, "done_on": str(done_on)})
+    audit.record(
+        session, actor.id, "deal.milestone_done", "deal", deal.id,
+        {"milestone_id": milestone.id, "title": milestone.title, "done_on": str(done_on)},
+    )  # fmt: skip
     return milestone
+
+
+def _milestone_of(session: Session, deal: Deal, milestone_id: int) -> DealMilestone:
+    milestone = session.get(DealMilestone, milestone_id)
+    if milestone is None or milestone.deal_id != deal.id:
+        raise NotFound("里程碑不存在")
+    return milestone
+
+
+def attach_document(
+    session: Session, actor: User, deal_id: int, milestone_id: int, *, kind: str, filename: str, data: bytes, max_bytes: int
+) -> DealDocument:
+    """Either party attaches a milestone's document (合同, 验收报告, other) while the deal is open.
+    The file is an attachment of the deal: its size, type and the organisation's quota are checked
+    as every upload's (``market.attachments``), and a refused file stores nothing."""
+    deal = deal_for_viewer(session, actor, deal_id)
+    access.edit_milestones(actor, deal).require()
+    milestone = _milestone_of(session, deal, milestone_id)
+    if kind not in DOCUMENT_KINDS:
+        raise Invalid.field("kind", "请选择文件类型：" + "、".join(DOCUMENT_KINDS.values()))
+    count = session.scalar(select(func.count()).select_from(DealDocument).where(DealDocument.milestone_id == milestone.id)) or 0
+    if count >= MAX_DOCUMENTS_PER_MILESTONE:
+        raise Invalid.field("file", f"一个里程碑最多 {MAX_DOCUMENTS_PER_MILESTONE} 份文件")
+    att = attachments.store(
+        session, owner_type="deal", owner_id=deal.id, filename=filename, data=data, max_bytes=max_bytes, uploaded_by=actor.id
+    )
+    doc = DealDocument(deal_id=deal.id, milestone_id=milestone.id, attachment_id=att.id, kind=kind)
+    session.add(doc)
+    session.flush()
+    audit.record(
+        session, actor.id, "deal.document_added", "deal", deal.id,
+        {"milestone_id": milestone.id, "title": milestone.title, "kind_label": DOCUMENT_KINDS[kind], "filename": att.filename},
+    )  # fmt: skip
+    return doc
+
+
+def document_for_viewer(session: Session, user: User | None, deal_id: int, document_id: int) -> Attachment:
+    """A milestone document's file, for the deal's parties and the bureau; anyone else, or a
+    document of another deal, is not found."""
+    deal = deal_for_viewer(session, user, deal_id)
+    doc = session.get(DealDocument, document_id)
+    if doc is None or doc.deal_id != deal.id:
+        raise NotFound("文件不存在")
+    att = session.get(Attachment, doc.attachment_id)
+    if att is None:
+        raise NotFound("文件不存在")
+    return att

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from market import flows
 from market.batches import queries as batch_queries
@@ -17,6 +18,7 @@ from market.needs.models import Need
 from market.needs.queries import NeedFilter
 from market.needs.schemas import ObjectionIn
 from market.office import service as office
+from market.orgs.models import User
 from market.targets.progress import today_local
 from web.deps import SessionDep
 from web.pages.common import BureauPage, Form, PageUser, SignedIn, int_or_none, soft_refusal
@@ -48,8 +50,12 @@ def batch_create(request: Request, form: Form, session: SessionDep, user: Bureau
     return redirect(f"/bureau/batches/{b.id}", f"已创建{b.title}，请加入审核通过的需求")
 
 
-@router.get("/bureau/batches/{batch_id}")
-def batch_detail(batch_id: DbId, request: Request, session: SessionDep, user: BureauPage) -> Response:
+def _batch_page(
+    request: Request, session: Session, user: User, batch_id: int, *,
+    form: dict[str, str] | None = None, errors: dict[str, str] | None = None, status_code: int = 200,
+) -> Response:  # fmt: skip
+    """The batch page; a refused notice or schedule form comes back with its input and each error
+    next to its date field."""
     batch = batches.get_batch(session, batch_id)
     in_batch, _ = queries.list_needs(session, user, NeedFilter(batch_id=batch.id), limit=500)
     approved, _ = queries.list_needs(session, user, NeedFilter(status="approved"), limit=500)
@@ -70,9 +76,30 @@ def batch_detail(batch_id: DbId, request: Request, session: SessionDep, user: Bu
             "need_titles": {n.id: n.title for n in in_batch},
             "today": today_local(),
             "min_notice_days": office.get(session, office.NOTICE_MIN_WORKING_DAYS),
+            "form": form or {},
+            "errors": errors or {},
         },
         user=user,
+        status_code=status_code,
     )
+
+
+@router.get("/bureau/batches/{batch_id}")
+def batch_detail(batch_id: DbId, request: Request, session: SessionDep, user: BureauPage) -> Response:
+    return _batch_page(request, session, user, batch_id)
+
+
+def _date_errors(exc: ValidationError | DomainError, shown: dict[str, str], fields: tuple[str, ...]) -> dict[str, str]:
+    """Each date error next to its field: an empty or invalid date, the domain's own field errors,
+    and a rule over the whole window (the end before the start) on the last date field. Empty when
+    the refusal is not about a date (the page then shows it as a message, as before)."""
+    if isinstance(exc, DomainError) and exc.status_code not in (409, 422):
+        return {}
+    errs = field_errors(exc)
+    out = {k: ("请选择日期" if not shown.get(k, "").strip() else v) for k, v in errs.items() if k in fields}
+    if not out and isinstance(exc, ValidationError):
+        out[fields[-1]] = next((v for k, v in errs.items() if k != "__all__"), errs.get("__all__", "请检查日期"))
+    return out
 
 
 @router.get("/notices")
@@ -132,15 +159,17 @@ def batch_withdraw_notice(batch_id: DbId, request: Request, session: SessionDep,
 
 @router.post("/bureau/batches/{batch_id}/schedule")
 def batch_schedule(batch_id: DbId, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
-    back = f"/bureau/batches/{batch_id}"
+    shown = {"publish_on": str(form.get("publish_on", ""))}
     try:
         s = ScheduleIn(publish_on=form.get("publish_on"))  # type: ignore[arg-type]
         b = batches.schedule(session, user, batch_id, s.publish_on)
-    except ValidationError:
-        return redirect(back, "发布日期：请选择日期", "error")
-    except DomainError as exc:
-        return soft_refusal(exc, back)
-    return redirect(back, f"{b.title}将于 {s.publish_on.isoformat()} 发布（异议须全部答复）")
+    except (ValidationError, DomainError) as exc:
+        errors = _date_errors(exc, shown, ("publish_on",))
+        if not errors:
+            assert isinstance(exc, DomainError)
+            return soft_refusal(exc, f"/bureau/batches/{batch_id}")
+        return _batch_page(request, session, user, batch_id, form=shown, errors=errors, status_code=422)
+    return redirect(f"/bureau/batches/{batch_id}", f"{b.title}将于 {s.publish_on.isoformat()} 发布（异议须全部答复）")
 
 
 @router.post("/bureau/batches/{batch_id}/needs")
@@ -171,15 +200,17 @@ def batch_remove(
 def batch_notice(
     batch_id: DbId, request: Request, form: Form, session: SessionDep, user: BureauPage
 ) -> Response:
-    back = f"/bureau/batches/{batch_id}"
+    shown = {k: str(form.get(k, "")) for k in ("notice_start", "notice_end")}
     try:
         n = NoticeIn(notice_start=form.get("notice_start"), notice_end=form.get("notice_end"))  # type: ignore[arg-type]
         batches.start_notice(session, user, batch_id, n.notice_start, n.notice_end)
-    except ValidationError as exc:
-        return redirect(back, "公示日期：" + "；".join(field_errors(exc).values()), "error")
-    except DomainError as exc:
-        return soft_refusal(exc, back)
-    return redirect(back, "已开始公示")
+    except (ValidationError, DomainError) as exc:
+        errors = _date_errors(exc, shown, ("notice_start", "notice_end"))
+        if not errors:
+            assert isinstance(exc, DomainError)
+            return soft_refusal(exc, f"/bureau/batches/{batch_id}")
+        return _batch_page(request, session, user, batch_id, form=shown, errors=errors, status_code=422)
+    return redirect(f"/bureau/batches/{batch_id}", "已开始公示")
 
 
 @router.post("/bureau/batches/{batch_id}/publish")

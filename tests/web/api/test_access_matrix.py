@@ -26,7 +26,9 @@ from market import flows
 from market.batches import service as batch_service
 from market.batches.schemas import BatchCreate
 from market.db import CST
+from market.deals import service as deal_service
 from market.deals.models import DealMilestone
+from market.deals.schemas import MilestoneIn
 from market.messages import service as messages
 from market.messages.schemas import MessageIn
 from market.needs.models import ExpertAssignment
@@ -41,6 +43,7 @@ ROLES = ("anon", "owner", "other_ent", "provider", "other_provider", "bureau", "
 PROPOSAL = {"approach": "基于声发射的模具磨损在线识别方案，边缘端部署，接入 MES。", "price_wan": 70}
 SCORES = {"industry_impact": 80, "research_basis": 70, "technical_indicators": 90, "financial_indicators": 60}
 TODAY_FREE = {"stage": "intent", "note": "意向协议"}
+PDF = b"%PDF-1.4 x\n%%EOF\n"
 
 
 _real_hash = security.hash_password
@@ -69,6 +72,8 @@ class World:
     colleague: int
     notice_batch: int = 0
     notice_need: int = 0
+    milestone: int = 0
+    document: int = 0
 
 
 @pytest.fixture
@@ -102,6 +107,10 @@ def world(
         session, provider_user, message.id, filename="补充.pdf", data=b"%PDF-1.4 x\n%%EOF\n", max_bytes=1024 * 1024
     )
     colleague = factories.create_user(session, org, roles=[Role.member.value])
+    milestone = deal_service.add_milestone(session, enterprise_user, deal.id, MilestoneIn(title="样机上线", due_on=None))
+    document = deal_service.attach_document(
+        session, provider_user, deal.id, milestone.id, kind="contract", filename="合同.pdf", data=PDF, max_bytes=1024 * 1024
+    )
     session.flush()
     users = {
         "owner": enterprise_user, "other_ent": other_enterprise_user, "provider": provider_user,
@@ -109,7 +118,7 @@ def world(
     }
     return World(
         users, draft.id, submitted.id, published.id, response.id, deal.id, deal_need.id, question.id, message.id,
-        message_file.id, colleague.id, batch.id, on_notice.id,
+        message_file.id, colleague.id, batch.id, on_notice.id, milestone.id, document.id,
     )
 
 
@@ -196,9 +205,29 @@ MATRIX: dict[str, tuple[Call, dict[str, int], int]] = {
         lambda c, w, h: c.post(f"/api/v1/deals/{w.deal}/advance", json=TODAY_FREE, headers=h),
         {"anon": 401, "owner": 200, "provider": 200, "bureau": 200}, 404,
     ),
+    # Milestones and their documents: the parties write them, the bureau reads (deals.access.edit_milestones).
     "deal.add_milestone": (
         lambda c, w, h: c.post(f"/api/v1/deals/{w.deal}/milestones", json={"title": "样机上线"}, headers=h),
-        {"anon": 401, "owner": 201, "provider": 201, "bureau": 201}, 404,
+        {"anon": 401, "owner": 201, "provider": 201, "bureau": 403}, 404,
+    ),
+    "deal.milestones": (
+        lambda c, w, h: c.get(f"/api/v1/deals/{w.deal}/milestones", headers=h),
+        {"anon": 401, "owner": 200, "provider": 200, "bureau": 200}, 404,
+    ),
+    "deal.complete_milestone": (
+        lambda c, w, h: c.post(f"/api/v1/deals/{w.deal}/milestones/{w.milestone}/complete", json={}, headers=h),
+        {"anon": 401, "owner": 200, "provider": 200, "bureau": 403}, 404,
+    ),
+    "deal.upload_document": (
+        lambda c, w, h: c.post(
+            f"/api/v1/deals/{w.deal}/milestones/{w.milestone}/documents", data={"kind": "acceptance"},
+            files={"file": ("验收报告.pdf", PDF, "application/pdf")}, headers=h,
+        ),
+        {"anon": 401, "owner": 201, "provider": 201, "bureau": 403}, 404,
+    ),
+    "deal.download_document": (
+        lambda c, w, h: c.get(f"/api/v1/deals/{w.deal}/documents/{w.document}", headers=h),
+        {"anon": 401, "owner": 200, "provider": 200, "bureau": 200}, 404,
     ),
     "deal.export_all": (
         lambda c, w, h: c.get("/api/v1/exports/deals.xlsx", headers=h), {"anon": 401, "bureau": 200}, 403,
@@ -255,6 +284,11 @@ MATRIX: dict[str, tuple[Call, dict[str, int], int]] = {
     "office.settings": (lambda c, w, h: c.get("/api/v1/office/settings", headers=h), {"anon": 401, "bureau": 200}, 403),
     "office.set": (
         lambda c, w, h: c.put("/api/v1/office/settings/min_expert_scores", json={"value": 3}, headers=h),
+        {"anon": 401, "bureau": 200}, 403,
+    ),
+    "office.calendar": (lambda c, w, h: c.get("/api/v1/office/calendar", headers=h), {"anon": 401, "bureau": 200}, 403),
+    "office.set_calendar": (
+        lambda c, w, h: c.put("/api/v1/office/calendar", json={"holidays": ["2026-10-01"], "workdays": []}, headers=h),
         {"anon": 401, "bureau": 200}, 403,
     ),
     "org.leading": (
@@ -321,6 +355,9 @@ def test_ids_swapped_across_organisations_are_not_found(
     them = auth(other_enterprise_user)
     assert client.post(f"/api/v1/deals/{other_deal.id}/milestones/{milestone.id}/complete", headers=them).status_code == 404
     assert client.get(f"/api/v1/deals/{world.deal}", headers=them).status_code == 404
+    assert client.get(f"/api/v1/deals/{other_deal.id}/documents/{world.document}", headers=them).status_code == 404
+    pdf = {"file": ("合同.pdf", PDF, "application/pdf")}
+    assert client.post(f"/api/v1/deals/{other_deal.id}/milestones/{milestone.id}/documents", data={"kind": "contract"}, files=pdf, headers=them).status_code == 404
     up = client.post(
         f"/api/v1/responses/{world.response}/attachments", files={"file": ("a.pdf", b"%PDF-1.4 x\n%%EOF\n", "application/pdf")},
         headers=auth(world.users["provider"]),

@@ -107,3 +107,28 @@ def test_listing_scope_and_bureau_filters(
     assert deal_id in ids(f"year={today_local().year}")
     assert client.get("/api/v1/deals?stage=nope", headers=bur).status_code == 422
     assert client.get("/api/v1/deals").status_code == 401
+
+
+def test_milestone_documents_through_the_api(client: TestClient, session: Session, enterprise_user: User, provider_user: User, bureau_user: User, auth) -> None:  # type: ignore[no-untyped-def]
+    """合同 and 验收报告 on a milestone: the parties upload (type by content, errors on the field),
+    both parties and the bureau list and download, the bureau cannot upload."""
+    pdf = b"%PDF-1.4 report\n%%EOF\n"
+    prov, ent, bur = auth(provider_user), auth(enterprise_user), auth(bureau_user)
+    deal_id, _ = _deal(client, session, enterprise_user, provider_user, auth)
+    m = client.post(f"/api/v1/deals/{deal_id}/milestones", json={"title": "验收", "due_on": "2026-02-30"}, headers=prov)
+    assert m.status_code == 422
+    m = client.post(f"/api/v1/deals/{deal_id}/milestones", json={"title": "验收", "due_on": TODAY}, headers=prov).json()
+    url = f"/api/v1/deals/{deal_id}/milestones/{m['id']}/documents"
+    bad = client.post(url, data={"kind": "acceptance"}, files={"file": ("验收报告.pdf", b"<script>", "application/pdf")}, headers=ent)
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "file"
+    bad = client.post(url, data={"kind": "invoice"}, files={"file": ("验收报告.pdf", pdf, "application/pdf")}, headers=ent)
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "kind"
+    assert client.post(url, data={"kind": "acceptance"}, files={"file": ("a.pdf", pdf, "application/pdf")}, headers=bur).status_code == 403
+    up = client.post(url, data={"kind": "acceptance"}, files={"file": ("验收报告.pdf", pdf, "application/pdf")}, headers=ent)
+    assert up.status_code == 201 and up.json()["kind_label"] == "验收报告" and up.json()["size"] == len(pdf)
+    listed = client.get(f"/api/v1/deals/{deal_id}/milestones", headers=bur).json()
+    assert [d["filename"] for d in listed[0]["documents"]] == ["验收报告.pdf"]
+    got = client.get(f"/api/v1/deals/{deal_id}/documents/{up.json()['id']}", headers=prov)
+    assert got.status_code == 200 and got.content == pdf and got.headers["content-disposition"].startswith("attachment;")
+    assert client.get(f"/api/v1/deals/{deal_id}", headers=bur).json()["milestones"][0]["documents"][0]["kind"] == "acceptance"
+    assert client.get(f"/api/v1/deals/{deal_id}/documents/999999", headers=prov).status_code == 404

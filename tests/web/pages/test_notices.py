@@ -34,7 +34,7 @@ def test_notice_is_public_objections_are_answered_and_publication_waits(
     post_form(c, f"{batch_url}/needs", {"need_ids": [str(public.id), str(invite.id)]})
     # Too short a notice is refused with the reason.
     r = post_form(c, f"{batch_url}/notice", {"notice_start": today.isoformat(), "notice_end": today.isoformat()})
-    assert "至少包含 5 个工作日" in c.get(r.headers["location"]).text
+    assert r.status_code == 422 and 'id="notice_end-error">公示期须至少包含 5 个工作日' in r.text  # next to the end date
     end = today + dt.timedelta(days=9)
     r = post_form(c, f"{batch_url}/notice", {"notice_start": today.isoformat(), "notice_end": end.isoformat()})
     page = c.get(r.headers["location"]).text
