@@ -26,6 +26,7 @@ from market.targets.models import Target
 from market.targets.progress import actuals_without_targets, progress_report, today_local
 from market.targets.report import report_title, target_name
 from market.targets.schemas import ProgressReport, TargetCreate, TargetProgress, TargetUpdate
+from market.vocab import COUNTIES
 from web.deps import SessionDep
 from web.downloads import download
 from web.pages.common import BureauPage, Form, int_or_none
@@ -230,7 +231,10 @@ def _target_rows(session: Session, year: int) -> list[dict[str, Any]]:
     for metric in sorted(groups, key=lambda m: order.index(m) if m in order else len(order)):
         items = groups[metric]
         city = next((t for t in items if t.county is None), None)
-        splits = [t for t in items if t.county is not None]
+        splits = sorted(
+            (t for t in items if t.county is not None),
+            key=lambda t: (COUNTIES.index(t.county) if t.county in COUNTIES else len(COUNTIES), t.county or ""),
+        )
         split_total = sum(t.value for t in splits)
         ref = city or items[0]
         out.append(
@@ -252,21 +256,14 @@ def _years(session: Session, year: int) -> list[int]:
     return sorted({*targets.target_years(session), *range(2022, today + 2), year}, reverse=True)
 
 
-def _targets_page(
-    request: Request,
-    session: Session,
-    user: User,
-    year: int,
-    form: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
+def _new_page(
+    request: Request, user: User, year: int, form: dict[str, Any] | None = None, errors: dict[str, str] | None = None
 ) -> Response:
     return render(
         request,
-        "targets/targets.html",
+        "targets/new.html",
         {
             "year": year,
-            "years": _years(session, year),
-            "groups": _target_rows(session, year),
             "METRICS": {code: m.label for code, m in METRICS.items()},
             "DEPARTMENTS": targets.departments(),
             "FIELD_LABELS": TARGET_LABELS,
@@ -282,16 +279,31 @@ def _form_failure(exc: ValidationError | DomainError, data: dict[str, Any]) -> d
     if isinstance(exc, DomainError) and exc.status_code not in (409, 422):
         raise exc
     if isinstance(exc, ValidationError):
-        return form_errors(exc, data, TARGET_LABELS, choices=("metric", "county", "department"))
-    return field_errors(exc)
+        errors = form_errors(exc, data, TARGET_LABELS, choices=("metric", "county", "department"))
+    else:
+        errors = field_errors(exc)
+    if errors.get("__all__") in [v for k, v in errors.items() if k != "__all__"]:
+        del errors["__all__"]  # said next to its field already
+    return errors
 
 
 @router.get("/bureau/targets")
 def targets_page(request: Request, session: SessionDep, user: BureauPage, year: YearQ = None) -> Response:
-    return _targets_page(request, session, user, year or today_local().year)
+    year = year or today_local().year
+    return render(
+        request,
+        "targets/targets.html",
+        {"year": year, "years": _years(session, year), "groups": _target_rows(session, year)},
+        user=user,
+    )
 
 
-@router.post("/bureau/targets")
+@router.get("/bureau/targets/new")
+def new_target_page(request: Request, user: BureauPage, year: YearQ = None) -> Response:
+    return _new_page(request, user, year or today_local().year)
+
+
+@router.post("/bureau/targets/new")
 def add_target(request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
     data = form_dict(form, bools=("cumulative",), numbers=("base_year", "value", "county", "department", "year"))
     data.setdefault("note", "")
@@ -303,7 +315,7 @@ def add_target(request: Request, form: Form, session: SessionDep, user: BureauPa
         for key in ("metric", "value", "year"):  # every empty required field at once
             if data.get(key) in (None, ""):
                 errors.setdefault(key, ("请选择" if key == "metric" else "请填写") + TARGET_LABELS[key])
-        return _targets_page(request, session, user, year, data, errors)
+        return _new_page(request, user, year, data, errors)
     return redirect(f"/bureau/targets?year={target.year}", "目标已保存")
 
 

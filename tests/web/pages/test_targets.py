@@ -16,7 +16,7 @@ from tests.web.pages.conftest import post_form
 def test_dashboard_figures_and_its_link_to_the_target_page(login, session: Session, bureau_user: User) -> None:
     c = login(bureau_user)
     year = dt.date.today().year
-    r = post_form(c, "/bureau/targets", {"metric": "needs_published", "year": str(year), "value": "50", "county": "",
+    r = post_form(c, "/bureau/targets/new", {"metric": "needs_published", "year": str(year), "value": "50", "county": "",
                                          "department": "市科技局"})  # fmt: skip
     assert r.status_code == 303
     page = c.get(f"/dashboard?year={year}").text
@@ -29,20 +29,20 @@ def test_dashboard_figures_and_its_link_to_the_target_page(login, session: Sessi
 
 def test_target_page_add_edit_delete_with_errors_next_to_fields(login, session: Session, bureau_user: User) -> None:
     c = login(bureau_user)
-    empty = post_form(c, "/bureau/targets", {"metric": "", "year": "2027", "value": "", "county": ""})
+    empty = post_form(c, "/bureau/targets/new", {"metric": "", "year": "2027", "value": "", "county": ""})
     assert empty.status_code == 422
     assert '<p class="field-error" id="metric-error">请选择指标</p>' in empty.text
     assert '<p class="field-error" id="value-error">请填写目标值</p>' in empty.text
     assert session.scalar(select(func.count()).select_from(Target)) == 0
-    ok = post_form(c, "/bureau/targets", {"metric": "deals_signed", "year": "2027", "value": "100", "county": "",
+    ok = post_form(c, "/bureau/targets/new", {"metric": "deals_signed", "year": "2027", "value": "100", "county": "",
                                           "department": "市经信局", "note": "2027 年工作目标"})  # fmt: skip
     assert ok.status_code == 303 and ok.headers["location"] == "/bureau/targets?year=2027"
-    split = post_form(c, "/bureau/targets", {"metric": "deals_signed", "year": "2027", "value": "60", "county": "海宁市"})
+    split = post_form(c, "/bureau/targets/new", {"metric": "deals_signed", "year": "2027", "value": "60", "county": "海宁市"})
     assert split.status_code == 303
-    over = post_form(c, "/bureau/targets", {"metric": "deals_signed", "year": "2027", "value": "41", "county": "平湖市"})
+    over = post_form(c, "/bureau/targets/new", {"metric": "deals_signed", "year": "2027", "value": "41", "county": "平湖市"})
     assert over.status_code == 422 and 'id="value-error">各县（市、区）分解目标合计 101 将超过全市目标 100' in over.text
     assert 'value="41"' in over.text  # what was typed stays in the form
-    dep = post_form(c, "/bureau/targets", {"metric": "needs_published", "year": "2027", "value": "5", "county": "平湖市",
+    dep = post_form(c, "/bureau/targets/new", {"metric": "needs_published", "year": "2027", "value": "5", "county": "平湖市",
                                            "department": "市经信局"})  # fmt: skip
     assert dep.status_code == 422 and 'id="department-error">责任部门在全市目标上设置' in dep.text
     page = c.get("/bureau/targets?year=2027").text
@@ -69,8 +69,8 @@ def test_target_page_add_edit_delete_with_errors_next_to_fields(login, session: 
 
 def test_target_pages_are_the_bureaus(login, session: Session, enterprise_user: User) -> None:
     c = login(enterprise_user)
-    assert c.get("/bureau/targets").status_code == 403
-    assert post_form(c, "/bureau/targets", {"metric": "deals_signed", "year": "2027", "value": "1"}).status_code == 403
+    assert c.get("/bureau/targets").status_code == 403 and c.get("/bureau/targets/new").status_code == 403
+    assert post_form(c, "/bureau/targets/new", {"metric": "deals_signed", "year": "2027", "value": "1"}).status_code == 403
     assert c.get("/bureau/targets/issues").status_code == 403
     assert session.scalar(select(func.count()).select_from(Target)) == 0
 
