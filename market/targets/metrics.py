@@ -3,8 +3,10 @@
 Every metric yields events ``(day, county, industry, key, count)``; the progress computation only
 adds and groups them. Needs and deals are counted by the database, grouped by local day, county
 and industry (rows bounded by days × counties × industries, not by the number of needs);
-recognitions, which are few and need the per-product first-reached rule, one event per product. Days are local dates in China Standard Time (UTC+8), so a need published at
-23:30 on 31 December in Jiaxing counts in that year even though it is stored in UTC.
+recognitions likewise, after a window function has picked each product's first recognition
+that reached the threshold (the per-product first-reached rule). Days are local dates in China
+Standard Time (UTC+8), so a need published at 23:30 on 31 December in Jiaxing counts in that year
+even though it is stored in UTC.
 
 Definitions (the bureau's 口径):
 
@@ -41,7 +43,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, func, select
+from sqlalchemy import ColumnElement, Date, and_, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
@@ -136,42 +138,77 @@ def _group(what: str, day: dt.date | str, county: str | None, industry: str | No
     return Event(day, county, industry, f"{what}:{day}:{county}:{industry}", int(n))
 
 
+def _qualifying(session: Session, end_year: int, min_rank: int, group: str) -> list[ColumnElement[bool]]:
+    """Per recognition year up to ``end_year``: the (category, levels) that count, read from the
+    policy version of that year (categories of ``group``, levels ranked ``min_rank`` or higher)."""
+    years = session.scalars(
+        select(Recognition.year)
+        .where(Recognition.status == RecognitionStatus.recognised, Recognition.year <= end_year)
+        .distinct()
+    ).all()
+    clauses: list[ColumnElement[bool]] = []
+    for year in years:
+        policy = policy_for_labels(year)
+        for code, cat in policy.categories.items():
+            if cat.group != group:
+                continue
+            levels = sorted(level for level, award in cat.awards.items() if award.rank >= min_rank)
+            if levels:
+                clauses.append(
+                    and_(Recognition.year == year, Recognition.category == code, Recognition.level.in_(levels))
+                )
+    return clauses
+
+
 def _first_of_kind(min_rank: int, group: str = "first_of_kind") -> Callable[[Session, dt.date, dt.date], list[Event]]:
     def collect(session: Session, start: dt.date, end: dt.date) -> list[Event]:
-        # Every recognised first-of-kind product up to the end of the period, so a product
-        # that first reached the threshold before the period is not counted again inside it.
-        rows = session.execute(
+        # Each product (organisation + category + product name) counts once, at its first
+        # recognition that reached the threshold: a window over every qualifying recognition up
+        # to the end of the period picks it (so a product that first reached the threshold
+        # before the period is not counted again inside it), and the database groups those
+        # firsts by year, local day, county and industry. Rows returned are bounded by
+        # days × counties × industries, not by the number of recognitions.
+        clauses = _qualifying(session, end.year, min_rank, group)
+        if not clauses:
+            return []
+        first = (
+            func.row_number()
+            .over(
+                partition_by=(Recognition.org_id, Recognition.category, Recognition.product_name),
+                order_by=(Recognition.year, Recognition.recognised_at, Recognition.id),
+            )
+            .label("nth")
+        )
+        ranked = (
             select(
-                Recognition.id,
-                Recognition.org_id,
-                Recognition.category,
-                Recognition.product_name,
-                Recognition.level,
-                Recognition.year,
-                Recognition.recognised_at,
-                Organisation.county,
-                Organisation.industry,
+                Recognition.year.label("year"),
+                Recognition.recognised_at.label("recognised_at"),
+                Organisation.county.label("county"),
+                Organisation.industry.label("industry"),
+                first,
             )
             .join(Organisation, Organisation.id == Recognition.org_id)
-            .where(Recognition.status == RecognitionStatus.recognised, Recognition.year <= end.year)
-            .order_by(Recognition.year, Recognition.recognised_at, Recognition.id)
+            .where(Recognition.status == RecognitionStatus.recognised, Recognition.year <= end.year, or_(*clauses))
+            .subquery()
+        )
+        day = local_date(ranked.c.recognised_at)
+        rows = session.execute(
+            select(ranked.c.year, day, ranked.c.county, ranked.c.industry, func.count())
+            .where(ranked.c.nth == 1, ranked.c.year >= start.year)
+            .group_by(ranked.c.year, day, ranked.c.county, ranked.c.industry)
         ).all()
-        first: dict[tuple[int, str, str], Event] = {}
-        for rid, org_id, category, product, level, year, recognised_at, county, industry in rows:
-            policy = policy_for_labels(year)
-            cat = policy.categories.get(category)
-            if cat is None or cat.group != group:
-                continue
-            award = cat.awards.get(level)
-            if award is None or award.rank < min_rank:
-                continue
-            product_key = (org_id, category, product)
-            if product_key in first:
-                continue
-            day = local_day(recognised_at) if recognised_at else dt.date(year, 12, 31)
-            day = min(max(day, dt.date(year, 1, 1)), dt.date(year, 12, 31))
-            first[product_key] = Event(day, county, industry, f"recognition:{rid}")
-        return [e for e in first.values() if start <= e.day <= end]
+        counts: dict[tuple[dt.date, str | None, str | None], int] = {}
+        for year, raw_day, county, industry, n in rows:
+            # The event's day is the recognition day, kept inside the recognition year (no day:
+            # the year's last day).
+            d = dt.date.fromisoformat(raw_day) if isinstance(raw_day, str) else raw_day
+            d = min(max(d, dt.date(year, 1, 1)), dt.date(year, 12, 31)) if d else dt.date(year, 12, 31)
+            counts[(d, county, industry)] = counts.get((d, county, industry), 0) + int(n)
+        return [
+            _group("recognitions", d, county, industry, n)
+            for (d, county, industry), n in counts.items()
+            if start <= d <= end
+        ]
 
     return collect
 

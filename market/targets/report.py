@@ -20,6 +20,7 @@ from market.db import CST
 from market.targets.schemas import ProgressReport, TargetProgress
 
 TITLE = "嘉兴市技术需求揭榜挂帅工作晾晒通报"
+DEPARTMENT_RULE = "部门排名按其负责目标的平均完成率（单项完成率超过 100% 的按 100% 计）"
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 BOLD = Font(bold=True)
 
@@ -54,17 +55,16 @@ def _widths(ws: Worksheet, widths: list[int]) -> None:
         ws.column_dimensions[get_column_letter(i)].width = w
 
 
-def excel_report(report: ProgressReport) -> bytes:
-    """The workbook: 总览, 县（市、区）赛马, 行业分布, 月度趋势 (with charts), 季度趋势, 统计口径."""
+def excel_report(report: ProgressReport, issue: str | None = None) -> bytes:
+    """The workbook: 总览, 部门赛马, 县（市、区）赛马, 行业分布, 月度趋势 (with charts), 季度趋势,
+    统计口径. ``issue`` names the issue (e.g. "2026 年第 3 期") when it is being issued."""
     wb = Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = "总览"
     ws["A1"] = report_title(report)
     ws["A1"].font = Font(bold=True, size=14)
-    ws["A2"] = (
-        f"生成时间：{report.generated_at.astimezone(CST):%Y-%m-%d %H:%M}"
-    )
+    ws["A2"] = (f"{issue}　" if issue else "") + f"生成时间：{report.generated_at.astimezone(CST):%Y-%m-%d %H:%M}"
     cols = [
         "指标",
         "目标类型",
@@ -75,6 +75,7 @@ def excel_report(report: ProgressReport) -> bytes:
         "序时进度目标",
         "按当前进度预计",
         "状态",
+        "责任部门",
     ]
     _header(ws, 4, cols)
     for r, t in enumerate(report.targets, start=5):
@@ -88,12 +89,26 @@ def excel_report(report: ProgressReport) -> bytes:
             t.expected_by_now,
             t.projected,
             t.status,
+            t.department or "—",
         ]
         for c, v in enumerate(values, start=1):
             ws.cell(row=r, column=c, value=v)
         ws.cell(row=r, column=6).number_format = "0.0%"
-    _widths(ws, [30, 16, 26, 10, 10, 10, 14, 16, 12])
+    _widths(ws, [30, 16, 26, 10, 10, 10, 14, 16, 12, 14])
     ws.freeze_panes = "A5"
+
+    deps = wb.create_sheet("部门赛马")
+    _header(deps, 1, ["排名", "责任部门", "目标数", "已完成", "进度正常或已完成", "平均完成率", "目标"])
+    for r, d in enumerate(report.departments, start=2):
+        for c, v in enumerate(
+            [d.rank, d.department, d.targets, d.completed, d.on_track, d.mean_rate, "；".join(d.items)], start=1
+        ):
+            deps.cell(row=r, column=c, value=v)
+        deps.cell(row=r, column=6).number_format = "0.0%"
+    if not report.departments:
+        deps.cell(row=2, column=1, value="本年度的目标尚未指定责任部门")
+    deps.cell(row=len(report.departments) + 3, column=1, value=DEPARTMENT_RULE)
+    _widths(deps, [8, 18, 8, 8, 16, 12, 80])
 
     race = wb.create_sheet("县（市、区）赛马")
     row = 1
@@ -242,12 +257,15 @@ def _trend_svg(t: TargetProgress) -> str:
     )
 
 
-def printable_html(report: ProgressReport) -> str:
-    """A self-contained A4 page (inline CSS and SVG charts, no scripts) for printing or PDF."""
+def printable_html(report: ProgressReport, issue: str | None = None) -> str:
+    """A self-contained A4 page (inline CSS and SVG charts, no scripts) for printing or PDF;
+    ``issue`` names the issue when it is being issued."""
     title = escape(report_title(report))
+    generated = f"{report.generated_at.astimezone(CST):%Y-%m-%d %H:%M}"
+    subtitle = escape((f"{issue} · " if issue else "") + f"嘉兴市科学技术局 · 生成时间 {generated}")
     rows = "".join(
         "<tr>"
-        f"<td>{escape(t.label)}</td>"
+        f"<td>{escape(t.label)}</td><td>{escape(t.department or '—')}</td>"
         f"<td>{escape(f'{t.base_year}—{t.year} 累计' if t.cumulative else f'{t.year} 年度')}</td>"
         f"<td class=n>{t.target}</td><td class=n>{t.actual}</td><td class=n>{pct(t.completion_rate)}</td>"
         f"<td class=n>{t.expected_by_now:g}</td>"
@@ -274,6 +292,20 @@ def printable_html(report: ProgressReport) -> str:
             "<table><thead><tr><th>县（市、区）</th><th>分解目标</th><th>完成值</th><th>完成率</th>"
             f"<th>完成率排名</th><th>数量排名</th></tr></thead><tbody>{race}</tbody></table></section>"
         )
+    dep_rows = "".join(
+        f"<tr><td class=n>{'—' if d.rank is None else d.rank}</td><td>{escape(d.department)}</td>"
+        f"<td class=n>{d.targets}</td><td class=n>{d.completed}</td><td class=n>{d.on_track}</td>"
+        f"<td class=n>{pct(d.mean_rate)}</td><td>{escape('；'.join(d.items))}</td></tr>"
+        for d in report.departments
+    )
+    departments = (
+        '<section class="departments"><h2>市级机关部门赛马</h2>'
+        "<table><thead><tr><th>排名</th><th>责任部门</th><th>目标数</th><th>已完成</th>"
+        f"<th>进度正常或已完成</th><th>平均完成率</th><th>目标</th></tr></thead><tbody>{dep_rows}</tbody></table>"
+        f'<p class="meta">{escape(DEPARTMENT_RULE)}。</p></section>'
+        if report.departments
+        else ""
+    )
     empty = "" if report.targets else "<p>本年度尚未设置目标任务。</p>"
     return (
         "<!doctype html><html lang=zh-CN><head><meta charset=utf-8>"
@@ -287,10 +319,11 @@ def printable_html(report: ProgressReport) -> str:
         ".meta{font-size:13px;color:#444}.charts{display:flex;gap:16px;flex-wrap:wrap}"
         ".chart text{font-size:11px}"
         "@media print{body{margin:10mm}.target{break-inside:avoid}}@page{size:A4;margin:12mm}"
-        f"</style></head><body><h1>{title}</h1>"
-        "<table><thead><tr><th>指标</th><th>目标类型</th><th>目标值</th><th>完成值</th><th>完成率</th>"
+        ".sub{text-align:center;color:#555;font-size:13px}"
+        f'</style></head><body><h1>{title}</h1><p class="sub">{subtitle}</p>'
+        "<table><thead><tr><th>指标</th><th>责任部门</th><th>目标类型</th><th>目标值</th><th>完成值</th><th>完成率</th>"
         f"<th>序时进度目标</th><th>按当前进度预计</th><th>状态</th></tr></thead><tbody>{rows}</tbody></table>"
-        f"{empty}{''.join(sections)}"
+        f"{empty}{departments}{''.join(sections)}"
         '<p class="meta">预计期末 = 当前完成值 × 统计期天数 ÷ 已过天数（按当前进度线性推算）。</p>'
         "</body></html>"
     )

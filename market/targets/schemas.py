@@ -20,6 +20,7 @@ class TargetCreate(InputModel):
     county: str | None = Field(None, description="县（市、区）分解目标；缺省为全市")
     value: int = Field(ge=0, le=1_000_000, examples=[300])
     note: str = Field("", max_length=1000)
+    department: str | None = Field(None, description="责任部门（全市目标），如 市科技局", examples=["市科技局"])
 
 
 class TargetUpdate(InputModel):
@@ -27,6 +28,7 @@ class TargetUpdate(InputModel):
 
     value: int | None = Field(None, ge=0, le=1_000_000)
     note: str | None = Field(None, max_length=1000)
+    department: str | None = Field(None, description="责任部门；传 null 或空串取消")
 
 
 class TargetRead(BaseModel):
@@ -40,6 +42,7 @@ class TargetRead(BaseModel):
     county: str | None
     value: int
     note: str
+    department: str | None
     source: str
     updated_at: dt.datetime
 
@@ -73,6 +76,7 @@ class TargetProgress(BaseModel):
     year: int
     cumulative: bool
     base_year: int | None
+    department: str | None = Field(None, description="责任部门")
     period_start: dt.date
     period_end: dt.date
     as_of: dt.date
@@ -89,9 +93,49 @@ class TargetProgress(BaseModel):
     quarterly: list[TrendPoint]
 
 
+class DepartmentProgress(BaseModel):
+    """A responsible department's targets in force, raced by their mean completion rate (each
+    target's rate counted up to 100%, so one over-fulfilled target does not hide a lagging one)."""
+
+    department: str
+    targets: int
+    completed: int = Field(description="targets with status 已完成")
+    on_track: int = Field(description="targets on track (completed or projected to be met)")
+    mean_rate: float | None = Field(description="mean of min(completion rate, 1) over its targets")
+    rank: int | None
+    items: list[str] = Field(description="the targets' names")
+
+
 class ProgressReport(BaseModel):
     year: int
     as_of: dt.date
     generated_at: dt.datetime
     counties: list[str]
     targets: list[TargetProgress]
+    departments: list[DepartmentProgress] = Field(default_factory=list)
+
+
+class IssueCreate(InputModel):
+    model_config = ConfigDict(extra="forbid")
+
+    year: int = Field(ge=2000, le=2100, examples=[2026])
+    as_of: dt.date | None = Field(None, description="统计截止日；缺省为今天")
+
+
+class IssueRead(BaseModel):
+    """An issued 晾晒通报 (its HTML and Excel are downloaded separately)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    year: int
+    number: int
+    as_of: dt.date
+    title: str
+    issued_by: int | None
+    issued_at: dt.datetime
+
+
+class IssuePage(BaseModel):
+    items: list[IssueRead]
+    total: int

@@ -1,5 +1,5 @@
-"""Progress API: targets (the bureau edits them) and actual-vs-target figures, the county 赛马 and
-the 晾晒通报 downloads. Every figure comes from ``market.targets.progress.progress_report``."""
+"""Progress API: targets (the bureau edits them), actual-vs-target figures, the county and
+department 赛马, the 晾晒通报 downloads and the archive of issued 晾晒通报. Every figure comes from ``market.targets.progress.progress_report``."""
 
 from __future__ import annotations
 
@@ -10,10 +10,18 @@ from fastapi import APIRouter, Query, status
 from fastapi.responses import HTMLResponse, Response
 
 from market.db import DbId
-from market.targets import service
+from market.targets import issues, service
 from market.targets.progress import progress_report, today_local
 from market.targets.report import excel_report, printable_html
-from market.targets.schemas import ProgressReport, TargetCreate, TargetRead, TargetUpdate
+from market.targets.schemas import (
+    IssueCreate,
+    IssuePage,
+    IssueRead,
+    ProgressReport,
+    TargetCreate,
+    TargetRead,
+    TargetUpdate,
+)
 from web.deps import CurrentUser, SessionDep
 from web.downloads import download
 from web.errors import RESPONSES_WRITE, responses
@@ -55,6 +63,12 @@ def printable(session: SessionDep, year: YearQ = None, as_of: AsOfQ = None) -> H
     return HTMLResponse(printable_html(_report(session, year, as_of)))
 
 
+@router.get("/targets/departments", response_model=list[str])
+def list_departments() -> list[str]:
+    """可指定为目标责任部门的市级机关部门（政策的责任单位）。"""
+    return list(service.departments())
+
+
 @router.get("/targets", response_model=list[TargetRead])
 def list_targets(
     session: SessionDep, year: Annotated[int | None, Query(ge=2000, le=2100)] = None
@@ -75,12 +89,13 @@ def create_target(target_in: TargetCreate, session: SessionDep, user: CurrentUse
 def update_target(
     target_id: DbId, target_up: TargetUpdate, session: SessionDep, user: CurrentUser
 ) -> TargetRead:
-    """科技局修改目标值或备注。"""
+    """科技局修改目标值、备注或责任部门（指标、年度、地区不可改，须删除后重新设定）。"""
     return TargetRead.model_validate(service.update(session, user, target_id, target_up))
 
 
 @router.delete("/targets/{target_id}", status_code=status.HTTP_204_NO_CONTENT, responses=RESPONSES_WRITE)
 def delete_target(target_id: DbId, session: SessionDep, user: CurrentUser) -> Response:
+    """科技局删除目标（审计日志保留其原值）。"""
     service.delete(session, user, target_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -91,3 +106,45 @@ def seed_targets(session: SessionDep, user: CurrentUser) -> list[TargetRead]:
     service.ensure_bureau(user)
     service.seed_policy_targets(session, user.id)
     return [TargetRead.model_validate(t) for t in service.list_targets(session)]
+
+
+@router.get("/targets/issues", response_model=IssuePage, responses=responses(401, 403, 422))
+def list_issues(
+    session: SessionDep,
+    user: CurrentUser,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    limit: Annotated[int, Query(ge=1, le=issues.MAX_LIST)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> IssuePage:
+    """已发布的各期晾晒通报（最新在前）。"""
+    service.ensure_bureau(user)
+    rows, total = issues.list_issues(session, year, limit, offset)
+    return IssuePage(items=[IssueRead.model_validate(r) for r in rows], total=total)
+
+
+@router.post(
+    "/targets/issues", response_model=IssueRead, status_code=status.HTTP_201_CREATED, responses=RESPONSES_WRITE
+)
+def issue_report(issue_in: IssueCreate, session: SessionDep, user: CurrentUser) -> IssueRead:
+    """发布一期晾晒通报：按当时数据生成页面与 Excel 并原样存档，此后不再修改。"""
+    return IssueRead.model_validate(issues.issue_report(session, user, issue_in.year, issue_in.as_of))
+
+
+@router.get("/targets/issues/{issue_id}/report.html", response_class=HTMLResponse, responses=responses(401, 403, 404))
+def issue_html(issue_id: DbId, session: SessionDep, user: CurrentUser) -> HTMLResponse:
+    """某期晾晒通报的页面，与发布时完全一致。"""
+    service.ensure_bureau(user)
+    return HTMLResponse(issues.get_issue(session, issue_id).html)
+
+
+@router.get(
+    "/targets/issues/{issue_id}/report.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}, **responses(401, 403, 404)},
+)
+def issue_excel(issue_id: DbId, session: SessionDep, user: CurrentUser) -> Response:
+    """某期晾晒通报的 Excel，与发布时完全一致。"""
+    service.ensure_bureau(user)
+    issue = issues.get_issue(session, issue_id)
+    name = f"晾晒通报-{issue.year}-第{issue.number}期-{issue.as_of.isoformat()}.xlsx"
+    return download(issue.xlsx, name, XLSX, ascii_fallback=f"report-{issue.year}-{issue.number}.xlsx")

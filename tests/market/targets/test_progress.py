@@ -281,3 +281,20 @@ def test_progress_reads_aggregates_whatever_the_number_of_events(
     assert len(groups) == 4 and sum(e.count for e in groups) == 60
     deals = collect(session, "deals_signed", dt.date(2022, 1, 1), dt.date(2022, 12, 31))
     assert len(deals) == 4 and sum(e.count for e in deals) == 60
+
+
+def test_departments_are_raced_by_mean_capped_completion_rate() -> None:
+    from market.targets.progress import department_race
+
+    def spec(metric: str, value: int, department: str | None) -> TargetSpec:
+        return TargetSpec(None, metric, 2022, False, None, value, department=department)
+
+    events = [ev("2022-03-01")] * 10
+    done = target_progress(spec("needs_published", 5, "市科技局"), events, dt.date(2022, 12, 31))  # 200 %
+    half = target_progress(spec("deals_signed", 20, "市科技局"), events, dt.date(2022, 12, 31))  # 50 %
+    most = target_progress(spec("first_of_kind_municipal", 12, "市经信局"), events, dt.date(2022, 12, 31))
+    none = target_progress(spec("tech_centers_municipal", 12, None), events, dt.date(2022, 12, 31))
+    race = department_race([done, half, most, none])
+    assert [(d.department, d.rank, d.targets, d.completed) for d in race] == [("市经信局", 1, 1, 0), ("市科技局", 2, 2, 1)]
+    # 市科技局: (min(2.0, 1) + 0.5) / 2 = 0.75, below 市经信局's 10/12; uncapped it would lead with 1.25
+    assert race[1].mean_rate == 0.75 and race[0].mean_rate == 0.8333

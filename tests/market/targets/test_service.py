@@ -84,3 +84,41 @@ def test_only_bureau_sets_targets(session: Session, bureau: User, enterprise: Us
         service.create(session, enterprise, TargetCreate(metric="needs_published", year=2026, value=1))
     with pytest.raises(NotFound):
         service.update(session, bureau, 999, TargetUpdate(value=1))
+
+
+def test_county_splits_add_up_to_at_most_the_city_target(session: Session, bureau: User) -> None:
+    city = service.create(session, bureau, TargetCreate(metric="deals_signed", year=2027, value=100))
+    a = service.create(session, bureau, TargetCreate(metric="deals_signed", year=2027, county="南湖区", value=60))
+    with pytest.raises(Invalid) as exc:
+        service.create(session, bureau, TargetCreate(metric="deals_signed", year=2027, county="海宁市", value=41))
+    assert exc.value.details[0]["field"] == "value" and "最多可分解 40" in exc.value.message
+    service.create(session, bureau, TargetCreate(metric="deals_signed", year=2027, county="海宁市", value=40))
+    with pytest.raises(Invalid):  # raising a split over what is left
+        service.update(session, bureau, a.id, TargetUpdate(value=61))
+    with pytest.raises(Invalid) as low:  # lowering the city figure below the splits
+        service.update(session, bureau, city.id, TargetUpdate(value=99))
+    assert "已分解的合计 100" in low.value.message
+    assert service.update(session, bureau, a.id, TargetUpdate(value=50)).value == 50
+    assert service.update(session, bureau, city.id, TargetUpdate(value=90)).value == 90
+
+
+def test_responsible_department_from_the_list_on_city_targets_only(session: Session, bureau: User) -> None:
+    assert {"市科技局", "市经信局"} <= set(service.departments())
+    t = service.create(
+        session, bureau, TargetCreate(metric="needs_published", year=2028, value=300, department="市科技局")
+    )
+    assert t.department == "市科技局"
+    with pytest.raises(Invalid) as exc:
+        service.create(session, bureau, TargetCreate(metric="deals_signed", year=2028, value=9, department="市某局"))
+    assert exc.value.details[0]["field"] == "department"
+    with pytest.raises(Invalid):
+        service.create(
+            session, bureau,
+            TargetCreate(metric="needs_published", year=2028, county="南湖区", value=9, department="市经信局"),
+        )  # fmt: skip
+    assert service.update(session, bureau, t.id, TargetUpdate(department="市经信局")).department == "市经信局"
+    assert service.update(session, bureau, t.id, TargetUpdate(note="只改备注")).department == "市经信局"
+    assert service.update(session, bureau, t.id, TargetUpdate(department=None)).department is None
+    service.seed_policy_targets(session)
+    seeded = {x.metric: x.department for x in service.list_targets(session, 2022) if x.county is None}
+    assert seeded["needs_published"] == "市科技局" and seeded["first_of_kind_municipal"] == "市经信局"

@@ -37,6 +37,9 @@ from market.orgs.models import Role, User
 from market.questions import service as questions
 from market.questions.schemas import QuestionIn
 from market.responses.schemas import ResponseCreate
+from market.targets import issues as target_issues
+from market.targets import service as target_service
+from market.targets.schemas import TargetCreate
 from tests import factories
 
 ROLES = ("anon", "owner", "other_ent", "provider", "other_provider", "bureau", "expert", "other_expert")
@@ -74,6 +77,8 @@ class World:
     notice_need: int = 0
     milestone: int = 0
     document: int = 0
+    target: int = 0
+    report_issue: int = 0
 
 
 @pytest.fixture
@@ -111,6 +116,8 @@ def world(
     document = deal_service.attach_document(
         session, provider_user, deal.id, milestone.id, kind="contract", filename="合同.pdf", data=PDF, max_bytes=1024 * 1024
     )
+    target = target_service.create(session, bureau_user, TargetCreate(metric="deals_signed", year=2030, value=50))
+    report_issue = target_issues.issue_report(session, bureau_user, 2022, dt.date(2022, 12, 31))
     session.flush()
     users = {
         "owner": enterprise_user, "other_ent": other_enterprise_user, "provider": provider_user,
@@ -118,7 +125,7 @@ def world(
     }
     return World(
         users, draft.id, submitted.id, published.id, response.id, deal.id, deal_need.id, question.id, message.id,
-        message_file.id, colleague.id, batch.id, on_notice.id, milestone.id, document.id,
+        message_file.id, colleague.id, batch.id, on_notice.id, milestone.id, document.id, target.id, report_issue.id,
     )
 
 
@@ -297,6 +304,33 @@ MATRIX: dict[str, tuple[Call, dict[str, int], int]] = {
     ),
     "policy.draft": (
         lambda c, w, h: c.post("/api/v1/awards/policies", json={"version": "x"}, headers=h), {"anon": 401, "bureau": 422}, 403,
+    ),
+    # --- targets and the 晾晒通报: everyone reads the targets and progress, only the bureau edits and issues ---
+    "target.list": (lambda c, w, h: c.get("/api/v1/targets?year=2030", headers=h), {}, 200),
+    "target.departments": (lambda c, w, h: c.get("/api/v1/targets/departments", headers=h), {}, 200),
+    "target.create": (
+        lambda c, w, h: c.post("/api/v1/targets", json={"metric": "needs_published", "year": 2030, "value": 9}, headers=h),
+        {"anon": 401, "bureau": 201}, 403,
+    ),
+    "target.update": (
+        lambda c, w, h: c.patch(f"/api/v1/targets/{w.target}", json={"value": 60, "department": "市科技局"}, headers=h),
+        {"anon": 401, "bureau": 200}, 403,
+    ),
+    "target.delete": (
+        lambda c, w, h: c.delete(f"/api/v1/targets/{w.target}", headers=h), {"anon": 401, "bureau": 204}, 403,
+    ),
+    "target.issue_report": (
+        lambda c, w, h: c.post("/api/v1/targets/issues", json={"year": 2022, "as_of": "2022-12-31"}, headers=h),
+        {"anon": 401, "bureau": 201}, 403,
+    ),
+    "target.issues": (lambda c, w, h: c.get("/api/v1/targets/issues", headers=h), {"anon": 401, "bureau": 200}, 403),
+    "target.issue_html": (
+        lambda c, w, h: c.get(f"/api/v1/targets/issues/{w.report_issue}/report.html", headers=h),
+        {"anon": 401, "bureau": 200}, 403,
+    ),
+    "target.issue_excel": (
+        lambda c, w, h: c.get(f"/api/v1/targets/issues/{w.report_issue}/report.xlsx", headers=h),
+        {"anon": 401, "bureau": 200}, 403,
     ),
     "expert.conflicts": (
         lambda c, w, h: c.post("/api/v1/experts/me/conflicts", json={"org_id": w.users["owner"].org_id}, headers=h),

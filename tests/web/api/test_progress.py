@@ -106,3 +106,57 @@ def test_only_bureau_edits_targets(
 def test_progress_year_validated(client: TestClient) -> None:
     r = client.get("/api/v1/progress", params={"year": 1800})
     assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "year"
+
+
+def test_departments_edit_splits_and_the_department_race(
+    client: TestClient, session: Session, bureau_user: User, auth
+) -> None:
+    bur = auth(bureau_user)
+    deps = client.get("/api/v1/targets/departments").json()
+    assert "市科技局" in deps and "市经信局" in deps
+    city = client.post(
+        "/api/v1/targets", json={"metric": "needs_published", "year": 2022, "value": 10, "department": "市科技局"}, headers=bur
+    )
+    assert city.status_code == 201 and city.json()["department"] == "市科技局"
+    over = client.post(
+        "/api/v1/targets", json={"metric": "needs_published", "year": 2022, "county": "海宁市", "value": 11}, headers=bur
+    )
+    assert over.status_code == 422 and over.json()["error"]["details"][0]["field"] == "value"
+    r = client.patch(f"/api/v1/targets/{city.json()['id']}", json={"department": "不存在的局"}, headers=bur)
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "department"
+    client.post(
+        "/api/v1/targets", json={"metric": "deals_signed", "year": 2022, "value": 4, "department": "市经信局"}, headers=bur
+    )
+    _published(session, "海宁市", "2022-03-15", 5)
+    body = client.get("/api/v1/progress", params={"year": 2022, "as_of": "2022-12-31"}).json()
+    assert [(d["department"], d["rank"], d["mean_rate"]) for d in body["departments"]] == [
+        ("市科技局", 1, 0.5), ("市经信局", 2, 0.0),
+    ]  # fmt: skip
+    wb = load_workbook(io.BytesIO(client.get("/api/v1/progress/report.xlsx", params={"year": 2022, "as_of": "2022-12-31"}).content))
+    rows = [[c.value for c in row] for row in wb["部门赛马"].iter_rows(min_row=2, max_row=3)]
+    assert [r[:3] + [r[5]] for r in rows] == [[1, "市科技局", 1, 0.5], [2, "市经信局", 1, 0.0]]
+
+
+def test_issue_list_and_download_an_archived_report(
+    client: TestClient, session: Session, bureau_user: User, enterprise_user: User, auth
+) -> None:
+    bur = auth(bureau_user)
+    targets.seed_policy_targets(session)
+    r = client.post("/api/v1/targets/issues", json={"year": 2022, "as_of": "2022-12-31"}, headers=bur)
+    assert r.status_code == 201, r.text
+    issue = r.json()
+    assert issue["number"] == 1 and issue["as_of"] == "2022-12-31" and issue["issued_by"] == bureau_user.id
+    future = client.post("/api/v1/targets/issues", json={"year": 2099, "as_of": "2099-06-30"}, headers=bur)
+    assert future.status_code == 422 and future.json()["error"]["details"][0]["field"] == "as_of"
+    listed = client.get("/api/v1/targets/issues", params={"year": 2022}, headers=bur).json()
+    assert listed["total"] == 1 and listed["items"][0]["id"] == issue["id"] and "html" not in listed["items"][0]
+    html = client.get(f"/api/v1/targets/issues/{issue['id']}/report.html", headers=bur)
+    assert html.status_code == 200 and "2022 年第 1 期" in html.text and "晾晒通报" in html.text
+    xlsx = client.get(f"/api/v1/targets/issues/{issue['id']}/report.xlsx", headers=bur)
+    assert xlsx.status_code == 200 and "attachment" in xlsx.headers["content-disposition"]
+    assert "总览" in load_workbook(io.BytesIO(xlsx.content)).sheetnames
+    assert client.get(f"/api/v1/targets/issues/{issue['id'] + 99}/report.xlsx", headers=bur).status_code == 404
+    ent = auth(enterprise_user)
+    assert client.get("/api/v1/targets/issues", headers=ent).status_code == 403
+    assert client.post("/api/v1/targets/issues", json={"year": 2022}, headers=ent).status_code == 403
+    assert client.get(f"/api/v1/targets/issues/{issue['id']}/report.html", headers=ent).status_code == 403

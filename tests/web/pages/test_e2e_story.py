@@ -509,14 +509,16 @@ def test_full_story_from_posting_to_the_dashboard(live_app: str, browser: Any) -
     bur.goto("/bureau/deals")
     assert NEED_TITLE in bur.locator("#col-converted").locator("xpath=..").inner_text()
     _shot(bur, "12-deals-board")
-    bur.goto(f"/dashboard?year={today.year}")
+    bur.goto(f"/bureau/targets/new?year={today.year}")
     bur.get_by_label("指标").select_option("deals_signed")
     bur.get_by_label("目标值").fill("10")
     bur.get_by_role("button", name="保存目标").click()
     assert "目标已保存" in _flash(bur)
+    bur.goto(f"/bureau/targets/new?year={today.year}")
     bur.get_by_label("指标").select_option("needs_published")
     bur.get_by_label("目标值").fill("5")
     bur.get_by_role("button", name="保存目标").click()
+    bur.goto(f"/dashboard?year={today.year}")
     assert bur.locator('td[data-metric="deals_signed"]').inner_text() == "1"
     assert bur.locator('td[data-metric="needs_published"]').inner_text() == "1"
     bur.locator("[data-chart] svg").first.wait_for()  # ECharts drew
