@@ -14,6 +14,7 @@ even know it exists) — and never the object's data.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -34,6 +35,8 @@ from market.orgs import security
 from market.orgs.models import Role, User
 from market.questions import service as questions
 from market.questions.schemas import QuestionIn
+from market.recognitions import service as recognitions
+from market.recognitions.schemas import RecognitionCreate, RecognitionDecision, RecognitionReview
 from market.responses.schemas import ResponseCreate
 from tests import factories
 
@@ -69,6 +72,7 @@ class World:
     colleague: int
     notice_batch: int = 0
     notice_need: int = 0
+    recognition: int = 0
 
 
 @pytest.fixture
@@ -102,6 +106,11 @@ def world(
         session, provider_user, message.id, filename="补充.pdf", data=b"%PDF-1.4 x\n%%EOF\n", max_bytes=1024 * 1024
     )
     colleague = factories.create_user(session, org, roles=[Role.member.value])
+    recognition = recognitions.apply(session, enterprise_user, RecognitionCreate.model_validate(
+        {"product_name": "已认定的首台套装备", "category": "equipment", "level": "municipal", "year": 2025}
+    ))  # fmt: skip
+    recognitions.review(session, bureau_user, recognition.id, RecognitionReview())
+    recognitions.recognise(session, bureau_user, recognition.id, RecognitionDecision())
     session.flush()
     users = {
         "owner": enterprise_user, "other_ent": other_enterprise_user, "provider": provider_user,
@@ -109,7 +118,7 @@ def world(
     }
     return World(
         users, draft.id, submitted.id, published.id, response.id, deal.id, deal_need.id, question.id, message.id,
-        message_file.id, colleague.id, batch.id, on_notice.id,
+        message_file.id, colleague.id, batch.id, on_notice.id, recognition.id,
     )
 
 
@@ -251,6 +260,26 @@ MATRIX: dict[str, tuple[Call, dict[str, int], int]] = {
     "notice.withdraw": (
         lambda c, w, h: c.post(f"/api/v1/batches/{w.notice_batch}/notice/withdraw", headers=h), {"anon": 401, "bureau": 200}, 403,
     ),
+    # --- recognitions: 奖补兑现 (the bureau records; the enterprise reads its own), the public list ---
+    "recognition.payout_ledger": (
+        lambda c, w, h: c.get("/api/v1/recognitions/payouts", headers=h), {"anon": 401, "bureau": 200}, 403,
+    ),
+    "recognition.payouts": (
+        lambda c, w, h: c.get(f"/api/v1/recognitions/{w.recognition}/payouts", headers=h),
+        {"anon": 401, "owner": 200, "bureau": 200}, 404,
+    ),
+    "recognition.record_payout": (
+        lambda c, w, h: c.post(
+            f"/api/v1/recognitions/{w.recognition}/payouts",
+            json={"amount_wan": 5, "paid_on": "2026-04-20", "payment_batch": "第一批"}, headers=h,
+        ),
+        {"anon": 401, "owner": 403, "bureau": 201}, 404,
+    ),
+    "recognition.public_list": (lambda c, w, h: c.get("/api/v1/recognitions/public", headers=h), {}, 200),
+    "recognition.export": (
+        lambda c, w, h: c.get("/api/v1/exports/recognitions.xlsx", headers=h), {"anon": 401}, 200,
+    ),
+    "org.export": (lambda c, w, h: c.get("/api/v1/exports/orgs.xlsx", headers=h), {"anon": 401, "bureau": 200}, 403),
     # --- the bureau's office ---
     "office.settings": (lambda c, w, h: c.get("/api/v1/office/settings", headers=h), {"anon": 401, "bureau": 200}, 403),
     "office.set": (
@@ -305,6 +334,13 @@ def test_lists_show_only_what_the_role_may_see(client: TestClient, world: World,
     # The published need's details only for signed-in verified organisations.
     detail = client.get(f"/api/v1/needs/{world.published}", headers=headers).json()
     assert ("contact_phone" in detail) == (role != "anon")
+    # The recognitions export: the bureau's is everyone's, an organisation's only its own.
+    if role != "anon":
+        from openpyxl import load_workbook
+
+        ws = load_workbook(io.BytesIO(client.get("/api/v1/exports/recognitions.xlsx", headers=headers).content)).active
+        exported = {row[1] for row in ws.iter_rows(min_row=2, values_only=True)}
+        assert (world.recognition in exported) == (role in ("owner", "bureau"))
 
 
 def test_ids_swapped_across_organisations_are_not_found(
