@@ -77,7 +77,7 @@ class RecognitionRejection(InputModel):
     reason: str = Field(min_length=2, max_length=5000, examples=["证明材料不足"])
 
 
-class PayoutIn(BaseModel):
+class PayoutIn(InputModel):
     """奖补兑现: a payment of a recognised item's award."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

@@ -116,6 +116,8 @@ def test_a_payout_never_exceeds_what_is_due_nor_is_dated_in_the_future(
     fine = client.post(url, json={**PAY, "amount_wan": 1.00001}, headers=bur).json()["error"]
     assert fine["details"][0]["field"] == "amount_wan" and "精确到元" in fine["details"][0]["message"]
     assert client.post(url, json={**PAY, "amount_wan": 0}, headers=bur).status_code == 422
+    hidden = client.post(url, json={**PAY, "payment_batch": "第一批\u202e"}, headers=bur).json()["error"]
+    assert hidden["details"][0]["field"] == "payment_batch"  # the text rules of every input
     assert session.scalar(select(func.count()).select_from(RecognitionPayout)) == 1  # nothing refused was stored
     done = client.post(url, json=PAY, headers=bur)
     assert done.status_code == 201 and done.json()["due_wan"] == 0
