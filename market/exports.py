@@ -1,5 +1,5 @@
 """Excel exports (xlsx) of what a viewer may already read: a batch (榜单), a needs list, the
-responses to a need, the deals. Chinese headers, sensible column widths, frozen header row.
+responses to a need, the deals, the recognitions with their payouts, the organisations. Chinese headers, sensible column widths, frozen header row.
 
 Exports never widen visibility: each one is built from the same queries and read schemas as the
 API lists, so a confidential field absent from the viewer's read schema is absent here too.
@@ -31,11 +31,14 @@ from market.needs.models import Need
 from market.needs.queries import NeedFilter
 from market.needs.schemas import FIELD_LABELS, NeedDetail
 from market.needs.states import need_machine
+from market.orgs import queries as org_queries
 from market.orgs.models import User
+from market.recognitions import queries as rec_queries
+from market.recognitions.queries import LedgerFilter
 from market.responses import queries as response_queries
 from market.responses.models import Response
 from market.responses.schemas import ResponseReviewView
-from market.vocab import DISCLOSURES, REVIEW_CRITERIA, TRACKS
+from market.vocab import DISCLOSURES, ORG_KIND_LABELS, REVIEW_CRITERIA, TRACKS, VERIFICATION_LABELS
 
 MAX_EXPORT_ROWS = 5000
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -134,10 +137,40 @@ def batch_export(session: Session, user: User | None, batch: Batch) -> bytes:
     return workbook(f"嘉兴市技术需求榜单·{batch.title}", batch.title, PUBLIC_COLUMNS, rows, note=f"共 {len(rows)} 项需求")
 
 
-def needs_export(session: Session, user: User | None, f: NeedFilter, *, order: str = "newest") -> bytes:
-    """The needs list as the viewer sees it; detail columns only for the bureau, filled where the
-    viewer's read schema carries them."""
-    needs, total = need_queries.list_needs(session, user, f, offset=0, limit=MAX_EXPORT_ROWS, order=order)
+NEED_SORTS = {"newest": "最新发布", "updated": "最近更新", "deadline": "截止日期最近", "budget": "预算最高"}
+
+
+def needs_export(
+    session: Session,
+    user: User | None,
+    f: NeedFilter,
+    *,
+    order: str = "newest",
+    public: bool = False,
+    ids: Sequence[int] | None = None,
+) -> bytes:
+    """The needs list as the viewer sees it, in its order; detail columns only for the bureau,
+    filled where the viewer's read schema carries them. ``public``: the public list (/needs)
+    whoever exports it — the published needs only, as that page lists them. ``ids``: the needs
+    in the order a search ranked them (the list page's search), the visible ones only."""
+    if ids is not None:
+        wanted = list(dict.fromkeys(ids))[:MAX_EXPORT_ROWS]
+        found = {
+            n.id: n
+            for n in session.scalars(
+                select(Need)
+                .where(Need.id.in_(wanted), access.visible_needs(None if public else user))
+                .options(selectinload(Need.org))
+            )
+        }
+        needs: Sequence[Need] = [found[i] for i in wanted if i in found]
+        total = len(needs)
+        ordered = "按检索相关度排序"
+    else:
+        needs, total = need_queries.list_needs(
+            session, None if public else user, f, offset=0, limit=MAX_EXPORT_ROWS, order=order
+        )
+        ordered = f"按{NEED_SORTS.get(order, NEED_SORTS['newest'])}排序"
     staff = user is not None and user.is_bureau_staff
     columns = PUBLIC_COLUMNS + (DETAIL_COLUMNS if staff else [])
     rows = []
@@ -148,7 +181,7 @@ def needs_export(session: Session, user: User | None, f: NeedFilter, *, order: s
             assert isinstance(view, NeedDetail)
             row += [view.problem, view.indicators, view.expected_outcome, view.contact_name, view.contact_phone]
         rows.append(row)
-    note = f"共 {total} 项" + (f"，仅导出前 {MAX_EXPORT_ROWS} 项" if total > MAX_EXPORT_ROWS else "")
+    note = f"共 {total} 项，{ordered}" + (f"，仅导出前 {MAX_EXPORT_ROWS} 项" if total > MAX_EXPORT_ROWS else "")
     return workbook("技术需求清单", "需求", columns, rows, note=note)
 
 
@@ -216,3 +249,51 @@ def audit_export(session: Session, viewer: User, f: Any) -> bytes:
         for e, name in rows
     )
     return workbook("审计日志", "审计日志", columns, data, note="审计日志只能追加，不能修改或删除")
+
+
+# --- recognitions and organisations -------------------------------------------------------------
+
+
+def recognitions_export(session: Session, user: User, f: LedgerFilter) -> bytes:
+    """Recognitions with award, paid and still due, with the list's filters and in its order
+    (the bureau: every organisation's; an enterprise: its own)."""
+    rows, total, totals = rec_queries.ledger(session, user, f, limit=MAX_EXPORT_ROWS)
+    columns: list[Column] = [
+        ("序号", 6), ("申报编号", 10), ("产品 / 项目", 36), ("型号或编码", 14), ("申报单位", 30), ("所在县（市、区）", 14),
+        ("类别", 14), ("级别", 12), ("年度", 8), ("状态", 10), ("奖补（万元）", 12), ("已兑现（万元）", 14),
+        ("待兑现（万元）", 14), ("兑现次数", 10), ("最近兑现日期", 14), ("申报时间", 18), ("认定时间", 18),
+    ]
+    data = [
+        [
+            i, r.id, r.product_name, r.product_code or "", r.org_name, r.county or "", r.category_label, r.level_label,
+            r.year, r.status_label, r.award_wan, r.paid_wan if r.recognised else None, r.due_wan, r.payouts_count,
+            r.last_paid_on, r.created_at, r.recognised_at,
+        ]
+        for i, r in enumerate(rows, start=1)
+    ]
+    note = (
+        f"共 {total} 项；奖补合计 {totals.award_wan:g} 万元，已兑现 {totals.paid_wan:g} 万元，待兑现 {totals.due_wan:g} 万元"
+        + (f"；仅导出前 {MAX_EXPORT_ROWS} 项" if total > MAX_EXPORT_ROWS else "")
+    )
+    return workbook("首台（套）等认定与奖补兑现清单", "认定", columns, data, note=note)
+
+
+def orgs_export(session: Session, user: User, *, kind: str | None = None, verification: str | None = None) -> bytes:
+    """The organisations the bureau manages, with the list's filters and in its order."""
+    if not user.is_bureau_staff:
+        raise Forbidden("只有科技局工作人员可以导出单位名录")
+    orgs, total = org_queries.list_orgs(session, kind=kind, verification=verification, limit=MAX_EXPORT_ROWS)
+    columns: list[Column] = [
+        ("序号", 6), ("单位编号", 10), ("单位名称", 36), ("类型", 12), ("统一社会信用代码", 22), ("所在县（市、区）", 14),
+        ("行业", 12), ("认证状态", 12), ("认证时间", 18), ("龙头企业", 10), ("注册时间", 18),
+    ]
+    data = [
+        [
+            i, o.id, o.name, ORG_KIND_LABELS.get(o.kind, o.kind), o.credit_code or "", o.county or "", o.industry or "",
+            VERIFICATION_LABELS.get(o.verification, o.verification), o.verified_at, "是" if o.leading else "",
+            o.created_at,
+        ]
+        for i, o in enumerate(orgs, start=1)
+    ]
+    note = f"共 {total} 家" + (f"，仅导出前 {MAX_EXPORT_ROWS} 家" if total > MAX_EXPORT_ROWS else "")
+    return workbook("单位名录", "单位", columns, data, note=note)

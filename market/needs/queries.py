@@ -41,6 +41,7 @@ class NeedFilter:
     industry: str | None = None
     county: str | None = None
     track: str | None = None
+    cooperation_mode: str | None = None
     batch_id: int | None = None
     org_id: int | None = None
     mine: bool = False
@@ -166,6 +167,8 @@ def list_needs(
         stmt = stmt.where(Need.county == f.county)
     if f.track:
         stmt = stmt.where(Need.track.in_([f.track, "both"]) if f.track != "both" else Need.track == "both")
+    if f.cooperation_mode:
+        stmt = stmt.where(Need.cooperation_mode == f.cooperation_mode)
     if f.batch_id:
         stmt = stmt.where(Need.batch_id == f.batch_id)
     if f.org_id and (user is not None and (user.is_bureau_staff or user.org_id == f.org_id)):

@@ -31,6 +31,8 @@ def pay(user: User | None, rec: Recognition, paid_wan: float = 0.0) -> Action:
         return deny("只有科技局工作人员可以登记奖补兑现")
     if rec.status != S.recognised or rec.award_wan is None:
         return refuse_state("认定后才能登记奖补兑现")
+    if rec.award_wan <= 0:
+        return refuse_state("该认定没有奖补资金（就高不重复或已达上限），无需兑现")
     if paid_wan >= rec.award_wan - 1e-9:
         return refuse_state("奖补已全部兑现")
     return allow()

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from market.orgs.models import Organisation, User
-from market.recognitions.models import Recognition, RecognitionTransition
+from market.recognitions.models import Recognition, RecognitionPayout, RecognitionTransition
 from market.recognitions.policy import policy_for_labels
-from market.recognitions.schemas import RecognisedProduct
-from market.recognitions.states import RecognitionStatus
+from market.recognitions.schemas import PayoutLedgerRow, PayoutTotals, RecognisedProduct
+from market.recognitions.states import LABELS, RecognitionStatus
 
 
 def list_for(
@@ -116,3 +119,127 @@ def recognised_public(
             )
         )
     return out, total
+
+
+# --- 奖补兑现: award, paid and still due, summed in SQL ---------------------------------------
+
+# Amounts are 万元 to four decimals (one yuan): below half of that a balance is settled.
+PAID_EPSILON = 0.00005
+PAID_STATES = {"paid": "已全部兑现", "due": "尚待兑现"}
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    """The filters of the recognitions lists with their payouts (the bureau's 奖补兑现 list, the
+    recognitions list and their exports). ``paid``: "paid" (fully paid) or "due" (still due);
+    either keeps recognised items only."""
+
+    status: str | None = None
+    year: int | None = None
+    category: str | None = None
+    county: str | None = None
+    org_id: int | None = None
+    paid: str | None = None
+
+
+def _paid_per_recognition() -> Any:
+    return (
+        select(
+            RecognitionPayout.recognition_id.label("recognition_id"),
+            func.sum(RecognitionPayout.amount_wan).label("paid"),
+            func.count(RecognitionPayout.id).label("n"),
+            func.max(RecognitionPayout.paid_on).label("last_paid_on"),
+        )
+        .group_by(RecognitionPayout.recognition_id)
+        .subquery("paid")
+    )
+
+
+def _ledger_stmt(viewer: User, f: LedgerFilter) -> Select[Any]:
+    paid = _paid_per_recognition()
+    paid_wan = func.coalesce(paid.c.paid, 0.0)
+    due_wan = func.coalesce(Recognition.award_wan, 0.0) - paid_wan
+    stmt = (
+        select(
+            Recognition,
+            Organisation.name.label("org_name"),
+            Organisation.county.label("org_county"),
+            paid_wan.label("paid_wan"),
+            paid.c.n,
+            paid.c.last_paid_on,
+        )
+        .join(Organisation, Organisation.id == Recognition.org_id)
+        .outerjoin(paid, paid.c.recognition_id == Recognition.id)
+    )
+    if not viewer.is_bureau_staff:
+        stmt = stmt.where(Recognition.org_id == viewer.org_id)
+    elif f.org_id is not None:
+        stmt = stmt.where(Recognition.org_id == f.org_id)
+    if f.status:
+        stmt = stmt.where(Recognition.status == f.status)
+    if f.year:
+        stmt = stmt.where(Recognition.year == f.year)
+    if f.category:
+        stmt = stmt.where(Recognition.category == f.category)
+    if f.county:
+        stmt = stmt.where(Organisation.county == f.county)
+    if f.paid in PAID_STATES:
+        stmt = stmt.where(Recognition.status == RecognitionStatus.recognised)
+        stmt = stmt.where(due_wan <= PAID_EPSILON if f.paid == "paid" else due_wan > PAID_EPSILON)
+    return stmt
+
+
+def ledger(
+    session: Session, viewer: User, f: LedgerFilter, *, limit: int = 50, offset: int = 0
+) -> tuple[list[PayoutLedgerRow], int, PayoutTotals]:
+    """Recognitions with their award, paid and still due (one query for the page, one for the
+    count and the sums over the whole filtered list), newest first as the recognitions list.
+    The bureau sees every organisation's; anyone else only their own."""
+    stmt = _ledger_stmt(viewer, f)
+    sub = stmt.subquery()
+    recognised = sub.c.status == RecognitionStatus.recognised
+    count, award, paid = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((recognised, sub.c.award_wan), else_=0.0)), 0.0),
+            func.coalesce(func.sum(sub.c.paid_wan), 0.0),
+        ).select_from(sub)
+    ).one()
+    totals = PayoutTotals(
+        count=int(count), award_wan=round(float(award), 4), paid_wan=round(float(paid), 4),
+        due_wan=round(max(0.0, float(award) - float(paid)), 4),
+    )  # fmt: skip
+    rows = session.execute(stmt.order_by(Recognition.id.desc()).limit(limit).offset(offset)).all()
+    return [_ledger_row(*row) for row in rows], int(count), totals
+
+
+def _ledger_row(
+    rec: Recognition, org_name: str, county: str | None, paid: float, n: int | None, last: Any
+) -> PayoutLedgerRow:
+    policy = policy_for_labels(rec.year)
+    cat = policy.categories.get(rec.category)
+    award = cat.awards.get(rec.level) if cat else None
+    recognised = rec.status == RecognitionStatus.recognised
+    paid = round(float(paid or 0), 4)
+    due = None if rec.award_wan is None else round(max(0.0, rec.award_wan - paid), 4)
+    return PayoutLedgerRow(
+        id=rec.id, org_id=rec.org_id, org_name=org_name, county=county, product_name=rec.product_name,
+        product_code=rec.product_code, category=rec.category, category_label=cat.label if cat else rec.category,
+        level=rec.level, level_label=award.label if award else rec.level, year=rec.year, status=rec.status,
+        status_label=LABELS.get(rec.status, rec.status), recognised=recognised, award_wan=rec.award_wan,
+        paid_wan=paid, due_wan=due, fully_paid=recognised and due is not None and due <= PAID_EPSILON,
+        payouts_count=int(n or 0), last_paid_on=last, created_at=rec.created_at, recognised_at=rec.recognised_at,
+    )  # fmt: skip
+
+
+def payouts_for(session: Session, rec_ids: Iterable[int]) -> dict[int, list[RecognitionPayout]]:
+    """The payouts of several recognitions in one query, each list in the order recorded. The
+    caller has already checked the viewer may see these recognitions."""
+    ids = sorted(set(rec_ids))
+    out: dict[int, list[RecognitionPayout]] = defaultdict(list)
+    if ids:
+        for p in session.scalars(
+            select(RecognitionPayout).where(RecognitionPayout.recognition_id.in_(ids)).order_by(RecognitionPayout.id)
+        ):
+            out[p.recognition_id].append(p)
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from market.actions import Action
 from market.db import DB_INT_MAX
@@ -77,7 +77,7 @@ class RecognitionRejection(InputModel):
     reason: str = Field(min_length=2, max_length=5000, examples=["证明材料不足"])
 
 
-class PayoutIn(BaseModel):
+class PayoutIn(InputModel):
     """奖补兑现: a payment of a recognised item's award."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -86,6 +86,14 @@ class PayoutIn(BaseModel):
     paid_on: dt.date = Field(examples=["2026-11-30"])
     payment_batch: str = Field(min_length=1, max_length=100, examples=["2026 年第二批奖补资金"])
     note: str = Field("", max_length=500)
+
+    @field_validator("amount_wan")
+    @classmethod
+    def _to_the_yuan(cls, value: float) -> float:
+        """万元 to four decimals is to the yuan; a finer amount is a typing mistake."""
+        if abs(value - round(value, 4)) > 1e-9:
+            raise ValueError("金额最多保留 4 位小数（精确到元）")
+        return round(value, 4)
 
 
 class PayoutOut(BaseModel):
@@ -241,3 +249,39 @@ class AwardQuoteOut(BaseModel):
     policy_version: str
     total_wan: float
     lines: list[AwardLineOut]
+
+
+class PayoutLedgerRow(BaseModel):
+    """One recognised item on the bureau's 奖补兑现 list: the award, what is paid and what is due."""
+
+    id: int
+    org_id: int
+    org_name: str
+    county: str | None
+    product_name: str
+    product_code: str | None
+    category: str
+    category_label: str
+    level: str
+    level_label: str
+    year: int
+    status: str
+    status_label: str
+    recognised: bool
+    award_wan: float | None
+    paid_wan: float
+    due_wan: float | None = Field(None, description="待兑现（万元）；未认定时为空")
+    fully_paid: bool = Field(False, description="已认定且已全部兑现")
+    payouts_count: int = 0
+    last_paid_on: dt.date | None = None
+    created_at: dt.datetime
+    recognised_at: dt.datetime | None
+
+
+class PayoutTotals(BaseModel):
+    """The sums over every row of a filtered 奖补兑现 list (not only the page shown)."""
+
+    count: int
+    award_wan: float
+    paid_wan: float
+    due_wan: float

@@ -8,6 +8,7 @@ against what the same product already received.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -16,7 +17,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from market.audit import service as audit
-from market.db import utcnow
+from market.db import CST, utcnow
 from market.deals.models import Deal
 from market.errors import Forbidden, Invalid, NotFound
 from market.needs.models import Need
@@ -390,16 +391,39 @@ def paid_wan(session: Session, rec_id: int) -> float:
     )
 
 
+def payout_problems(rec: Recognition, paid: float, payout_in: PayoutIn) -> list[dict[str, str]]:
+    """What is wrong with a payout of ``rec`` (already ``paid``), each with its field: more than
+    is still due, or dated in the future (China Standard Time)."""
+    details: list[dict[str, str]] = []
+    award = rec.award_wan or 0.0
+    due = round(award - paid, 4)
+    if payout_in.amount_wan > due + 1e-9:
+        details.append({
+            "field": "amount_wan",
+            "message": f"本次兑现 {payout_in.amount_wan:g} 万元超过待兑现金额（{due:g} 万元：奖补 {award:g} 万元，"
+            f"已兑现 {paid:g} 万元），不能超额兑现",
+        })  # fmt: skip
+    # Not checked against the recognition's date: the bureau also registers recognitions decided
+    # (and paid) before they were entered here.
+    if payout_in.paid_on > dt.datetime.now(CST).date():
+        details.append({"field": "paid_on", "message": "兑现日期不能晚于今天"})
+    return details
+
+
 def record_payout(session: Session, actor: User, rec_id: int, payout_in: PayoutIn) -> RecognitionPayout:
     """奖补兑现: the bureau records a payment (amount, date, payment batch) of a recognised item's
-    award, never more than what is still due; the enterprise is told."""
+    award, never more than what is still due; the enterprise is told. The recognition's row is
+    locked while the paid sum is read, so two payouts recorded at once cannot together exceed
+    the award."""
     rec = get_for_view(session, actor, rec_id)
+    session.execute(select(Recognition.id).where(Recognition.id == rec.id).with_for_update())
     paid = paid_wan(session, rec.id)
     access.pay(actor, rec, paid).require()
     assert rec.award_wan is not None
+    problems = payout_problems(rec, paid, payout_in)
+    if problems:
+        raise Invalid("；".join(d["message"] for d in problems), details=problems)
     due = round(rec.award_wan - paid, 4)
-    if payout_in.amount_wan > due + 1e-9:
-        raise Invalid.field("amount_wan", f"本次兑现金额超过待兑现金额（{due:g} 万元）")
     row = RecognitionPayout(
         recognition_id=rec.id,
         amount_wan=payout_in.amount_wan,

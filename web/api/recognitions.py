@@ -13,6 +13,9 @@ from market.recognitions import queries, service
 from market.recognitions.schemas import (
     AwardQuoteOut,
     PayoutIn,
+    PayoutLedgerRow,
+    PayoutOut,
+    PayoutTotals,
     RecognisedProduct,
     RecognitionCreate,
     RecognitionDecision,
@@ -20,11 +23,16 @@ from market.recognitions.schemas import (
     RecognitionRejection,
     RecognitionReview,
 )
+from market.recognitions.states import RecognitionStatus
 from web.api.common import Paginated
-from web.deps import CurrentUser, PageDep, SessionDep
+from web.deps import BureauUser, CurrentUser, PageDep, SessionDep
 from web.errors import RESPONSES_READ, RESPONSES_WRITE, responses
 
 router = APIRouter(prefix="/recognitions", tags=["认定 recognitions"])
+
+
+class PayoutLedger(Paginated[PayoutLedgerRow]):
+    totals: PayoutTotals
 
 
 @router.get("", response_model=Paginated[RecognitionRead], responses=responses(401, 422))
@@ -79,6 +87,29 @@ def public_list(
         limit=page.per_page, offset=page.offset,
     )  # fmt: skip
     return Paginated(items=rows, total=total, page=page.page, per_page=page.per_page)
+
+
+@router.get("/payouts", response_model=PayoutLedger, responses=responses(401, 403, 422))
+def payout_ledger(
+    session: SessionDep,
+    user: BureauUser,
+    page: PageDep,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    category: Annotated[str | None, Query(max_length=30)] = None,
+    county: Annotated[str | None, Query(max_length=20)] = None,
+    paid: Annotated[str | None, Query(pattern="^(paid|due)$", description="paid 已全部兑现 / due 尚待兑现")] = None,
+) -> PayoutLedger:
+    """奖补兑现清单（科技局）：已认定项目的奖补、已兑现与待兑现金额，可按年度、类别、县（市、区）、兑现情况筛选；totals 为筛选结果合计。"""
+    f = queries.LedgerFilter(status=RecognitionStatus.recognised, year=year, category=category, county=county, paid=paid)
+    rows, total, totals = queries.ledger(session, user, f, limit=page.per_page, offset=page.offset)
+    return PayoutLedger(items=rows, total=total, page=page.page, per_page=page.per_page, totals=totals)
+
+
+@router.get("/{rec_id}/payouts", response_model=list[PayoutOut], responses=RESPONSES_READ)
+def list_payouts(rec_id: DbId, session: SessionDep, user: CurrentUser) -> list[PayoutOut]:
+    """某认定的奖补兑现记录（科技局、申报企业），按登记先后。"""
+    rec = service.get_for_view(session, user, rec_id)
+    return [PayoutOut.model_validate(p) for p in service.payouts_of(session, rec.id)]
 
 
 @router.get("/{rec_id}", response_model=RecognitionRead, responses=RESPONSES_READ)

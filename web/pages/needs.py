@@ -250,6 +250,7 @@ def needs_list(
             industry=industry,
             county=county,
             track=track,
+            cooperation_mode=cooperation_mode,
             batch_id=batch_id,
             all_terms=match_all,
         )

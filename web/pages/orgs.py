@@ -20,7 +20,7 @@ from market.orgs import access as org_access
 from market.orgs import queries as org_queries
 from market.orgs import service as orgs
 from market.orgs.schemas import ProfileIn
-from market.vocab import CAPABILITY_KINDS, ORG_KIND_LABELS, TRACKS
+from market.vocab import CAPABILITY_KINDS, ORG_KIND_LABELS, TRACKS, VERIFICATION_LABELS
 from web.deps import RuntimeDep, SessionDep
 from web.pages.common import (
     PER_PAGE,
@@ -270,6 +270,10 @@ def profile_save(request: Request, form: Form, session: SessionDep, user: Provid
 
 
 
+# The filters the organisations export accepts (an unknown value on the page lists nothing).
+ORG_FILTER_VALUES = frozenset({*ORG_KIND_LABELS, *VERIFICATION_LABELS})
+
+
 @router.get("/bureau/orgs")
 def org_list(
     request: Request, session: SessionDep, user: BureauPage, verification: str = "pending", kind: str = ""
@@ -285,6 +289,9 @@ def org_list(
             "total": total,
             "verification": verification,
             "kind": kind,
+            "export_query": urlencode(
+                {k: v for k, v in {"verification": verification, "kind": kind}.items() if v in ORG_FILTER_VALUES}
+            ),
             "leading_actions": {o.id: org_access.set_leading(user, o) for o in rows},
         },
         user=user,

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from itertools import zip_longest
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -26,8 +27,10 @@ from market.recognitions import access as recognition_access
 from market.recognitions import policy_versions
 from market.recognitions import queries as rec_queries
 from market.recognitions import service as rec_service
+from market.recognitions.models import Recognition
 from market.recognitions.policy import policy_for_labels
 from market.recognitions.schemas import (
+    PayoutIn,
     RecognitionCreate,
     RecognitionDecision,
     RecognitionRead,
@@ -36,9 +39,20 @@ from market.recognitions.schemas import (
 )
 from market.recognitions.states import LABELS as REC_STATUS_LABELS
 from market.recognitions.states import OPEN_STATUSES as REC_OPEN
+from market.recognitions.states import RecognitionStatus
+from market.vocab import COUNTIES, INDUSTRIES
 from web.deps import SessionDep
 from web.errors import validation_details
-from web.pages.common import BureauPage, EnterprisePage, Form, float_or_none, int_or_none, soft_refusal
+from web.pages.common import (
+    BureauPage,
+    EnterprisePage,
+    Form,
+    PageUser,
+    float_or_none,
+    int_or_none,
+    page_number,
+    soft_refusal,
+)
 from web.pages.render import field_errors, form_dict, form_errors, redirect, render
 
 router = APIRouter(tags=["页面 pages"], include_in_schema=False)
@@ -204,10 +218,11 @@ def _recognition_form(
 @router.get("/enterprise/recognitions")
 def my_recognitions(request: Request, session: SessionDep, user: EnterprisePage) -> Response:
     rows, total = rec_queries.list_for(session, user, limit=200)
+    paid = rec_queries.payouts_for(session, [r.id for r in rows])
     return render(
         request,
         "recognitions/mine.html",
-        {"items": [RecognitionRead.of(r) for r in rows], "total": total},
+        {"items": [RecognitionRead.of(r, payouts=paid.get(r.id, [])) for r in rows], "total": total},
         user=user,
     )
 
@@ -260,7 +275,7 @@ def recognition_page(rec_id: DbId, request: Request, session: SessionDep, user: 
         request,
         "recognitions/detail.html",
         {
-            "rec": RecognitionRead.of(rec),
+            "rec": RecognitionRead.of(rec, payouts=rec_service.payouts_of(session, rec.id)),
             "history": rec_queries.transitions_of(session, rec.id),
             "quote": quote,
             "need_title": need_title,
@@ -298,6 +313,9 @@ def recognitions_list(
             "status": status,
             "year": year,
             "STATUS": {str(k): v for k, v in REC_STATUS_LABELS.items()},
+            "export_query": urlencode(
+                {k: v for k, v in {"status": status, "year": int_or_none(year) or ""}.items() if v and v != 0}
+            ),
         },
         user=user,
     )
@@ -306,7 +324,7 @@ def recognitions_list(
 @router.get("/bureau/recognitions/{rec_id}")
 def recognition_detail(rec_id: DbId, request: Request, session: SessionDep, user: BureauPage) -> Response:
     rec = rec_service.get_for_view(session, user, rec_id)
-    view = RecognitionRead.of(rec, recognition_access.recognition_actions(user, rec))
+    view = _with_payouts(session, user, rec)
     quote = None
     try:
         quote = rec_service.price(session, rec) if rec.status in REC_OPEN else None
@@ -323,6 +341,7 @@ def recognition_detail(rec_id: DbId, request: Request, session: SessionDep, user
             "org_name": _org_names(session, {rec.org_id}).get(rec.org_id, ""),
             "quote": quote,
             "levels": levels,
+            "payout": _payout_form_state(request),
         },
         user=user,
     )
@@ -400,3 +419,150 @@ def policy_versions_publish(version_id: DbId, request: Request, form: Form, sess
     except DomainError as exc:
         return soft_refusal(exc, "/bureau/policies")
     return redirect("/bureau/policies", f"政策版本 {row.version} 已发布，按其有效期计算奖励")
+
+
+# --- 奖补兑现 (the bureau records payouts; the enterprise sees paid and still due) ---------------
+
+PAYOUT_FIELD_LABELS = {"amount_wan": "兑现金额", "paid_on": "兑现日期", "payment_batch": "资金批次", "note": "备注"}
+
+
+LEDGER_PER_PAGE = 20
+
+
+def _with_payouts(session: Session, user: User, rec: Recognition) -> RecognitionRead:
+    """The recognition as its page shows it: its payouts, paid and due, and what the viewer may do."""
+    payouts = rec_service.payouts_of(session, rec.id)
+    paid = sum(p.amount_wan for p in payouts)
+    return RecognitionRead.of(rec, recognition_access.recognition_actions(user, rec, paid), payouts)
+
+
+def _payout_form_state(request: Request) -> dict[str, Any]:
+    """The payout form of a recognition's page: empty (dated today), or as typed with its errors
+    when a payout was refused (``recognition_payout`` re-renders the page)."""
+    form, errors = getattr(request.state, "payout_form", None) or ({"paid_on": dt.datetime.now(CST).date().isoformat()}, {})
+    return {"form": form, "errors": errors, "labels": PAYOUT_FIELD_LABELS}
+
+
+@router.post("/bureau/recognitions/{rec_id}/payouts")
+def recognition_payout(rec_id: DbId, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+    """Record a payout from the recognition's page; a refused one shows the page again with each
+    error next to its field and everything typed kept (nothing is stored)."""
+    data = {k: str(form.get(k, "")).strip() for k in PAYOUT_FIELD_LABELS}
+    back = f"/bureau/recognitions/{rec_id}"
+    errors: dict[str, str] = {}
+    try:
+        payout_in = PayoutIn.model_validate({k: v for k, v in data.items() if v != ""})
+    except ValidationError as exc:
+        errors = form_errors(exc, data, PAYOUT_FIELD_LABELS)
+    else:
+        try:
+            row = rec_service.record_payout(session, user, rec_id, payout_in)
+        except DomainError as exc:
+            if exc.status_code != 422:
+                return soft_refusal(exc, back)
+            errors = field_errors(exc)
+    if not errors:
+        return redirect(back, f"已登记兑现 {row.amount_wan:g} 万元（{row.payment_batch}）")
+    if len(errors) > 1:
+        errors.pop("__all__", None)  # each message sits next to its field
+    request.state.payout_form = (data, errors)
+    page = recognition_detail(rec_id, request, session, user)
+    page.status_code = 422
+    return page
+
+
+def _ledger_filter(year: str, category: str, county: str, paid: str) -> rec_queries.LedgerFilter:
+    return rec_queries.LedgerFilter(
+        status=RecognitionStatus.recognised,
+        year=int_or_none(year) if (int_or_none(year) or 0) in range(2000, 2101) else None,
+        category=category[:30] or None,
+        county=county[:20] or None,
+        paid=paid if paid in rec_queries.PAID_STATES else None,
+    )
+
+
+@router.get("/bureau/payouts")
+def payouts_list(
+    request: Request,
+    session: SessionDep,
+    user: BureauPage,
+    year: Annotated[str, Query(max_length=10)] = "",
+    category: Annotated[str, Query(max_length=30)] = "",
+    county: Annotated[str, Query(max_length=20)] = "",
+    paid: Annotated[str, Query(max_length=10)] = "",
+    page: Annotated[str, Query(max_length=10)] = "1",
+) -> Response:
+    """奖补兑现: every recognised item with its award, paid and still due (summed in SQL), the
+    sums of the whole filtered list, paginated; each row leads to the recognition's payout form."""
+    f = _ledger_filter(year, category, county, paid)
+    page_no = page_number(page)
+    rows, total, totals = rec_queries.ledger(
+        session, user, f, limit=LEDGER_PER_PAGE, offset=(page_no - 1) * LEDGER_PER_PAGE
+    )
+    params = {"year": f.year or "", "category": f.category or "", "county": f.county or "", "paid": f.paid or ""}
+    query = urlencode({k: v for k, v in params.items() if v})
+    return render(
+        request,
+        "recognitions/payouts.html",
+        {
+            "rows": rows,
+            "total": total,
+            "totals": totals,
+            "params": params,
+            "page": page_no,
+            "total_pages": max(1, -(-total // LEDGER_PER_PAGE)),
+            "base_query": query,
+            "export_query": urlencode({**{k: v for k, v in params.items() if v}, "status": RecognitionStatus.recognised.value}),
+            "categories": _policy_choices(f.year or _this_year())["categories"],
+            "COUNTIES": COUNTIES,
+            "PAID_STATES": rec_queries.PAID_STATES,
+        },
+        user=user,
+    )
+
+
+# --- the public list of recognised products ----------------------------------------------------
+
+PUBLIC_PER_PAGE = 20
+
+
+@router.get("/recognitions")
+def public_recognitions(
+    request: Request,
+    session: SessionDep,
+    user: PageUser,
+    year: Annotated[str, Query(max_length=10)] = "",
+    level: Annotated[str, Query(max_length=30)] = "",
+    county: Annotated[str, Query(max_length=20)] = "",
+    industry: Annotated[str, Query(max_length=40)] = "",
+    category: Annotated[str, Query(max_length=30)] = "",
+    page: Annotated[str, Query(max_length=10)] = "1",
+) -> Response:
+    """已认定产品名录 (public, no sign-in): 首台（套）装备、首批次新材料、首版次软件、绿色设计产品 and
+    the other categories of the policy, filterable by year, level, county and industry; no amounts."""
+    y = int_or_none(year)
+    y = y if y is not None and 2000 <= y <= 2100 else None
+    page_no = page_number(page)
+    rows, total = rec_queries.recognised_public(
+        session, year=y, level=level or None, county=county or None, industry=industry or None,
+        category=category or None, limit=PUBLIC_PER_PAGE, offset=(page_no - 1) * PUBLIC_PER_PAGE,
+    )  # fmt: skip
+    params = {"year": y or "", "level": level, "county": county, "industry": industry, "category": category}
+    choices = _policy_choices(y or _this_year())
+    return render(
+        request,
+        "recognitions/public.html",
+        {
+            "rows": rows,
+            "total": total,
+            "params": params,
+            "page": page_no,
+            "total_pages": max(1, -(-total // PUBLIC_PER_PAGE)),
+            "base_query": urlencode({k: v for k, v in params.items() if v}),
+            "categories": choices["categories"],
+            "levels": choices["levels"],
+            "COUNTIES": COUNTIES,
+            "INDUSTRIES": INDUSTRIES,
+        },
+        user=user,
+    )

@@ -201,7 +201,7 @@ def _read_flash(request: Request) -> tuple[str, str] | None:
 
 
 def nav_for(user: Any) -> list[tuple[str, str]]:
-    items = [("/", "首页"), ("/needs", "需求榜单"), ("/notices", "榜单公示"), ("/providers", "揭榜方")]
+    items = [("/", "首页"), ("/needs", "需求榜单"), ("/notices", "榜单公示"), ("/providers", "揭榜方"), ("/recognitions", "认定产品")]
     if user is None:
         return items
     if user.is_bureau_staff:

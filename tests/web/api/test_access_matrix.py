@@ -14,6 +14,7 @@ even know it exists) — and never the object's data.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,6 +37,8 @@ from market.orgs import security
 from market.orgs.models import Role, User
 from market.questions import service as questions
 from market.questions.schemas import QuestionIn
+from market.recognitions import service as recognitions
+from market.recognitions.schemas import RecognitionCreate, RecognitionDecision, RecognitionReview
 from market.responses.schemas import ResponseCreate
 from market.targets import issues as target_issues
 from market.targets import service as target_service
@@ -79,6 +82,7 @@ class World:
     document: int = 0
     target: int = 0
     report_issue: int = 0
+    recognition: int = 0
 
 
 @pytest.fixture
@@ -118,6 +122,11 @@ def world(
     )
     target = target_service.create(session, bureau_user, TargetCreate(metric="deals_signed", year=2030, value=50))
     report_issue = target_issues.issue_report(session, bureau_user, 2022, dt.date(2022, 12, 31))
+    recognition = recognitions.apply(session, enterprise_user, RecognitionCreate.model_validate(
+        {"product_name": "已认定的首台套装备", "category": "equipment", "level": "municipal", "year": 2025}
+    ))  # fmt: skip
+    recognitions.review(session, bureau_user, recognition.id, RecognitionReview())
+    recognitions.recognise(session, bureau_user, recognition.id, RecognitionDecision())
     session.flush()
     users = {
         "owner": enterprise_user, "other_ent": other_enterprise_user, "provider": provider_user,
@@ -125,7 +134,7 @@ def world(
     }
     return World(
         users, draft.id, submitted.id, published.id, response.id, deal.id, deal_need.id, question.id, message.id,
-        message_file.id, colleague.id, batch.id, on_notice.id, milestone.id, document.id, target.id, report_issue.id,
+        message_file.id, colleague.id, batch.id, on_notice.id, milestone.id, document.id, target.id, report_issue.id, recognition.id,
     )
 
 
@@ -287,6 +296,26 @@ MATRIX: dict[str, tuple[Call, dict[str, int], int]] = {
     "notice.withdraw": (
         lambda c, w, h: c.post(f"/api/v1/batches/{w.notice_batch}/notice/withdraw", headers=h), {"anon": 401, "bureau": 200}, 403,
     ),
+    # --- recognitions: 奖补兑现 (the bureau records; the enterprise reads its own), the public list ---
+    "recognition.payout_ledger": (
+        lambda c, w, h: c.get("/api/v1/recognitions/payouts", headers=h), {"anon": 401, "bureau": 200}, 403,
+    ),
+    "recognition.payouts": (
+        lambda c, w, h: c.get(f"/api/v1/recognitions/{w.recognition}/payouts", headers=h),
+        {"anon": 401, "owner": 200, "bureau": 200}, 404,
+    ),
+    "recognition.record_payout": (
+        lambda c, w, h: c.post(
+            f"/api/v1/recognitions/{w.recognition}/payouts",
+            json={"amount_wan": 5, "paid_on": "2026-04-20", "payment_batch": "第一批"}, headers=h,
+        ),
+        {"anon": 401, "owner": 403, "bureau": 201}, 404,
+    ),
+    "recognition.public_list": (lambda c, w, h: c.get("/api/v1/recognitions/public", headers=h), {}, 200),
+    "recognition.export": (
+        lambda c, w, h: c.get("/api/v1/exports/recognitions.xlsx", headers=h), {"anon": 401}, 200,
+    ),
+    "org.export": (lambda c, w, h: c.get("/api/v1/exports/orgs.xlsx", headers=h), {"anon": 401, "bureau": 200}, 403),
     # --- the bureau's office ---
     "office.settings": (lambda c, w, h: c.get("/api/v1/office/settings", headers=h), {"anon": 401, "bureau": 200}, 403),
     "office.set": (
@@ -373,6 +402,13 @@ def test_lists_show_only_what_the_role_may_see(client: TestClient, world: World,
     # The published need's details only for signed-in verified organisations.
     detail = client.get(f"/api/v1/needs/{world.published}", headers=headers).json()
     assert ("contact_phone" in detail) == (role != "anon")
+    # The recognitions export: the bureau's is everyone's, an organisation's only its own.
+    if role != "anon":
+        from openpyxl import load_workbook
+
+        ws = load_workbook(io.BytesIO(client.get("/api/v1/exports/recognitions.xlsx", headers=headers).content)).active
+        exported = {row[1] for row in ws.iter_rows(min_row=2, values_only=True)}
+        assert (world.recognition in exported) == (role in ("owner", "bureau"))
 
 
 def test_ids_swapped_across_organisations_are_not_found(

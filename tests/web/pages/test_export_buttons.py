@@ -28,6 +28,9 @@ def test_lists_offer_their_export_and_it_downloads(login, session: Session, bure
         f"/bureau/batches/{batch.id}": f"/api/v1/batches/{batch.id}/export.xlsx",
         "/bureau/audit": "/api/v1/audit/export.xlsx",
         "/dashboard": "/api/v1/progress/report.xlsx",
+        "/bureau/recognitions?status=applied&year=2025": "/api/v1/exports/recognitions.xlsx?status=applied&year=2025",
+        "/bureau/payouts?paid=due": "/api/v1/exports/recognitions.xlsx?paid=due",
+        "/bureau/orgs": "/api/v1/exports/orgs.xlsx?verification=pending",
     }
     for page, prefix in pages.items():
         links = [h for h in _export_links(c.get(page).text) if h.startswith(prefix)]
