@@ -306,7 +306,7 @@ def recognitions_list(
 @router.get("/bureau/recognitions/{rec_id}")
 def recognition_detail(rec_id: DbId, request: Request, session: SessionDep, user: BureauPage) -> Response:
     rec = rec_service.get_for_view(session, user, rec_id)
-    view = RecognitionRead.of(rec, recognition_access.recognition_actions(user, rec))
+    view = RecognitionRead.of(rec, recognition_access.recognition_actions(session, user, rec))
     quote = None
     try:
         quote = rec_service.price(session, rec) if rec.status in REC_OPEN else None

@@ -222,7 +222,7 @@ def test_recognition_review_page_offers_what_recognition_actions_allow(
     session.flush()
     r = session.get(Recognition, rec.id)
     assert r is not None
-    a = rec_access.recognition_actions(roles["bureau"], r)
+    a = rec_access.recognition_actions(session, roles["bureau"], r)
     page = login(roles["bureau"]).get(f"/bureau/recognitions/{rec.id}").text
     check(page, {
         "review": (a.review.allowed, 'value="review"'),
