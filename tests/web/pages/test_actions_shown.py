@@ -228,4 +228,7 @@ def test_recognition_review_page_offers_what_recognition_actions_allow(
         "review": (a.review.allowed, 'value="review"'),
         "recognise": (a.recognise.allowed, 'value="recognise"'),
         "reject": (a.reject.allowed, 'value="reject"'),
+        "finish_review": (a.finish_review.allowed, 'value="finish_review"'),
+        "assign_expert": (a.assign_expert.allowed, f'action="/bureau/recognitions/{rec.id}/experts"'),
+        "put_on_notice": (a.put_on_notice.allowed, f'action="/bureau/recognitions/{rec.id}/notice"'),
     }, f"recognition {status}")
