@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from market.actions import Action, allow, deny, refuse_state
 from market.batches.access import today_local
-from market.errors import NotFound
 from market.office import service as office
 from market.orgs import access as org_access
 from market.orgs.models import User
@@ -124,7 +123,7 @@ def assign_expert(user: User | None, rec: Recognition) -> Action:
 def score(user: User | None, rec: Recognition, f: Facts) -> Action:
     """Only an assigned expert scores, who is not recused, until the expert review is completed."""
     if not f.assigned:
-        return deny("没有分配给您的评审任务", NotFound)
+        return deny("没有分配给您的评审任务")
     if f.recused:
         return deny("您与申报企业属于同一单位或已申报利益冲突，须回避")
     if rec.status != S.reviewed:
