@@ -221,7 +221,7 @@ def download_file(rec_id: DbId, attachment_id: DbId, session: SessionDep, user: 
     return attachment_download(service.evidence_file_for_viewer(session, user, rec_id, attachment_id))
 
 
-@router.get("/{rec_id}/experts", response_model=list[ExpertReviewOut], responses=RESPONSES_READ)
+@router.get("/{rec_id}/experts", response_model=list[ExpertReviewOut], responses=responses(401, 403, 404))
 def list_experts(rec_id: DbId, session: SessionDep, user: CurrentUser) -> list[ExpertReviewOut]:
     """专家评审：科技局可见全部专家的评分和意见，专家只见自己的。"""
     rec = service.get_for_view(session, user, rec_id)
@@ -260,7 +260,7 @@ def raise_objection(rec_id: DbId, objection_in: ObjectionIn, session: SessionDep
     return ObjectionOut.model_validate(service.raise_objection(session, user, rec_id, objection_in))
 
 
-@router.get("/{rec_id}/objections", response_model=list[ObjectionOut], responses=RESPONSES_READ)
+@router.get("/{rec_id}/objections", response_model=list[ObjectionOut], responses=responses(401, 403, 404))
 def list_objections(rec_id: DbId, session: SessionDep, user: CurrentUser) -> list[ObjectionOut]:
     """科技局查看该认定申报的公示异议及答复。"""
     rec = service.get_for_view(session, user, rec_id)
