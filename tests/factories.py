@@ -210,3 +210,44 @@ def scored_by_experts(session: Session, need: Need, n: int = 2) -> list[User]:
         experts.append(expert)
     session.flush()
     return experts
+
+
+def expert(session: Session) -> User:
+    """An expert of their own university (recused from nobody in the test world)."""
+    return create_user(session, create_org(session, kind="university", industry=None), roles=["member", "expert"])
+
+
+def recognition_to_notice(session: Session, bureau: User, rec_id: int, *, experts: int = 2, notes: str = "材料齐全") -> None:
+    """Walk an application through the real services: 初审, ``experts`` experts assigned who score,
+    专家评审 completed, 公示 from today (China Standard Time) for ten days."""
+    from market.db import CST
+    from market.recognitions import service
+    from market.recognitions.models import Recognition
+    from market.recognitions.schemas import ExpertScoreIn, NoticeIn, RecognitionReview
+
+    rec = session.get(Recognition, rec_id)
+    assert rec is not None
+    if rec.status == "applied":
+        service.review(session, bureau, rec_id, RecognitionReview(notes=notes))
+    for _ in range(experts):
+        e = expert(session)
+        service.assign_expert(session, bureau, rec_id, e.id)
+        service.submit_score(session, e, rec_id, ExpertScoreIn(score=85, comment="技术指标先进，材料真实。"))
+    service.finish_review(session, bureau, rec_id)
+    today = dt.datetime.now(CST).date()
+    service.put_on_notice(session, bureau, rec_id, NoticeIn(notice_start=today, notice_end=today + dt.timedelta(days=9)))
+
+
+def notice_served(session: Session, bureau: User, rec_id: int, **kw: Any) -> None:
+    """``recognition_to_notice``, then the notice period has passed (the window moved into the past,
+    as days going by would): the bureau may now recognise it."""
+    from market.db import CST
+    from market.recognitions.models import Recognition
+
+    recognition_to_notice(session, bureau, rec_id, **kw)
+    rec = session.get(Recognition, rec_id)
+    assert rec is not None and rec.notice_start is not None and rec.notice_end is not None
+    shift = (rec.notice_end - dt.datetime.now(CST).date()).days + 1
+    rec.notice_start -= dt.timedelta(days=shift)
+    rec.notice_end -= dt.timedelta(days=shift)
+    session.flush()

@@ -93,9 +93,11 @@ def _check_quota(session: Session, uploaded_by: int, size: int) -> None:
         raise Invalid.field("file", f"本单位上传的文件已达上限（共 {ORG_UPLOAD_QUOTA_BYTES // (1024 * 1024)} MB），请删除不再需要的附件或联系科技局")
 
 
-def store(
-    session: Session, *, owner_type: str, owner_id: int, filename: str, data: bytes, max_bytes: int, uploaded_by: int
-) -> Attachment:
+def check(session: Session, *, filename: str, data: bytes, max_bytes: int, uploaded_by: int, pending: int = 0) -> tuple[str, str]:
+    """What ``store`` checks before it stores (emptiness, size, name, content type, the uploader's
+    quota with ``pending`` bytes about to be stored in the same request): the safe file name and
+    the content type, or Invalid naming the field ``file``. A form that creates a record with its
+    files checks every file first, so a refused file stores nothing."""
     if not data:
         raise Invalid.field("file", "文件为空")
     if len(data) > max_bytes:
@@ -105,7 +107,14 @@ def store(
     except TextRefused as exc:
         raise Invalid.field("file", f"文件名{exc}") from exc
     ctype = sniff(data, safe_name)
-    _check_quota(session, uploaded_by, len(data))
+    _check_quota(session, uploaded_by, pending + len(data))
+    return safe_name, ctype
+
+
+def store(
+    session: Session, *, owner_type: str, owner_id: int, filename: str, data: bytes, max_bytes: int, uploaded_by: int
+) -> Attachment:
+    safe_name, ctype = check(session, filename=filename, data=data, max_bytes=max_bytes, uploaded_by=uploaded_by)
     att = Attachment(
         owner_type=owner_type,
         owner_id=owner_id,

@@ -106,13 +106,7 @@ def start_notice(
     access.move_to(actor, batch, B.notice, "不能开始公示").require()
     if not batch_need_ids(session, batch.id):
         raise Conflict("榜单中还没有需求")
-    today = today or access.today_local()
-    if start < today:
-        raise Invalid.field("notice_start", f"公示开始日期不能早于今天（{today.isoformat()}，中国标准时间）")
-    minimum = office.get(session, office.NOTICE_MIN_WORKING_DAYS)
-    have = working_days(start, end, office.work_calendar(session, start, end))
-    if have < minimum:
-        raise Invalid.field("notice_end", f"公示期须至少包含 {minimum} 个工作日，所选期间只有 {have} 个")
+    office.check_notice_window(session, start, end, today or access.today_local())
     batch.notice_start, batch.notice_end = start, end
     _move(session, actor, batch, B.notice, {"notice_start": str(start), "notice_end": str(end)})
     session.flush()

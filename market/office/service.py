@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from market.audit import service as audit
 from market.errors import Forbidden, Invalid
-from market.office.calendar import HOLIDAY, WORKDAY, WorkCalendar
+from market.office.calendar import HOLIDAY, WORKDAY, WorkCalendar, working_days
 from market.office.models import CalendarDay, OfficeSetting
 from market.orgs.models import User
 
@@ -37,7 +37,7 @@ SETTINGS: dict[str, SettingDef] = {
             2,
             0,
             9,
-            "至少这么多位评审专家提交评分后，科技局才能审核通过需求",
+            "至少这么多位评审专家提交评分后，科技局才能审核通过需求；首台（套）等认定申报同样至少这么多位专家评分后才能进入公示",
         ),
         SettingDef(
             "notice_min_working_days",
@@ -45,7 +45,7 @@ SETTINGS: dict[str, SettingDef] = {
             5,
             1,
             30,
-            "榜单公示期（按中国标准时间计的起止日期，含首尾）至少包含的工作日数：周一至周五，除去下方的法定节假日，加上调休上班日",
+            "榜单和认定申报的公示期（按中国标准时间计的起止日期，含首尾）至少包含的工作日数：周一至周五，除去下方的法定节假日，加上调休上班日",
         ),
     )
 }
@@ -214,3 +214,17 @@ def format_days(days: Iterable[dt.date]) -> str:
     if run:
         lines.append(run[0].isoformat() if len(run) == 1 else f"{run[0].isoformat()} 至 {run[-1].isoformat()}")
     return "\n".join(lines)
+
+
+def check_notice_window(session: Session, start: dt.date, end: dt.date, today: dt.date) -> None:
+    """The one rule for a 公示 window (a batch's or a recognition's): it starts today or later
+    (China Standard Time, ``today``), ends on or after its start, and holds at least the office's
+    minimum of working days by the office calendar; each refusal names its date field."""
+    if start < today:
+        raise Invalid.field("notice_start", f"公示开始日期不能早于今天（{today.isoformat()}，中国标准时间）")
+    if end < start:
+        raise Invalid.field("notice_end", "公示结束日期不能早于开始日期")
+    minimum = get(session, NOTICE_MIN_WORKING_DAYS)
+    have = working_days(start, end, work_calendar(session, start, end))
+    if have < minimum:
+        raise Invalid.field("notice_end", f"公示期须至少包含 {minimum} 个工作日，所选期间只有 {have} 个")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from market.db import Base, utcnow
@@ -56,6 +56,9 @@ class Recognition(Base):
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[dt.datetime | None]
+    # 公示: the notice window (China Standard Time dates, both included) once on notice.
+    notice_start: Mapped[dt.date | None]
+    notice_end: Mapped[dt.date | None]
     recognised_at: Mapped[dt.datetime | None]
     decided_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -65,6 +68,40 @@ class Recognition(Base):
     transitions: Mapped[list[RecognitionTransition]] = relationship(
         lazy="raise", order_by="RecognitionTransition.id", cascade="all, delete-orphan"
     )
+
+
+class RecognitionExpertReview(Base):
+    """专家评审: an expert the bureau assigned to a recognition, with their score and comment once
+    submitted."""
+
+    __tablename__ = "recognition_expert_reviews"
+    __table_args__ = (UniqueConstraint("recognition_id", "expert_id", name="uq_recognition_expert_reviews_rec_expert"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recognition_id: Mapped[int] = mapped_column(ForeignKey("recognitions.id", ondelete="CASCADE"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    assigned_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    score: Mapped[int | None]  # 0..100
+    comment: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[dt.datetime | None]
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class RecognitionObjection(Base):
+    """An objection raised while a recognition is on public notice (公示), and the bureau's
+    written answer."""
+
+    __tablename__ = "recognition_objections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recognition_id: Mapped[int] = mapped_column(ForeignKey("recognitions.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    resolved: Mapped[bool] = mapped_column(default=False)
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[dt.datetime | None]
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class RecognitionPayout(Base):

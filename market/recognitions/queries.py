@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -11,9 +12,14 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from market.orgs.models import Organisation, User
-from market.recognitions.models import Recognition, RecognitionPayout, RecognitionTransition
+from market.recognitions.models import (
+    Recognition,
+    RecognitionExpertReview,
+    RecognitionPayout,
+    RecognitionTransition,
+)
 from market.recognitions.policy import policy_for_labels
-from market.recognitions.schemas import PayoutLedgerRow, PayoutTotals, RecognisedProduct
+from market.recognitions.schemas import NoticeItem, PayoutLedgerRow, PayoutTotals, RecognisedProduct
 from market.recognitions.states import LABELS, RecognitionStatus
 
 
@@ -243,3 +249,54 @@ def payouts_for(session: Session, rec_ids: Iterable[int]) -> dict[int, list[Reco
         ):
             out[p.recognition_id].append(p)
     return out
+
+
+def _labels(rec: Recognition) -> tuple[str, str]:
+    """The category's and the level's words in the policy of the recognition's year."""
+    policy = policy_for_labels(rec.year)
+    cat = policy.categories.get(rec.category)
+    award = cat.awards.get(rec.level) if cat else None
+    return (cat.label if cat else rec.category), (award.label if award else rec.level)
+
+
+def on_notice(
+    session: Session, today: dt.date, how_to_object: str, *, limit: int = 50, offset: int = 0
+) -> tuple[list[NoticeItem], int]:
+    """Every recognition on public notice (公示), for anyone: enterprise, product, category, level,
+    notice period and how to object; no amounts, evidence or contacts. Ending soonest first."""
+    from market.recognitions import access
+
+    stmt = (
+        select(Recognition, Organisation)
+        .join(Organisation, Organisation.id == Recognition.org_id)
+        .where(Recognition.status == RecognitionStatus.on_notice)
+    )
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.execute(
+        stmt.order_by(Recognition.notice_end, Recognition.id).limit(min(limit, PUBLIC_LIST_LIMIT)).offset(offset)
+    ).all()
+    out = []
+    for rec, org in rows:
+        assert rec.notice_start is not None and rec.notice_end is not None  # set with the status
+        category_label, level_label = _labels(rec)
+        out.append(
+            NoticeItem(
+                id=rec.id, org_name=org.name, county=org.county, product_name=rec.product_name,
+                category=rec.category, category_label=category_label, level=rec.level, level_label=level_label,
+                year=rec.year, notice_start=rec.notice_start, notice_end=rec.notice_end,
+                open_for_objections=access.on_notice(rec, today), how_to_object=how_to_object,
+            )  # fmt: skip
+        )
+    return out, total
+
+
+def assignments_of_expert(session: Session, expert: User, limit: int = 200) -> list[tuple[RecognitionExpertReview, Recognition]]:
+    """The expert's recognition review assignments with their applications, newest first."""
+    rows = session.execute(
+        select(RecognitionExpertReview, Recognition)
+        .join(Recognition, Recognition.id == RecognitionExpertReview.recognition_id)
+        .where(RecognitionExpertReview.expert_id == expert.id)
+        .order_by(RecognitionExpertReview.id.desc())
+        .limit(limit)
+    ).all()
+    return [(a, r) for a, r in rows]

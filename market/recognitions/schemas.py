@@ -132,9 +132,97 @@ class RecognitionActions(BaseModel):
     """What the viewer may do with the application (market.recognitions.access)."""
 
     review: Action
+    assign_expert: Action
+    score: Action
+    finish_review: Action
+    put_on_notice: Action
+    object: Action
     recognise: Action
     reject: Action
+    upload: Action
     pay: Action
+
+
+class ExpertAssignIn(InputModel):
+    model_config = ConfigDict(extra="forbid")
+
+    expert_id: int = Field(ge=1, le=DB_INT_MAX, description="评审专家（用户）")
+
+
+class ExpertScoreIn(InputModel):
+    """专家评审: one overall score and the expert's comment."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    score: int = Field(ge=0, le=100, examples=[85], description="评分（0–100）")
+    comment: str = Field(min_length=2, max_length=2000, examples=["技术指标国内领先，应用案例充分。"])
+
+
+class ExpertReviewOut(BaseModel):
+    """An expert's assignment on an application; the bureau sees every one with the expert's name,
+    an expert their own."""
+
+    id: int
+    expert_id: int
+    expert_name: str = ""
+    score: int | None
+    comment: str
+    submitted_at: dt.datetime | None
+    at: dt.datetime
+
+
+class NoticeIn(InputModel):
+    """公示 window: China Standard Time dates, both included."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    notice_start: dt.date = Field(examples=["2026-12-07"])
+    notice_end: dt.date = Field(examples=["2026-12-13"])
+
+
+class ObjectionIn(InputModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    body: str = Field(min_length=5, max_length=2000, examples=["该产品在 2021 年已有同类产品在省内销售，请核实首台（套）性质。"])
+
+
+class ObjectionResolveIn(InputModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    resolution: str = Field(min_length=2, max_length=5000, examples=["经核实，该产品的首台（套）性质成立，异议不成立。"])
+
+
+class ObjectionOut(BaseModel):
+    """An objection as the bureau sees it (the objector's name for follow-up), or as its objector."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    recognition_id: int
+    body: str
+    resolved: bool
+    resolution: str
+    at: dt.datetime
+    resolved_at: dt.datetime | None
+
+
+class NoticeItem(BaseModel):
+    """A recognition on public notice (公示): what the public is asked to object to. No amounts, no
+    evidence, no contact details."""
+
+    id: int
+    org_name: str
+    county: str | None
+    product_name: str
+    category: str
+    category_label: str
+    level: str
+    level_label: str
+    year: int
+    notice_start: dt.date
+    notice_end: dt.date
+    open_for_objections: bool = Field(description="今天（中国标准时间）在公示期内，可提出异议")
+    how_to_object: str
 
 
 class RecognitionRead(BaseModel):
@@ -164,6 +252,8 @@ class RecognitionRead(BaseModel):
     review_notes: str
     reason: str
     reviewed_at: dt.datetime | None
+    notice_start: dt.date | None = None
+    notice_end: dt.date | None = None
     recognised_at: dt.datetime | None
     decided_at: dt.datetime | None
     created_at: dt.datetime
@@ -209,6 +299,8 @@ class RecognitionRead(BaseModel):
             review_notes=rec.review_notes,
             reason=rec.reason,
             reviewed_at=rec.reviewed_at,
+            notice_start=rec.notice_start,
+            notice_end=rec.notice_end,
             recognised_at=rec.recognised_at,
             decided_at=rec.decided_at,
             created_at=rec.created_at,

@@ -16,15 +16,27 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from market.attachments import queries as attachment_queries
+from market.attachments import service as attachments
+from market.attachments.models import Attachment
 from market.audit import service as audit
+from market.batches.access import today_local
 from market.db import CST, utcnow
 from market.deals.models import Deal
-from market.errors import Forbidden, Invalid, NotFound
+from market.errors import Conflict, Forbidden, Invalid, NotFound
 from market.needs.models import Need
 from market.notifications import service as notify
+from market.office import service as office
+from market.orgs import access as org_access
 from market.orgs.models import Organisation, OrgKind, User
 from market.recognitions import access
-from market.recognitions.models import Recognition, RecognitionPayout, RecognitionTransition
+from market.recognitions.models import (
+    Recognition,
+    RecognitionExpertReview,
+    RecognitionObjection,
+    RecognitionPayout,
+    RecognitionTransition,
+)
 from market.recognitions.policy import (
     ZERO,
     AwardLine,
@@ -42,6 +54,9 @@ from market.recognitions.policy import (
 from market.recognitions.policy_versions import policies
 from market.recognitions.schemas import (
     AwardQuoteIn,
+    ExpertScoreIn,
+    NoticeIn,
+    ObjectionIn,
     PayoutIn,
     RecognitionCreate,
     RecognitionDecision,
@@ -83,8 +98,9 @@ def _tell(session: Session, rec: Recognition, kind: str, title: str, body: str =
 
 
 def get_for_view(session: Session, user: User, rec_id: int) -> Recognition:
+    """The application for its organisation, the bureau and the experts assigned to it."""
     rec = session.get(Recognition, rec_id)
-    if rec is None or not access.can_view(user, rec):
+    if rec is None or not access.can_view(user, rec, assigned=access.is_assigned_expert(session, user, rec)):
         # Another organisation's application is not revealed to exist.
         raise NotFound("认定申报不存在")
     return rec
@@ -332,11 +348,14 @@ def price(session: Session, rec: Recognition, level: str | None = None) -> Quote
     return Quote(policy_version=policy.version, lines=tuple(lines))
 
 
-def recognise(session: Session, actor: User, rec_id: int, decision: RecognitionDecision) -> Recognition:
-    """Only the bureau recognises (reviewed → recognised), optionally at another level; the award
-    is computed from the policy table and stored with its lines and policy version."""
+def recognise(
+    session: Session, actor: User, rec_id: int, decision: RecognitionDecision, today: dt.date | None = None
+) -> Recognition:
+    """Only the bureau recognises (on_notice → recognised), after the notice period ends (China
+    Standard Time) and with every objection answered, optionally at another level; the award is
+    computed from the policy table and stored with its lines and policy version."""
     rec = get_for_view(session, actor, rec_id)
-    access.decide(actor, rec, S.recognised, "认定").require()
+    access.recognise(actor, rec, access.Facts.read(session, actor, rec, today)).require()
     result = price(session, rec, decision.level)
     if decision.level is not None:
         rec.level = decision.level
@@ -463,3 +482,227 @@ def stored_policy(session: Session, rec: Recognition) -> Policy:
     """The policy version a recognised award was priced under."""
     pool = policies(session)
     return policy_by_version(rec.policy_version, pool) if rec.policy_version else policy_for_year(rec.year, pool)
+
+
+# --- evidence files -------------------------------------------------------------------------------
+
+
+def check_evidence_files(
+    session: Session, actor: User, files: Sequence[tuple[str, bytes]], max_bytes: int
+) -> list[dict[str, str]]:
+    """Each file of an application form checked as ``add_evidence_file`` will store it (size, type,
+    the organisation's quota counting the files before it): the problems, each naming the file, so
+    a form with one refused file stores nothing."""
+    problems: list[dict[str, str]] = []
+    pending = 0
+    for name, data in files:
+        try:
+            attachments.check(session, filename=name, data=data, max_bytes=max_bytes, uploaded_by=actor.id, pending=pending)
+        except Invalid as exc:
+            problems.append({"field": "file", "message": f"「{name}」：{exc.message}"})
+        pending += len(data)
+    return problems
+
+
+def add_evidence_file(
+    session: Session, actor: User, rec_id: int, *, filename: str, data: bytes, max_bytes: int
+) -> Attachment:
+    """The applicant attaches an evidence file (认定文件、检测报告、销售合同…) while the application
+    is open; the attachment store checks size, type and quota. The bureau is told of a file added
+    after 初审 began."""
+    rec = get_for_view(session, actor, rec_id)
+    access.upload(actor, rec).require()
+    att = attachments.store(
+        session, owner_type=OBJECT_TYPE, owner_id=rec.id, filename=filename, data=data, max_bytes=max_bytes, uploaded_by=actor.id
+    )
+    return att
+
+
+def evidence_files(session: Session, actor: User, rec: Recognition) -> Sequence[Attachment]:
+    """The application's evidence files (names and sizes) for a viewer who may read them; none for
+    anyone else."""
+    if not access.can_read_files(session, actor, rec):
+        return []
+    return attachment_queries.list_for(session, OBJECT_TYPE, rec.id)
+
+
+def evidence_file_for_viewer(session: Session, actor: User, rec_id: int, attachment_id: int) -> Attachment:
+    """One evidence file for the applicant organisation, bureau staff and the assigned experts; to
+    anyone else, and through another application's link, it does not exist."""
+    rec = get_for_view(session, actor, rec_id)
+    att = attachment_queries.get(session, attachment_id)
+    if att.owner_type != OBJECT_TYPE or att.owner_id != rec.id or not access.can_read_files(session, actor, rec):
+        raise NotFound("附件不存在或无权查看")
+    return att
+
+
+# --- 专家评审 ---------------------------------------------------------------------------------------
+
+
+def assign_expert(session: Session, actor: User, rec_id: int, expert_id: int) -> RecognitionExpertReview:
+    """The bureau assigns an expert after 初审; an expert of the applicant's own organisation, or one
+    who declared a conflict of interest with it, is recused (market.orgs.access)."""
+    rec = get_for_view(session, actor, rec_id)
+    access.assign_expert(actor, rec).require()
+    expert = session.get(User, expert_id)
+    if expert is None or not expert.is_expert or not expert.is_active:
+        raise Invalid.field("expert_id", "该用户不是评审专家")
+    if expert.org_id == rec.org_id:
+        raise Conflict("专家与申报企业属于同一单位，须回避", code="expert_recused")
+    if org_access.is_recused(session, expert, rec.org_id):
+        raise Conflict("专家已申报与申报企业存在利益冲突，须回避", code="expert_recused")
+    exists = session.scalar(
+        select(RecognitionExpertReview.id).where(
+            RecognitionExpertReview.recognition_id == rec.id, RecognitionExpertReview.expert_id == expert.id
+        )
+    )
+    if exists:
+        raise Conflict("该专家已分配到此认定申报")
+    first = not session.scalar(select(RecognitionExpertReview.id).where(RecognitionExpertReview.recognition_id == rec.id).limit(1))
+    row = RecognitionExpertReview(recognition_id=rec.id, expert_id=expert.id, assigned_by=actor.id)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor.id, "recognition.expert_assigned", OBJECT_TYPE, rec.id, {"expert_id": expert.id})
+    notify.notify_users(
+        session, [expert.id], "expert.assigned", f"请评审认定申报：{rec.product_name}", link=f"/expert/recognitions/{rec.id}"
+    )
+    if first:
+        _tell(session, rec, "recognition.expert_review", f"认定申报进入专家评审：{rec.product_name}")
+    return row
+
+
+def submit_score(session: Session, actor: User, rec_id: int, score_in: ExpertScoreIn) -> RecognitionExpertReview:
+    """Only an assigned expert who is not recused scores, until the bureau completes the expert
+    review; a resubmission replaces the score."""
+    rec = get_for_view(session, actor, rec_id)
+    access.score(actor, rec, access.Facts.read(session, actor, rec)).require()
+    row = session.scalar(
+        select(RecognitionExpertReview).where(
+            RecognitionExpertReview.recognition_id == rec.id, RecognitionExpertReview.expert_id == actor.id
+        )
+    )
+    assert row is not None  # access.score: assigned
+    row.score = score_in.score
+    row.comment = score_in.comment
+    row.submitted_at = utcnow()
+    session.flush()
+    audit.record(session, actor.id, "recognition.expert_scored", OBJECT_TYPE, rec.id, {"score": row.score})
+    return row
+
+
+def expert_reviews(session: Session, actor: User, rec: Recognition) -> list[tuple[RecognitionExpertReview, str]]:
+    """The bureau sees every assignment with the expert's name and organisation; an expert only
+    their own; the applicant none (scores are the bureau's working papers)."""
+    from market.orgs.models import Organisation as Org
+
+    stmt = (
+        select(RecognitionExpertReview, User.display_name, Org.name)
+        .join(User, User.id == RecognitionExpertReview.expert_id)
+        .join(Org, Org.id == User.org_id)
+        .where(RecognitionExpertReview.recognition_id == rec.id)
+        .order_by(RecognitionExpertReview.id)
+        .limit(100)
+    )
+    if not actor.is_bureau_staff:
+        stmt = stmt.where(RecognitionExpertReview.expert_id == actor.id)
+    return [(row, f"{name}（{org}）") for row, name, org in session.execute(stmt).all()]
+
+
+def finish_review(session: Session, actor: User, rec_id: int) -> Recognition:
+    """专家评审完成 (reviewed → scored): every assigned expert scored, at least the office's minimum."""
+    rec = get_for_view(session, actor, rec_id)
+    f = access.Facts.read(session, actor, rec)
+    access.finish_review(actor, rec, f).require()
+    _move(session, rec, actor, S.scored, "", {"scored": f.scored})
+    _tell(session, rec, "recognition.scored", f"认定申报已完成专家评审：{rec.product_name}", "下一步将进行公示")
+    return rec
+
+
+# --- 公示 -------------------------------------------------------------------------------------------
+
+HOW_TO_OBJECT = "公示期内，任何单位和个人登录平台后可在本页对公示项目提出异议并说明理由；科技局将书面答复，并通过站内通知告知异议人。"
+
+
+def put_on_notice(session: Session, actor: User, rec_id: int, notice_in: NoticeIn, today: dt.date | None = None) -> Recognition:
+    """公示 (scored → on_notice): a window that starts today or later (China Standard Time) and
+    holds at least the office's minimum of working days (the one rule, office.check_notice_window)."""
+    rec = get_for_view(session, actor, rec_id)
+    access.put_on_notice(actor, rec).require()
+    start, end = notice_in.notice_start, notice_in.notice_end
+    office.check_notice_window(session, start, end, today or today_local())
+    rec.notice_start, rec.notice_end = start, end
+    _move(session, rec, actor, S.on_notice, f"公示期 {start.isoformat()} 至 {end.isoformat()}",
+          {"notice_start": start.isoformat(), "notice_end": end.isoformat()})  # fmt: skip
+    _tell(
+        session, rec, "recognition.on_notice", f"认定申报进入公示：{rec.product_name}",
+        f"公示期 {start.isoformat()} 至 {end.isoformat()}（中国标准时间）",
+    )  # fmt: skip
+    return rec
+
+
+def raise_objection(
+    session: Session, actor: User, rec_id: int, objection_in: ObjectionIn, today: dt.date | None = None
+) -> RecognitionObjection:
+    """Anyone signed in may object during the notice window (China Standard Time), with a reason;
+    audited; the bureau is told, and the enterprise learns an objection is being handled (not who
+    raised it)."""
+    rec = session.get(Recognition, rec_id)
+    if rec is None or (
+        rec.status != S.on_notice and not access.can_view(actor, rec, assigned=access.is_assigned_expert(session, actor, rec))
+    ):
+        raise NotFound("该认定申报不在公示中")  # only what is on notice is public
+    access.object_to(actor, rec, today or today_local()).require()
+    row = RecognitionObjection(recognition_id=rec.id, user_id=actor.id, body=objection_in.body)
+    session.add(row)
+    session.flush()
+    audit.record(session, actor.id, "recognition.objection", OBJECT_TYPE, rec.id, {"objection_id": row.id})
+    notify.notify_bureau(
+        session, "recognition.objection", f"认定公示异议：{rec.product_name}", objection_in.body[:200],
+        f"/bureau/recognitions/{rec.id}#objections",
+    )  # fmt: skip
+    _tell(session, rec, "recognition.objection", f"认定公示收到异议：{rec.product_name}", "科技局核实并书面答复后再作认定")
+    return row
+
+
+def resolve_objection(session: Session, actor: User, objection_id: int, resolution: str) -> RecognitionObjection:
+    """The bureau answers an objection in writing; the objector and the enterprise are told."""
+    if not actor.is_bureau_staff:
+        raise Forbidden("只有科技局工作人员可以答复公示异议")
+    row = session.get(RecognitionObjection, objection_id)
+    if row is None:
+        raise NotFound("异议不存在")
+    access.resolve(actor, row).require()
+    resolution = resolution.strip()
+    if len(resolution) < 2:
+        raise Invalid.field("resolution", "请填写书面答复")
+    row.resolved = True
+    row.resolution = resolution
+    row.resolved_by = actor.id
+    row.resolved_at = utcnow()
+    session.flush()
+    rec = session.get(Recognition, row.recognition_id)
+    assert rec is not None
+    audit.record(
+        session, actor.id, "recognition.objection_resolved", OBJECT_TYPE, rec.id,
+        {"objection_id": row.id, "resolution": resolution},
+    )  # fmt: skip
+    notify.notify_users(
+        session, [row.user_id], "objection.answered", f"您对「{rec.product_name}」认定公示的异议已答复",
+        resolution[:500], "/recognition-notices",
+    )  # fmt: skip
+    _tell(session, rec, "recognition.objection_resolved", f"认定公示异议已答复：{rec.product_name}", resolution[:500])
+    return row
+
+
+def objections_of(session: Session, actor: User, rec: Recognition) -> list[RecognitionObjection]:
+    """The bureau reads every objection of an application (the objector's identity stays with it)."""
+    if not actor.is_bureau_staff:
+        raise Forbidden("只有科技局工作人员可以查看公示异议")
+    return list(
+        session.scalars(
+            select(RecognitionObjection)
+            .where(RecognitionObjection.recognition_id == rec.id)
+            .order_by(RecognitionObjection.id)
+            .limit(500)
+        )
+    )

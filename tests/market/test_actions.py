@@ -36,8 +36,11 @@ from market.orgs import security
 from market.orgs.models import Role, User
 from market.recognitions import access as rec_access
 from market.recognitions import service as recognitions
-from market.recognitions.models import Recognition
+from market.recognitions.models import Recognition, RecognitionExpertReview
 from market.recognitions.schemas import (
+    ExpertScoreIn,
+    NoticeIn,
+    ObjectionIn,
     RecognitionCreate,
     RecognitionDecision,
     RecognitionRejection,
@@ -334,24 +337,48 @@ def test_batch_actions_are_what_the_services_accept(session: Session, people: Pe
 # --- recognitions -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("status", [s.value for s in RecognitionStatus])
-def test_recognition_actions_are_what_the_services_accept(session: Session, people: People, status: str) -> None:
+REC_CASES = [(s.value, "") for s in RecognitionStatus] + [("on_notice", "served"), ("reviewed", "scored_once")]
+
+
+@pytest.mark.parametrize(("status", "variant"), REC_CASES, ids=[f"{s}-{v}" if v else s for s, v in REC_CASES])
+def test_recognition_actions_are_what_the_services_accept(session: Session, people: People, status: str, variant: str) -> None:
+    """Every step of the lifecycle: 初审, experts (assigned, scoring, completing the review), 公示
+    (open window: objections; served window: 认定), evidence files, rejection."""
     rec_in = RecognitionCreate.model_validate({"product_name": "智能集成灶", "category": "equipment", "level": "municipal", "year": 2022})
     rec = recognitions.apply(session, people.owner, rec_in)
     rec.status = status
+    done = {"score": 80, "comment": "好", "submitted_at": dt.datetime.now(dt.UTC)} if variant == "scored_once" else {}
+    session.add(RecognitionExpertReview(recognition_id=rec.id, expert_id=people.expert.id, assigned_by=people.bureau.id, **done))
+    if variant == "scored_once":
+        for _ in range(1):
+            e = factories.expert(session)
+            session.add(RecognitionExpertReview(recognition_id=rec.id, expert_id=e.id, assigned_by=people.bureau.id, score=80, comment="好", submitted_at=dt.datetime.now(dt.UTC)))
+    today = dt.datetime.now(CST).date()
+    if status == "on_notice":
+        rec.notice_start, rec.notice_end = (today - dt.timedelta(days=12), today - dt.timedelta(days=2)) if variant == "served" else (today, today + dt.timedelta(days=9))
     session.flush()
+    fresh = factories.expert(session)
     calls: dict[str, Callable[[Session, User], Any]] = {
         "review": lambda s, u: recognitions.review(s, u, rec.id, RecognitionReview(notes="材料齐全")),
+        "assign_expert": lambda s, u: recognitions.assign_expert(s, u, rec.id, fresh.id),
+        "score": lambda s, u: recognitions.submit_score(s, u, rec.id, ExpertScoreIn(score=90, comment="指标先进")),
+        "finish_review": lambda s, u: recognitions.finish_review(s, u, rec.id),
+        "put_on_notice": lambda s, u: recognitions.put_on_notice(s, u, rec.id, NoticeIn(notice_start=today, notice_end=today + dt.timedelta(days=9))),
+        "object": lambda s, u: recognitions.raise_objection(s, u, rec.id, ObjectionIn(body="请核实该产品的首台（套）性质")),
         "recognise": lambda s, u: recognitions.recognise(s, u, rec.id, RecognitionDecision()),
         "reject": lambda s, u: recognitions.reject(s, u, rec.id, RecognitionRejection(reason="证明材料不足")),
+        "upload": lambda s, u: recognitions.add_evidence_file(s, u, rec.id, filename="认定文件.pdf", data=b"%PDF-1.4 x\n%%EOF\n", max_bytes=1024 * 1024),
     }
-    for role, user in {"bureau": people.bureau, "owner": people.owner, "other_enterprise": people.other_enterprise}.items():
+    roles = {"bureau": people.bureau, "owner": people.owner, "other_enterprise": people.other_enterprise, "expert": people.expert}
+    for role, user in roles.items():
         r = session.get(Recognition, rec.id)
         assert r is not None
-        answers = rec_access.recognition_actions(user, r)
+        answers = rec_access.recognition_actions(session, user, r)
+        visible = rec_access.can_view(user, r, assigned=rec_access.is_assigned_expert(session, user, r))
         for action, call in calls.items():
             error = attempt(session, call, session, user)
-            agree(getattr(answers, action), error, f"recognition {status} · {role} · {action}", visible=rec_access.can_view(user, r))
+            # An objection is public: a viewer who may not see the application objects to its notice.
+            agree(getattr(answers, action), error, f"recognition {status}{variant} · {role} · {action}", visible=visible or (action == "object" and status == "on_notice"))
 
 
 def test_the_walk_accepted_actions_too() -> None:
@@ -359,3 +386,5 @@ def test_the_walk_accepted_actions_too() -> None:
     assert len(ACCEPTED) > 100
     for action in ("respond", "withdraw", "select", "publish", "recognise", "to signed"):
         assert any(action in where for where in ACCEPTED), action
+    for action in ("assign_expert", "score", "finish_review", "put_on_notice", "object", "recognise", "upload"):
+        assert any(where.startswith("recognition") and where.endswith(f"· {action}") for where in ACCEPTED), action

@@ -14,15 +14,17 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
+from market.batches.access import today_local
 from market.db import CST, DbId
 from market.deals import queries as deal_queries
 from market.deals import service as deal_service
-from market.errors import DomainError
+from market.errors import DomainError, NotFound
 from market.needs import queries, service
 from market.needs.queries import NeedFilter
 from market.needs.states import LABELS as NEED_STATUS_LABELS
-from market.orgs.models import Organisation, User
+from market.orgs.models import Organisation, Role, User
 from market.recognitions import access as recognition_access
 from market.recognitions import policy_versions
 from market.recognitions import queries as rec_queries
@@ -30,6 +32,9 @@ from market.recognitions import service as rec_service
 from market.recognitions.models import Recognition
 from market.recognitions.policy import policy_for_labels
 from market.recognitions.schemas import (
+    ExpertScoreIn,
+    NoticeIn,
+    ObjectionIn,
     PayoutIn,
     RecognitionCreate,
     RecognitionDecision,
@@ -41,17 +46,21 @@ from market.recognitions.states import LABELS as REC_STATUS_LABELS
 from market.recognitions.states import OPEN_STATUSES as REC_OPEN
 from market.recognitions.states import RecognitionStatus
 from market.vocab import COUNTIES, INDUSTRIES
-from web.deps import SessionDep
+from web.deps import RuntimeDep, SessionDep
+from web.downloads import attachment_download
 from web.errors import validation_details
 from web.pages.common import (
     BureauPage,
     EnterprisePage,
+    ExpertPage,
     Form,
     PageUser,
+    SignedIn,
     float_or_none,
     int_or_none,
     page_number,
     soft_refusal,
+    store_upload,
 )
 from web.pages.render import field_errors, form_dict, form_errors, redirect, render
 
@@ -195,6 +204,7 @@ def _recognition_form(
     form: dict[str, Any],
     errors: dict[str, str],
     status_code: int = 200,
+    max_upload_bytes: int = 0,
 ) -> Response:
     year = int_or_none(form.get("year"))
     needs, deals = _link_choices(session, user)
@@ -209,6 +219,8 @@ def _recognition_form(
             "choices": _policy_choices(year if year and 2000 <= year <= 2100 else _this_year()),
             "EVIDENCE_ROWS": EVIDENCE_ROWS,
             "FIELD_LABELS": RECOGNITION_FIELD_LABELS,
+            "max_upload_mb": max(1, max_upload_bytes // (1024 * 1024)),
+            "MAX_FORM_FILES": MAX_FORM_FILES,
         },
         user=user,
         status_code=status_code,
@@ -227,21 +239,52 @@ def my_recognitions(request: Request, session: SessionDep, user: EnterprisePage)
     )
 
 
+# Evidence files sent with the application form (more on the detail page while it is open).
+MAX_FORM_FILES = 10
+
+
+def _form_files(form: Any, max_bytes: int) -> tuple[list[tuple[str, bytes]], str | None]:
+    """The form's evidence files as (name, bytes), each read one byte past the limit so the store
+    can say it is too large; an error when there are too many."""
+    uploads = [u for u in form.getlist("evidence_file") if isinstance(u, UploadFile) and u.filename]
+    if len(uploads) > MAX_FORM_FILES:
+        return [], f"一次最多上传 {MAX_FORM_FILES} 个文件，其余可在申报详情页补充"
+    return [(str(u.filename), u.file.read(max_bytes + 1)) for u in uploads], None
+
+
 @router.get("/enterprise/recognitions/new")
-def new_recognition(request: Request, session: SessionDep, user: EnterprisePage) -> Response:
-    return _recognition_form(request, session, user, form={"year": _this_year(), "evidence": []}, errors={})
+def new_recognition(request: Request, session: SessionDep, runtime: RuntimeDep, user: EnterprisePage) -> Response:
+    return _recognition_form(
+        request, session, user, form={"year": _this_year(), "evidence": []}, errors={},
+        max_upload_bytes=runtime.settings.limits.max_upload_bytes,
+    )  # fmt: skip
 
 
 @router.post("/enterprise/recognitions")
-def apply_recognition(request: Request, form: Form, session: SessionDep, user: EnterprisePage) -> Response:
+def apply_recognition(request: Request, form: Form, session: SessionDep, runtime: RuntimeDep, user: EnterprisePage) -> Response:
+    """The application with its evidence files: every file is checked before anything is stored,
+    so a refused file (type, size, quota) stores neither the application nor any file."""
+    limit = runtime.settings.limits.max_upload_bytes
     data = recognition_input(form)
     errors = _validate(session, data)
+    files, too_many = _form_files(form, limit)
+    if too_many:
+        errors["evidence_file"] = too_many
+    else:
+        problems = rec_service.check_evidence_files(session, user, files, limit)
+        if problems:
+            errors["evidence_file"] = "；".join(p["message"] for p in problems) + "。请重新选择文件"
     if errors:
-        return _recognition_form(request, session, user, form=data, errors=errors, status_code=422)
+        return _recognition_form(request, session, user, form=data, errors=errors, status_code=422, max_upload_bytes=limit)
+    nested = session.begin_nested()
     try:
         rec_in = RecognitionCreate.model_validate(_recognition_payload(data))
         rec = rec_service.apply(session, user, rec_in)
+        for name, content in files:
+            rec_service.add_evidence_file(session, user, rec.id, filename=name, data=content, max_bytes=limit)
+        nested.commit()
     except (ValidationError, DomainError) as exc:
+        nested.rollback()  # nothing of a refused application is kept
         return _recognition_form(
             request,
             session,
@@ -249,12 +292,16 @@ def apply_recognition(request: Request, form: Form, session: SessionDep, user: E
             form=data,
             errors=_recognition_errors(exc),
             status_code=422 if isinstance(exc, ValidationError) else exc.status_code,
+            max_upload_bytes=limit,
         )
-    return redirect(f"/enterprise/recognitions/{rec.id}", "认定申报已提交，请等待科技局初审")
+    note = f"，已上传 {len(files)} 个证明材料文件" if files else ""
+    return redirect(f"/enterprise/recognitions/{rec.id}", f"认定申报已提交{note}，请等待科技局初审")
 
 
-@router.get("/enterprise/recognitions/{rec_id}")
-def recognition_page(rec_id: DbId, request: Request, session: SessionDep, user: EnterprisePage) -> Response:
+def _enterprise_page(
+    request: Request, session: Session, runtime: Any, user: User, rec_id: int,
+    errors: dict[str, str] | None = None, status_code: int = 200,
+) -> Response:  # fmt: skip
     rec = rec_service.get_for_view(session, user, rec_id)
     quote = None
     if rec.status in REC_OPEN:
@@ -275,7 +322,12 @@ def recognition_page(rec_id: DbId, request: Request, session: SessionDep, user: 
         request,
         "recognitions/detail.html",
         {
-            "rec": RecognitionRead.of(rec, payouts=rec_service.payouts_of(session, rec.id)),
+            "rec": RecognitionRead.of(
+                rec, recognition_access.recognition_actions(session, user, rec), rec_service.payouts_of(session, rec.id)
+            ),
+            "files": rec_service.evidence_files(session, user, rec),
+            "errors": errors or {},
+            "max_upload_mb": max(1, runtime.settings.limits.max_upload_bytes // (1024 * 1024)),
             "history": rec_queries.transitions_of(session, rec.id),
             "quote": quote,
             "need_title": need_title,
@@ -283,8 +335,36 @@ def recognition_page(rec_id: DbId, request: Request, session: SessionDep, user: 
             "STATUS": {str(k): v for k, v in REC_STATUS_LABELS.items()},
         },
         user=user,
+        status_code=status_code,
     )
 
+
+@router.get("/enterprise/recognitions/{rec_id}")
+def recognition_page(rec_id: DbId, request: Request, session: SessionDep, runtime: RuntimeDep, user: EnterprisePage) -> Response:
+    return _enterprise_page(request, session, runtime, user, rec_id)
+
+
+@router.post("/enterprise/recognitions/{rec_id}/files")
+def recognition_upload(
+    rec_id: DbId, request: Request, form: Form, session: SessionDep, runtime: RuntimeDep, user: EnterprisePage
+) -> Response:
+    """The applicant adds an evidence file while the application is open; a refused file is not
+    stored and the page says why next to the field."""
+    rec_service.get_for_view(session, user, rec_id)  # a stranger gets 404 before the form is read
+    limit = runtime.settings.limits.max_upload_bytes
+    att, errors, status_code = store_upload(
+        form, limit, lambda name, data: rec_service.add_evidence_file(session, user, rec_id, filename=name, data=data, max_bytes=limit)
+    )
+    if att is None:
+        return _enterprise_page(request, session, runtime, user, rec_id, errors=errors, status_code=status_code)
+    return redirect(f"/enterprise/recognitions/{rec_id}#files", f"证明材料「{att.filename}」已上传")
+
+
+@router.get("/recognitions/{rec_id}/files/{attachment_id}")
+def recognition_file(rec_id: DbId, attachment_id: DbId, session: SessionDep, user: SignedIn) -> Response:
+    """Evidence files for the applicant organisation, bureau staff and the assigned experts (as the
+    API); anyone else gets the 404 page."""
+    return attachment_download(rec_service.evidence_file_for_viewer(session, user, rec_id, attachment_id))
 
 
 def _org_names(session: Session, ids: set[int]) -> dict[int, str]:
@@ -321,8 +401,32 @@ def recognitions_list(
     )
 
 
-@router.get("/bureau/recognitions/{rec_id}")
-def recognition_detail(rec_id: DbId, request: Request, session: SessionDep, user: BureauPage) -> Response:
+def _experts(session: Session, rec_org_id: int) -> dict[int, str]:
+    """Active experts for the assignment select (at most 200), recusal shown in the label; the
+    service refuses a recused one with its reason."""
+    from market.orgs import access as org_access
+
+    rows = session.execute(
+        select(User, Organisation.name)
+        .join(Organisation, Organisation.id == User.org_id)
+        .where(User.is_active.is_(True))
+        .order_by(User.id)
+    ).all()
+    out: dict[int, str] = {}
+    for u, org in rows:
+        if Role.expert not in (u.roles or []):
+            continue
+        recused = org_access.is_recused(session, u, rec_org_id)
+        out[u.id] = f"{u.display_name}（{org}）" + ("（须回避）" if recused else "")
+        if len(out) >= 200:
+            break
+    return out
+
+
+def _review_page(
+    request: Request, session: Session, user: User, rec_id: int,
+    errors: dict[str, str] | None = None, form: dict[str, Any] | None = None, status_code: int = 200,
+) -> Response:  # fmt: skip
     rec = rec_service.get_for_view(session, user, rec_id)
     view = _with_payouts(session, user, rec)
     quote = None
@@ -333,6 +437,8 @@ def recognition_detail(rec_id: DbId, request: Request, session: SessionDep, user
     policy = policy_for_labels(rec.year)
     cat = policy.categories.get(rec.category)
     levels = {k: a.label for k, a in cat.awards.items()} if cat else {}
+    today = today_local()
+    assert view.actions is not None
     return render(
         request,
         "recognitions/review.html",
@@ -342,9 +448,22 @@ def recognition_detail(rec_id: DbId, request: Request, session: SessionDep, user
             "quote": quote,
             "levels": levels,
             "payout": _payout_form_state(request),
+            "files": rec_service.evidence_files(session, user, rec),
+            "reviews": rec_service.expert_reviews(session, user, rec),
+            "experts": _experts(session, rec.org_id) if view.actions.assign_expert.allowed else {},
+            "objections": rec_service.objections_of(session, user, rec),
+            "errors": errors or {},
+            "form": form or {"notice_start": today.isoformat(), "notice_end": (today + dt.timedelta(days=9)).isoformat()},
+            "min_scores": recognition_access.Facts.read(session, user, rec).min_scores,
         },
         user=user,
+        status_code=status_code,
     )
+
+
+@router.get("/bureau/recognitions/{rec_id}")
+def recognition_detail(rec_id: DbId, request: Request, session: SessionDep, user: BureauPage) -> Response:
+    return _review_page(request, session, user, rec_id)
 
 
 @router.post("/bureau/recognitions/{rec_id}/decide")
@@ -357,7 +476,10 @@ def recognition_decide(
     try:
         if action == "review":
             rec_service.review(session, user, rec_id, RecognitionReview(notes=notes))
-            return redirect(back, "已通过初审")
+            return redirect(back, "已通过初审，请安排专家评审")
+        if action == "finish_review":
+            rec_service.finish_review(session, user, rec_id)
+            return redirect(back, "专家评审已完成，可以开始公示")
         if action == "recognise":
             level = str(form.get("level", "")).strip() or None
             rec = rec_service.recognise(session, user, rec_id, RecognitionDecision(level=level, notes=notes))
@@ -370,6 +492,167 @@ def recognition_decide(
     except DomainError as exc:
         return soft_refusal(exc, back)
     return redirect(back, "未知操作", "error")
+
+
+@router.post("/bureau/recognitions/{rec_id}/experts")
+def recognition_assign(rec_id: DbId, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+    """Assign an expert; a recused one is refused with the reason next to the select."""
+    expert_id = int_or_none(form.get("expert_id"))
+    if expert_id is None:
+        return _review_page(request, session, user, rec_id, errors={"expert_id": "请选择评审专家"}, status_code=422)
+    try:
+        rec_service.assign_expert(session, user, rec_id, expert_id)
+    except DomainError as exc:
+        if exc.status_code not in (409, 422):
+            raise
+        return _review_page(request, session, user, rec_id, errors={"expert_id": exc.message}, status_code=exc.status_code)
+    return redirect(f"/bureau/recognitions/{rec_id}#experts", "已安排专家评审，专家将收到通知")
+
+
+@router.post("/bureau/recognitions/{rec_id}/notice")
+def recognition_notice(rec_id: DbId, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+    """公示: the window's errors sit next to their date fields, the dates as typed are kept."""
+    shown = {k: str(form.get(k, "")).strip() for k in ("notice_start", "notice_end")}
+    errors: dict[str, str] = {}
+    dates: dict[str, dt.date] = {}
+    for key, label in (("notice_start", "公示开始日期"), ("notice_end", "公示结束日期")):
+        try:
+            dates[key] = dt.date.fromisoformat(shown[key])
+        except ValueError:
+            errors[key] = f"请填写{label}（年-月-日）"
+    if not errors:
+        try:
+            rec_service.put_on_notice(session, user, rec_id, NoticeIn(**dates))
+        except DomainError as exc:
+            if exc.status_code not in (409, 422):
+                raise
+            errors = field_errors(exc) if exc.details else {"notice_start": exc.message}
+    if errors:
+        return _review_page(request, session, user, rec_id, errors=errors, form=shown, status_code=422)
+    return redirect(f"/bureau/recognitions/{rec_id}", "已开始公示，公示期满且异议答复后可以认定")
+
+
+@router.post("/bureau/recognitions/objections/{objection_id}/resolve")
+def recognition_resolve(objection_id: DbId, request: Request, form: Form, session: SessionDep, user: BureauPage) -> Response:
+    from market.recognitions.models import RecognitionObjection
+
+    row = session.get(RecognitionObjection, objection_id)
+    if row is None:
+        raise NotFound("异议不存在")
+    resolution = str(form.get("resolution", "")).strip()
+    name = f"resolution_{objection_id}"
+    try:
+        rec_service.resolve_objection(session, user, objection_id, resolution)
+    except DomainError as exc:
+        if exc.status_code not in (409, 422):
+            raise
+        return _review_page(request, session, user, row.recognition_id, errors={name: exc.message}, status_code=exc.status_code)
+    return redirect(f"/bureau/recognitions/{row.recognition_id}#objections", "已书面答复，异议人和申报企业将收到通知")
+
+
+# --- the expert's review ---------------------------------------------------------------------------
+
+
+def _expert_page(
+    request: Request, session: Session, user: User, rec_id: int,
+    form: dict[str, Any] | None = None, errors: dict[str, str] | None = None, status_code: int = 200,
+) -> Response:  # fmt: skip
+    rec = rec_service.get_for_view(session, user, rec_id)
+    mine = rec_service.expert_reviews(session, user, rec)
+    if not mine:
+        raise NotFound("没有分配给您的评审任务")
+    row = mine[0][0]
+    return render(
+        request,
+        "recognitions/expert.html",
+        {
+            "rec": RecognitionRead.of(rec, recognition_access.recognition_actions(session, user, rec)),
+            "org_name": _org_names(session, {rec.org_id}).get(rec.org_id, ""),
+            "files": rec_service.evidence_files(session, user, rec),
+            "review": row,
+            "form": form or {"score": row.score if row.score is not None else "", "comment": row.comment},
+            "errors": errors or {},
+        },
+        user=user,
+        status_code=status_code,
+    )
+
+
+@router.get("/expert/recognitions/{rec_id}")
+def expert_recognition(rec_id: DbId, request: Request, session: SessionDep, user: ExpertPage) -> Response:
+    return _expert_page(request, session, user, rec_id)
+
+
+@router.post("/expert/recognitions/{rec_id}")
+def expert_recognition_score(rec_id: DbId, request: Request, form: Form, session: SessionDep, user: ExpertPage) -> Response:
+    shown = {"score": str(form.get("score", "")).strip(), "comment": str(form.get("comment", "")).strip()}
+    errors: dict[str, str] = {}
+    score = int_or_none(shown["score"])
+    if score is None or not 0 <= score <= 100:
+        errors["score"] = "请填写 0–100 的整数评分"
+    if len(shown["comment"]) < 2 or len(shown["comment"]) > 2000:
+        errors["comment"] = "请填写评审意见（2–2000 字）"
+    if not errors:
+        assert score is not None
+        try:
+            rec_service.submit_score(session, user, rec_id, ExpertScoreIn(score=score, comment=shown["comment"]))
+        except DomainError as exc:
+            if exc.status_code not in (403, 409, 422):
+                raise
+            errors["score"] = exc.message
+    if errors:
+        return _expert_page(request, session, user, rec_id, form=shown, errors=errors, status_code=422)
+    return redirect("/expert#recognitions", "评分已提交")
+
+
+# --- 公示 (public) ----------------------------------------------------------------------------------
+
+
+def _notices_page(
+    request: Request, session: Session, user: User | None, page: int,
+    errors: dict[str, str] | None = None, shown: dict[int, str] | None = None, status_code: int = 200,
+) -> Response:  # fmt: skip
+    per_page = 20
+    page = max(1, min(page, 100))
+    items, total = rec_queries.on_notice(session, today_local(), rec_service.HOW_TO_OBJECT, limit=per_page, offset=(page - 1) * per_page)
+    return render(
+        request,
+        "recognitions/notices.html",
+        {
+            "items": items, "total": total, "page": page, "total_pages": max(1, -(-total // per_page)),
+            "how_to_object": rec_service.HOW_TO_OBJECT, "errors": errors or {}, "shown": shown or {},
+        },
+        user=user,
+        status_code=status_code,
+    )  # fmt: skip
+
+
+@router.get("/recognition-notices")
+def recognition_notices(request: Request, session: SessionDep, user: PageUser, page: int = 1) -> Response:
+    """Every recognition on public notice (公示), for anyone, no sign-in needed."""
+    return _notices_page(request, session, user, page)
+
+
+@router.post("/recognition-notices/{rec_id}/objections")
+def recognition_object(rec_id: DbId, request: Request, form: Form, session: SessionDep, user: SignedIn) -> Response:
+    """The objection form: signed in, with a reason; the error next to the field, the text kept."""
+    body = str(form.get("body", "")).strip()
+    name = f"body_{rec_id}"
+    errors: dict[str, str] = {}
+    try:
+        objection_in = ObjectionIn(body=body)
+    except ValidationError:
+        errors[name] = "请写明异议理由（5–2000 字）"
+    if not errors:
+        try:
+            rec_service.raise_objection(session, user, rec_id, objection_in)
+        except DomainError as exc:
+            if exc.status_code not in (409, 422):
+                raise
+            errors[name] = exc.message
+    if errors:
+        return _notices_page(request, session, user, 1, errors=errors, shown={rec_id: body}, status_code=422)
+    return redirect("/recognition-notices", "异议已提交，科技局将书面答复并通过站内通知告知您")
 
 
 @router.get("/bureau/policies")
@@ -433,7 +716,7 @@ def _with_payouts(session: Session, user: User, rec: Recognition) -> Recognition
     """The recognition as its page shows it: its payouts, paid and due, and what the viewer may do."""
     payouts = rec_service.payouts_of(session, rec.id)
     paid = sum(p.amount_wan for p in payouts)
-    return RecognitionRead.of(rec, recognition_access.recognition_actions(user, rec, paid), payouts)
+    return RecognitionRead.of(rec, recognition_access.recognition_actions(session, user, rec, paid), payouts)
 
 
 def _payout_form_state(request: Request) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from market.needs import queries
 from market.needs.queries import NeedFilter
 from market.notifications import service as notify
 from market.orgs import queries as org_queries
+from market.recognitions import queries as rec_queries
+from market.recognitions.schemas import RecognitionRead
 from market.responses import queries as rq
 from web.deps import RuntimeDep, SessionDep
 from web.pages.common import (
@@ -146,6 +148,10 @@ def expert_home(request: Request, session: SessionDep, user: ExpertPage) -> Resp
     return render(
         request,
         "workbench/expert.html",
-        {"rows": rows, "open_counts": rq.open_counts_by_need(session, [n.id for _, n in rows])},
+        {
+            "rows": rows,
+            "open_counts": rq.open_counts_by_need(session, [n.id for _, n in rows]),
+            "rec_rows": [(a, RecognitionRead.of(r)) for a, r in rec_queries.assignments_of_expert(session, user)],
+        },
         user=user,
     )

@@ -19,8 +19,8 @@ from market.recognitions.schemas import (
     RecognitionDecision,
     RecognitionRead,
     RecognitionRejection,
-    RecognitionReview,
 )
+from tests import factories
 
 
 def _apply(session: Session, enterprise: User, **kw: object) -> int:
@@ -30,7 +30,7 @@ def _apply(session: Session, enterprise: User, **kw: object) -> int:
 
 
 def _recognise(session: Session, bureau: User, rec_id: int, level: str | None = None) -> None:
-    service.review(session, bureau, rec_id, RecognitionReview(notes="材料齐全"))
+    factories.notice_served(session, bureau, rec_id)
     service.recognise(session, bureau, rec_id, RecognitionDecision(level=level))
 
 
@@ -57,7 +57,8 @@ def test_payouts_show_paid_and_due_and_every_step_is_told(session: Session, bure
     with pytest.raises(IllegalTransition, match="已全部兑现"):
         service.record_payout(session, bureau, rec_id, PayoutIn(amount_wan=1, paid_on=dt.date(2026, 9, 2), payment_batch="第三批"))
     assert _kinds(session, enterprise) == [
-        "recognition.reviewed", "recognition.recognised", "recognition.paid", "recognition.paid",
+        "recognition.reviewed", "recognition.expert_review", "recognition.scored", "recognition.on_notice",
+        "recognition.recognised", "recognition.paid", "recognition.paid",
     ]  # fmt: skip
     other = _apply(session, enterprise, product_name="另一款产品")
     service.reject(session, bureau, other, RecognitionRejection(reason="证明材料不足"))

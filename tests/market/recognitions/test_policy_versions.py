@@ -19,8 +19,8 @@ from market.recognitions.schemas import (
     AwardQuoteIn,
     RecognitionCreate,
     RecognitionDecision,
-    RecognitionReview,
 )
+from tests import factories
 from tests.market.conftest import make_user
 
 
@@ -73,7 +73,7 @@ def test_bureau_publishes_a_new_version_without_a_code_change(
     assert quote.policy_version == "jiaxing-2026.1" and quote.total_wan == 25
     assert service.quote_case(session, AwardQuoteIn(item="equipment", level="municipal", year=2025)).total_wan == 20
     rec = service.apply(session, enterprise, apply_in(year=2026))
-    service.review(session, bureau, rec.id, RecognitionReview())
+    factories.notice_served(session, bureau, rec.id)
     service.recognise(session, bureau, rec.id, RecognitionDecision())
     assert rec.policy_version == "jiaxing-2026.1" and rec.award_wan == 25
     assert service.stored_policy(session, rec).version == "jiaxing-2026.1"
@@ -111,7 +111,7 @@ def test_green_design_products_pay_twenty_each_up_to_one_hundred_per_enterprise(
             enterprise,
             apply_in(product_name=f"绿色设计产品{n}", category="green_design", level="national", year=2024),
         )
-        service.review(session, bureau, rec.id, RecognitionReview())
+        factories.notice_served(session, bureau, rec.id)
         service.recognise(session, bureau, rec.id, RecognitionDecision())
         awards.append(rec.award_wan)
     assert awards == [20, 20, 20, 20, 20, 0]

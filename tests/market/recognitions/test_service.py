@@ -18,6 +18,7 @@ from market.recognitions.schemas import (
     RecognitionRejection,
     RecognitionReview,
 )
+from tests import factories
 from tests.market.conftest import make_org, make_user
 
 
@@ -34,7 +35,7 @@ def create_in(**kw: object) -> RecognitionCreate:
 
 def recognise(session: Session, bureau: User, enterprise: User, **kw: object) -> int:
     rec = service.apply(session, enterprise, create_in(**kw))
-    service.review(session, bureau, rec.id, RecognitionReview(notes="材料齐全"))
+    factories.notice_served(session, bureau, rec.id)
     service.recognise(session, bureau, rec.id, RecognitionDecision())
     return rec.id
 
@@ -48,7 +49,7 @@ def test_full_lifecycle_prices_award_and_audits(session: Session, bureau: User, 
         ),
     )
     assert rec.status == "applied" and rec.org_id == enterprise.org_id and rec.award_wan is None
-    service.review(session, bureau, rec.id, RecognitionReview(notes="材料齐全"))
+    factories.notice_served(session, bureau, rec.id)
     service.recognise(session, bureau, rec.id, RecognitionDecision(notes="同意"))
     assert rec.status == "recognised"
     assert rec.award_wan == 57.0
@@ -58,9 +59,13 @@ def test_full_lifecycle_prices_award_and_audits(session: Session, bureau: User, 
         "保费补贴 = min(保费 12.0, 投保金额 500.0 × 2%) × 70% = 7.0 万元" == rec.award_lines[1]["explanation"]
     )
     steps = session.scalars(select(RecognitionTransition.to_status).order_by(RecognitionTransition.id)).all()
-    assert steps == ["applied", "reviewed", "recognised"]
+    assert steps == ["applied", "reviewed", "scored", "on_notice", "recognised"]
     actions = session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "recognition")).all()
-    assert actions == ["recognition.applied", "recognition.reviewed", "recognition.recognised"]
+    assert actions == [
+        "recognition.applied", "recognition.reviewed",
+        "recognition.expert_assigned", "recognition.expert_scored", "recognition.expert_assigned", "recognition.expert_scored",
+        "recognition.scored", "recognition.on_notice", "recognition.recognised",
+    ]  # fmt: skip
     read = RecognitionRead.of(rec)
     assert (
         read.category_label == "首台（套）装备"
@@ -104,12 +109,12 @@ def test_insurance_cap_is_per_set_per_year(session: Session, bureau: User, enter
 
 def test_bureau_may_recognise_at_another_level(session: Session, bureau: User, enterprise: User) -> None:
     rec = service.apply(session, enterprise, create_in(level="national"))
-    service.review(session, bureau, rec.id, RecognitionReview())
+    factories.notice_served(session, bureau, rec.id)
     service.recognise(session, bureau, rec.id, RecognitionDecision(level="provincial"))
     assert rec.level == "provincial" and rec.award_wan == 50.0
     with pytest.raises(Invalid) as exc:
         rec2 = service.apply(session, enterprise, create_in(product_name="另一产品"))
-        service.review(session, bureau, rec2.id, RecognitionReview())
+        factories.notice_served(session, bureau, rec2.id)
         service.recognise(session, bureau, rec2.id, RecognitionDecision(level="galactic"))
     assert exc.value.details[0]["field"] == "level"
 

@@ -15,12 +15,13 @@ from market.deals.models import Deal
 from market.needs.models import Need
 from market.orgs.models import Organisation, User
 from market.recognitions import service as recognitions
-from market.recognitions.schemas import RecognitionCreate, RecognitionDecision, RecognitionReview
+from market.recognitions.schemas import RecognitionCreate, RecognitionDecision
 from market.responses.models import Response
 from market.targets import service as targets
 from market.targets.metrics import Event
 from market.targets.progress import TargetSpec, competition_rank, progress_report, target_progress
 from market.targets.schemas import TargetCreate
+from tests import factories
 from tests.market.conftest import make_org, make_user
 
 _seq = itertools.count(1)
@@ -194,7 +195,7 @@ def test_counts_from_the_tables(session: Session, bureau: User, enterprise: User
         rec = recognitions.apply(
             session, user, RecognitionCreate(product_name=product, category=category, level=level, year=year)
         )
-        recognitions.review(session, bureau, rec.id, RecognitionReview())
+        factories.notice_served(session, bureau, rec.id)
         recognitions.recognise(session, bureau, rec.id, RecognitionDecision())
 
     recognise(enterprise, "municipal", 2022)

@@ -83,6 +83,9 @@ class World:
     target: int = 0
     report_issue: int = 0
     recognition: int = 0
+    rec: int = 0  # a recognition after 初审, the expert assigned, with an evidence file
+    rec_file: int = 0
+    rec_notice: int = 0  # a recognition on public notice
 
 
 @pytest.fixture
@@ -125,8 +128,17 @@ def world(
     recognition = recognitions.apply(session, enterprise_user, RecognitionCreate.model_validate(
         {"product_name": "已认定的首台套装备", "category": "equipment", "level": "municipal", "year": 2025}
     ))  # fmt: skip
-    recognitions.review(session, bureau_user, recognition.id, RecognitionReview())
+    factories.notice_served(session, bureau_user, recognition.id)
     recognitions.recognise(session, bureau_user, recognition.id, RecognitionDecision())
+    rec_in = RecognitionCreate(product_name="高速精密冲压模具在线监测系统", category="equipment", level="provincial", year=2024)
+    rec = recognitions.apply(session, enterprise_user, rec_in)
+    rec_file = recognitions.add_evidence_file(
+        session, enterprise_user, rec.id, filename="认定文件.pdf", data=b"%PDF-1.4 x\n%%EOF\n", max_bytes=1024 * 1024
+    )
+    recognitions.review(session, bureau_user, rec.id, RecognitionReview(notes="材料齐全"))
+    recognitions.assign_expert(session, bureau_user, rec.id, expert_user.id)
+    rec_notice = recognitions.apply(session, enterprise_user, rec_in.model_copy(update={"product_name": "智能集成灶"}))
+    factories.recognition_to_notice(session, bureau_user, rec_notice.id)
     session.flush()
     users = {
         "owner": enterprise_user, "other_ent": other_enterprise_user, "provider": provider_user,
@@ -134,7 +146,8 @@ def world(
     }
     return World(
         users, draft.id, submitted.id, published.id, response.id, deal.id, deal_need.id, question.id, message.id,
-        message_file.id, colleague.id, batch.id, on_notice.id, milestone.id, document.id, target.id, report_issue.id, recognition.id,
+        message_file.id, colleague.id, batch.id, on_notice.id, milestone.id, document.id, target.id, report_issue.id,
+        recognition.id, rec.id, rec_file.id, rec_notice.id,
     )
 
 
@@ -360,6 +373,71 @@ MATRIX: dict[str, tuple[Call, dict[str, int], int]] = {
     "target.issue_excel": (
         lambda c, w, h: c.get(f"/api/v1/targets/issues/{w.report_issue}/report.xlsx", headers=h),
         {"anon": 401, "bureau": 200}, 403,
+    ),
+    # --- first-of-kind recognitions: files for the applicant, the bureau and assigned experts only ---
+    "recognition.read": (
+        lambda c, w, h: c.get(f"/api/v1/recognitions/{w.rec}", headers=h),
+        {"anon": 401, "owner": 200, "bureau": 200, "expert": 200}, 404,
+    ),
+    "recognition.files": (
+        lambda c, w, h: c.get(f"/api/v1/recognitions/{w.rec}/attachments", headers=h),
+        {"anon": 401, "owner": 200, "bureau": 200, "expert": 200}, 404,
+    ),
+    "recognition.download": (
+        lambda c, w, h: c.get(f"/api/v1/recognitions/{w.rec}/attachments/{w.rec_file}", headers=h),
+        {"anon": 401, "owner": 200, "bureau": 200, "expert": 200}, 404,
+    ),
+    "recognition.download_via_other": (
+        lambda c, w, h: c.get(f"/api/v1/recognitions/{w.rec_notice}/attachments/{w.rec_file}", headers=h),
+        {"anon": 401}, 404,
+    ),
+    "recognition.upload": (
+        lambda c, w, h: c.post(
+            f"/api/v1/recognitions/{w.rec}/attachments", files={"file": ("a.pdf", b"%PDF-1.4 x\n%%EOF\n", "application/pdf")}, headers=h
+        ),
+        {"anon": 401, "owner": 201, "bureau": 403, "expert": 403}, 404,
+    ),
+    "recognition.assign_expert": (
+        lambda c, w, h: c.post(f"/api/v1/recognitions/{w.rec}/experts", json={"expert_id": w.users["other_expert"].id}, headers=h),
+        {"anon": 401, "bureau": 201, "owner": 403, "expert": 403}, 404,
+    ),
+    "recognition.experts": (
+        lambda c, w, h: c.get(f"/api/v1/recognitions/{w.rec}/experts", headers=h),
+        {"anon": 401, "bureau": 200, "expert": 200, "owner": 403}, 404,
+    ),
+    "recognition.score": (
+        lambda c, w, h: c.put(f"/api/v1/recognitions/{w.rec}/score", json={"score": 85, "comment": "指标先进"}, headers=h),
+        {"anon": 401, "expert": 200, "owner": 403, "bureau": 403}, 404,
+    ),
+    "recognition.finish_review": (
+        lambda c, w, h: c.post(f"/api/v1/recognitions/{w.rec}/finish-review", headers=h),
+        {"anon": 401, "bureau": 409, "owner": 403, "expert": 403}, 404,  # the bureau: the expert has not scored
+    ),
+    "recognition.put_on_notice": (
+        lambda c, w, h: c.post(
+            f"/api/v1/recognitions/{w.rec}/notice", json={"notice_start": "2099-01-05", "notice_end": "2099-01-16"}, headers=h
+        ),
+        {"anon": 401, "bureau": 409, "owner": 403, "expert": 403}, 404,  # the bureau: not yet expert-reviewed
+    ),
+    "recognition.notices": (lambda c, w, h: c.get("/api/v1/recognitions/notices", headers=h), {}, 200),
+    "recognition.object": (
+        lambda c, w, h: c.post(f"/api/v1/recognitions/{w.rec_notice}/objections", json={"body": "请核实该产品的首台（套）性质"}, headers=h),
+        {"anon": 401}, 201,
+    ),
+    "recognition.object_not_on_notice": (
+        lambda c, w, h: c.post(f"/api/v1/recognitions/{w.rec}/objections", json={"body": "请核实该产品的首台（套）性质"}, headers=h),
+        {"anon": 401, "owner": 409, "bureau": 409, "expert": 409}, 404,
+    ),
+    "recognition.objections": (
+        lambda c, w, h: c.get(f"/api/v1/recognitions/{w.rec_notice}/objections", headers=h),
+        {"anon": 401, "bureau": 200, "owner": 403}, 404,
+    ),
+    "recognition.recognise_on_notice": (
+        lambda c, w, h: c.post(f"/api/v1/recognitions/{w.rec_notice}/recognise", json={}, headers=h),
+        {"anon": 401, "bureau": 409, "owner": 403}, 404,  # the bureau: the notice period has not ended
+    ),
+    "recognition.assigned": (
+        lambda c, w, h: c.get("/api/v1/recognitions/assigned", headers=h), {"anon": 401, "expert": 200, "other_expert": 200}, 403,
     ),
     "expert.conflicts": (
         lambda c, w, h: c.post("/api/v1/experts/me/conflicts", json={"org_id": w.users["owner"].org_id}, headers=h),

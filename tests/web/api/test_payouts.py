@@ -16,7 +16,7 @@ from market.db import CST
 from market.orgs.models import User
 from market.recognitions import service as rs
 from market.recognitions.models import Recognition, RecognitionPayout
-from market.recognitions.schemas import PayoutIn, RecognitionCreate, RecognitionDecision, RecognitionReview
+from market.recognitions.schemas import PayoutIn, RecognitionCreate, RecognitionDecision
 from tests import factories
 
 PAY = {"amount_wan": 5, "paid_on": "2026-04-20", "payment_batch": "2026 年第一批奖补资金"}
@@ -29,7 +29,7 @@ def recognised(
     rec = rs.apply(session, user, RecognitionCreate.model_validate(
         {"product_name": product, "product_code": code, "category": category, "level": level, "year": year}
     ))  # fmt: skip
-    rs.review(session, bureau, rec.id, RecognitionReview())
+    factories.notice_served(session, bureau, rec.id)
     rs.recognise(session, bureau, rec.id, RecognitionDecision())
     session.flush()
     return rec

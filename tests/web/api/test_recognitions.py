@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from market.audit.models import AuditEntry
+from market.db import CST
 from market.orgs.models import User
+from market.recognitions.models import Recognition
+from tests import factories
 
 BODY = {
     "product_name": "新能源汽车电机壳高速压铸单元",
@@ -41,6 +46,28 @@ def test_apply_review_recognise(
         ).status_code
         == 200
     )
+    # 专家评审: two experts (the office's minimum) score before the notice
+    experts = [factories.expert(session), factories.expert(session)]
+    for e in experts:
+        r = client.post(f"/api/v1/recognitions/{rec['id']}/experts", json={"expert_id": e.id}, headers=bur)
+        assert r.status_code == 201, r.text
+    first = client.put(f"/api/v1/recognitions/{rec['id']}/score", json={"score": 88, "comment": "国内首创"}, headers=auth(experts[0]))
+    assert first.status_code == 200 and first.json()["score"] == 88
+    r = client.post(f"/api/v1/recognitions/{rec['id']}/finish-review", headers=bur)
+    assert r.status_code == 409 and "1 位专家未完成评分" in r.json()["error"]["message"]
+    client.put(f"/api/v1/recognitions/{rec['id']}/score", json={"score": 80, "comment": "指标先进"}, headers=auth(experts[1]))
+    assert client.post(f"/api/v1/recognitions/{rec['id']}/finish-review", headers=bur).json()["status"] == "scored"
+    today = dt.datetime.now(CST).date()
+    notice = {"notice_start": today.isoformat(), "notice_end": (today + dt.timedelta(days=9)).isoformat()}
+    on = client.post(f"/api/v1/recognitions/{rec['id']}/notice", json=notice, headers=bur).json()
+    assert on["status"] == "on_notice" and on["status_label"] == "公示中"
+    r = client.post(f"/api/v1/recognitions/{rec['id']}/recognise", json={}, headers=bur)
+    assert r.status_code == 409 and "公示期满后才能认定" in r.json()["error"]["message"]
+    # the notice period passes
+    row = session.get(Recognition, rec["id"])
+    assert row is not None and row.notice_start and row.notice_end
+    row.notice_start, row.notice_end = today - dt.timedelta(days=12), today - dt.timedelta(days=1)
+    session.flush()
     done = client.post(f"/api/v1/recognitions/{rec['id']}/recognise", json={}, headers=bur).json()
     assert done["status"] == "recognised" and done["award_wan"] == 61.2
     assert done["policy_version"] == "jiaxing-2022.1"
@@ -49,7 +76,11 @@ def test_apply_review_recognise(
         select(AuditEntry.action).where(
             AuditEntry.object_type == "recognition", AuditEntry.object_id == rec["id"]
         )
-    ).all() == ["recognition.applied", "recognition.reviewed", "recognition.recognised"]
+    ).all() == [
+        "recognition.applied", "recognition.reviewed", "recognition.expert_assigned", "recognition.expert_assigned",
+        "recognition.expert_scored", "recognition.expert_scored", "recognition.scored", "recognition.on_notice",
+        "recognition.recognised",
+    ]  # fmt: skip
 
     # the upgrade the next year pays the difference only
     up = client.post(
@@ -57,7 +88,7 @@ def test_apply_review_recognise(
         json={**BODY, "level": "national", "year": 2025, "insured_value_wan": None, "premium_wan": None},
         headers=ent,
     ).json()
-    client.post(f"/api/v1/recognitions/{up['id']}/review", json={}, headers=bur)
+    factories.notice_served(session, bureau_user, up["id"])
     up_done = client.post(f"/api/v1/recognitions/{up['id']}/recognise", json={}, headers=bur).json()
     assert up_done["award_wan"] == 100.0
     assert "补差额 = 150.0 − 50.0 = 100.0 万元" in up_done["award_lines"][0]["explanation"]
@@ -124,7 +155,7 @@ def test_payout_api_and_the_public_list(client: TestClient, session: Session, bu
     ent, bur = auth(enterprise_user), auth(bureau_user)
     body = {"product_name": "高速冲压模具在线监测系统", "product_code": "PM-1", "category": "equipment", "level": "municipal", "year": 2025}
     rec = client.post("/api/v1/recognitions", json=body, headers=ent).json()
-    client.post(f"/api/v1/recognitions/{rec['id']}/review", json={}, headers=bur)
+    factories.notice_served(session, bureau_user, rec["id"])
     client.post(f"/api/v1/recognitions/{rec['id']}/recognise", json={}, headers=bur)
     pay = {"amount_wan": 15, "paid_on": "2026-11-30", "payment_batch": "2026 年第二批奖补资金"}
     assert client.post(f"/api/v1/recognitions/{rec['id']}/payouts", json=pay, headers=ent).status_code == 403

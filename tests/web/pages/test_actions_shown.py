@@ -222,10 +222,13 @@ def test_recognition_review_page_offers_what_recognition_actions_allow(
     session.flush()
     r = session.get(Recognition, rec.id)
     assert r is not None
-    a = rec_access.recognition_actions(roles["bureau"], r)
+    a = rec_access.recognition_actions(session, roles["bureau"], r)
     page = login(roles["bureau"]).get(f"/bureau/recognitions/{rec.id}").text
     check(page, {
         "review": (a.review.allowed, 'value="review"'),
         "recognise": (a.recognise.allowed, 'value="recognise"'),
         "reject": (a.reject.allowed, 'value="reject"'),
+        "finish_review": (a.finish_review.allowed, 'value="finish_review"'),
+        "assign_expert": (a.assign_expert.allowed, f'action="/bureau/recognitions/{rec.id}/experts"'),
+        "put_on_notice": (a.put_on_notice.allowed, f'action="/bureau/recognitions/{rec.id}/notice"'),
     }, f"recognition {status}")

@@ -553,3 +553,112 @@ def test_full_story_from_posting_to_the_dashboard(live_app: str, browser: Any) -
     _shot(m, "18-phone-404")
     for ctx in (phone, ent_ctx, bur.context, prov.context):
         ctx.close()
+
+
+def _recognition_notice_passes(rec_id: int) -> None:
+    """Ten days later: the recognition's notice period has ended (China Standard Time)."""
+    from market.recognitions.models import Recognition
+
+    with session_scope(LIVE["session_factory"]) as s:
+        rec = s.get(Recognition, rec_id)
+        assert rec is not None and rec.notice_start is not None and rec.notice_end is not None
+        shift = (rec.notice_end - dt.datetime.now(CST).date()).days + 1
+        rec.notice_start -= dt.timedelta(days=shift)
+        rec.notice_end -= dt.timedelta(days=shift)
+
+
+def _seed_recognition_people() -> None:
+    """An enterprise, two experts of their own institutes, a member of the public who objects;
+    the office asks for two experts' scores again."""
+    with session_scope(LIVE["session_factory"]) as s:
+        s.merge(OfficeSetting(key="min_expert_scores", value=2))
+        people = [
+            ("嘉兴恒创智能装备有限公司", "enterprise", "li@hengchuang.e2e.cn", "李经理", [Role.org_admin.value, Role.member.value]),
+            ("浙江清华长三角研究院", "institute", "zhou@e2e.jiebang.cn", "周教授", [Role.member.value, Role.expert.value]),
+            ("嘉兴学院", "university", "wu@e2e.jiebang.cn", "吴教授", [Role.member.value, Role.expert.value]),
+            ("海宁某经编有限公司", "enterprise", "chen@e2e.jiebang.cn", "陈先生", [Role.org_admin.value, Role.member.value]),
+        ]
+        for org_name, kind, email, name, roles in people:
+            org = Organisation(name=org_name, kind=kind, county="南湖区", verification="verified", verified_at=dt.datetime.now(dt.UTC))
+            s.add(org)
+            s.flush()
+            s.add(User(org_id=org.id, email=email, display_name=name, password_hash=security.hash_password(PASSWORD), roles=roles))
+
+
+def test_a_recognition_from_application_through_notice_to_recognition(live_app: str, browser: Any, tmp_path: Path) -> None:
+    """申报 with an evidence file → 初审 → two experts score → 公示 on the public page → an
+    objection, answered in writing → the notice ends → 认定."""
+    base = live_app
+    _seed_recognition_people()
+    product = "高速精密冲压模具在线监测系统"
+    evidence = tmp_path / "首台套认定证明.pdf"
+    evidence.write_bytes(b"%PDF-1.4 e2e\n%%EOF\n")
+
+    ent = _login(browser, base, "li@hengchuang.e2e.cn")
+    ent.goto("/enterprise/recognitions/new")
+    ent.get_by_label("产品（项目）名称").fill(product)
+    ent.get_by_label("认定类别").select_option("equipment")
+    ent.get_by_label("申报级别").select_option("provincial")
+    ent.get_by_label("申报年度").fill("2024")
+    ent.locator("#evidence_file").set_input_files(str(evidence))
+    ent.get_by_role("button", name="提交申报").click()
+    ent.wait_for_url(re.compile(r"/enterprise/recognitions/\d+$"))
+    assert "已上传 1 个证明材料文件" in _flash(ent)
+    assert ent.get_by_role("link", name="首台套认定证明.pdf").count() == 1
+    rec_id = int(ent.url.rsplit("/", 1)[1])
+    _shot(ent, "r1-recognition-applied")
+
+    bur = _login(browser, base, "kejiju@e2e.jiebang.cn")
+    bur.goto(f"/bureau/recognitions/{rec_id}")
+    bur.get_by_role("button", name="通过初审").click()
+    assert "已通过初审" in _flash(bur)
+    for expert in ("周教授", "吴教授"):
+        bur.get_by_label("安排评审专家").select_option(label=next(
+            o for o in bur.locator("#expert_id option").all_inner_texts() if o.startswith(expert)
+        ))  # fmt: skip
+        bur.get_by_role("button", name="安排专家").click()
+        assert "已安排专家评审" in _flash(bur)
+
+    for email, score in (("zhou@e2e.jiebang.cn", "88"), ("wu@e2e.jiebang.cn", "82")):
+        exp = _login(browser, base, email)
+        exp.goto("/expert")
+        exp.locator(f'a[href="/expert/recognitions/{rec_id}"]').click()
+        assert exp.get_by_role("link", name="首台套认定证明.pdf").count() == 1  # the assigned expert reads the files
+        exp.get_by_label("评分（0–100）").fill(score)
+        exp.get_by_label("评审意见").fill("技术指标国内领先，应用案例充分。")
+        exp.get_by_role("button", name="提交评分").click()
+        assert "评分已提交" in _flash(exp)
+        _shot(exp, "r2-expert-scored")
+        exp.context.close()
+
+    bur.goto(f"/bureau/recognitions/{rec_id}")
+    bur.get_by_role("button", name="完成专家评审").click()
+    assert "专家评审已完成" in _flash(bur)
+    bur.get_by_role("button", name="开始公示").click()  # the window is prefilled: today and nine days on
+    assert "已开始公示" in _flash(bur)
+
+    public = browser.new_context(base_url=base, locale="zh-CN").new_page()
+    public.goto("/recognition-notices")
+    assert product in public.content() and "嘉兴恒创智能装备有限公司" in public.content() and "如何提出异议" in public.content()
+    _shot(public, "r3-recognition-public-notice")
+
+    objector = _login(browser, base, "chen@e2e.jiebang.cn")
+    objector.goto("/recognition-notices")
+    objector.get_by_label("对此项提出异议（写明理由）").fill("同类产品 2021 年已在省内销售，请核实首台（套）性质。")
+    objector.get_by_role("button", name="提交异议").click()
+    assert "异议已提交" in _flash(objector)
+
+    _recognition_notice_passes(rec_id)
+    bur.goto(f"/bureau/recognitions/{rec_id}")
+    assert bur.get_by_role("button", name="认定").count() == 0  # the objection is still open
+    bur.get_by_label("书面答复").fill("经核实，2021 年销售的为进口同类产品，首台（套）性质成立，异议不成立。")
+    bur.get_by_role("button", name="答复异议").click()
+    assert "已书面答复" in _flash(bur)
+    bur.get_by_role("button", name="认定", exact=True).click()
+    assert "已认定" in _flash(bur)
+    _shot(bur, "r4-recognition-recognised")
+
+    objector.goto("/notifications")
+    assert "认定公示的异议已答复" in objector.content()
+    ent.goto(f"/enterprise/recognitions/{rec_id}")
+    assert "已认定" in ent.content() and "公示中" in ent.content()  # the status and its history

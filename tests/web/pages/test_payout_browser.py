@@ -18,7 +18,7 @@ from market.db import make_engine, make_sessionmaker, session_scope
 from market.migrate import upgrade
 from market.orgs.models import Role
 from market.recognitions import service as rs
-from market.recognitions.schemas import PayoutIn, RecognitionCreate, RecognitionDecision, RecognitionReview
+from market.recognitions.schemas import PayoutIn, RecognitionCreate, RecognitionDecision
 from market.settings import Settings
 from tests import factories
 from tests.web.pages.test_e2e_story import ARGS, CHROMIUM, SHOTS, _free_port
@@ -56,7 +56,7 @@ def site(tmp_path: Path) -> Iterator[dict[str, Any]]:
             rec = rs.apply(s, e_user, RecognitionCreate.model_validate(
                 {"product_name": name, "product_code": f"JX-{i}", "category": "equipment", "level": level, "year": 2025}
             ))  # fmt: skip
-            rs.review(s, b_user, rec.id, RecognitionReview())
+            factories.notice_served(s, b_user, rec.id)
             rs.recognise(s, b_user, rec.id, RecognitionDecision())
             recs.append(rec)
         rs.record_payout(s, b_user, recs[1].id, PayoutIn(amount_wan=20, paid_on=dt.date(2026, 4, 20), payment_batch="2026 年第一批奖补资金"))

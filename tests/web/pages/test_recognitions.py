@@ -16,7 +16,6 @@ from market.recognitions.schemas import (
     RecognitionCreate,
     RecognitionDecision,
     RecognitionRejection,
-    RecognitionReview,
 )
 from tests import factories
 from tests.web.pages.conftest import post_form
@@ -262,7 +261,7 @@ def test_detail_shows_history_award_and_rejection_reason(
     login, session: Session, enterprise_user: User, bureau_user: User
 ) -> None:
     won = _apply(session, enterprise_user)
-    rs.review(session, bureau_user, won.id, RecognitionReview(notes="材料齐全"))
+    factories.notice_served(session, bureau_user, won.id)
     rs.recognise(session, bureau_user, won.id, RecognitionDecision())
     lost = _apply(session, enterprise_user, "另一台样机", insured_value_wan=None, premium_wan=None)
     rs.reject(session, bureau_user, lost.id, RecognitionRejection(reason="证明材料不足"))
@@ -289,7 +288,7 @@ def test_award_rules_and_policy_are_words_not_identifiers(
 
     open_rec = _apply(session, enterprise_user, "待审样机")
     won = _apply(session, enterprise_user)
-    rs.review(session, bureau_user, won.id, RecognitionReview(notes="材料齐全"))
+    factories.notice_served(session, bureau_user, won.id)
     rs.recognise(session, bureau_user, won.id, RecognitionDecision())
     session.flush()
     bureau = login(bureau_user)
