@@ -35,8 +35,8 @@ from market.orgs.models import Role, User
 from market.questions import service as questions
 from market.questions.schemas import QuestionIn
 from market.responses.schemas import ResponseCreate
-from market.targets import issues as target_issues
 from market.targets import service as target_service
+from market.targets.models import ReportIssue
 from market.targets.schemas import TargetCreate
 from tests import factories
 
@@ -108,7 +108,9 @@ def world(
     )
     colleague = factories.create_user(session, org, roles=[Role.member.value])
     target = target_service.create(session, bureau_user, TargetCreate(metric="deals_signed", year=2030, value=50))
-    report_issue = target_issues.issue_report(session, bureau_user, 2022, dt.date(2022, 12, 31))
+    report_issue = ReportIssue(year=2022, number=1, as_of=dt.date(2022, 12, 31), title="2022 年第 1 期",
+                               html="<p>晾晒通报</p>", xlsx=b"PK", issued_by=bureau_user.id)  # fmt: skip
+    session.add(report_issue)
     session.flush()
     users = {
         "owner": enterprise_user, "other_ent": other_enterprise_user, "provider": provider_user,
