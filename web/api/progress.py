@@ -130,7 +130,9 @@ def issue_report(issue_in: IssueCreate, session: SessionDep, user: CurrentUser) 
     return IssueRead.model_validate(issues.issue_report(session, user, issue_in.year, issue_in.as_of))
 
 
-@router.get("/targets/issues/{issue_id}/report.html", response_class=HTMLResponse, responses=responses(401, 403, 404))
+@router.get(
+    "/targets/issues/{issue_id}/report.html", response_class=HTMLResponse, responses=responses(401, 403, 404, 422)
+)
 def issue_html(issue_id: DbId, session: SessionDep, user: CurrentUser) -> HTMLResponse:
     """某期晾晒通报的页面，与发布时完全一致。"""
     service.ensure_bureau(user)
@@ -140,7 +142,7 @@ def issue_html(issue_id: DbId, session: SessionDep, user: CurrentUser) -> HTMLRe
 @router.get(
     "/targets/issues/{issue_id}/report.xlsx",
     response_class=Response,
-    responses={200: {"content": {XLSX: {}}}, **responses(401, 403, 404)},
+    responses={200: {"content": {XLSX: {}}}, **responses(401, 403, 404, 422)},
 )
 def issue_excel(issue_id: DbId, session: SessionDep, user: CurrentUser) -> Response:
     """某期晾晒通报的 Excel，与发布时完全一致。"""

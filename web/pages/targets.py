@@ -198,9 +198,7 @@ def dashboard(
             "actuals": [] if items else actuals_without_targets(session, report.year, as_of),
             "title": report_title(report),
             "target_name": target_name,
-            "METRICS": METRICS,
             "years": list(range(today_local().year + 1, 2021, -1)),
-            "form": {"year": report.year},
         },
         user=user,
     )

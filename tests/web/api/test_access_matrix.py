@@ -40,8 +40,8 @@ from market.questions.schemas import QuestionIn
 from market.recognitions import service as recognitions
 from market.recognitions.schemas import RecognitionCreate, RecognitionDecision, RecognitionReview
 from market.responses.schemas import ResponseCreate
-from market.targets import issues as target_issues
 from market.targets import service as target_service
+from market.targets.models import ReportIssue
 from market.targets.schemas import TargetCreate
 from tests import factories
 
@@ -124,7 +124,9 @@ def world(
         session, provider_user, deal.id, milestone.id, kind="contract", filename="合同.pdf", data=PDF, max_bytes=1024 * 1024
     )
     target = target_service.create(session, bureau_user, TargetCreate(metric="deals_signed", year=2030, value=50))
-    report_issue = target_issues.issue_report(session, bureau_user, 2022, dt.date(2022, 12, 31))
+    report_issue = ReportIssue(year=2022, number=1, as_of=dt.date(2022, 12, 31), title="2022 年第 1 期",
+                               html="<p>晾晒通报</p>", xlsx=b"PK", issued_by=bureau_user.id)  # fmt: skip
+    session.add(report_issue)
     recognition = recognitions.apply(session, enterprise_user, RecognitionCreate.model_validate(
         {"product_name": "已认定的首台套装备", "category": "equipment", "level": "municipal", "year": 2025}
     ))  # fmt: skip

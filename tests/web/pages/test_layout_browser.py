@@ -109,6 +109,12 @@ def _context(browser: Any, base: str, width: int, email: str | None) -> Any:
 
 def _check(page: Any, url: str, name: str, width: int) -> list[str]:
     page.goto(url)
+    return inspect_page(page, name, width)
+
+
+def inspect_page(page: Any, name: str, width: int) -> list[str]:
+    """The page as it stands: a screenshot, then its horizontal overflow and serious or critical
+    axe-core violations, as messages (none when it is right)."""
     page.wait_for_load_state("networkidle")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"layout-{name}-{width}.png"), full_page=True)

@@ -1,6 +1,6 @@
 """The target editing page in Chromium at 1280 and 390 px: no horizontal overflow, an error shown
 next to its field, an edit saved, no serious or critical axe-core violations. Screenshots go to
-test-artifacts/screenshots/targets-*.png."""
+test-artifacts/screenshots/layout-targets-*.png."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from market.settings import Settings
 from market.targets import service as targets
 from market.targets.schemas import TargetCreate
 from tests import factories
-from tests.web.pages.test_e2e_story import ARGS, CHROMIUM, SHOTS, _free_port
-from tests.web.pages.test_layout_browser import AXE
+from tests.web.pages.test_e2e_story import ARGS, CHROMIUM, _free_port
+from tests.web.pages.test_layout_browser import AXE, inspect_page
 
 pytestmark = [pytest.mark.browser]
 
@@ -67,19 +67,7 @@ def site(tmp_path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _problems(page: Any, name: str, width: int) -> list[str]:
-    page.wait_for_load_state("networkidle")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"targets-{name}-{width}.png"), full_page=True)
-    out = []
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    if overflow > 0:
-        out.append(f"{name}@{width}: {overflow}px horizontal overflow")
-    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    for v in result["violations"]:
-        if v.get("impact") in ("serious", "critical"):
-            out.append(f"{name}@{width}: axe {v['id']} ({v['impact']}): {[', '.join(n['target']) for n in v['nodes'][:3]]}")
-    return out
+    return inspect_page(page, f"targets-{name}", width)
 
 
 @pytest.mark.parametrize("width", [1280, 390])
