@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -48,9 +49,19 @@ class NearDuplicate:
     shared_terms: list[str]
 
 
+@lru_cache(maxsize=1024)
+def _words(text: str) -> frozenset[str]:
+    """The words of a text's lexical prefix. Cached: the same candidate needs come back for many
+    checks, and jieba is the costly part of the lexical score."""
+    return frozenset(segment(text[:MAX_LEXICAL_CHARS]))
+
+
 def lexical_similarity(a: str, b: str) -> float:
     """IDF-weighted Jaccard overlap of the two texts' words."""
-    ta, tb = set(segment(a[:MAX_LEXICAL_CHARS])), set(segment(b[:MAX_LEXICAL_CHARS]))
+    return _overlap(_words(a[:MAX_LEXICAL_CHARS]), _words(b[:MAX_LEXICAL_CHARS]))
+
+
+def _overlap(ta: frozenset[str], tb: frozenset[str]) -> float:
     union = ta | tb
     if not union:
         return 0.0
@@ -89,7 +100,10 @@ def find_near_duplicates(
     """
     if not text.strip() or not candidates:
         return []
-    lexical = np.array([lexical_similarity(text, c) for _, c in candidates])
+    # The new text is segmented once (before: once per candidate, issue 14), the candidates
+    # from the cache when they were seen recently.
+    words = _words(text[:MAX_LEXICAL_CHARS])
+    lexical = np.array([_overlap(words, _words(c[:MAX_LEXICAL_CHARS])) for _, c in candidates])
     if embedder is not None:
         stored = vectors or {}
         texts = vector_texts or {}
@@ -110,11 +124,14 @@ def find_near_duplicates(
         scores = lexical
     order = np.argsort(-scores, kind="stable")
     out: list[NearDuplicate] = []
+    text_terms: list[str] | None = None
     for i in order:
         if scores[i] < threshold or len(out) >= limit:
             break
         cid, ctext = candidates[int(i)]
+        if text_terms is None:
+            text_terms = segment(text)
         out.append(
-            NearDuplicate(id=cid, score=round(float(scores[i]), 4), shared_terms=shared_terms(text, ctext))
+            NearDuplicate(id=cid, score=round(float(scores[i]), 4), shared_terms=shared_terms(text_terms, ctext))
         )
     return out

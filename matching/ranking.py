@@ -21,7 +21,7 @@ import numpy as np
 
 from matching.embedders import Embedder
 from matching.providers import FEEDBACK_FEATURES, Profile, ProfileIndex, QueryInput
-from matching.text import shared_terms
+from matching.text import segment, shared_terms
 
 __all__ = [
     "Candidate",
@@ -428,7 +428,7 @@ def _index_for(
 
 
 def _explain(
-    query_text: str,
+    query_terms: Sequence[str],
     index: ProfileIndex,
     pos: int,
     query: QueryInput,
@@ -441,7 +441,7 @@ def _explain(
     semantic = float(sims.max()) if hi > lo else 0.0
     items = profile.capability_items
     best_item = items[best] if profile.items and len(items) > 1 else None
-    terms = shared_terms(query_text, profile.text, k=5, corpus_idf=index.bm25_profile.idf)
+    terms = shared_terms(query_terms, profile.text, k=5, corpus_idf=index.bm25_profile.idf)
     return Explanation(
         shared_terms=terms, semantic_similarity=round(semantic, 4), signals=signals, best_item=best_item
     )
@@ -536,11 +536,14 @@ def _rank(
         order = spread[:limit]
     else:
         order = [int(o) for o in ranked[:limit]]
+    # The query's words once for every explanation (a provider's text segmented per match was
+    # most of a 50-need recommendation: issue 14).
+    query_terms = segment(query_text)
     return [
         Match(
             id=ids[int(cand[o])],
             score=float(total[o]),
-            explanation=_explain(query_text, index, int(cand[o]), query, signals_for[int(cand[o])]),
+            explanation=_explain(query_terms, index, int(cand[o]), query, signals_for[int(cand[o])]),
         )
         for o in order
     ]

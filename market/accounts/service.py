@@ -148,8 +148,6 @@ def confirm_reset(session: Session, confirm_in: ResetConfirmIn) -> User:
     _require_strong("new_password", confirm_in.new_password, email=user.email, name=user.display_name)
     row.used_at = now
     user.password_hash = security.hash_password(confirm_in.new_password)
-    user.failed_logins = 0
-    user.locked_until = None
     _end_sessions(session, user.id)
     audit.record(session, user.id, "user.password_reset", "user", user.id, {})
     session.flush()

@@ -13,6 +13,7 @@ from market.attachments.models import Attachment
 from market.audit import service as audit
 from market.errors import Invalid
 from market.orgs.models import User
+from market.settings import LimitSettings
 from market.text import TextRefused, clean_filename
 
 # (magic bytes, content type, extensions allowed with it)
@@ -27,7 +28,6 @@ ALLOWED_EXTENSIONS: tuple[str, ...] = tuple(ext for _, _, exts in _SIGNATURES fo
 
 
 # An organisation's uploads in all (issue 14, finding 17).
-ORG_UPLOAD_QUOTA_BYTES = 200 * 1024 * 1024
 # Members a browser or Office could run or render as a page: never inside an accepted archive.
 _ACTIVE_MEMBERS = (".html", ".htm", ".xhtml", ".svg", ".js", ".mjs", ".hta", ".exe", ".bat", ".cmd", ".ps1", ".vbs", ".jar")
 _OFFICE_MAIN = {".docx": "word/document.xml", ".xlsx": "xl/workbook.xml", ".pptx": "ppt/presentation.xml"}
@@ -81,23 +81,34 @@ def sniff(data: bytes, filename: str) -> str:
     raise Invalid.field("file", f"不支持的文件类型，仅支持 {ALLOWED_LABEL}")
 
 
-def _check_quota(session: Session, uploaded_by: int, size: int) -> None:
-    """An organisation keeps at most ``ORG_UPLOAD_QUOTA_BYTES`` of uploads."""
+def _check_quota(session: Session, uploaded_by: int, size: int, quota_bytes: int) -> None:
+    """An organisation keeps at most ``quota_bytes`` of uploads (``JIEBANG_LIMITS__ORG_UPLOAD_QUOTA_BYTES``)."""
     org_id = session.scalar(select(User.org_id).where(User.id == uploaded_by))
     used = session.scalar(
         select(func.coalesce(func.sum(Attachment.size), 0))
         .join(User, User.id == Attachment.uploaded_by)
         .where(User.org_id == org_id)
     )
-    if int(used or 0) + size > ORG_UPLOAD_QUOTA_BYTES:
-        raise Invalid.field("file", f"本单位上传的文件已达上限（共 {ORG_UPLOAD_QUOTA_BYTES // (1024 * 1024)} MB），请删除不再需要的附件或联系科技局")
+    if int(used or 0) + size > quota_bytes:
+        raise Invalid.field("file", f"本单位上传的文件已达上限（共 {quota_bytes // (1024 * 1024)} MB），请删除不再需要的附件或联系科技局")
 
 
-def check(session: Session, *, filename: str, data: bytes, max_bytes: int, uploaded_by: int, pending: int = 0) -> tuple[str, str]:
+def check(
+    session: Session,
+    *,
+    filename: str,
+    data: bytes,
+    max_bytes: int,
+    uploaded_by: int,
+    pending: int = 0,
+    quota_bytes: int | None = None,
+) -> tuple[str, str]:
     """What ``store`` checks before it stores (emptiness, size, name, content type, the uploader's
     quota with ``pending`` bytes about to be stored in the same request): the safe file name and
     the content type, or Invalid naming the field ``file``. A form that creates a record with its
-    files checks every file first, so a refused file stores nothing."""
+    files checks every file first, so a refused file stores nothing. ``quota_bytes``: what the
+    uploader's organisation may keep in all (the setting ``limits.org_upload_quota_bytes``; None:
+    its default)."""
     if not data:
         raise Invalid.field("file", "文件为空")
     if len(data) > max_bytes:
@@ -107,14 +118,26 @@ def check(session: Session, *, filename: str, data: bytes, max_bytes: int, uploa
     except TextRefused as exc:
         raise Invalid.field("file", f"文件名{exc}") from exc
     ctype = sniff(data, safe_name)
-    _check_quota(session, uploaded_by, pending + len(data))
+    quota = quota_bytes if quota_bytes is not None else LimitSettings().org_upload_quota_bytes
+    _check_quota(session, uploaded_by, pending + len(data), quota)
     return safe_name, ctype
 
 
 def store(
-    session: Session, *, owner_type: str, owner_id: int, filename: str, data: bytes, max_bytes: int, uploaded_by: int
+    session: Session,
+    *,
+    owner_type: str,
+    owner_id: int,
+    filename: str,
+    data: bytes,
+    max_bytes: int,
+    uploaded_by: int,
+    quota_bytes: int | None = None,
 ) -> Attachment:
-    safe_name, ctype = check(session, filename=filename, data=data, max_bytes=max_bytes, uploaded_by=uploaded_by)
+    """Check (``check``) and keep an upload."""
+    safe_name, ctype = check(
+        session, filename=filename, data=data, max_bytes=max_bytes, uploaded_by=uploaded_by, quota_bytes=quota_bytes
+    )
     att = Attachment(
         owner_type=owner_type,
         owner_id=owner_id,

@@ -202,7 +202,8 @@ def _milestone_of(session: Session, deal: Deal, milestone_id: int) -> DealMilest
 
 
 def attach_document(
-    session: Session, actor: User, deal_id: int, milestone_id: int, *, kind: str, filename: str, data: bytes, max_bytes: int
+    session: Session, actor: User, deal_id: int, milestone_id: int, *, kind: str, filename: str, data: bytes,
+    max_bytes: int, quota_bytes: int | None = None,
 ) -> DealDocument:
     """Either party attaches a milestone's document (合同, 验收报告, other) while the deal is open.
     The file is an attachment of the deal: its size, type and the organisation's quota are checked
@@ -216,8 +217,9 @@ def attach_document(
     if count >= MAX_DOCUMENTS_PER_MILESTONE:
         raise Invalid.field("file", f"一个里程碑最多 {MAX_DOCUMENTS_PER_MILESTONE} 份文件")
     att = attachments.store(
-        session, owner_type="deal", owner_id=deal.id, filename=filename, data=data, max_bytes=max_bytes, uploaded_by=actor.id
-    )
+        session, owner_type="deal", owner_id=deal.id, filename=filename, data=data, max_bytes=max_bytes,
+        uploaded_by=actor.id, quota_bytes=quota_bytes,
+    )  # fmt: skip
     doc = DealDocument(deal_id=deal.id, milestone_id=milestone.id, attachment_id=att.id, kind=kind)
     session.add(doc)
     session.flush()

@@ -56,7 +56,8 @@ def post(session: Session, user: User, response_id: int, message_in: MessageIn) 
 
 
 def add_attachment(
-    session: Session, user: User, message_id: int, *, filename: str, data: bytes, max_bytes: int
+    session: Session, user: User, message_id: int, *, filename: str, data: bytes, max_bytes: int,
+    quota_bytes: int | None = None,
 ) -> Attachment:
     """Only the sender attaches files to their own message."""
     message = session.get(ResponseMessage, message_id)
@@ -68,7 +69,7 @@ def add_attachment(
     access.post(user, response, need).require()
     return attachments.store(
         session, owner_type=OWNER_TYPE, owner_id=message.id, filename=filename, data=data, max_bytes=max_bytes,
-        uploaded_by=user.id,
+        uploaded_by=user.id, quota_bytes=quota_bytes
     )
 
 

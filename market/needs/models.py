@@ -18,6 +18,10 @@ class Need(Base):
         # The "newest" order's keyset ranges (market.needs.queries._keyset_page) scan it backwards,
         # one status at a time; it also serves every filter on status (and status, published_at).
         Index("ix_needs_status_published_id", "status", "published_at", "id"),
+        # The same ranges for the other orders of the list (updated, deadline, budget).
+        Index("ix_needs_status_updated_id", "status", "updated_at", "id"),
+        Index("ix_needs_status_deadline_id", "status", "deadline", "id"),
+        Index("ix_needs_status_budget_id", "status", "budget_max_wan", "id"),
         # The progress figures: needs published in a period, grouped by day, county and industry
         # (market.targets.metrics) from the index alone.
         Index("ix_needs_published_county_industry", "published_at", "county", "industry"),

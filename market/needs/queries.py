@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, case, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from market.attachments import queries as attachments
@@ -99,48 +99,108 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class BadCursor(ValueError):
-    """An ``after`` cursor that this list did not hand out."""
+    """An ``after`` cursor that this list did not hand out (or handed out for another order)."""
+
+
+@dataclass(frozen=True)
+class KeysetOrder:
+    """One order of the needs list as keyset ranges: ``bucketed`` puts the needs open for
+    responses first; within a bucket the needs with a value of ``column`` (``descending`` or not),
+    then those without; ties (and the needs without) by id, ``id_descending`` or not. ``tag``
+    starts its cursors ("" for "newest", whose cursors predate the others)."""
+
+    tag: str
+    column: InstrumentedAttribute[Any]
+    descending: bool
+    id_descending: bool
+    bucketed: bool
+    kind: str  # "datetime", "date" or "float": how the value is written in a cursor
+
+    def value(self, need: Need) -> int | float | None:
+        raw = getattr(need, self.column.key)
+        if raw is None:
+            return None
+        if self.kind == "datetime":
+            stamp: dt.datetime = raw if raw.tzinfo is not None else raw.replace(tzinfo=dt.UTC)
+            return (stamp - _EPOCH) // dt.timedelta(microseconds=1)
+        if self.kind == "date":
+            return int(raw.toordinal())
+        return float(raw)
+
+    def column_value(self, value: int | float) -> Any:
+        if self.kind == "datetime":
+            return _EPOCH + dt.timedelta(microseconds=int(value))
+        if self.kind == "date":
+            return dt.date.fromordinal(int(value))
+        return float(value)
+
+
+KEYSET_ORDERS: dict[str, KeysetOrder] = {
+    "newest": KeysetOrder("", Need.published_at, True, True, True, "datetime"),
+    "updated": KeysetOrder("u", Need.updated_at, True, True, False, "datetime"),
+    "deadline": KeysetOrder("d", Need.deadline, False, False, True, "date"),
+    "budget": KeysetOrder("b", Need.budget_max_wan, True, False, True, "float"),
+}
 
 
 @dataclass(frozen=True)
 class Cursor:
-    """Where a page of the "newest" order ended: (open for responses first, then published_at
-    descending with undated last, then id descending). Encoded as ``<bucket>.<unix µs or ->.<id>``."""
+    """Where a page of an order of the needs list ended (``KEYSET_ORDERS``): the bucket (0 open for
+    responses, 1 the others), the order's value (None: the need has none) and the id. Encoded as
+    ``<tag><bucket>.<value or ->.<id>``; the "newest" order's value is unix µs of published_at."""
 
     bucket: int
-    published_us: int | None
+    published_us: int | float | None  # the order's value (named for the first order it served)
     id: int
+    order: str = "newest"
+
+    @property
+    def value(self) -> int | float | None:
+        return self.published_us
 
     def encode(self) -> str:
-        return f"{self.bucket}.{'-' if self.published_us is None else self.published_us}.{self.id}"
+        tag = KEYSET_ORDERS[self.order].tag
+        value = "-" if self.value is None else repr(self.value)
+        return f"{tag}{self.bucket}.{value}.{self.id}"
 
     @classmethod
-    def decode(cls, raw: str) -> Cursor:
-        parts = raw.split(".")
+    def decode(cls, raw: str, order: str = "newest") -> Cursor:
+        spec = KEYSET_ORDERS.get(order)
+        head, _, rest = raw.partition(".")
+        middle, _, last = rest.rpartition(".")
         try:
-            if len(parts) != 3 or parts[0] not in {"0", "1"}:
+            if spec is None or not head.startswith(spec.tag) or head[len(spec.tag) :] not in {"0", "1"} or not middle:
                 raise ValueError(raw)
-            published = None if parts[1] == "-" else int(parts[1])
-            cursor = cls(int(parts[0]), published, int(parts[2]))
+            value: int | float | None = None
+            if middle != "-":
+                value = float(middle) if spec.kind == "float" else int(middle)
+            cursor = cls(int(head[len(spec.tag) :]), value, int(last), order)
         except ValueError as exc:
             raise BadCursor(raw) from exc
-        if cursor.id < 1 or cursor.id > 2**31 or (published is not None and not 0 <= published < 2**62):
+        if cursor.id < 1 or cursor.id > 2**31 or not _plausible(spec, value) or (not spec.bucketed and cursor.bucket):
             raise BadCursor(raw)
         return cursor
 
     @classmethod
-    def of(cls, need: Need) -> Cursor:
-        bucket = 0 if need.status in {s.value for s in OPEN_FOR_RESPONSES} else 1
-        published = need.published_at
-        if published is not None and published.tzinfo is None:
-            published = published.replace(tzinfo=dt.UTC)
-        us = None if published is None else (published - _EPOCH) // dt.timedelta(microseconds=1)
-        return cls(bucket, us, need.id)
+    def of(cls, need: Need, order: str = "newest") -> Cursor:
+        spec = KEYSET_ORDERS[order]
+        bucket = 1 if spec.bucketed and need.status not in {s.value for s in OPEN_FOR_RESPONSES} else 0
+        return cls(bucket, spec.value(need), need.id, order)
 
     def published(self) -> dt.datetime | None:
-        if self.published_us is None:
+        if self.value is None:
             return None
-        return _EPOCH + dt.timedelta(microseconds=self.published_us)
+        return _EPOCH + dt.timedelta(microseconds=int(self.value))
+
+
+def _plausible(spec: KeysetOrder, value: int | float | None) -> bool:
+    if value is None:
+        return True
+    if spec.kind == "datetime":
+        return 0 <= value < 2**62
+    if spec.kind == "date":
+        return 1 <= value <= dt.date.max.toordinal()
+    return abs(value) < 1e300  # finite, and not NaN (NaN compares False)
 
 
 def list_needs(
@@ -154,7 +214,7 @@ def list_needs(
     after: Cursor | None = None,
 ) -> tuple[Sequence[Need], int]:
     """Bureau staff see everything; an enterprise sees the public list plus its own; experts their
-    assigned needs; everyone else the published needs only. ``after`` (the "newest" order only)
+    assigned needs; everyone else the published needs only. ``after`` (a cursor of this order)
     continues from where a page ended by keyset: a deep page costs what the first one does."""
     stmt = select(Need).where(access.visible_needs(user))
     if f.mine:
@@ -178,8 +238,11 @@ def list_needs(
             like = f"%{term}%"
             stmt = stmt.where(or_(Need.title.ilike(like), Need.summary.ilike(like)))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    if after is not None or (order == "newest" and offset == 0):
-        return _keyset_page(session, stmt, after, limit), total
+    spec = KEYSET_ORDERS.get(order, KEYSET_ORDERS["newest"])
+    if after is not None and after.order != order:
+        raise BadCursor(after.encode())
+    if after is not None or offset == 0:
+        return _keyset_page(session, stmt, spec, after, limit), total
     # Lists of published needs put the ones open for responses first, whatever the order.
     open_first = case((Need.status.in_([s.value for s in OPEN_FOR_RESPONSES]), 0), else_=1)
     orders: dict[str, tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...]] = {
@@ -194,40 +257,59 @@ def list_needs(
     return rows, total
 
 
-def _keyset_page(session: Session, stmt: Select[Need], after: Cursor | None, limit: int) -> list[Need]:
-    """The page of the "newest" order after ``after`` (from the start when None), read as
-    index-ordered ranges with a LIMIT each, never a sort of the list nor skipped rows: open for
-    responses first, then the others; within each the dated needs, one range per status
-    (``status = ?`` and published_at, id DESC: a backward scan of ix_needs_status_published_id,
-    merged here), then the undated ones (id DESC)."""
+def _keyset_page(session: Session, stmt: Select[Need], spec: KeysetOrder, after: Cursor | None, limit: int) -> list[Need]:
+    """The page of ``spec``'s order after ``after`` (from the start when None), read as
+    index-ordered ranges with a LIMIT each, never a sort of the list nor skipped rows: for a
+    bucketed order open for responses first, then the others; within each the needs with a value,
+    one range per status (``status = ?`` and the value, id past the cursor: a scan of the
+    order's ``ix_needs_status_<column>_id``, merged here), then the ones without (by id)."""
     open_values = [s.value for s in OPEN_FOR_RESPONSES]
-    buckets = (open_values, [s.value for s in NeedStatus if s.value not in open_values])
-    here = None if after is None else (after.bucket, 0 if after.published_us is not None else 1)
+    buckets: tuple[list[str], ...] = (
+        (open_values, [s.value for s in NeedStatus if s.value not in open_values])
+        if spec.bucketed
+        else ([s.value for s in NeedStatus],)
+    )
+    col, ident = spec.column, Need.id
+    by_value = col.desc() if spec.descending else col.asc()
+    by_id = ident.desc() if spec.id_descending else ident.asc()
+    here = None if after is None else (after.bucket, 0 if after.value is not None else 1)
     rows: list[Need] = []
-    for segment in ((0, 0), (0, 1), (1, 0), (1, 1)):
+    for segment in [(b, u) for b in range(len(buckets)) for u in (0, 1)]:
         if len(rows) >= limit or (here is not None and segment < here):
             continue
         bucket, undated = segment
         want = limit - len(rows)
         if undated:
-            part = stmt.where(Need.status.in_(buckets[bucket]), Need.published_at.is_(None))
+            part = stmt.where(Need.status.in_(buckets[bucket]), col.is_(None))
             if after is not None and segment == here:
-                part = part.where(Need.id < after.id)
-            rows.extend(session.scalars(part.options(selectinload(Need.org)).order_by(Need.id.desc()).limit(want)).all())
+                part = part.where(ident < after.id if spec.id_descending else ident > after.id)
+            rows.extend(session.scalars(part.options(selectinload(Need.org)).order_by(by_id).limit(want)).all())
             continue
         found: list[Need] = []
         for value in buckets[bucket]:
-            part = stmt.where(Need.status == value, Need.published_at.is_not(None))
-            if after is not None and segment == here:
-                part = part.where(tuple_(Need.published_at, Need.id) < tuple_(after.published(), after.id))
+            part = stmt.where(Need.status == value, col.is_not(None))
+            if after is not None and segment == here and after.value is not None:
+                part = part.where(_past(spec, spec.column_value(after.value), after.id))
             found.extend(
-                session.scalars(
-                    part.options(selectinload(Need.org)).order_by(Need.published_at.desc(), Need.id.desc()).limit(want)
-                ).all()
+                session.scalars(part.options(selectinload(Need.org)).order_by(by_value, by_id).limit(want)).all()
             )
-        found.sort(key=lambda n: (Cursor.of(n).published_us or 0, n.id), reverse=True)
+        vsign, isign = (-1 if spec.descending else 1), (-1 if spec.id_descending else 1)
+        found.sort(key=lambda n: (vsign * (spec.value(n) or 0), isign * n.id))
         rows.extend(found[:want])
     return rows
+
+
+def _past(spec: KeysetOrder, value: Any, after_id: int) -> ColumnElement[bool]:
+    """Rows after (value, id) in the order. Same directions: one row-value comparison (an index
+    range). Mixed (budget descending, id ascending): the value's bound as the range and the tie
+    rows at that value filtered by id."""
+    col, ident = spec.column, Need.id
+    if spec.descending == spec.id_descending:
+        key, at = tuple_(col, ident), tuple_(value, after_id)
+        return key < at if spec.descending else key > at
+    bound = col <= value if spec.descending else col >= value
+    beyond = col < value if spec.descending else col > value
+    return and_(bound, or_(beyond, ident > after_id if not spec.id_descending else ident < after_id))
 
 
 def median_review_days(session: Session, recent: int = 200) -> float | None:

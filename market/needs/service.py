@@ -70,14 +70,15 @@ def need_for_owner(session: Session, user: User, need_id: int) -> Need:
 
 
 def add_attachment(
-    session: Session, actor: User, need_id: int, *, filename: str, data: bytes, max_bytes: int
+    session: Session, actor: User, need_id: int, *, filename: str, data: bytes, max_bytes: int,
+    quota_bytes: int | None = None,
 ) -> Attachment:
     """The owning enterprise attaches drawings and specifications to its need, in any status;
     size and type are checked by the attachment store."""
     need = need_for_viewer(session, actor, need_id)
     access.require(session, actor, need, "upload")
     return attachments.store(
-        session, owner_type="need", owner_id=need.id, filename=filename, data=data, max_bytes=max_bytes, uploaded_by=actor.id
+        session, owner_type="need", owner_id=need.id, filename=filename, data=data, max_bytes=max_bytes, uploaded_by=actor.id, quota_bytes=quota_bytes
     )
 
 

@@ -145,8 +145,6 @@ def authenticate(
         raise NotAuthenticated("邮箱或密码错误")
     if failure is not None:
         session.delete(failure)
-    user.failed_logins = 0
-    user.locked_until = None
     return user
 
 

@@ -488,7 +488,7 @@ def stored_policy(session: Session, rec: Recognition) -> Policy:
 
 
 def check_evidence_files(
-    session: Session, actor: User, files: Sequence[tuple[str, bytes]], max_bytes: int
+    session: Session, actor: User, files: Sequence[tuple[str, bytes]], max_bytes: int, quota_bytes: int | None = None
 ) -> list[dict[str, str]]:
     """Each file of an application form checked as ``add_evidence_file`` will store it (size, type,
     the organisation's quota counting the files before it): the problems, each naming the file, so
@@ -497,7 +497,10 @@ def check_evidence_files(
     pending = 0
     for name, data in files:
         try:
-            attachments.check(session, filename=name, data=data, max_bytes=max_bytes, uploaded_by=actor.id, pending=pending)
+            attachments.check(
+                session, filename=name, data=data, max_bytes=max_bytes, uploaded_by=actor.id, pending=pending,
+                quota_bytes=quota_bytes,
+            )  # fmt: skip
         except Invalid as exc:
             problems.append({"field": "file", "message": f"「{name}」：{exc.message}"})
         pending += len(data)
@@ -505,7 +508,7 @@ def check_evidence_files(
 
 
 def add_evidence_file(
-    session: Session, actor: User, rec_id: int, *, filename: str, data: bytes, max_bytes: int
+    session: Session, actor: User, rec_id: int, *, filename: str, data: bytes, max_bytes: int, quota_bytes: int | None = None
 ) -> Attachment:
     """The applicant attaches an evidence file (认定文件、检测报告、销售合同…) while the application
     is open; the attachment store checks size, type and quota. The bureau is told of a file added
@@ -513,8 +516,9 @@ def add_evidence_file(
     rec = get_for_view(session, actor, rec_id)
     access.upload(actor, rec).require()
     att = attachments.store(
-        session, owner_type=OBJECT_TYPE, owner_id=rec.id, filename=filename, data=data, max_bytes=max_bytes, uploaded_by=actor.id
-    )
+        session, owner_type=OBJECT_TYPE, owner_id=rec.id, filename=filename, data=data, max_bytes=max_bytes,
+        uploaded_by=actor.id, quota_bytes=quota_bytes,
+    )  # fmt: skip
     return att
 
 

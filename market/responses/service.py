@@ -228,13 +228,14 @@ def submit_scores(session: Session, actor: User, response_id: int, scores_in: Re
 
 
 def add_attachment(
-    session: Session, actor: User, response_id: int, *, filename: str, data: bytes, max_bytes: int
+    session: Session, actor: User, response_id: int, *, filename: str, data: bytes, max_bytes: int,
+    quota_bytes: int | None = None,
 ) -> Attachment:
     """The responding organisation attaches documents to its proposal while it is under review."""
     response, need = response_for_viewer(session, actor, response_id)
     access.require(session, actor, response, need, "upload")
     return attachments.store(
-        session, owner_type="response", owner_id=response.id, filename=filename, data=data, max_bytes=max_bytes, uploaded_by=actor.id
+        session, owner_type="response", owner_id=response.id, filename=filename, data=data, max_bytes=max_bytes, uploaded_by=actor.id, quota_bytes=quota_bytes
     )
 
 

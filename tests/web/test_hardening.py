@@ -627,11 +627,10 @@ def test_a_real_office_file_is_accepted(client: TestClient, session: Session, en
 
 
 def test_an_organisation_has_an_upload_quota(
-    client: TestClient, session: Session, enterprise_user: User, auth, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, session: Session, enterprise_user: User, auth, runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from market.attachments import service as attachments
-
-    monkeypatch.setattr(attachments, "ORG_UPLOAD_QUOTA_BYTES", 2 * len(PDF))
+    # The quota is the setting ``limits.org_upload_quota_bytes`` (JIEBANG_LIMITS__ORG_UPLOAD_QUOTA_BYTES).
+    monkeypatch.setattr(runtime.settings.limits, "org_upload_quota_bytes", 2 * len(PDF))
     need = factories.create_need(session, org=enterprise_user.org, status="draft")
     codes = [
         client.post(f"{API}/needs/{need.id}/attachments", files={"file": (f"{i}.pdf", PDF, "application/pdf")}, headers=auth(enterprise_user)).status_code

@@ -100,7 +100,8 @@ def upload_document(
     limit = runtime.settings.limits.max_upload_bytes
     data = file.file.read(limit + 1)
     doc = service.attach_document(
-        session, user, deal_id, milestone_id, kind=kind, filename=file.filename or "file", data=data, max_bytes=limit
+        session, user, deal_id, milestone_id, kind=kind, filename=file.filename or "file", data=data, max_bytes=limit,
+        quota_bytes=runtime.settings.limits.org_upload_quota_bytes,
     )
     att = service.document_for_viewer(session, user, deal_id, doc.id)
     return queries.document_out(doc, att.filename, att.size)

@@ -77,29 +77,27 @@ def list_needs(
     mine: Annotated[bool, Query(description="仅本单位的需求")] = False,
     order: Annotated[str, Query(pattern="^(newest|updated|deadline|budget)$")] = "newest",
     after: Annotated[
-        str | None, Query(max_length=40, description="按最新排序继续翻页：上一页返回的 next_after（深页请用它，不用 page）")
+        str | None, Query(max_length=40, description="继续翻页：上一页（同一排序）返回的 next_after（深页请用它，不用 page）")
     ] = None,
 ) -> Paginated[NeedPublic]:
     """需求列表：未登录只见已发榜需求；企业可加 mine=true 查看本单位全部需求；科技局可见全部。
-    按页码至多翻到第 MAX_OFFSET 条；更深处用 after（按最新排序，每页代价与第一页相同）。"""
+    按页码至多翻到第 MAX_OFFSET 条；更深处用 after（各排序均可，每页代价与第一页相同）。"""
     f = NeedFilter(q=q, status=status_, industry=industry, county=county, track=track, batch_id=batch_id, mine=mine)
     cursor = None
     if after is not None:
-        if order != "newest":
-            _invalid("after", "仅按最新排序（order=newest）时可用")
         if page.page != 1:
             _invalid("after", "不能与 page 同时使用")
         try:
-            cursor = queries.Cursor.decode(after)
+            cursor = queries.Cursor.decode(after, order)
         except queries.BadCursor:
-            _invalid("after", "不是本列表给出的翻页位置，请使用上一页返回的 next_after")
+            _invalid("after", "不是本列表（当前排序）给出的翻页位置，请使用上一页返回的 next_after")
     elif page.offset + page.per_page > MAX_OFFSET:
         _invalid("page", f"按页码只能翻到前 {MAX_OFFSET} 条，更深处请用 after（上一页返回的 next_after）或缩小筛选范围")
     rows, total = queries.list_needs(
         session, user, f, offset=page.offset, limit=page.per_page, order=order, after=cursor
     )
     next_after = (
-        queries.Cursor.of(rows[-1]).encode() if order == "newest" and len(rows) == page.per_page else None
+        queries.Cursor.of(rows[-1], order).encode() if len(rows) == page.per_page else None
     )
     return Paginated(
         items=views.need_list(session, user, rows), total=total, page=page.page, per_page=page.per_page,
@@ -268,7 +266,8 @@ def upload_attachment(
     """上传附件：限 PDF、图片、Office 文档，按内容判断类型，大小受限。"""
     limit = runtime.settings.limits.max_upload_bytes
     data = file.file.read(limit + 1)
-    att = service.add_attachment(session, user, need_id, filename=file.filename or "file", data=data, max_bytes=limit)
+    att = service.add_attachment(session, user, need_id, filename=file.filename or "file", data=data, max_bytes=limit,
+        quota_bytes=runtime.settings.limits.org_upload_quota_bytes)
     return AttachmentOut.model_validate(att, from_attributes=True)
 
 

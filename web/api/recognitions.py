@@ -242,7 +242,8 @@ def upload_file(
     """申报企业在申报未办结时上传证明材料（PDF、图片、Office 文档），按内容判断类型，大小和单位总量受限。"""
     limit = runtime.settings.limits.max_upload_bytes
     data = file.file.read(limit + 1)
-    att = service.add_evidence_file(session, user, rec_id, filename=file.filename or "file", data=data, max_bytes=limit)
+    att = service.add_evidence_file(session, user, rec_id, filename=file.filename or "file", data=data, max_bytes=limit,
+                                    quota_bytes=runtime.settings.limits.org_upload_quota_bytes)
     return AttachmentOut.model_validate(att, from_attributes=True)
 
 

@@ -139,7 +139,8 @@ def upload_attachment(
     """上传方案附件：限 PDF、图片、Office 文档，按内容判断类型，大小受限。"""
     limit = runtime.settings.limits.max_upload_bytes
     data = file.file.read(limit + 1)
-    att = service.add_attachment(session, user, response_id, filename=file.filename or "file", data=data, max_bytes=limit)
+    att = service.add_attachment(session, user, response_id, filename=file.filename or "file", data=data, max_bytes=limit,
+        quota_bytes=runtime.settings.limits.org_upload_quota_bytes)
     return AttachmentOut.model_validate(att, from_attributes=True)
 
 

@@ -156,7 +156,8 @@ def milestone_document(
     doc, errors, status_code = store_upload(
         form, limit,
         lambda name, data: _stored(ds.attach_document(
-            session, user, deal_id, milestone_id, kind=kind, filename=name, data=data, max_bytes=limit
+            session, user, deal_id, milestone_id, kind=kind, filename=name, data=data, max_bytes=limit,
+            quota_bytes=runtime.settings.limits.org_upload_quota_bytes,
         ), session),
     )  # fmt: skip
     if doc is None:

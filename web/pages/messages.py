@@ -33,7 +33,8 @@ def post_message(response_id: DbId, form: Form, session: SessionDep, runtime: Ru
         limit = runtime.settings.limits.max_upload_bytes
         att, errors, _ = store_upload(
             form, limit,
-            lambda name, data: service.add_attachment(session, user, message.id, filename=name, data=data, max_bytes=limit),
+            lambda name, data: service.add_attachment(session, user, message.id, filename=name, data=data, max_bytes=limit,
+            quota_bytes=runtime.settings.limits.org_upload_quota_bytes),
         )
         if att is None:
             return redirect(back, f"消息已发送，附件未上传：{errors.get('file', '')}", "error")

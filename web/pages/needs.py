@@ -551,7 +551,8 @@ def need_upload(
     att, errors, status_code = store_upload(
         form,
         limit,
-        lambda name, data: service.add_attachment(session, user, need_id, filename=name, data=data, max_bytes=limit),
+        lambda name, data: service.add_attachment(session, user, need_id, filename=name, data=data, max_bytes=limit,
+            quota_bytes=runtime.settings.limits.org_upload_quota_bytes),
     )
     if att is None:
         return _manage_page(request, session, runtime, user, need_id, errors=errors, status_code=status_code)

@@ -271,7 +271,7 @@ def apply_recognition(request: Request, form: Form, session: SessionDep, runtime
     if too_many:
         errors["evidence_file"] = too_many
     else:
-        problems = rec_service.check_evidence_files(session, user, files, limit)
+        problems = rec_service.check_evidence_files(session, user, files, limit, runtime.settings.limits.org_upload_quota_bytes)
         if problems:
             errors["evidence_file"] = "；".join(p["message"] for p in problems) + "。请重新选择文件"
     if errors:
@@ -281,7 +281,8 @@ def apply_recognition(request: Request, form: Form, session: SessionDep, runtime
         rec_in = RecognitionCreate.model_validate(_recognition_payload(data))
         rec = rec_service.apply(session, user, rec_in)
         for name, content in files:
-            rec_service.add_evidence_file(session, user, rec.id, filename=name, data=content, max_bytes=limit)
+            rec_service.add_evidence_file(session, user, rec.id, filename=name, data=content, max_bytes=limit,
+                                          quota_bytes=runtime.settings.limits.org_upload_quota_bytes)
         nested.commit()
     except (ValidationError, DomainError) as exc:
         nested.rollback()  # nothing of a refused application is kept
@@ -353,7 +354,8 @@ def recognition_upload(
     rec_service.get_for_view(session, user, rec_id)  # a stranger gets 404 before the form is read
     limit = runtime.settings.limits.max_upload_bytes
     att, errors, status_code = store_upload(
-        form, limit, lambda name, data: rec_service.add_evidence_file(session, user, rec_id, filename=name, data=data, max_bytes=limit)
+        form, limit, lambda name, data: rec_service.add_evidence_file(session, user, rec_id, filename=name, data=data, max_bytes=limit,
+                                                         quota_bytes=runtime.settings.limits.org_upload_quota_bytes)
     )
     if att is None:
         return _enterprise_page(request, session, runtime, user, rec_id, errors=errors, status_code=status_code)

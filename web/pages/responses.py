@@ -170,7 +170,8 @@ def response_upload(
     att, errors, status_code = store_upload(
         form,
         limit,
-        lambda name, data: rs.add_attachment(session, user, response_id, filename=name, data=data, max_bytes=limit),
+        lambda name, data: rs.add_attachment(session, user, response_id, filename=name, data=data, max_bytes=limit,
+            quota_bytes=runtime.settings.limits.org_upload_quota_bytes),
     )
     if att is None:
         return _response_page(request, session, user, response_id, max_upload_bytes=limit, errors=errors, status_code=status_code)
