@@ -515,36 +515,164 @@ def policy_2026(ctx: Context) -> None:
     ctx.counts["2026年认定定价"] = priced
 
 
+def _to_notice(ctx: Context, rec_id: int, start: dt.date, experts: list[int], *, score: int = 86) -> None:
+    """初审 (where still open), the experts assigned and scoring, 专家评审 completed and 公示 from
+    ``start`` for ten days: the recognitions service's own steps, as the bureau and experts take them."""
+    from market.recognitions import service as rec_service
+    from market.recognitions.models import Recognition
+    from market.recognitions.schemas import ExpertScoreIn, NoticeIn, RecognitionReview
+
+    staff = _user(ctx, ctx.bureau_admin)
+    rec = ctx.session.get(Recognition, rec_id)
+    assert rec is not None
+    if rec.status == "applied":
+        rec_service.review(ctx.session, _user(ctx, ctx.reviewer), rec_id, RecognitionReview(notes="材料齐全，进入专家评审。"))
+    for k, e in enumerate(experts):
+        rec_service.assign_expert(ctx.session, staff, rec_id, e)
+        rec_service.submit_score(ctx.session, _user(ctx, e), rec_id, ExpertScoreIn(
+            score=score - 3 * k, comment=("技术指标国内领先，应用案例充分。", "创新性突出，建议关注售后保障。")[k % 2]))  # fmt: skip
+    rec_service.finish_review(ctx.session, staff, rec_id)
+    rec_service.put_on_notice(ctx.session, staff, rec_id, NoticeIn(notice_start=start, notice_end=start + dt.timedelta(days=9)),
+                              today=start)  # fmt: skip
+
+
 _GREEN = ("低能耗永磁同步电机", "可回收铝合金门窗型材", "水性环保涂料", "节能型商用冷柜")
 
 
 def green_design(ctx: Context) -> None:
-    """国家级绿色设计产品: four enterprises' products, applied for, reviewed and recognised through
-    the recognitions service (the policy funds the national level only)."""
-    from market.errors import DomainError
+    """国家级绿色设计产品: four enterprises' products, applied for and taken the whole way through the
+    recognitions service — 初审, two experts' scores, 公示, 认定 after the notice (the policy funds the
+    national level only)."""
     from market.recognitions import service as rec_service
-    from market.recognitions.schemas import RecognitionCreate, RecognitionDecision, RecognitionReview
+    from market.recognitions.schemas import RecognitionCreate, RecognitionDecision
 
     n = 0
     for k, (product, year) in enumerate(zip(_GREEN, (2024, 2025, 2025, 2026), strict=True)):
         ent = ctx.corpus.enterprises[(k * 9 + 2) % len(ctx.corpus.enterprises)]
         applicant = _user(ctx, ctx.admin_of[ctx.org_id[ent.key]])
         applied = _at(dt.date(year, 5, 10 + k))
-        decided = _at(min(DEMO_TODAY - dt.timedelta(days=10), dt.date(year, 9, 20 + k)))
-        try:
-            with _Stamp(ctx, applied):
-                rec = rec_service.apply(ctx.session, applicant, RecognitionCreate(
-                    product_name=product, category="green_design", level="national", year=year,
-                    description=f"{product}入选工业和信息化部绿色设计产品名单。"))  # fmt: skip
-                rec_service.review(ctx.session, _user(ctx, ctx.reviewer), rec.id, RecognitionReview(notes="名单与证明材料一致。"))
-            with _Stamp(ctx, decided):
-                rec_service.recognise(ctx.session, _user(ctx, ctx.bureau_admin), rec.id,
-                                      RecognitionDecision(notes=f"证书编号：工信部绿色设计〔{year}〕{31 + k}号"))  # fmt: skip
-        except DomainError:
-            continue
-        rec.created_at, rec.reviewed_at, rec.recognised_at, rec.decided_at = applied, applied, decided, decided
+        decided_on = min(DEMO_TODAY - dt.timedelta(days=10), dt.date(year, 9, 20 + k))
+        notice_start = decided_on - dt.timedelta(days=16)
+        with _Stamp(ctx, applied):
+            rec = rec_service.apply(ctx.session, applicant, RecognitionCreate(
+                product_name=product, category="green_design", level="national", year=year,
+                description=f"{product}入选工业和信息化部绿色设计产品名单。"))  # fmt: skip
+        with _Stamp(ctx, _at(notice_start)):
+            _to_notice(ctx, rec.id, notice_start, ctx.experts[1 + k % 3: 3 + k % 3])
+        with _Stamp(ctx, _at(decided_on)):
+            rec_service.recognise(ctx.session, _user(ctx, ctx.bureau_admin), rec.id,
+                                  RecognitionDecision(notes=f"证书编号：工信部绿色设计〔{year}〕{31 + k}号"),
+                                  today=decided_on)  # fmt: skip
+        rec.created_at, rec.reviewed_at, rec.recognised_at, rec.decided_at = applied, applied, _at(decided_on), _at(decided_on)
         n += 1
     ctx.counts["绿色设计产品"] = n
+
+
+def recognition_reviews(ctx: Context) -> None:
+    """This year's open applications at every step the bureau works through: evidence files on
+    the first, one waiting for the demo expert's score, one scored and ready for 公示, one on 公示 now
+    with an open objection, and one whose 公示 has ended with its objection answered (ready for 认定)."""
+    from market.recognitions import service as rec_service
+    from market.recognitions.schemas import ExpertScoreIn, ObjectionIn, RecognitionReview
+
+    open_recs = ctx.session.scalars(select(Recognition).where(Recognition.status.in_(("applied", "reviewed")),
+                                                              Recognition.year == DEMO_TODAY.year).order_by(Recognition.id)).all()  # fmt: skip
+    if len(open_recs) < 5:
+        return
+    demo_expert, others = ctx.experts[0], ctx.experts[1:]
+    files_added = 0
+    for rec in open_recs[:3]:
+        applicant = _user(ctx, ctx.admin_of[rec.org_id])
+        for title, lines in (("首台套认定申报书.pdf", [rec.product_name, rec.description]),
+                             ("第三方检测报告.pdf", [rec.product_name, "检测结论：各项指标符合企业标准及申报要求。"])):  # fmt: skip
+            rec_service.add_evidence_file(ctx.session, applicant, rec.id, filename=title, data=files.pdf(title[:-4], lines),
+                                          max_bytes=10 * 1024 * 1024)  # fmt: skip
+            files_added += 1
+    waiting, ready, on_notice, served = open_recs[1], open_recs[2], open_recs[3], open_recs[4]
+    staff = _user(ctx, ctx.bureau_admin)
+    with _Stamp(ctx, _at(DEMO_TODAY - dt.timedelta(days=6))):
+        if waiting.status == "applied":
+            rec_service.review(ctx.session, _user(ctx, ctx.reviewer), waiting.id, RecognitionReview(notes="材料齐全，进入专家评审。"))
+        rec_service.assign_expert(ctx.session, staff, waiting.id, demo_expert)
+        rec_service.assign_expert(ctx.session, staff, waiting.id, others[0])
+    with _Stamp(ctx, _at(DEMO_TODAY - dt.timedelta(days=4))):
+        if ready.status == "applied":
+            rec_service.review(ctx.session, _user(ctx, ctx.reviewer), ready.id, RecognitionReview(notes="材料齐全，进入专家评审。"))
+        for k, e in enumerate(others[:2]):
+            rec_service.assign_expert(ctx.session, staff, ready.id, e)
+            rec_service.submit_score(ctx.session, _user(ctx, e), ready.id, ExpertScoreIn(score=88 - 4 * k, comment="产品性能达到国内先进水平，用户评价良好。"))
+        rec_service.finish_review(ctx.session, staff, ready.id)
+    objector = _user(ctx, ctx.admin_of[ctx.org_id[ctx.corpus.providers[3].key]])
+    with _Stamp(ctx, _at(DEMO_TODAY - dt.timedelta(days=3))):
+        _to_notice(ctx, on_notice.id, DEMO_TODAY - dt.timedelta(days=3), others[1:3])
+        rec_service.raise_objection(ctx.session, objector, on_notice.id, ObjectionIn(
+            body="据了解该型号产品 2023 年已在省外销售，请核实是否仍属首台（套）。"), today=DEMO_TODAY)  # fmt: skip
+    start = DEMO_TODAY - dt.timedelta(days=16)
+    with _Stamp(ctx, _at(start)):
+        _to_notice(ctx, served.id, start, others[2:4])
+        objection = rec_service.raise_objection(ctx.session, objector, served.id, ObjectionIn(
+            body="申报材料中的销售合同日期与首次销售时间不一致，请核实。"), today=start + dt.timedelta(days=2))  # fmt: skip
+    with _Stamp(ctx, _at(start + dt.timedelta(days=5))):
+        rec_service.resolve_objection(ctx.session, staff, objection.id, "经核实，合同签订在前、交付在后，首次销售时间以交付验收为准，符合认定条件。")
+    ctx.counts["认定证明文件"] = files_added
+    ctx.counts["认定专家评审/公示"] = 4
+
+
+def deal_documents(ctx: Context) -> None:
+    """Open signed deals keep their contract (合同) on the first milestone, uploaded by the
+    enterprise through the deals service; a few add an interim acceptance report (验收报告)."""
+    from market.deals import service as deal_service
+
+    n = 0
+    deals = ctx.session.scalars(select(Deal).where(Deal.stage.in_(("signed", "in_progress"))).order_by(Deal.id)).all()
+    for k, deal in enumerate(deals[:12]):
+        first = ctx.session.scalar(select(DealMilestone).where(DealMilestone.deal_id == deal.id).order_by(DealMilestone.id))
+        if first is None:
+            continue
+        party = _user(ctx, ctx.admin_of[deal.enterprise_org_id])
+        deal_service.attach_document(ctx.session, party, deal.id, first.id, kind="contract", filename="技术开发合同.pdf",
+                                     data=files.pdf("技术开发合同", [f"合同金额：{deal.contract_amount_wan or 0} 万元", "甲乙双方按里程碑分期付款。"]),
+                                     max_bytes=10 * 1024 * 1024)  # fmt: skip
+        n += 1
+        if k % 4 == 0 and first.done_on:
+            provider = _user(ctx, ctx.admin_of[deal.provider_org_id])
+            deal_service.attach_document(ctx.session, provider, deal.id, first.id, kind="acceptance", filename="阶段验收报告.pdf",
+                                         data=files.pdf("阶段验收报告", ["第一阶段任务已按期完成，主要指标达到合同约定。"]),
+                                         max_bytes=10 * 1024 * 1024)  # fmt: skip
+            n += 1
+    ctx.counts["里程碑文件"] = n
+
+
+def office_calendar(ctx: Context) -> None:
+    """The bureau's holiday calendar for 2026 (the State Council's notice): public holidays and the
+    调休 working weekends, which every 公示 window counts."""
+    from market.office import service as office
+
+    holidays = [dt.date(2026, 1, 1), dt.date(2026, 1, 2), *(dt.date(2026, 2, d) for d in range(15, 24)),
+                *(dt.date(2026, 4, d) for d in range(4, 7)), *(dt.date(2026, 5, d) for d in range(1, 6)),
+                dt.date(2026, 6, 19), dt.date(2026, 6, 20), dt.date(2026, 6, 21), dt.date(2026, 9, 25),
+                dt.date(2026, 9, 26), dt.date(2026, 9, 27), *(dt.date(2026, 10, d) for d in range(1, 8))]  # fmt: skip
+    workdays = [dt.date(2026, 1, 4), dt.date(2026, 2, 14), dt.date(2026, 2, 28), dt.date(2026, 5, 9),
+                dt.date(2026, 9, 20), dt.date(2026, 10, 10)]  # fmt: skip
+    office.set_calendar(ctx.session, _user(ctx, ctx.bureau_admin), holidays, workdays)
+    ctx.counts["节假日与调休"] = len(holidays) + len(workdays)
+
+
+def report_issues(ctx: Context) -> None:
+    """The 晾晒通报 issued at each year's end, 2022 to 2025, and this year's latest, archived as
+    generated (dated when the bureau issued them in the demo's story)."""
+    from market.targets import issues
+    from market.targets.models import ReportIssue
+
+    staff = _user(ctx, ctx.bureau_admin)
+    for year in range(2022, DEMO_TODAY.year + 1):
+        as_of = min(dt.date(year, 12, 31), DEMO_TODAY - dt.timedelta(days=2))
+        row = issues.issue_report(ctx.session, staff, year, as_of)
+        # An archived issue is never changed through the ORM; its date in the story is set once, here.
+        ctx.session.execute(update(ReportIssue).where(ReportIssue.id == row.id)
+                            .values(issued_at=_at(min(DEMO_TODAY, as_of + dt.timedelta(days=8))))
+                            .execution_options(synchronize_session=False))  # fmt: skip
+    ctx.counts["晾晒通报"] = DEMO_TODAY.year - 2022 + 1
 
 
 def payouts(ctx: Context) -> None:
@@ -596,8 +724,9 @@ def mail_history(ctx: Context) -> None:
 
 
 STEPS: tuple[Callable[[Context], None], ...] = (
-    refine_together, expert_reviews, access_grants, team_proposals, milestones, objections, saved_searches,
-    notifications, attachments, mail_preferences, questions, messages, policy_2026, green_design, payouts, mail_history,
+    office_calendar, refine_together, expert_reviews, access_grants, team_proposals, milestones, deal_documents,
+    objections, saved_searches, notifications, attachments, mail_preferences, questions, messages, policy_2026,
+    green_design, recognition_reviews, payouts, report_issues, mail_history,
 )  # fmt: skip
 
 

@@ -16,7 +16,7 @@ from demo.corpus import DEMO_DOMAIN
 from market.attachments.models import Attachment
 from market.audit import service as audit
 from market.batches.models import Batch
-from market.deals.models import Deal, DealMilestone, DealStageChange
+from market.deals.models import Deal, DealDocument, DealMilestone, DealStageChange
 from market.mail.models import MailMessage, MailPreference
 from market.messages.models import ResponseMessage
 from market.needs.models import (
@@ -29,12 +29,20 @@ from market.needs.models import (
     NeedTransition,
 )
 from market.notifications.models import Notification, SavedSearch
+from market.office.models import CalendarDay, OfficeSetting
 from market.orgs.models import ApiToken, CapabilityItem, Organisation, ProviderProfile, User
 from market.outbox.models import OutboxEntry
 from market.questions.models import NeedQuestion
-from market.recognitions.models import PolicyVersion, Recognition, RecognitionPayout, RecognitionTransition
+from market.recognitions.models import (
+    PolicyVersion,
+    Recognition,
+    RecognitionExpertReview,
+    RecognitionObjection,
+    RecognitionPayout,
+    RecognitionTransition,
+)
 from market.responses.models import Response, ResponseScore
-from market.targets.models import Target
+from market.targets.models import ReportIssue, Target
 
 
 def remove_demo(session: Session) -> int:
@@ -48,10 +56,18 @@ def remove_demo(session: Session) -> int:
     profiles = select(ProviderProfile.id).where(ProviderProfile.org_id.in_(orgs)).scalar_subquery()
     removed = 0
     steps = [
+        delete(DealDocument).where(DealDocument.deal_id.in_(deals)),
+        delete(RecognitionExpertReview).where(or_(RecognitionExpertReview.recognition_id.in_(recs),
+                                                  RecognitionExpertReview.expert_id.in_(users))),
+        delete(RecognitionObjection).where(or_(RecognitionObjection.recognition_id.in_(recs),
+                                               RecognitionObjection.user_id.in_(users))),
+        # Archived 晾晒通报 are append-only for the ORM; the demo's own issues go with the demo.
+        delete(ReportIssue).where(ReportIssue.issued_by.in_(users)),
         delete(Attachment).where(or_(
             (Attachment.owner_type == "need") & Attachment.owner_id.in_(needs),
             (Attachment.owner_type == "response") & Attachment.owner_id.in_(responses),
             (Attachment.owner_type == "recognition") & Attachment.owner_id.in_(recs),
+            (Attachment.owner_type == "deal") & Attachment.owner_id.in_(deals),
             Attachment.uploaded_by.in_(users),
         )),
         delete(OutboxEntry).where(OutboxEntry.topic == "mail",
@@ -87,6 +103,9 @@ def remove_demo(session: Session) -> int:
     used = select(Need.batch_id).where(Need.batch_id.is_not(None))
     removed += session.execute(delete(Batch).where(Batch.created_by.in_(users), Batch.id.not_in(used))).rowcount or 0  # type: ignore[attr-defined]
     session.execute(update(Batch).where(Batch.created_by.in_(users)).values(created_by=None))
+    # The office calendar and settings the demo's bureau kept stay (they are the bureau's, not the demo's story).
+    session.execute(update(CalendarDay).where(CalendarDay.updated_by.in_(users)).values(updated_by=None))
+    session.execute(update(OfficeSetting).where(OfficeSetting.updated_by.in_(users)).values(updated_by=None))
     for stmt in (
         delete(CapabilityItem).where(CapabilityItem.profile_id.in_(profiles)),
         delete(ProviderProfile).where(ProviderProfile.id.in_(profiles)),

@@ -143,7 +143,7 @@ def test_every_feature_is_in_use(session: Session) -> None:
     assert {"municipal", "provincial", "national", "international", "provincial_new_product"} <= {lv for _, lv in cats}
     # Attachments are real files whose bytes match their names, the same on every run.
     atts = session.scalars(select(Attachment)).all()
-    assert {a.owner_type for a in atts} == {"need", "response", "recognition", "message"}
+    assert {a.owner_type for a in atts} == {"need", "response", "recognition", "message", "deal"}
     assert {a.content_type.split("/")[1][:5] for a in atts} >= {"pdf", "png", "vnd.o"}
     assert all(sniff(a.data, a.filename) == a.content_type and 500 < a.size < 50_000 for a in atts)
     from demo import files
@@ -156,7 +156,7 @@ def _check_later_features(session: Session, count: Callable[..., int]) -> None:
     """Q&A, messages, policy versions, payouts, 公示 objections answered, mail and its preferences."""
     import datetime as dt
 
-    from demo.corpus import DEMO_TODAY
+    from demo.corpus import DEMO_EXPERT_LOGIN, DEMO_TODAY
     from market.attachments.models import Attachment
     from market.mail.models import MailMessage, MailPreference
     from market.messages.models import ResponseMessage
@@ -200,6 +200,26 @@ def _check_later_features(session: Session, count: Callable[..., int]) -> None:
     assert {"need.objection", "need.objection_resolved"} <= set(session.scalars(select(AuditEntry.action)))
     assert session.scalar(select(Notification.id).where(Notification.user_id == done.user_id,
                                                        Notification.kind == "objection.answered"))  # fmt: skip
+    # Recognitions at every step of this year's work, through the service: files, experts, 公示, objections.
+    from market.deals.models import DealDocument
+    from market.office.models import CalendarDay
+    from market.recognitions.models import RecognitionExpertReview, RecognitionObjection
+    from market.targets.models import ReportIssue
+
+    statuses = {st for (st,) in session.execute(select(Recognition.status).where(Recognition.year == DEMO_TODAY.year))}
+    assert {"applied", "reviewed", "scored", "on_notice"} <= statuses, statuses
+    assert count(Attachment, Attachment.owner_type == "recognition") >= 6
+    demo_expert = session.scalar(select(User.id).where(User.email == DEMO_EXPERT_LOGIN))
+    assert count(RecognitionExpertReview, RecognitionExpertReview.expert_id == demo_expert,
+                 RecognitionExpertReview.score.is_(None)) >= 1  # fmt: skip
+    objections = session.scalars(select(RecognitionObjection)).all()
+    assert sorted(o.resolved for o in objections) == [False, True]
+    green = session.scalars(select(Recognition).where(Recognition.category == "green_design")).all()
+    assert len(green) == 4 and all(r.status == "recognised" and r.notice_end for r in green)
+    # Deal milestones keep their documents; the office calendar; the archived 晾晒通报.
+    assert count(DealDocument) >= 5
+    assert count(CalendarDay) > 30
+    assert sorted(i.year for i in session.scalars(select(ReportIssue))) == list(range(2022, DEMO_TODAY.year + 1))
     # Mail: old events' mails count as sent long ago; only a handful of recent ones wait for the worker.
     pending = session.scalars(select(OutboxEntry).where(OutboxEntry.topic == "mail", OutboxEntry.status == "pending")).all()
     assert 1 <= len(pending) <= 30, len(pending)
