@@ -52,6 +52,44 @@ ACTION_LABELS: dict[str, str] = {
 }
 
 
+# Chinese names of the kinds of record the log names (its object_type), for the audit search.
+OBJECT_LABELS: dict[str, str] = {
+    "need": "需求",
+    "batch": "榜单",
+    "response": "揭榜方案",
+    "deal": "对接项目",
+    "organisation": "单位",
+    "provider": "揭榜方",
+    "user": "用户",
+    "invitation": "邀请",
+    "need_question": "答疑",
+    "saved_search": "需求订阅",
+    "recognition": "认定申报",
+    "policy_version": "政策版本",
+    "target": "目标",
+    "target_report_issue": "晾晒通报",
+    "office_setting": "办公设置",
+    "demo": "演示数据",
+}
+
+
+# Each action starts with its concept (need.…, batch.…): the audit search's 操作类别 filter.
+ACTION_PREFIXES: dict[str, str] = {
+    "need": "需求", "batch": "榜单", "response": "揭榜方案", "deal": "对接项目", "org": "单位", "user": "用户",
+    "recognition": "认定申报", "policy_version": "政策版本", "target": "目标", "office": "办公设置",
+    "question": "答疑", "message": "对接沟通", "attachment": "附件", "expert": "评审专家", "saved_search": "需求订阅",
+}  # fmt: skip
+
+
+def action_label(action: str) -> str:
+    """The action in words where it has a name; otherwise as recorded."""
+    return ACTION_LABELS.get(action, action)
+
+
+def object_label(object_type: str) -> str:
+    return OBJECT_LABELS.get(object_type, object_type)
+
+
 # The words people wrote or named (titles, notes, reasons, answers, file names) shown beside an
 # entry on a record's page; codes and ids stay in the audit search, never on the record's page.
 TEXT_KEYS: dict[str, str] = {

@@ -69,6 +69,8 @@ class ImportReport(BaseModel):
     rows: int
     created: int
     need_ids: list[int] = []
+    # The imported needs' titles, in the order of need_ids (what the page lists).
+    titles: list[str] = []
     problems: list[RowProblem] = []
 
 
@@ -283,6 +285,7 @@ def import_needs(session: Session, actor: User, workbook_bytes: bytes) -> Import
 
     # Every row passed: store them all in the caller's transaction (its rollback undoes all).
     ids: list[int] = []
+    titles: list[str] = []
     for r in good:
         assert r.org is not None and r.need_in is not None
         need = Need(org_id=r.org.id, created_by=actor.id, status=NeedStatus.draft, **r.need_in.model_dump())
@@ -295,8 +298,9 @@ def import_needs(session: Session, actor: User, workbook_bytes: bytes) -> Import
             f"/enterprise/needs/{need.id}",
         )
         ids.append(need.id)
+        titles.append(need.title)
     session.flush()
-    return ImportReport(ok=True, rows=len(parsed), created=len(ids), need_ids=ids)
+    return ImportReport(ok=True, rows=len(parsed), created=len(ids), need_ids=ids, titles=titles)
 
 
 # --- template ---------------------------------------------------------------------------------

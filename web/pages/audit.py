@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from market import views
 from market.audit.queries import AuditFilter
+from market.audit.schemas import ACTION_PREFIXES, OBJECT_LABELS, action_label, object_label
 from web.deps import SessionDep
 from web.pages.common import BureauPage, int_or_none
 from web.pages.render import render
@@ -68,6 +69,10 @@ def audit_page(
         {
             "rows": rows,
             "total": total,
+            "OBJECT_LABELS": OBJECT_LABELS,
+            "ACTION_GROUPS": ACTION_PREFIXES,
+            "action_label": action_label,
+            "object_label": object_label,
             "form": params,
             "errors": errors,
             "page": page,

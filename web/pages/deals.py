@@ -28,6 +28,15 @@ router = APIRouter(tags=["页面 pages"], include_in_schema=False)
 DEAL_FIELDS = ("contract_amount_wan", "signed_on", "accepted_on", "converted_on", "outcome", "failure_reason")
 
 
+def _back_link(user: User, deal: Any) -> tuple[str, str]:
+    """Where the breadcrumb leads back to, by the viewer's side of this deal."""
+    if user.is_bureau_staff:
+        return "/bureau/deals", "对接跟踪"
+    if user.org_id == deal.enterprise_org_id:
+        return "/enterprise", "我的需求"
+    return "/provider", "揭榜工作台"
+
+
 def _deal_page(
     request: Request,
     session: Session,
@@ -52,6 +61,7 @@ def _deal_page(
         "deals/deal.html",
         {
             "deal": detail,
+            "back": _back_link(user, deal),
             "STAGES": {str(k): v for k, v in LABELS.items()},
             "ORDER": [str(s) for s in ORDER],
             "REQUIRED": {str(k): v for k, v in ds.REQUIRED.items()},

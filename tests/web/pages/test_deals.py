@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from market import flows
 from market.orgs.models import User
+from market.responses.schemas import ResponseCreate
 from tests import factories
 from tests.web.pages.conftest import post_form
 
@@ -93,3 +94,21 @@ def test_the_deal_form_marks_each_field_with_the_stages_it_belongs_to(
     assert stages["contract_amount_wan"] == ["signed"] and stages["signed_on"] == ["signed"]
     assert stages["failure_reason"] == ["failed"] and sorted(stages["outcome"]) == ["accepted", "converted"]
     assert stages["converted_on"] == ["converted"] and stages["accepted_on"] == ["accepted"]
+
+
+def test_deal_breadcrumb_leads_each_side_home(
+    login, session: Session, enterprise_user: User, provider_user: User, bureau_user: User
+) -> None:
+    """The way back depends on the viewer's side of this deal (decided in the page, not the template);
+    no page names the deal by its record number."""
+    need = factories.create_need(session, org=enterprise_user.org, user=enterprise_user, status="published")
+    proposal = flows.submit_response(
+        session, provider_user, need.id, ResponseCreate(approach="基于声发射与电流信号融合的模具磨损在线识别方案。", price_wan=60)
+    )
+    _, deal = flows.select_response(session, enterprise_user, proposal.id)
+    session.flush()
+    for user, home in ((enterprise_user, '<a href="/enterprise">我的需求</a>'), (provider_user, '<a href="/provider">揭榜工作台</a>'),
+                       (bureau_user, '<a href="/bureau/deals">对接跟踪</a>')):  # fmt: skip
+        page = login(user).get(f"/deals/{deal.id}").text
+        assert f'<p class="breadcrumb">{home} / 对接项目</p>' in page, user.email
+        assert f"#{deal.id}" not in page

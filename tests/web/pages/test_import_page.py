@@ -33,4 +33,8 @@ def test_import_page_reports_each_bad_row_stores_nothing_then_imports_the_fixed_
     ok = _post(c, _book([_row(enterprise_user.org), _row(enterprise_user.org, 需求名称="注塑车间能耗在线监测与优化")]))
     assert ok.status_code == 200 and "已全部导入 2 项需求" in ok.text
     assert session.scalar(select(func.count(Need.id))) == (before or 0) + 2
+    # Each imported need is listed by its title, linked to its review page (no bare record numbers).
+    for need in session.scalars(select(Need).order_by(Need.id.desc()).limit(2)):
+        assert f'<a href="/bureau/review/{need.id}">{need.title}</a>' in ok.text
+    assert "需求 #" not in ok.text
     assert login(enterprise_user).get("/bureau/import").status_code == 403
