@@ -262,7 +262,7 @@ def _labels(rec: Recognition) -> tuple[str, str]:
 def on_notice(
     session: Session, today: dt.date, how_to_object: str, *, limit: int = 50, offset: int = 0
 ) -> tuple[list[NoticeItem], int]:
-    """Every recognition on public notice (公示), for anyone: enterprise, product, category, level,
+    """Every recognition on public notice (公示) now or from a later day, for anyone: enterprise, product, category, level,
     notice period and how to object; no amounts, evidence or contacts. Ending soonest first."""
     from market.recognitions import access
 
@@ -270,6 +270,8 @@ def on_notice(
         select(Recognition, Organisation)
         .join(Organisation, Organisation.id == Recognition.org_id)
         .where(Recognition.status == RecognitionStatus.on_notice)
+        # Notices now and to come; one whose period has ended waits for the bureau's 认定, off the public list.
+        .where(Recognition.notice_end >= today)
     )
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.execute(

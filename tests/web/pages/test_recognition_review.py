@@ -223,6 +223,10 @@ def test_public_notice_objection_answer_then_recognition(
     today = dt.datetime.now(CST).date()
     row.notice_start, row.notice_end = today - dt.timedelta(days=12), today - dt.timedelta(days=1)
     session.flush()
+    # ... and the item leaves the public notice list (it waits for the bureau's 认定)
+    client.cookies.clear()
+    assert "高速精密冲压模具在线监测系统" not in client.get("/recognition-notices").text
+    client.cookies.clear()
     b = login(bureau_user)
     page = b.get(f"/bureau/recognitions/{rec.id}").text
     assert "同类产品 2021 年已在省内销售" in page and 'value="recognise"' not in page and "1 条公示异议未答复" in page
