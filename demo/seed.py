@@ -302,12 +302,15 @@ def seed_demo(session: Session, corpus: DemoCorpus, *, progress: bool = True) ->
     from market.targets import service as target_service
 
     added = target_service.seed_policy_targets(session, bureau_actor)
+    # The year's own city-wide targets are raced under the department the policy names for the metric.
+    department_of = dict(session.execute(select(Target.metric, Target.department).where(Target.department.is_not(None))).tuples().all())
     for t in corpus.targets:
         county_is = Target.county.is_(None) if t.county is None else Target.county == t.county
         found = session.scalar(select(Target.id).where(Target.metric == t.metric, Target.year == t.year, county_is))
         if found is None:
             target = Target(metric=t.metric, year=t.year, cumulative=t.cumulative, base_year=2022 if t.cumulative else None,
-                            county=t.county, value=t.value, note=t.description, source=t.source, updated_by=bureau_actor)  # fmt: skip
+                            county=t.county, value=t.value, note=t.description, source=t.source, updated_by=bureau_actor,
+                            department=department_of.get(t.metric) if t.county is None else None)  # fmt: skip
             session.add(target)
             session.flush()
             note("target", target.id, t.key)

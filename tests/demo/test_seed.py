@@ -220,6 +220,12 @@ def _check_later_features(session: Session, count: Callable[..., int]) -> None:
     assert count(DealDocument) >= 5
     assert count(CalendarDay) > 30
     assert sorted(i.year for i in session.scalars(select(ReportIssue))) == list(range(2022, DEMO_TODAY.year + 1))
+    # Every city-wide target is raced under a responsible department (seed §四(二)); county splits are not.
+    from market.targets.models import Target
+
+    city = session.scalars(select(Target).where(Target.county.is_(None))).all()
+    assert city and all(t.department for t in city), [t.metric for t in city if not t.department]
+    assert count(Target, Target.county.is_not(None), Target.department.is_not(None)) == 0
     # Mail: old events' mails count as sent long ago; only a handful of recent ones wait for the worker.
     pending = session.scalars(select(OutboxEntry).where(OutboxEntry.topic == "mail", OutboxEntry.status == "pending")).all()
     assert 1 <= len(pending) <= 30, len(pending)
