@@ -194,6 +194,12 @@ class _VectorCache:
                 self._put((tag, text), known[text])  # type: ignore[arg-type]
         return np.asarray([known[t] for t in texts], dtype=np.float32)
 
+    def known(self, embedder: Embedder, texts: Sequence[str]) -> list[list[float] | None]:
+        """The cached vector of each text, or None where it was not embedded yet (embeds nothing)."""
+        tag = f"{embedder.name}:{embedder.dim}"
+        with self._lock:
+            return [self._data.get((tag, t)) for t in texts]
+
     def _put(self, key: tuple[str, str], vector: list[float]) -> None:
         with self._lock:
             self._data[key] = vector

@@ -13,7 +13,10 @@ its owner and the bureau (the route checks that).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -41,6 +44,47 @@ from search.documents import date_ts, load_needs, load_providers, need_full_text
 from search.errors import MeiliRequestError, MeiliUnavailable, SearchUnavailable
 from search.indexes import EMBEDDER, NEEDS, PROVIDERS, index_uid
 from search.queries import and_all, any_of, query_vectors
+
+log = logging.getLogger(__name__)
+
+# Item vectors are embedded off the request path: one background thread, each (model, text) queued
+# once at a time. A request uses the vectors already in ``query_vectors`` and never waits for these.
+_warmer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="item-vectors")
+_queued: set[tuple[str, str]] = set()
+_queued_lock = threading.Lock()
+
+
+def _embed_items(embedder: Embedder, texts: list[str]) -> None:
+    try:
+        query_vectors.get_many(embedder, texts)
+    except Exception:  # a failed warm-up leaves the lexical score; the next request queues it again
+        log.exception("embedding %d capability items failed", len(texts))
+    finally:
+        with _queued_lock:
+            _queued.difference_update((embedder.name, t) for t in texts)
+
+
+def warm_item_vectors(embedder: Embedder, texts: Sequence[str]) -> Future[None] | None:
+    """Queue the embedding of the capability item titles that have no cached vector yet."""
+    missing = [t for t, v in zip(texts, query_vectors.known(embedder, texts), strict=True) if v is None]
+    with _queued_lock:
+        todo = [t for t in dict.fromkeys(missing) if (embedder.name, t) not in _queued]
+        _queued.update((embedder.name, t) for t in todo)
+    return _warmer.submit(_embed_items, embedder, todo) if todo else None
+
+
+def warm_profile_items(get_embedder: Callable[[], Embedder], titles: Sequence[str]) -> Future[None]:
+    """After a profile is saved: embed its item titles in the background thread (the embedder is
+    resolved there too, so a model not loaded yet is not loaded by the saving request)."""
+    texts = list(titles)
+
+    def run() -> None:
+        try:
+            query_vectors.get_many(get_embedder(), texts)
+        except Exception:  # the recommendation request queues them again and ranks without meanwhile
+            log.exception("embedding %d capability items failed", len(texts))
+
+    return _warmer.submit(run)
 
 
 class SignalOut(BaseModel):
@@ -70,17 +114,18 @@ def _vector(doc: dict[str, Any]) -> np.ndarray | None:
 
 
 def _candidates(
-    client: MeiliClient, index: str, q: str, vector: Sequence[float], filter_expr: str | None, pool: int, ratio: float
+    client: MeiliClient, index: str, q: str, vector: Sequence[float] | None, filter_expr: str | None, pool: int, ratio: float
 ) -> list[dict[str, Any]]:
     body: dict[str, Any] = {
         "q": q,
-        "vector": list(vector),
-        "hybrid": {"embedder": EMBEDDER, "semanticRatio": ratio},
         "limit": pool,
         "showRankingScore": True,
         "retrieveVectors": True,
         "matchingStrategy": "last",
     }
+    if vector is not None:  # without one (no item vector ready yet) the pool is keyword-only
+        body["vector"] = list(vector)
+        body["hybrid"] = {"embedder": EMBEDDER, "semanticRatio": ratio}
     if filter_expr:
         body["filter"] = filter_expr
     try:
@@ -205,10 +250,18 @@ def recommend_needs(
         raise NotFound("能力画像不存在")
     doc = provider_doc(org, profile) or {}
     items = [i.title for i in profile.items] or [provider_text(org, profile)]
-    # A provider's items change rarely; their vectors are cached across requests.
-    qvecs = query_vectors.get_many(embedder, items)
-    centroid = qvecs.mean(axis=0)
-    norm = float(np.linalg.norm(centroid)) or 1.0
+    # A provider's items change rarely; their vectors are embedded in the background (after a
+    # profile change, or on the first request that misses them) and cached across requests. Until
+    # they are ready the request ranks with the vectors that exist (a missing item counts as no
+    # semantic match) and the keyword score; with none at all the pool is keyword-only.
+    known = query_vectors.known(embedder, items)
+    if any(v is None for v in known):
+        warm_item_vectors(embedder, items)
+    present = [np.asarray(v, dtype=np.float32) for v in known if v is not None]
+    qvecs = np.asarray(
+        [v if v is not None else np.zeros(embedder.dim, dtype=np.float32) for v in known], dtype=np.float32
+    )
+    centroid = np.mean(present, axis=0) if present else None
     q = " ".join((doc.get("key_terms") or [])[:6]) if doc else " ".join(map(str, profile.fields))
     today = today or today_local()
     hard: list[str | None] = []
@@ -218,15 +271,8 @@ def recommend_needs(
             f"deadline_ts IS NULL OR deadline_ts >= {date_ts(today)}",
             f"org_id != {int(provider_org_id)}",
         ]
-    hits = _candidates(
-        client,
-        index_uid(prefix, NEEDS),
-        q,
-        (centroid / norm).astype(float).tolist(),
-        and_all(*hard, viewer_filter),
-        pool,
-        semantic_ratio,
-    )
+    vector = None if centroid is None else (centroid / (float(np.linalg.norm(centroid)) or 1.0)).astype(float).tolist()
+    hits = _candidates(client, index_uid(prefix, NEEDS), q, vector, and_all(*hard, viewer_filter), pool, semantic_ratio)
     if viewer is not None and hits:
         # The index cannot know who may open an invite-only need or who answered already (nor an
         # anonymous need's organisation): the rule itself decides, before ranking.

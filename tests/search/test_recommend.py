@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,26 +45,32 @@ def test_recommendations_both_ways_with_chinese_reasons(
             recommend_providers(search_client, s, 123456, embedder, prefix=prefix)
 
 
-def test_recommended_needs_embed_a_large_profile_in_one_call_then_from_the_cache(
+def test_recommended_needs_after_a_profile_change_embed_no_item_inline(
     db_factory: sessionmaker[Session], search_client: MeiliClient, prefix: str, embedder: HashEmbedder
 ) -> None:
-    """After a profile of 20 new capability items is saved, the recommendation embeds the item
-    titles as ONE batched call (not one per item) and no passage; the next one embeds nothing."""
+    """After a profile of 20 new capability items is saved, the recommendation request embeds
+    nothing itself: it answers from the keyword score and queues the 20 titles as ONE batched call
+    off the request path; once that is done the next request ranks with them, embedding nothing."""
     import uuid
 
     from sqlalchemy import select
 
     from market.orgs.models import CapabilityItem, ProviderProfile
-    from matching.embedders import BatchingEmbedder
+    from search import recommend
+
+    request_thread = threading.get_ident()
 
     class Counting:
         def __init__(self, inner: HashEmbedder) -> None:
             self.inner, self.name, self.dim = inner, inner.name, inner.dim
             self.query_calls: list[int] = []
+            self.inline_calls: list[int] = []
             self.passage_calls: list[int] = []
 
         def embed_queries(self, texts):  # type: ignore[no-untyped-def]
             self.query_calls.append(len(texts))
+            if threading.get_ident() == request_thread:
+                self.inline_calls.append(len(texts))
             return self.inner.embed_queries(texts)
 
         def embed_passages(self, texts):  # type: ignore[no-untyped-def]
@@ -85,11 +93,12 @@ def test_recommended_needs_embed_a_large_profile_in_one_call_then_from_the_cache
             for i in range(19)
         )
     counting = Counting(embedder)
-    runtime_like = BatchingEmbedder(counting)  # type: ignore[arg-type]
     with db_factory() as s:
-        first = recommend_needs(search_client, s, org_id, runtime_like, prefix=prefix, limit=50)
-        assert first
-        assert counting.query_calls == [20] and counting.passage_calls == []
-        again = recommend_needs(search_client, s, org_id, runtime_like, prefix=prefix, limit=50)
-        assert [r.id for r in again] == [r.id for r in first]
-        assert counting.query_calls == [20] and counting.passage_calls == []
+        first = recommend_needs(search_client, s, org_id, counting, prefix=prefix, limit=50)  # type: ignore[arg-type]
+        assert first and all(r.semantic_similarity == 0 for r in first)  # keyword score only, nothing wrong
+        assert counting.inline_calls == [] and counting.passage_calls == []
+        recommend._warmer.submit(lambda: None).result(timeout=30)  # the background warm-up is done
+        assert counting.query_calls == [20]
+        again = recommend_needs(search_client, s, org_id, counting, prefix=prefix, limit=50)  # type: ignore[arg-type]
+        assert any(r.semantic_similarity > 0 for r in again)
+        assert counting.query_calls == [20] and counting.inline_calls == [] and counting.passage_calls == []

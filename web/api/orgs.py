@@ -20,8 +20,9 @@ from market.orgs.schemas import (
     UserOut,
     VerificationIn,
 )
+from search.recommend import warm_profile_items
 from web.api.common import Paginated
-from web.deps import BureauUser, CurrentUser, OptionalUser, PageDep, SessionDep
+from web.deps import BureauUser, CurrentUser, OptionalUser, PageDep, RuntimeDep, SessionDep
 from web.errors import RESPONSES_READ, RESPONSES_WRITE, responses
 
 router = APIRouter(tags=["单位 organisations"])
@@ -72,10 +73,16 @@ def get_provider(org_id: DbId, session: SessionDep, user: OptionalUser) -> Profi
 
 
 @router.put("/providers/{org_id}", response_model=ProfileOut, responses=RESPONSES_WRITE)
-def update_provider(org_id: DbId, profile_in: ProfileIn, session: SessionDep, user: CurrentUser) -> ProfileOut:
+def update_provider(
+    org_id: DbId, profile_in: ProfileIn, session: SessionDep, user: CurrentUser, runtime: RuntimeDep
+) -> ProfileOut:
     """揭榜方维护本单位能力画像（研究方向、成果条目、团队、典型合作规模）。"""
     service.update_profile(session, user, org_id, profile_in)
-    return ProfileOut.model_validate(service.get_profile(session, org_id))
+    out = ProfileOut.model_validate(service.get_profile(session, org_id))
+    if runtime.meili is not None and out.items:
+        # The recommendations' item vectors, embedded off the request path (never inline there).
+        warm_profile_items(lambda: runtime.embedder, [i.title for i in out.items])
+    return out
 
 
 @router.post("/users/{user_id}/expert", response_model=UserOut, responses=RESPONSES_WRITE)
