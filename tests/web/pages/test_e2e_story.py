@@ -662,3 +662,38 @@ def test_a_recognition_from_application_through_notice_to_recognition(live_app: 
     assert "认定公示的异议已答复" in objector.content()
     ent.goto(f"/enterprise/recognitions/{rec_id}")
     assert "已认定" in ent.content() and "公示中" in ent.content()  # the status and its history
+
+    # --- 奖补兑现: an over-payment is refused next to its field, then the first payout ------------
+    from market.recognitions.models import Recognition
+
+    with session_scope(LIVE["session_factory"]) as s:
+        rec = s.get(Recognition, rec_id)
+        assert rec is not None and rec.award_wan
+        award = float(rec.award_wan)
+    first = round(award / 2, 4)
+    bur.goto(f"/bureau/recognitions/{rec_id}")
+    bur.get_by_label("兑现金额（万元）").fill(f"{award + 1:g}")
+    bur.get_by_label("资金批次").fill("2026 年第一批奖补资金")
+    bur.get_by_role("button", name="登记兑现").click()
+    bur.wait_for_load_state("networkidle")
+    assert "超过待兑现金额" in bur.locator("#field-amount_wan .field-error").inner_text()
+    assert bur.get_by_label("资金批次").input_value() == "2026 年第一批奖补资金"  # nothing typed is lost
+    _shot(bur, "r5-payout-refused")
+    bur.get_by_label("兑现金额（万元）").fill(f"{first:g}")
+    bur.get_by_role("button", name="登记兑现").click()
+    bur.wait_for_load_state("networkidle")
+    assert f"已登记兑现 {first:g} 万元" in bur.content()
+    assert bur.locator("#payouts tbody tr").count() == 1
+    _shot(bur, "r6-payout-recorded")
+
+    for width in (1280, 390):
+        page = ent if width == 1280 else _login(browser, base, "li@hengchuang.e2e.cn", viewport={"width": 390, "height": 844})
+        page.goto(f"/enterprise/recognitions/{rec_id}")
+        paid = page.locator("#payouts").inner_text()
+        assert f"{first:g} 万元" in paid and f"{award - first:g} 万元" in paid  # paid and still due
+        _shot(page, f"r7-enterprise-payout-{width}")
+        view = browser.new_context(base_url=base, locale="zh-CN", viewport={"width": width, "height": 900}).new_page()
+        view.goto("/recognitions")  # the public list of recognised products
+        assert product in view.content() and "嘉兴恒创智能装备有限公司" in view.content()
+        _shot(view, f"r8-public-recognitions-{width}")
+        view.context.close()
