@@ -360,6 +360,12 @@ def review_queue(session: Session, *, offset: int = 0, limit: int | None = None)
     ).all()
 
 
+def titles_of(session: Session, need_ids: Sequence[int]) -> list[tuple[int, str]]:
+    """The titles of the given needs in the order given (an import's report: at most one sheet's rows)."""
+    titles = dict(session.execute(select(Need.id, Need.title).where(Need.id.in_(list(need_ids)))).tuples().all())
+    return [(nid, titles[nid]) for nid in need_ids if nid in titles]
+
+
 def review_queue_size(session: Session) -> int:
     return session.scalar(select(func.count(Need.id)).where(Need.status == NeedStatus.submitted)) or 0
 

@@ -9,6 +9,7 @@ from starlette.datastructures import UploadFile
 
 from market.errors import DomainError
 from market.needs import importer
+from market.needs import queries as need_queries
 from web.api.imports import checked_workbook
 from web.deps import RuntimeDep, SessionDep
 from web.pages.common import BureauPage, Form
@@ -46,5 +47,6 @@ def import_upload(
         ctx["errors"] = {"file": field_errors(exc).get("file", exc.message)}
         return render(request, "needs/import.html", ctx, user=user, status_code=422)
     ctx["report"] = report
+    ctx["imported"] = need_queries.titles_of(session, report.need_ids) if report.ok else []
     ctx["filename"] = upload.filename
     return render(request, "needs/import.html", ctx, user=user, status_code=200 if report.ok else 422)

@@ -740,6 +740,9 @@ def test_the_bureau_imports_a_county_list_of_needs_on_the_import_page(live_app: 
             bur.get_by_role("button", name="上传并校验").click()
             bur.wait_for_load_state("networkidle")
             assert "已全部导入 2 项需求" in bur.content()
+            for title in ("印染废水深度处理与中水回用", "注塑车间能耗在线监测与优化"):  # named, never by number
+                assert bur.get_by_role("link", name=title).count() == 1
+            assert "需求 #" not in bur.content()
             assert needs() == before + 2
             before += 2
             _shot(bur, f"i2-import-stored-{width}")
