@@ -55,13 +55,23 @@
       show();
     });
     // Keep what was typed in a form until the next page: when the session has run out, the
-    // server sends the person to sign in and back here, and the fields are put back.
+    // server answers the submit with the sign-in page, and after signing in the person comes back
+    // here and the fields are put back. Only then: a submit answered by any other page (a success
+    // that lands on the same address, a 422 re-render) drops what was kept.
     var KEEP = "jiebang-unsent-form";
     var kept = null;
     try { kept = JSON.parse(window.sessionStorage.getItem(KEEP) || "null"); } catch (e) { kept = null; }
-    if (kept && location.pathname !== "/login") {
+    if (kept && location.pathname === "/login") {
+      if (!kept.interrupted && Date.now() - kept.at < 60 * 1000) {
+        // the submit was answered by the sign-in page: the session had run out
+        kept.interrupted = true;
+        try { window.sessionStorage.setItem(KEEP, JSON.stringify(kept)); } catch (e) { /* nothing kept */ }
+      } else if (!kept.interrupted) {
+        window.sessionStorage.removeItem(KEEP);  // left over from a submit that led nowhere (a download)
+      }
+    } else if (kept) {
       window.sessionStorage.removeItem(KEEP);
-      if (kept.path === location.pathname && Date.now() - kept.at < 6 * 3600 * 1000) {
+      if (kept.interrupted && kept.path === location.pathname && Date.now() - kept.at < 6 * 3600 * 1000) {
         var form = document.querySelector('form[action="' + kept.action + '"]');
         if (form) {
           Object.keys(kept.fields).forEach(function (name) {
@@ -78,6 +88,7 @@
     }
     document.querySelectorAll("form[method=post]").forEach(function (f) {
       f.addEventListener("submit", function () {
+        if (location.pathname === "/login") { return; }  // the sign-in form never replaces what was kept
         if (!f.querySelector("textarea, input[type=text], input:not([type])")) { return; }
         var fields = {};
         Array.prototype.forEach.call(f.elements, function (el) {

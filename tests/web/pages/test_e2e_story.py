@@ -662,3 +662,88 @@ def test_a_recognition_from_application_through_notice_to_recognition(live_app: 
     assert "认定公示的异议已答复" in objector.content()
     ent.goto(f"/enterprise/recognitions/{rec_id}")
     assert "已认定" in ent.content() and "公示中" in ent.content()  # the status and its history
+
+    # --- 奖补兑现: an over-payment is refused next to its field, then the first payout ------------
+    from market.recognitions.models import Recognition
+
+    with session_scope(LIVE["session_factory"]) as s:
+        rec = s.get(Recognition, rec_id)
+        assert rec is not None and rec.award_wan
+        award = float(rec.award_wan)
+    first = round(award / 2, 4)
+    bur.goto(f"/bureau/recognitions/{rec_id}")
+    bur.get_by_label("兑现金额（万元）").fill(f"{award + 1:g}")
+    bur.get_by_label("资金批次").fill("2026 年第一批奖补资金")
+    bur.get_by_role("button", name="登记兑现").click()
+    bur.wait_for_load_state("networkidle")
+    assert "超过待兑现金额" in bur.locator("#field-amount_wan .field-error").inner_text()
+    assert bur.get_by_label("资金批次").input_value() == "2026 年第一批奖补资金"  # nothing typed is lost
+    _shot(bur, "r5-payout-refused")
+    bur.get_by_label("兑现金额（万元）").fill(f"{first:g}")
+    bur.get_by_role("button", name="登记兑现").click()
+    bur.wait_for_load_state("networkidle")
+    assert f"已登记兑现 {first:g} 万元" in bur.content()
+    assert bur.locator("#payouts tbody tr").count() == 1
+    _shot(bur, "r6-payout-recorded")
+
+    for width in (1280, 390):
+        page = ent if width == 1280 else _login(browser, base, "li@hengchuang.e2e.cn", viewport={"width": 390, "height": 844})
+        page.goto(f"/enterprise/recognitions/{rec_id}")
+        paid = page.locator("#payouts").inner_text()
+        assert f"{first:g} 万元" in paid and f"{award - first:g} 万元" in paid  # paid and still due
+        _shot(page, f"r7-enterprise-payout-{width}")
+        view = browser.new_context(base_url=base, locale="zh-CN", viewport={"width": width, "height": 900}).new_page()
+        view.goto("/recognitions")  # the public list of recognised products
+        assert product in view.content() and "嘉兴恒创智能装备有限公司" in view.content()
+        _shot(view, f"r8-public-recognitions-{width}")
+        view.context.close()
+
+
+def test_the_bureau_imports_a_county_list_of_needs_on_the_import_page(live_app: str, browser: Any, tmp_path: Path) -> None:
+    """A county's Excel list (built here with openpyxl): one invalid row → the row-by-row report in
+    the page and nothing stored; the fixed sheet → every row stored (1280 and 390 px)."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import func, select
+
+    from market.needs.models import Need
+    from tests.web.api.test_imports import _book, _row
+
+    base = live_app
+    _seed_recognition_people()
+    org = SimpleNamespace(name="嘉兴恒创智能装备有限公司")
+    good = _row(org)  # type: ignore[arg-type]
+    second = _row(org, 需求名称="注塑车间能耗在线监测与优化")  # type: ignore[arg-type]
+    bad_file = tmp_path / "南湖区需求清单.xlsx"
+    bad_file.write_bytes(_book([good, {**second, "行业": "不存在的行业", "联系人": ""}]))
+    fixed_file = tmp_path / "南湖区需求清单（修改后）.xlsx"
+    fixed_file.write_bytes(_book([good, second]))
+
+    def needs() -> int:
+        with session_scope(LIVE["session_factory"]) as s:
+            return int(s.scalar(select(func.count(Need.id))) or 0)
+
+    before = needs()
+    for width in (1280, 390):
+        bur = _login(browser, base, "kejiju@e2e.jiebang.cn", viewport={"width": width, "height": 900})
+        bur.goto("/bureau/import")
+        assert "下载导入模板" in bur.content()
+        bur.locator("#file").set_input_files(str(bad_file))
+        bur.get_by_role("button", name="上传并校验").click()
+        bur.wait_for_load_state("networkidle")
+        report = bur.locator("#report-title").locator("xpath=..").inner_text()
+        assert "第 3 行" in report and "整表未导入" in report, report
+        assert needs() == before  # nothing stored
+        _shot(bur, f"i1-import-rejected-{width}")
+        if width == 1280:
+            bur.locator("#file").set_input_files(str(fixed_file))
+            bur.get_by_role("button", name="上传并校验").click()
+            bur.wait_for_load_state("networkidle")
+            assert "已全部导入 2 项需求" in bur.content()
+            for title in ("印染废水深度处理与中水回用", "注塑车间能耗在线监测与优化"):  # named, never by number
+                assert bur.get_by_role("link", name=title).count() == 1
+            assert "需求 #" not in bur.content()
+            assert needs() == before + 2
+            before += 2
+            _shot(bur, f"i2-import-stored-{width}")
+        bur.context.close()

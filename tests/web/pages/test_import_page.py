@@ -32,6 +32,7 @@ def test_import_page_reports_each_bad_row_stores_nothing_then_imports_the_fixed_
     assert not_excel.status_code == 422 and "请上传 Excel 文件" in not_excel.text
     ok = _post(c, _book([_row(enterprise_user.org), _row(enterprise_user.org, 需求名称="注塑车间能耗在线监测与优化")]))
     assert ok.status_code == 200 and "已全部导入 2 项需求" in ok.text
+    assert "注塑车间能耗在线监测与优化</a>" in ok.text and "需求 #" not in ok.text  # named, never by number
     assert session.scalar(select(func.count(Need.id))) == (before or 0) + 2
     # Each imported need is listed by its title, linked to its review page (no bare record numbers).
     for need in session.scalars(select(Need).order_by(Need.id.desc()).limit(2)):

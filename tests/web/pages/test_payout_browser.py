@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from market.db import make_engine, make_sessionmaker, session_scope
 from market.migrate import upgrade
@@ -72,7 +73,7 @@ def site(tmp_path: Path) -> Iterator[dict[str, Any]]:
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
     try:
-        yield {"base": f"http://127.0.0.1:{port}", **info}
+        yield {"base": f"http://127.0.0.1:{port}", "session_factory": rt.session_factory, **info}
     finally:
         server.should_exit = True
         thread.join(timeout=15)
@@ -151,3 +152,44 @@ def test_the_payout_pages_fit_both_widths_and_record_a_payout(site: dict[str, An
         ent.goto("/recognitions")
         problems += _problems(ent, "public", width)
     assert not problems, "\n".join(problems)
+
+
+def test_what_was_typed_comes_back_only_after_a_sign_in_that_interrupted_the_form(site: dict[str, Any], browser: Any) -> None:
+    """app.js keeps a form's fields on submit; a successful submit that lands on the same address
+    puts nothing back, a submit answered by the sign-in page (the session ran out) does, once
+    signed in again."""
+    from sqlalchemy import update
+
+    from market.orgs.models import ApiToken, User
+
+    rec = site["rec"]
+    note = "已恢复您登录过期前填写的内容"
+    bur = _page(browser, site["base"], 1280, site["bureau"])
+    bur.goto(f"/bureau/recognitions/{rec}")
+    bur.get_by_label("兑现金额（万元）").fill("10")
+    bur.get_by_label("资金批次").fill("2026 年第二批奖补资金")
+    bur.get_by_role("button", name="登记兑现").click()
+    bur.wait_for_load_state("networkidle")
+    assert bur.url.endswith(f"/bureau/recognitions/{rec}") and "已登记兑现 10 万元" in bur.content()
+    assert note not in bur.content()
+    assert bur.get_by_label("资金批次").input_value() == ""  # the success is not refilled
+
+    bur.get_by_label("兑现金额（万元）").fill("5")
+    bur.get_by_label("资金批次").fill("2026 年第三批奖补资金")
+    with session_scope(site["session_factory"]) as s:  # the session runs out while typing
+        user_id = s.scalar(select(User.id).where(User.email == site["bureau"]))
+        s.execute(update(ApiToken).where(ApiToken.user_id == user_id).values(expires_at=dt.datetime(2020, 1, 1)))
+    bur.get_by_role("button", name="登记兑现").click()
+    bur.wait_for_url("**/login**")
+    assert "登录已过期" in bur.content()
+    bur.get_by_label("邮箱").fill(site["bureau"])
+    bur.get_by_label("密码").fill(factories.PASSWORD)
+    bur.get_by_role("button", name="登录").click()
+    bur.wait_for_url(f"**/bureau/recognitions/{rec}")
+    bur.wait_for_load_state("networkidle")
+    assert note in bur.content()
+    assert bur.get_by_label("资金批次").input_value() == "2026 年第三批奖补资金"
+    assert bur.get_by_label("兑现金额（万元）").input_value() == "5"
+    assert bur.locator("#payouts tbody tr").count() == 1  # nothing was stored by the refused submit
+    bur.reload()
+    assert note not in bur.content()  # put back once only
